@@ -1,0 +1,136 @@
+"""The `duban` command line. Heavy imports (Prefect, Great Expectations) stay inside the
+commands that need them, so `duban calendar` or `duban validate` start fast."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from schemas.campaign import CampaignError
+
+
+def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:
+    """Print `data` as JSON, or call `human` to print it for a person."""
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        human()
+
+
+def common(f: Callable) -> Callable:
+    """`--campaign` and `--json` on every command; user errors become a message, never a traceback."""
+
+    @click.option("--campaign", "campaign_id", default=None, help="活动编号（默认取 DUBAN_CAMPAIGN）")
+    @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return f(*args, **kwargs)
+        except CampaignError as e:
+            click.echo(str(e), err=True)
+            sys.exit(2)
+        except BrokenPipeError:  # `duban calendar | head`
+            sys.stderr.close()
+            sys.exit(0)
+        except (click.ClickException, click.exceptions.Exit, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as e:  # the last line of defence: log it, tell the user where
+            log = _log_crash()
+            click.echo(f"内部错误：{type(e).__name__}: {e}\n详细信息已写入 {log}", err=True)
+            sys.exit(3)
+
+    return wrapper
+
+
+def _log_crash() -> Path:
+    from config.settings import get_settings
+
+    log = get_settings().home / "logs" / "duban-errors.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a", encoding="utf-8") as fh:
+        fh.write(traceback.format_exc() + "\n")
+    return log
+
+
+def as_of_option(f: Callable) -> Callable:
+    return click.option(
+        "--as-of",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        default=None,
+        help="按此日期计算（YYYY-MM-DD，默认今天，Asia/Shanghai）",
+    )(f)
+
+
+def _as_of(value: Any, app: Any) -> date:
+    return value.date() if value else app.now().date()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """督办 Duban — 工作计划的截止日期编排：校验报送、催报督办、督查简报。"""
+
+
+@main.command("calendar")
+@common
+def calendar_cmd(campaign_id: str | None, as_json: bool) -> None:
+    """列出全部报送任务：单位、任务、表单、期次、截止日期。"""
+    from config.settings import get_settings
+    from schemas.campaign import load_campaign
+    from tasks.calendar import build_calendar
+
+    campaign = load_campaign(get_settings().campaign_path(campaign_id))
+    rows = build_calendar(campaign)
+
+    def human() -> None:
+        click.echo(f"{campaign.name}（{campaign.start} ～ {campaign.end}）共 {len(rows)} 项报送任务")
+        for r in rows:
+            ob = campaign.obligation(r.obligation)
+            click.echo(f"{r.due}  {r.obligation:<4} {ob.title:<16} {r.period:<8} {r.unit}")
+
+    emit([r.as_json() for r in rows], as_json, human)
+
+
+@main.command("status")
+@as_of_option
+@common
+def status_cmd(campaign_id: str | None, as_json: bool, as_of: Any) -> None:
+    """每个单位每项任务每期的状态（按时、逾期、待更正……）。"""
+    from tasks.app import open_app
+    from tasks.status import status_rows
+
+    app = open_app(campaign_id)
+    day = _as_of(as_of, app)
+    with app.store.session() as s:
+        rows = status_rows(s, app.campaign, day)
+
+    def human() -> None:
+        lights = {"green": "●绿", "yellow": "●黄", "red": "●红", "grey": "○  "}
+        click.echo(f"{app.campaign.name} 截至 {day} 的报送状态")
+        for r in rows:
+            late = f"  逾期{r.days_late}天" if r.days_late else ""
+            due = r.extended_due or r.due
+            click.echo(f"{lights[r.state.light]} {due}  {r.obligation:<4} {r.period:<8} {r.unit:<12} {r.state.label}{late}")
+
+    emit([r.as_json() for r in rows], as_json, human)
+
+
+@main.command("demo")
+@click.option("--exit", "exit_after", is_flag=True, help="演示结束后退出（供脚本和测试使用）")
+@common
+def demo_cmd(campaign_id: str | None, as_json: bool, exit_after: bool) -> None:
+    """演示：列出 2010 年活动的报送日历和当前状态。"""
+    ctx = click.get_current_context()
+    ctx.invoke(calendar_cmd, campaign_id=campaign_id, as_json=as_json)
+    ctx.invoke(status_cmd, campaign_id=campaign_id, as_json=as_json, as_of=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""The store's core tables (SQLAlchemy 2 typed ORM). Form rows live in `schemas/rows.py`.
+
+Migrations in `migrations/` are generated from these models; `tests/test_migrations.py`
+fails when the two drift apart.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Unit(Base):
+    """A reporting unit (填报单位) of one campaign."""
+
+    __tablename__ = "unit"
+    __table_args__ = (UniqueConstraint("campaign", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(32))
+
+
+class ContactList(Base):
+    """One version of a unit's contacts: from config (version 1) or an accepted 附表2."""
+
+    __tablename__ = "contact_list"
+    __table_args__ = (UniqueConstraint("unit_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    version: Mapped[int]
+    source: Mapped[str] = mapped_column(String(16))  # config | submission
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"))
+    created_at: Mapped[datetime]
+    current: Mapped[bool] = mapped_column(default=True)
+    contacts: Mapped[list[Contact]] = relationship(back_populates="contact_list", order_by="Contact.id")
+
+
+class Contact(Base):
+    __tablename__ = "contact"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_list_id: Mapped[int] = mapped_column(ForeignKey("contact_list.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))  # liaison | head | deputy | member
+    name: Mapped[str] = mapped_column(String(64))
+    position: Mapped[str | None] = mapped_column(String(256))
+    email: Mapped[str | None] = mapped_column(String(254))
+    mobile: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(String(64))
+    contact_list: Mapped[ContactList] = relationship(back_populates="contacts")
+
+
+class Obligation(Base):
+    """One dated obligation: unit × obligation × period, with the ladder it was created with."""
+
+    __tablename__ = "obligation"
+    __table_args__ = (
+        UniqueConstraint("campaign", "unit_id", "code", "period"),
+        Index("ix_obligation_campaign_due", "campaign", "due"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign: Mapped[str] = mapped_column(String(64))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    code: Mapped[str] = mapped_column(String(32))
+    form: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(32))
+    due: Mapped[date]
+    group_id: Mapped[str] = mapped_column(String(64))
+    # snapshot of the ladder at creation: a later config change does not rewrite history
+    ladder: Mapped[dict[str, Any]]
+    extended_due: Mapped[date | None]
+    created_at: Mapped[datetime]
+    unit: Mapped[Unit] = relationship()
+
+    @property
+    def effective_due(self) -> date:
+        return self.extended_due or self.due
+
+
+class Extension(Base):
+    """An extension (延期) granted by ops: the ladder follows `new_due` from then on."""
+
+    __tablename__ = "extension"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    obligation_id: Mapped[int] = mapped_column(ForeignKey("obligation.id"), index=True)
+    new_due: Mapped[date]
+    reason: Mapped[str] = mapped_column(Text)
+    granted_by: Mapped[str] = mapped_column(String(64))
+    granted_at: Mapped[datetime]
+
+
+class Submission(Base):
+    """A file received: kept byte-for-byte under files/<sha256>, whatever its fate."""
+
+    __tablename__ = "submission"
+    __table_args__ = (Index("ix_submission_target", "campaign", "unit_id", "form", "period"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    filename: Mapped[str] = mapped_column(String(512))
+    size: Mapped[int]
+    received_at: Mapped[datetime]
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    form: Mapped[str | None] = mapped_column(String(64))
+    period: Mapped[str | None] = mapped_column(String(32))
+    obligation_id: Mapped[int | None] = mapped_column(ForeignKey("obligation.id"))
+    # accepted | rejected | unreadable | duplicate
+    status: Mapped[str] = mapped_column(String(16))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    row_count: Mapped[int] = mapped_column(default=0)
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("submission.id"))
+    # a monthly form resubmitted for the same period supersedes the earlier version
+    superseded_by: Mapped[int | None] = mapped_column(ForeignKey("submission.id"))
+    unit: Mapped[Unit | None] = relationship(foreign_keys=[unit_id])
+    issues: Mapped[list[ValidationIssue]] = relationship(
+        back_populates="submission", order_by="ValidationIssue.id"
+    )
+
+
+class ValidationIssue(Base):
+    __tablename__ = "validation_issue"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    severity: Mapped[str] = mapped_column(String(8))  # error | warning
+    sheet: Mapped[str | None] = mapped_column(String(128))
+    row: Mapped[int | None]
+    column: Mapped[str | None] = mapped_column(String(256))
+    code: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+    submission: Mapped[Submission] = relationship(back_populates="issues")
+
+
+class AuditLog(Base):
+    """Append-only: database triggers refuse UPDATE and DELETE (see the initial migration)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(256), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

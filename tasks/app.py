@@ -1,0 +1,39 @@
+"""Opening Duban at the edge (CLI, flow entry, test): settings, campaign, store — once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from config.settings import Settings, get_settings
+from schemas.campaign import Campaign, load_campaign
+from tasks.clock import now_local
+from tasks.store import Store, open_store
+from tasks.sync import sync_campaign
+from tasks.workdays import WorkCalendar
+
+
+@dataclass
+class App:
+    settings: Settings
+    campaign: Campaign
+    store: Store
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        return self.campaign.work_calendar
+
+    def now(self) -> datetime:
+        return now_local(self.campaign.timezone)
+
+
+def open_app(campaign_id: str | None = None, *, settings: Settings | None = None) -> App:
+    """Load the campaign, open (create, migrate) the store under DUBAN_HOME and sync the campaign."""
+    settings = settings or get_settings()
+    campaign = load_campaign(settings.campaign_path(campaign_id))
+    for d in (settings.home, settings.files_dir, settings.inbox_dir, settings.mail_dir):
+        d.mkdir(parents=True, exist_ok=True)
+    store = open_store(settings.db_url, home=settings.home)
+    with store.session(write=True) as s:
+        sync_campaign(s, campaign, now=now_local(campaign.timezone))
+    return App(settings, campaign, store)

@@ -1,0 +1,83 @@
+"""Status of every obligation as of a date: one set-based query, then the pure state function."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from schemas.campaign import Campaign
+from schemas.tables import Obligation, Submission, Unit
+from tasks.state import Facts, State, obligation_state
+
+COUNTED = ("accepted", "rejected")
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRow:
+    obligation_id: int
+    unit: str
+    obligation: str
+    form: str
+    period: str
+    due: date
+    extended_due: date | None
+    state: State
+    submitted_at: datetime | None
+    days_late: int
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "unit": self.unit,
+            "obligation": self.obligation,
+            "form": self.form,
+            "period": self.period,
+            "due": (self.extended_due or self.due).isoformat(),
+            "original_due": self.due.isoformat(),
+            "state": self.state.value,
+            "light": self.state.light,
+            "submitted_at": self.submitted_at.isoformat() if self.submitted_at else None,
+            "days_late": self.days_late,
+        }
+
+
+def status_rows(session: Session, campaign: Campaign, as_of: date) -> list[StatusRow]:
+    """State of every (unit, obligation, period) of `campaign` on `as_of` (files after it ignored)."""
+    cutoff = datetime.combine(as_of, datetime.max.time())
+    seen = Submission.received_at <= cutoff
+    subs = (
+        select(
+            Submission.obligation_id.label("oid"),
+            func.min(case((Submission.status.in_(COUNTED) & seen, Submission.received_at))).label("first"),
+            func.min(case(((Submission.status == "accepted") & seen, Submission.received_at))).label("acc"),
+        )
+        .where(Submission.campaign == campaign.id, Submission.obligation_id.is_not(None))
+        .group_by(Submission.obligation_id)
+        .subquery()
+    )
+    q = (
+        select(Obligation, Unit.name, subs.c.first, subs.c.acc)
+        .join(Unit, Obligation.unit_id == Unit.id)
+        .outerjoin(subs, subs.c.oid == Obligation.id)
+        .where(Obligation.campaign == campaign.id)
+        .order_by(Obligation.due, Obligation.code, Obligation.id)
+    )
+    cal = campaign.work_calendar
+    out = []
+    for ob, unit, first, acc in session.execute(q).tuples():
+        grace = ob.ladder.get("grace_working_days", 2)
+        soon = max((-s["offset"] for s in ob.ladder.get("steps", []) if s["offset"] < 0), default=5)
+        facts = Facts(
+            due=ob.effective_due,
+            extended=ob.extended_due is not None,
+            first_received=first.date() if first else None,
+            accepted=acc.date() if acc else None,
+        )
+        v = obligation_state(facts, as_of, cal, grace_working_days=grace, soon_working_days=soon)
+        out.append(
+            StatusRow(ob.id, unit, ob.code, ob.form, ob.period, ob.due, ob.extended_due,
+                      v.state, acc or first, v.days_late)
+        )
+    return out
