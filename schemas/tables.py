@@ -105,7 +105,11 @@ class Extension(Base):
 
 
 class Submission(Base):
-    """A file received: kept byte-for-byte under files/<sha256>, whatever its fate."""
+    """A file received: kept byte-for-byte under files/<sha256>, whatever its fate.
+
+    It answers the obligations with the same (unit, form, period); a milestones file
+    (平台建设) answers both of its obligations.
+    """
 
     __tablename__ = "submission"
     __table_args__ = (Index("ix_submission_target", "campaign", "unit_id", "form", "period"),)
@@ -118,7 +122,6 @@ class Submission(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     form: Mapped[str | None] = mapped_column(String(64))
     period: Mapped[str | None] = mapped_column(String(32))
-    obligation_id: Mapped[int | None] = mapped_column(ForeignKey("obligation.id"))
     # accepted | rejected | unreadable | duplicate
     status: Mapped[str] = mapped_column(String(16))
     summary: Mapped[str] = mapped_column(Text, default="")

@@ -49,18 +49,25 @@ def status_rows(session: Session, campaign: Campaign, as_of: date) -> list[Statu
     seen = Submission.received_at <= cutoff
     subs = (
         select(
-            Submission.obligation_id.label("oid"),
+            Submission.unit_id,
+            Submission.form,
+            Submission.period,
             func.min(case((Submission.status.in_(COUNTED) & seen, Submission.received_at))).label("first"),
             func.min(case(((Submission.status == "accepted") & seen, Submission.received_at))).label("acc"),
         )
-        .where(Submission.campaign == campaign.id, Submission.obligation_id.is_not(None))
-        .group_by(Submission.obligation_id)
+        .where(Submission.campaign == campaign.id)
+        .group_by(Submission.unit_id, Submission.form, Submission.period)
         .subquery()
     )
     q = (
         select(Obligation, Unit.name, subs.c.first, subs.c.acc)
         .join(Unit, Obligation.unit_id == Unit.id)
-        .outerjoin(subs, subs.c.oid == Obligation.id)
+        .outerjoin(
+            subs,
+            (subs.c.unit_id == Obligation.unit_id)
+            & (subs.c.form == Obligation.form)
+            & (subs.c.period == Obligation.period),
+        )
         .where(Obligation.campaign == campaign.id)
         .order_by(Obligation.due, Obligation.code, Obligation.id)
     )

@@ -92,3 +92,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: igno
         terminalreporter.write_line(
             "  start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start", red=True
         )
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One temporary Prefect server (SQLite) for the whole run: entering it costs ~16 s."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=90):
+        yield

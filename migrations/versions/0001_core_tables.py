@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: -
-Create Date: 2026-11-22 11:11:31.374002
+Create Date: 2026-11-22 11:13:13.708503
 """
 
 from collections.abc import Sequence
@@ -58,19 +58,6 @@ def upgrade() -> None:
     with op.batch_alter_table('obligation', schema=None) as batch_op:
         batch_op.create_index('ix_obligation_campaign_due', ['campaign', 'due'], unique=False)
 
-    op.create_table('extension',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('obligation_id', sa.Integer(), nullable=False),
-    sa.Column('new_due', sa.Date(), nullable=False),
-    sa.Column('reason', sa.Text(), nullable=False),
-    sa.Column('granted_by', sa.String(length=64), nullable=False),
-    sa.Column('granted_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['obligation_id'], ['obligation.id'], name=op.f('fk_extension_obligation_id_obligation')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_extension'))
-    )
-    with op.batch_alter_table('extension', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_extension_obligation_id'), ['obligation_id'], unique=False)
-
     op.create_table('submission',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('campaign', sa.String(length=64), nullable=False),
@@ -81,14 +68,12 @@ def upgrade() -> None:
     sa.Column('unit_id', sa.Integer(), nullable=True),
     sa.Column('form', sa.String(length=64), nullable=True),
     sa.Column('period', sa.String(length=32), nullable=True),
-    sa.Column('obligation_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('summary', sa.Text(), nullable=False),
     sa.Column('row_count', sa.Integer(), nullable=False),
     sa.Column('duplicate_of', sa.Integer(), nullable=True),
     sa.Column('superseded_by', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['duplicate_of'], ['submission.id'], name=op.f('fk_submission_duplicate_of_submission')),
-    sa.ForeignKeyConstraint(['obligation_id'], ['obligation.id'], name=op.f('fk_submission_obligation_id_obligation')),
     sa.ForeignKeyConstraint(['superseded_by'], ['submission.id'], name=op.f('fk_submission_superseded_by_submission')),
     sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_submission_unit_id_unit')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_submission'))
@@ -112,6 +97,19 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('contact_list', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contact_list_unit_id'), ['unit_id'], unique=False)
+
+    op.create_table('extension',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('obligation_id', sa.Integer(), nullable=False),
+    sa.Column('new_due', sa.Date(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('granted_by', sa.String(length=64), nullable=False),
+    sa.Column('granted_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['obligation_id'], ['obligation.id'], name=op.f('fk_extension_obligation_id_obligation')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_extension'))
+    )
+    with op.batch_alter_table('extension', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_extension_obligation_id'), ['obligation_id'], unique=False)
 
     op.create_table('validation_issue',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -156,6 +154,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_validation_issue_submission_id'))
 
     op.drop_table('validation_issue')
+    with op.batch_alter_table('extension', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_extension_obligation_id'))
+
+    op.drop_table('extension')
     with op.batch_alter_table('contact_list', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_list_unit_id'))
 
@@ -165,10 +167,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_submission_sha256'))
 
     op.drop_table('submission')
-    with op.batch_alter_table('extension', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_extension_obligation_id'))
-
-    op.drop_table('extension')
     with op.batch_alter_table('obligation', schema=None) as batch_op:
         batch_op.drop_index('ix_obligation_campaign_due')
 
