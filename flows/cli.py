@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from schemas.campaign import CampaignError
+from tasks.workdays import CalendarError
 
 
 def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:
@@ -34,7 +35,7 @@ def common(f: Callable) -> Callable:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return f(*args, **kwargs)
-        except CampaignError as e:
+        except (CampaignError, CalendarError) as e:
             click.echo(str(e), err=True)
             sys.exit(2)
         except BrokenPipeError:  # `duban calendar | head`

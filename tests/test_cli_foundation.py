@@ -1,0 +1,51 @@
+"""The command line as a user runs it: a fresh DUBAN_HOME, JSON contracts, clear errors."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from config.settings import CAMPAIGNS_DIR
+
+DUBAN = [sys.executable, "-m", "flows.cli"]
+
+
+def run(args, home: Path, **env):  # type: ignore[no-untyped-def]
+    e = {**os.environ, "DUBAN_HOME": str(home), **env}
+    e.pop("DUBAN_DATABASE_URL", None)
+    return subprocess.run([*DUBAN, *args], capture_output=True, text=True, env=e, timeout=120)
+
+
+def test_calendar_json_contract(tmp_path):
+    r = run(["calendar", "--json"], tmp_path / "var")
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)
+    assert len(rows) == 159
+    assert set(rows[0]) == {"unit", "obligation", "form", "period", "due"}
+    assert {"unit": "清河区", "obligation": "O1", "form": "contacts", "period": "2010", "due": "2010-06-30"} in rows
+
+
+def test_status_on_an_empty_home_creates_the_store(tmp_path):
+    home = tmp_path / "fresh"
+    r = run(["status", "--as-of", "2010-06-01", "--json"], home)
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)
+    assert len(rows) == 159 and {x["state"] for x in rows} == {"pending"}
+    assert all(x["days_late"] == 0 and x["submitted_at"] is None for x in rows)
+    assert (home / "duban.db").exists() and (home / "inbox").is_dir()
+
+
+def test_broken_campaign_gets_a_message_not_a_traceback(tmp_path):
+    camp = tmp_path / "campaigns"
+    camp.mkdir()
+    data = yaml.safe_load((CAMPAIGNS_DIR / "huaian-2010.yaml").read_text(encoding="utf-8"))
+    data["obligations"][0]["owners"] = ["清江区"]
+    (camp / "huaian-2010.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    r = run(["calendar", "--json"], tmp_path / "var", DUBAN_CAMPAIGNS_DIR=str(camp))
+    assert r.returncode == 2
+    assert "清江区" in r.stderr and "第" in r.stderr and "Traceback" not in r.stderr
+    r = run(["status", "--campaign", "nope"], tmp_path / "var")
+    assert r.returncode == 2 and "文件不存在" in r.stderr and "huaian-2010" in r.stderr
