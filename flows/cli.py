@@ -123,6 +123,77 @@ def status_cmd(campaign_id: str | None, as_json: bool, as_of: Any) -> None:
     emit([r.as_json() for r in rows], as_json, human)
 
 
+def _file_options(f: Callable) -> Callable:
+    for opt in (
+        click.option("--unit", default=None, help="填报单位（不填则从标题、“填报单位”或文件名识别）"),
+        click.option("--form", default=None, help="表单代码，如 tech-needs"),
+        click.option("--period", default=None, help="期次，如 2010-08 或 第1批"),
+    ):
+        f = opt(f)
+    return click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))(f)
+
+
+def _print_verdict(data: dict[str, Any], extra: str = "", *, status: str) -> None:
+    names = {"accepted": "通过", "rejected": "未通过", "unreadable": "无法读取或无法识别", "duplicate": "重复文件"}
+    head = " ".join(str(data.get(k) or "") for k in ("unit", "form", "period")).strip() or "文件"
+    click.echo(f"{head}：{names.get(status, status)}，{data['rows']} 行{extra}")
+    for i in data["issues"]:
+        click.echo(f"  [{'错误' if i['severity'] == 'error' else '提示'}] {i['message']}")
+
+
+@main.command("validate")
+@_file_options
+@common
+def validate_cmd(campaign_id: str | None, as_json: bool, file: Path, unit: str | None, form: str | None,
+                 period: str | None) -> None:
+    """校验一个报送文件（不保存）。退出码：0 通过，1 未通过，2 无法读取或无法识别。"""
+    from config.settings import get_settings
+    from schemas.campaign import load_campaign
+    from tasks.intake.service import validate_file
+
+    settings = get_settings()
+    campaign = load_campaign(settings.campaign_path(campaign_id))
+    v = validate_file(settings, campaign, file, unit=unit, form=form, period=period)
+    data = v.as_json()
+    emit(data, as_json, lambda: _print_verdict(data, status=v.status))
+    sys.exit(v.exit_code)
+
+
+@main.command("submit")
+@_file_options
+@click.option("--received-at", default=None, help="收到时间（ISO 格式，默认现在）")
+@common
+def submit_cmd(campaign_id: str | None, as_json: bool, file: Path, unit: str | None, form: str | None,
+               period: str | None, received_at: str | None) -> None:
+    """校验并保存一个报送文件，生成回执。退出码同 validate。"""
+    from datetime import datetime
+
+    from tasks.app import open_app
+    from tasks.clock import to_local
+    from tasks.intake.service import submit_file
+
+    app = open_app(campaign_id)
+    when = to_local(datetime.fromisoformat(received_at), app.campaign.timezone) if received_at else None
+    result = submit_file(app, file, unit=unit, form=form, period=period, received_at=when)
+    data = result.as_json()
+    note = "（与已收到的文件完全相同，不重复计数）" if result.status == "duplicate" else ""
+    emit(data, as_json, lambda: _print_verdict(data, note, status=result.verdict.status))
+    sys.exit(result.exit_code)
+
+
+@main.command("templates")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+@common
+def templates_cmd(campaign_id: str | None, as_json: bool, out_dir: Path) -> None:
+    """为每张报表生成空白 Excel 模板（含下拉列表和填表说明）。"""
+    from config.settings import get_settings
+    from schemas.campaign import load_campaign
+    from tasks.intake.templates import write_templates
+
+    paths = write_templates(load_campaign(get_settings().campaign_path(campaign_id)), out_dir)
+    emit([str(p) for p in paths], as_json, lambda: [click.echo(str(p)) for p in paths])
+
+
 @main.command("demo")
 @click.option("--exit", "exit_after", is_flag=True, help="演示结束后退出（供脚本和测试使用）")
 @common

@@ -224,7 +224,7 @@ def load_campaign(path: Path) -> Campaign:
     try:
         campaign = Campaign.model_validate(data)
     except ValidationError as e:
-        raise CampaignError(path, [_describe(lines, err["loc"], _msg(err)) for err in e.errors()])
+        raise CampaignError(path, [_describe(lines, err["loc"], _msg(err)) for err in e.errors()]) from None
     problems = [_describe(lines, loc, msg) for loc, msg in _problems(campaign)]
     if problems:
         raise CampaignError(path, problems)

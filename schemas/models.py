@@ -1,6 +1,15 @@
 """Every table of the store, imported in one place so `Base.metadata` is complete
 (for Alembic and for `tests/test_migrations.py`)."""
 
+from schemas.rows import (  # noqa: F401, E402
+    ActivityPlan,
+    ActivityReport,
+    Cooperation,
+    KeyProject,
+    Milestone,
+    Negotiation,
+    TechNeed,
+)
 from schemas.tables import (  # noqa: F401
     AuditLog,
     Base,

@@ -1,0 +1,168 @@
+"""Cell parsers: one text cell in, a typed value or a Chinese reason out. Pure functions.
+
+Every cell is read as text first (a landline 0517… must keep its zero), then parsed per
+column kind. Full-width digits and brackets are folded (NFKC) before parsing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
+
+MISSING = {"", "—", "-", "/", "无", "－", "——", "／", "None", "nan"}
+FORMULA_START = ("=", "+", "-", "@")
+EXCEL_EPOCH = date(1899, 12, 30)
+
+
+class CellError(ValueError):
+    """A cell that cannot be read as its column's kind; `str()` is the reason for a clerk."""
+
+
+def fold(s: str) -> str:
+    """NFKC (full-width → half-width) and trimmed."""
+    return unicodedata.normalize("NFKC", s).strip()
+
+
+def is_missing(s: str | None) -> bool:
+    return s is None or fold(s) in MISSING
+
+
+def header_key(s: str) -> str:
+    """Header text as matched: folded, no white space, no unit in brackets, no '*' marks."""
+    s = fold(s)
+    s = re.sub(r"\s+", "", s)
+    s = re.sub(r"\(.*?\)|\[.*?\]|【.*?】", "", s)
+    return s.strip("*：:")
+
+
+def money(s: str) -> float:
+    t = fold(s).replace(",", "").replace(" ", "")
+    if re.fullmatch(r"-?\d+(\.\d+)?", t):
+        return float(t)  # a negative amount is reported by the suite's range check
+    raise CellError("应填写以万元为单位的数字")
+
+
+def whole(s: str) -> int:
+    t = fold(s).replace(",", "")
+    if re.fullmatch(r"-?\d+(\.0+)?", t):
+        return int(float(t))
+    raise CellError("应填写不小于0的整数")
+
+
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+
+
+def a_date(s: str) -> date:
+    """2010-07-05, 2010/7/5, 2010.7.5, 2010年7月5日, 20100705, or an Excel serial number."""
+    t = re.sub(r"\s+", "", fold(s))
+    for p in _DATE_PATTERNS:
+        m = p.match(t)
+        if m:
+            try:
+                return date(int(m[1]), int(m[2]), int(m[3]))
+            except ValueError:
+                raise CellError("不是有效日期") from None
+    if re.fullmatch(r"\d{4,5}(\.\d+)?", t) and 20000 < float(t) < 80000:
+        return EXCEL_EPOCH + timedelta(days=int(float(t)))
+    raise CellError("应填写日期，如 2010-07-05 或 2010年7月5日")
+
+
+def _digits(s: str) -> str:
+    return re.sub(r"[\s\-－—]", "", fold(s))
+
+
+def mobile(s: str) -> str:
+    t = _digits(s).removeprefix("+86")
+    if re.fullmatch(r"1[3-9]\d{9}", t):
+        return t
+    raise CellError("应填写11位手机号码")
+
+
+_LANDLINE = re.compile(
+    r"^(?:\((0\d{2,3})\)\s*|(0\d{2,3})[-\s])(\d{7,8})(?:\s*(?:转|-|ext\.?\s*|分机)\s*(\d{1,6}))?$", re.I
+)
+
+
+def landline(s: str) -> str:
+    """Area code (in brackets, or followed by a dash or space) + 7–8 digits, optional extension."""
+    t = fold(s)
+    m = _LANDLINE.match(t)
+    if not m:
+        raise CellError("应填写带区号的固定电话，如 0517-83660000 或 (0517)83660000")
+    area, number, ext = m[1] or m[2], m[3], m[4]
+    return f"{area}-{number}" + (f"转{ext}" if ext else "")
+
+
+def phone(s: str) -> str:
+    try:
+        return mobile(s)
+    except CellError:
+        pass
+    try:
+        return landline(s)
+    except CellError:
+        raise CellError("应填写手机号码或带区号的固定电话") from None
+
+
+EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$")
+
+
+def email(s: str) -> str:
+    t = fold(s)
+    if EMAIL.match(t):
+        return t
+    raise CellError("不是有效的电子邮箱地址")
+
+
+_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def credit_code(s: str) -> str:
+    """统一社会信用代码 with the GB 32100-2015 check character."""
+    t = fold(s).upper().replace(" ", "")
+    if len(t) != 18 or any(c not in _CODE_CHARS for c in t):
+        raise CellError("统一社会信用代码应为18位数字或大写字母")
+    total = sum(_CODE_CHARS.index(c) * w for c, w in zip(t[:17], _CODE_WEIGHTS, strict=True))
+    if _CODE_CHARS[(31 - total % 31) % 31] != t[17]:
+        raise CellError("统一社会信用代码校验位不正确，请核对")
+    return t
+
+
+def check_char(first17: str) -> str:
+    total = sum(_CODE_CHARS.index(c) * w for c, w in zip(first17, _CODE_WEIGHTS, strict=True))
+    return _CODE_CHARS[(31 - total % 31) % 31]
+
+
+_CRITERIA = {"1": "1", "2": "2", "3": "3", "①": "1", "②": "2", "③": "3", "一": "1", "二": "2", "三": "3"}
+
+
+def criteria(s: str) -> str:
+    """One or more of 1/2/3 (also ①②③ or 一二三), any separators → "1,3"."""
+    t = unicodedata.normalize("NFC", s)  # keep ①②③ (NFKC would turn them into digits anyway)
+    found = sorted({_CRITERIA[c] for c in t if c in _CRITERIA})
+    rest = re.sub(r"[1-3①②③一二三\s,，、;；/和及.]", "", fold(t))
+    if not found or rest:
+        raise CellError("应填写1、2、3中的一项或多项（对应推荐条件）")
+    return ",".join(found)
+
+
+def text_of(v: object) -> str | None:
+    """A cell value from any reader as the text a person sees."""
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() and abs(v) < 1e16 else repr(v)
+    if isinstance(v, datetime):
+        return v.date().isoformat() if v.time() == datetime.min.time() else v.isoformat(sep=" ")
+    if isinstance(v, date):
+        return v.isoformat()
+    s = str(v)
+    return s if s.strip() else None

@@ -1,0 +1,87 @@
+"""Who sent it and for which period: from the title, the 填报单位 line, or the file name."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from schemas.campaign import Campaign, periods
+from tasks.intake.cells import fold
+
+_FILL_DATE = re.compile(r"填报(?:日期|时间)[:：]?\s*\S+")
+_MONTH = (re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月"), re.compile(r"(?<!\d)(\d{4})[-_.](\d{1,2})(?![\d])"))
+_BATCH = re.compile(r"第\s*([0-9一二三四五六七八九十]+)\s*批")
+_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九十")}
+
+
+class Unidentified(Exception):
+    """The unit or period cannot be told; `str()` says what to do."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        super().__init__(message)
+
+
+def unit_names(campaign: Campaign) -> dict[str, str]:
+    """Spellings -> unit name: the name, and the name without the city prefix (淮安经济开发区 -> 经济开发区)."""
+    out = {}
+    for u in campaign.units:
+        out[u.name] = u.name
+        if u.name.startswith("淮安") and len(u.name) > 4:
+            out[u.name[2:]] = u.name
+    return out
+
+
+def identify_unit(texts: list[str], campaign: Campaign) -> str:
+    """The one unit named in `texts` (tried in order: 填报单位 line and title, then file name)."""
+    names = unit_names(campaign)
+    for text in texts:
+        t = fold(text)
+        found = {names[s] for s in names if s in t}
+        if len(found) == 1:
+            return found.pop()
+        if len(found) > 1:
+            raise Unidentified("unit-ambiguous", f"文件中出现多个单位（{'、'.join(sorted(found))}），请在标题或“填报单位”中只写本单位")
+    raise Unidentified("unit-unknown", "无法确定填报单位：请在表格上方“填报单位”处或文件名中写明单位名称（如“清河区”）")
+
+
+def period_hint(texts: list[str]) -> str | None:
+    """A report month ("2010-08") or batch ("第1批") named in the title or file name."""
+    for text in texts:
+        t = _FILL_DATE.sub("", fold(text))
+        m = _BATCH.search(t)
+        if m:
+            n = m[1]
+            return f"第{int(n) if n.isdigit() else _CN_DIGITS.get(n, n)}批"
+        for p in _MONTH:
+            m = p.search(t)
+            if m and 1 <= int(m[2]) <= 12:
+                return f"{m[1]}-{int(m[2]):02d}"
+    return None
+
+
+def identify_period(
+    campaign: Campaign, unit: str, form: str, hint: str | None, received: date
+) -> str:
+    """The obligation period this file answers.
+
+    The named period when the unit owes it; the only period when there is one; otherwise
+    the open period whose due date is the first on or after the day the file arrived.
+    """
+    owed = sorted(
+        {(due, p) for o in campaign.obligations if o.form == form
+         and unit in {u.name for u in campaign.owners_of(o)} for p, due in periods(o)}
+    )
+    if not owed:
+        raise Unidentified("not-owed", f"{unit}无需报送该表")
+    names = [p for _, p in owed]
+    if hint in names:
+        return hint
+    if hint and len(names) > 1:
+        raise Unidentified("period-unknown", f"文件标明的期次“{hint}”不在本表的报送期次内（{'、'.join(names)}）")
+    if len(set(names)) == 1:
+        return names[0]
+    for due, p in owed:
+        if due >= received:
+            return p
+    return owed[-1][1]

@@ -1,0 +1,128 @@
+"""Keeping and recording submissions: the file as received, the verdict, the rows.
+
+Every received file is written byte-for-byte to files/<sha256> before anything else, so
+nothing is lost whatever happens next. The same bytes twice are a duplicate; a monthly form
+resubmitted for the same period supersedes the earlier version (kept in history); tech-needs
+batches accumulate, a later row with the same (企业名称, 需求名称) correcting the earlier one;
+an accepted 附表2 becomes the unit's current contact list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from schemas.rows import ROW_TABLES, TechNeed
+from schemas.tables import Contact, ContactList, Submission, Unit, ValidationIssue
+from tasks.audit import audit
+from tasks.intake.verdict import Verdict
+
+ROLES = {"组长": "head", "副组长": "deputy", "成员": "member", "联络员": "liaison"}
+
+
+def keep_file(files_dir: Path, source: Path) -> tuple[str, int]:
+    """Copy `source` byte-for-byte under its SHA-256 (streamed, atomic, once); return (hash, size)."""
+    files_dir.mkdir(parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    fd, tmp = tempfile.mkstemp(dir=files_dir, prefix=".incoming-")
+    try:
+        with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+            while chunk := src.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        sha = digest.hexdigest()
+        path = kept_path(files_dir, sha)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return sha, size
+
+
+def kept_path(files_dir: Path, sha: str) -> Path:
+    return files_dir / sha[:2] / sha
+
+
+def record(
+    session: Session, campaign_id: str, v: Verdict, *, sha: str, size: int, received_at: datetime
+) -> Submission:
+    """Record one received file and its verdict; store its rows when accepted."""
+    unit_id = session.scalar(select(Unit.id).where(Unit.campaign == campaign_id, Unit.name == v.unit)) if v.unit else None
+    earlier = session.scalar(
+        select(Submission).where(
+            Submission.campaign == campaign_id, Submission.sha256 == sha, Submission.status != "duplicate"
+        ).order_by(Submission.id).limit(1)
+    )
+    sub = Submission(
+        campaign=campaign_id, sha256=sha, filename=v.filename, size=size, received_at=received_at,
+        unit_id=unit_id, form=v.form, period=v.period, summary="", row_count=len(v.records),
+        status="duplicate" if earlier else v.status, duplicate_of=earlier.id if earlier else None,
+    )
+    session.add(sub)
+    session.flush()
+    session.add_all(
+        ValidationIssue(submission_id=sub.id, severity=i.severity, sheet=i.sheet, row=i.row,
+                        column=i.column, code=i.code, message=i.message)
+        for i in v.issues
+    )
+    if sub.status == "accepted" and unit_id is not None:
+        _store_rows(session, sub, v, unit_id, received_at)
+    audit(session, at=received_at, actor="intake", action=f"submission.{sub.status}",
+          subject=f"{v.unit or '?'}/{v.form or '?'}/{v.period or '?'}",
+          submission_id=sub.id, sha256=sha, filename=v.filename, errors=len(v.errors), warnings=len(v.warnings))
+    return sub
+
+
+def _store_rows(session: Session, sub: Submission, v: Verdict, unit_id: int, now: datetime) -> None:
+    if v.form == "contacts":
+        _new_contact_list(session, sub, v, unit_id, now)
+        return
+    model = ROW_TABLES.get(v.form or "")
+    if model is None:
+        return  # a document (summary): kept and counted, no rows
+    if model is TechNeed:
+        for r in v.records:  # a later batch corrects an earlier row of the same need
+            session.execute(
+                update(TechNeed)
+                .where(TechNeed.unit_id == unit_id, TechNeed.current.is_(True),
+                       TechNeed.enterprise == r["enterprise"], TechNeed.need_name == r["need_name"])
+                .values(current=False)
+            )
+    else:
+        old = select(Submission.id).where(
+            Submission.campaign == sub.campaign, Submission.unit_id == unit_id, Submission.form == sub.form,
+            Submission.period == sub.period, Submission.status == "accepted",
+            Submission.superseded_by.is_(None), Submission.id != sub.id,
+        )
+        old_ids = list(session.scalars(old))
+        if old_ids:
+            session.execute(update(Submission).where(Submission.id.in_(old_ids)).values(superseded_by=sub.id))
+            session.execute(update(model).where(model.submission_id.in_(old_ids)).values(current=False))
+    fields = set(model.__table__.columns.keys())
+    session.add_all(
+        model(submission_id=sub.id, unit_id=unit_id, period=sub.period,
+              **{k: val for k, val in r.items() if k in fields})
+        for r in v.records
+    )
+
+
+def _new_contact_list(session: Session, sub: Submission, v: Verdict, unit_id: int, now: datetime) -> None:
+    last = session.scalar(select(ContactList).where(ContactList.unit_id == unit_id).order_by(ContactList.version.desc()).limit(1))
+    session.execute(update(ContactList).where(ContactList.unit_id == unit_id).values(current=False))
+    contacts = [
+        Contact(role=ROLES[r["role"]], name=r["name"], position=r.get("position"), email=r.get("email"),
+                mobile=r.get("mobile"), phone=r.get("phone"))
+        for r in v.records
+    ]
+    session.add(ContactList(unit_id=unit_id, version=(last.version + 1) if last else 1, source="submission",
+                            submission_id=sub.id, created_at=now, current=True, contacts=contacts))

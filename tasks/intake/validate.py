@@ -1,0 +1,121 @@
+"""One file in, one verdict out: read, locate, identify, validate. Writes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import PurePath
+
+from schemas.campaign import Campaign
+from schemas.forms import FORMS, FormSpec
+from tasks.intake import cells, rules
+from tasks.intake.frame import normalise
+from tasks.intake.identify import Unidentified, identify_period, identify_unit, period_hint
+from tasks.intake.locate import find_table
+from tasks.intake.read import Unreadable, is_document, read_sheets
+from tasks.intake.verdict import Issue, Verdict
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 20 * 1024 * 1024
+    max_expanded: int = 200 * 1024 * 1024
+
+
+def inspect_file(
+    data: bytes,
+    filename: str,
+    campaign: Campaign,
+    *,
+    received: date,
+    limits: Limits = Limits(),
+    unit: str | None = None,
+    form: str | None = None,
+    period: str | None = None,
+) -> Verdict:
+    """The verdict on one received file (never raises for bad input)."""
+    v = Verdict(filename=PurePath(filename).name)
+    forms = _forms(campaign, form)
+    if not forms:
+        return _refuse(v, "unknown-form", f"本活动没有表单“{form}”")
+    try:
+        if is_document(filename) or (len(forms) == 1 and forms[0].document):
+            return _document(v, data, filename, campaign, forms, received, unit, period)
+        sheets = read_sheets(data, filename, max_bytes=limits.max_bytes, max_expanded=limits.max_expanded)
+        v.sheets = sheets
+        table = find_table(sheets, forms)
+        if table is None:
+            return _refuse(v, "unknown-form", "无法识别是哪张报表：未找到报表的表头（如“企业名称”“需求名称”）。请使用组委会下发的统一模板填写")
+        v.form, v.sheet, v.header_row, v.headers = table.form.code, table.sheet, table.header_row, table.headers
+        v.unit = unit or identify_unit([table.context, filename], campaign)
+        _check_unit(v.unit, campaign)
+        v.period = period or identify_period(campaign, v.unit, v.form, period_hint([table.context, filename]), received)
+    except (Unreadable, Unidentified) as e:
+        return _refuse(v, e.code, str(e))
+    if table.missing:
+        names = "、".join(f"“{c.template_header}”" for c in table.missing)
+        v.issues.append(Issue("error", "missing-columns", f"缺少必填列：{names}。请使用统一模板，不要删除或改写表头", table.sheet, table.header_row, None))
+    for extra in table.extra:
+        v.issues.append(Issue("warning", "extra-column", f"“{extra}”不是本表的列，已忽略", table.sheet, table.header_row, extra))
+    if not table.records:
+        v.issues.append(Issue("error", "no-rows", "表格只有表头，没有填写任何数据行", table.sheet, table.header_row + 1, None))
+        return v
+    frame, records, issues = normalise(table)
+    from tasks.intake.suites import run_suite  # GX is imported only when a table is validated
+
+    issues += run_suite(table, frame)
+    issues += _credit_checks(table, records)
+    issues += rules.check(table, records, v.period, campaign.start.year)
+    order = {k: i for i, k in enumerate(table.columns)}
+    by_header = {h: order[k] for k, h in table.headers.items()}
+    v.issues += sorted(issues, key=lambda i: (i.row or 0, by_header.get(i.column or "", -1), i.code))
+    v.records = records
+    return v
+
+
+def _forms(campaign: Campaign, form: str | None) -> list[FormSpec]:
+    codes = [f.code for f in campaign.forms if f.code in FORMS]
+    if form:
+        return [FORMS[form]] if form in codes else []
+    return [FORMS[c] for c in codes]
+
+
+def _check_unit(unit: str, campaign: Campaign) -> None:
+    if unit not in {u.name for u in campaign.units}:
+        raise Unidentified("unit-unknown", f"“{unit}”不是本活动的填报单位")
+
+
+def _refuse(v: Verdict, code: str, message: str) -> Verdict:
+    v.unreadable = True
+    v.issues.append(Issue("error", code, message))
+    return v
+
+
+def _document(v, data, filename, campaign, forms, received, unit, period):  # type: ignore[no-untyped-def]
+    docs = [f for f in forms if f.document]
+    if not docs:
+        return _refuse(v, "unknown-form", "收到的是文档，但本活动没有需要报送文档的任务")
+    if len(data.strip()) == 0:
+        return _refuse(v, "empty-file", "文件是空的，请重新发送")
+    v.form = docs[0].code
+    v.unit = unit or identify_unit([filename], campaign)
+    _check_unit(v.unit, campaign)
+    v.period = period or identify_period(campaign, v.unit, v.form, period_hint([filename]), received)
+    v.records = []
+    return v
+
+
+def _credit_checks(table, records) -> list[Issue]:  # type: ignore[no-untyped-def]
+    out = []
+    for key in (k for k in table.columns if table.form.col(k).kind == "credit"):
+        header = table.headers[key]
+        for r in records:
+            code = r.get(key)
+            if code and len(code) == 18:
+                try:
+                    cells.credit_code(code)
+                except cells.CellError as e:
+                    if "校验位" in str(e):
+                        row = r["row_number"]
+                        out.append(Issue("error", "bad-credit-check", f"第{row}行“{header}”{e}，当前为“{code}”", table.sheet, row, header))
+    return out

@@ -1,0 +1,74 @@
+"""Real files as counties make them: title rows, a 填报单位 line, merged cells, header text
+with line breaks and full-width brackets, blank rows, a note under the table."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from schemas.forms import FORMS
+
+GOOD_NEED = [
+    "淮安市华达电子有限公司", "91320800MA1M8XXX00", "2,500", "是", "高频电路板散热技术",
+    "技术难题", "电子信息", "多层高频电路板在高功率工作时局部温升超过40度，需要新的散热结构和导热材料方案",
+    "合作开发", "淮阴工学院", "王晓明", "0517-83660000",
+]
+
+
+def valid_code(first17: str) -> str:
+    from tasks.intake.cells import check_char
+
+    return first17 + check_char(first17)
+
+
+def need_row(i: int = 0, **changes: str) -> list[str]:
+    row = list(GOOD_NEED)
+    row[0] = f"淮安市华达电子有限公司{i}" if i else row[0]
+    row[1] = valid_code(f"9132080{i % 10}MA1M8ABC0"[:17])
+    for k, v in changes.items():
+        row[[c.key for c in FORMS["tech-needs"].columns].index(k)] = v
+    return row
+
+
+def messy_workbook(form: str, rows: list[list[object]], *, unit: str = "清河区", title: str | None = None,
+                   instructions_sheet: bool = True) -> bytes:
+    spec = FORMS[form]
+    wb = Workbook()
+    if instructions_sheet:
+        wb.active.title = "填表说明"
+        wb.active["A1"] = "请按模板填写，不要修改表头。"
+        ws = wb.create_sheet("Sheet1")
+    else:
+        ws = wb.active
+    headers = ["序号", *[c.template_header.replace("（", "（\n") if c.unit else c.header for c in spec.columns]]
+    ws.append([title or f"{spec.label}：2010淮安科技洽谈会{spec.title}"])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
+    ws.append([f"填报单位（盖章）：{unit}科技局      填报日期：2010年7月15日"])
+    ws.append([])
+    ws.append(headers)
+    for i, r in enumerate(rows, 1):
+        ws.append([str(i), *r])
+        if i == 1:
+            ws.append([])  # a blank row in the middle
+    ws.append([])
+    ws.append(["填表说明：1.销售收入以万元为单位；2.联系电话请写区号。"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def csv_bytes(form: str, rows: list[list[str]], *, encoding: str = "gb18030", unit: str = "淮阴区") -> bytes:
+    spec = FORMS[form]
+    lines = [f"{spec.label}：{spec.title}", f"填报单位：{unit}"]
+    lines.append(",".join(c.template_header for c in spec.columns))
+    lines += [",".join(f'"{c}"' if "," in c else c for c in r) for r in rows]
+    text = "\r\n".join(lines) + "\r\n"
+    return text.encode(encoding)
+
+
+def write(tmp: Path, name: str, data: bytes) -> Path:
+    p = tmp / name
+    p.write_bytes(data)
+    return p
