@@ -19,11 +19,11 @@ from tasks.intake.verdict import Issue
 
 PATTERNS = {
     "mobile": (r"^1[3-9]\d{9}$", "应填写11位手机号码"),
-    "landline": (r"^0\d{2,3}-\d{7,8}(转\d{1,6})?$", "应填写带区号的固定电话，如 0517-83660000"),
-    "phone": (r"^(1[3-9]\d{9}|0\d{2,3}-\d{7,8}(转\d{1,6})?)$", "应填写手机号码或带区号的固定电话"),
+    "landline": (r"^0\d{2,3}-\d{7,8}(?:转\d{1,6})?$", "应填写带区号的固定电话，如 0517-83660000"),
+    "phone": (r"^(?:1[3-9]\d{9}|0\d{2,3}-\d{7,8}(?:转\d{1,6})?)$", "应填写手机号码或带区号的固定电话"),
     "email": (r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$", "不是有效的电子邮箱地址"),
     "credit": (r"^[0-9A-HJ-NPQRTUWXY]{18}$", "统一社会信用代码应为18位数字或大写字母"),
-    "criteria": (r"^[123](,[123])*$", "应填写1、2、3中的一项或多项（对应推荐条件）"),
+    "criteria": (r"^[123](?:,[123])*$", "应填写1、2、3中的一项或多项（对应推荐条件）"),
 }
 
 
@@ -82,6 +82,9 @@ def run_suite(table: Table, frame: pd.DataFrame) -> list[Issue]:
         if r.success:
             continue
         cfg = r.expectation_config
+        raised = (r.exception_info or {}).get("raised_exception")
+        if raised:  # an expectation that crashed must not pass silently as "no issues"
+            raise RuntimeError(f"GX expectation {cfg.type} crashed: {r.exception_info.get('exception_message')}")
         col, cls = specs[(cfg.type, cfg.kwargs["column"])]
         for idx in r.result.get("unexpected_index_list") or []:
             issues.append(_issue(table, frame, col, cls, int(idx)))

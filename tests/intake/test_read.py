@@ -1,0 +1,146 @@
+"""Reading what counties really send, and refusing what is unsafe, before parsing it."""
+
+import io
+import zipfile
+from datetime import date
+
+import msoffcrypto.format.ooxml
+import pytest
+import xlwt
+from openpyxl import Workbook
+
+from config.settings import CAMPAIGNS_DIR
+from schemas.campaign import load_campaign
+from tasks.intake.read import Unreadable, decode_text, read_sheets
+from tasks.intake.validate import Limits, inspect_file
+from tests.intake.files import csv_bytes, messy_workbook, need_row
+
+CAMPAIGN = load_campaign(CAMPAIGNS_DIR / "huaian-2010.yaml")
+LIMITS = dict(max_bytes=20_000_000, max_expanded=200_000_000)
+
+
+def verdict(data: bytes, name: str, **kw):
+    return inspect_file(data, name, CAMPAIGN, received=date(2010, 7, 1), **kw)
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8", "utf-8-sig"])
+def test_csv_in_every_encoding_counties_use(encoding):
+    v = verdict(csv_bytes("tech-needs", [need_row(0)], encoding=encoding), "附表3_淮阴区_第1批.csv")
+    assert (v.status, v.unit, v.form, v.period) == ("accepted", "淮阴区", "tech-needs", "第1批")
+    assert v.records[0]["enterprise"] == "淮安市华达电子有限公司"
+
+
+def test_encoding_is_decided_not_guessed():
+    assert decode_text("涟水县".encode("gbk")) == "涟水县"
+    assert decode_text(b"\xef\xbb\xbf" + "涟水县".encode()) == "涟水县"
+    with pytest.raises(Unreadable, match="编码"):
+        decode_text(b"\x81\x30\xff\xfe\xfd\x80\x80")
+
+
+def test_legacy_xls():
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet("需求表", cell_overwrite_ok=True)
+    ws.write(0, 0, "附表3：2010淮安科技洽谈会技术难题和需求征集表")
+    ws.write(1, 0, "填报单位（盖章）：涟水县科技局")
+    for j, h in enumerate(["序号", *[c.template_header for c in __import__("schemas.forms").forms.FORMS["tech-needs"].columns]]):
+        ws.write(2, j, h)
+    for j, val in enumerate(["1", *need_row(0)]):
+        ws.write(3, j, val)
+    ws.write(3, 3, 2500.0)  # a real number cell, as Excel stores it
+    buf = io.BytesIO()
+    wb.save(buf)
+    v = verdict(buf.getvalue(), "需求.xls")
+    assert (v.status, v.unit, v.form) == ("accepted", "涟水县", "tech-needs")
+    assert v.records[0]["sales_wan"] == 2500.0 and v.records[0]["row_number"] == 4
+
+
+def test_messy_workbook_with_instructions_sheet_merged_title_blank_rows_and_note():
+    v = verdict(messy_workbook("tech-needs", [need_row(0), need_row(1), need_row(2)]), "提交.xlsx")
+    assert v.status == "accepted", v.issues
+    assert (v.sheet, v.header_row, v.unit) == ("Sheet1", 4, "清河区")
+    assert [r["row_number"] for r in v.records] == [5, 7, 8]  # a blank row after the first
+    assert v.headers["sales_wan"] == "上年销售收入（万元）"
+
+
+def test_merged_cells_apply_to_every_row_they_span():
+    data = messy_workbook("tech-needs", [need_row(0), need_row(1), need_row(2, enterprise="", need_name="废水处理工艺")], instructions_sheet=False)
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data))
+    wb.active.merge_cells("B7:B8")  # one enterprise, two needs: 企业名称 merged over rows 7-8
+    buf = io.BytesIO()
+    wb.save(buf)
+    v = verdict(buf.getvalue(), "x.xlsx")
+    assert v.status == "accepted", v.issues
+    assert [r["enterprise"] for r in v.records][1:] == ["淮安市华达电子有限公司1"] * 2
+
+
+def test_zero_bytes_random_bytes_and_oversize():
+    assert verdict(b"", "a.xlsx").issues[0].code == "empty-file"
+    assert verdict(bytes(range(256)) * 40, "a.xlsx").issues[0].code == "not-a-workbook"
+    big = verdict(b"x" * 2000, "a.csv", limits=Limits(max_bytes=1000))
+    assert big.unreadable and big.issues[0].code == "too-large"
+
+
+def test_zip_bomb_refused_from_declared_sizes_before_expanding():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/worksheets/sheet1.xml", b"0" * 50_000_000)  # compresses to ~50 KB
+    data = buf.getvalue()
+    assert len(data) < 200_000
+    with pytest.raises(Unreadable) as e:
+        read_sheets(data, "bomb.xlsx", max_bytes=20_000_000, max_expanded=10_000_000)
+    assert e.value.code == "zip-bomb"
+
+
+def test_xml_entities_are_refused():
+    wb = Workbook()
+    buf = io.BytesIO()
+    wb.save(buf)
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for item in src.infolist():
+            body = src.read(item)
+            if item.filename == "xl/workbook.xml":
+                body = b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>' + body.split(b"?>", 1)[-1]
+            z.writestr(item, body)
+    with pytest.raises(Unreadable) as e:
+        read_sheets(out.getvalue(), "lol.xlsx", **LIMITS)
+    assert e.value.code == "xml-entities"
+
+
+def test_password_protected_workbook():
+    wb = Workbook()
+    plain, enc = io.BytesIO(), io.BytesIO()
+    wb.save(plain)
+    plain.seek(0)
+    msoffcrypto.format.ooxml.OOXMLFile(plain).encrypt("123456", enc)
+    v = verdict(enc.getvalue(), "加密.xlsx")
+    assert v.unreadable and v.issues[0].code == "encrypted" and "密码" in v.issues[0].message
+
+
+def test_unknown_form_and_headers_only():
+    wb = Workbook()
+    wb.active.append(["姓名", "爱好"])
+    wb.active.append(["张三", "钓鱼"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    v = verdict(buf.getvalue(), "清河区.xlsx")
+    assert v.unreadable and v.issues[0].code == "unknown-form"
+    v = verdict(messy_workbook("tech-needs", []), "x.xlsx")
+    assert v.status == "rejected" and v.issues[-1].code == "no-rows"
+
+
+def test_formula_looking_cells_are_text_never_formulas():
+    row = need_row(0, need_name='=HYPERLINK("http://x";"点我")', contact="@张三")
+    v = verdict(csv_bytes("tech-needs", [row]), "附表3_淮阴区.csv")
+    assert v.status == "accepted", v.issues
+    assert v.records[0]["need_name"].startswith("=HYPERLINK")
+    from tasks.intake.annotate import annotated_workbook
+    from openpyxl import load_workbook
+
+    out = load_workbook(io.BytesIO(annotated_workbook(v, v.sheets, summary_text="x")))
+    cell = next(c for r in out[v.sheet].iter_rows() for c in r if str(c.value or "").startswith("=HYPERLINK"))
+    assert cell.data_type == "s"
