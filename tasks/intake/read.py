@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -56,6 +57,13 @@ def read_sheets(data: bytes, filename: str, *, max_bytes: int, max_expanded: int
 
 
 def _check_zip(data: bytes, max_expanded: int) -> None:
+    try:
+        _check_zip_members(data, max_expanded)
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError, OSError):
+        raise Unreadable("not-a-workbook", "文件不是有效的 Excel 工作簿（压缩结构损坏）") from None
+
+
+def _check_zip_members(data: bytes, max_expanded: int) -> None:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()

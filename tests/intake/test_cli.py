@@ -1,0 +1,51 @@
+"""`duban validate` / `submit` / `templates` as a clerk's helper would run them."""
+
+import json
+import os
+import subprocess
+import sys
+
+from openpyxl import load_workbook
+
+from tests.intake.files import messy_workbook, need_row, write
+
+
+def duban(*args, home):  # type: ignore[no-untyped-def]
+    env = {**os.environ, "DUBAN_HOME": str(home)}
+    env.pop("DUBAN_DATABASE_URL", None)
+    return subprocess.run([sys.executable, "-m", "flows.cli", *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_validate_contract_and_exit_codes(tmp_path):
+    home = tmp_path / "var"
+    good = write(tmp_path, "附表3_淮阴区_第1批.xlsx", messy_workbook("tech-needs", [need_row(0)], unit="淮阴区"))
+    bad = write(tmp_path, "bad.xlsx", messy_workbook("tech-needs", [need_row(0, sales_wan="0.3亿")]))
+    junk = write(tmp_path, "junk.xlsx", b"not a workbook at all")
+    r = duban("validate", str(good), "--json", home=home)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out == {"unit": "淮阴区", "form": "tech-needs", "period": "第1批", "status": "accepted", "rows": 1, "issues": []}
+    r = duban("validate", str(bad), "--json", home=home)
+    assert r.returncode == 1
+    issue = json.loads(r.stdout)["issues"][0]
+    assert set(issue) == {"severity", "sheet", "row", "column", "code", "message"} and issue["row"] == 5
+    r = duban("validate", str(junk), "--json", home=home)
+    assert r.returncode == 2 and json.loads(r.stdout)["status"] == "rejected" and "Traceback" not in r.stderr
+    assert not (home / "duban.db").exists()  # validate writes nothing
+
+
+def test_submit_keeps_and_templates_have_dropdowns(tmp_path):
+    home = tmp_path / "var"
+    f = write(tmp_path, "x.xlsx", messy_workbook("tech-needs", [need_row(0)]))
+    r = duban("submit", str(f), "--received-at", "2010-07-01T09:30:00", "--json", home=home)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["stored_as"] == "accepted"
+    r = duban("templates", "--out", str(tmp_path / "tpl"), "--json", home=home)
+    paths = json.loads(r.stdout)
+    assert len(paths) == 8
+    wb = load_workbook(next(p for p in paths if "附表3" in p))
+    ws = wb.worksheets[0]
+    assert [c.value for c in ws[3]][1:4] == ["企业名称", "统一社会信用代码", "上年销售收入（万元）"]
+    lists = {next(iter(dv.sqref.ranges)).coord[0]: dv.formula1 for dv in ws.data_validations.dataValidation}
+    assert lists["G"] == '"技术难题,技术需求"'
+    assert wb.sheetnames[1] == "填表说明"

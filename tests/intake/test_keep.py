@@ -1,0 +1,91 @@
+"""Keeping and storing, on SQLite and PostgreSQL: nothing lost, nothing counted twice."""
+
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+
+from schemas.rows import Negotiation, TechNeed
+from schemas.tables import ContactList, Submission, Unit
+from tasks.intake.keep import kept_path
+from tasks.intake.service import submit_file
+from tasks.status import status_rows
+from tests.intake.files import messy_workbook, need_row, write
+
+NEG = ["校企合作项目", "淮安华达", "淮阴工学院", "2010-08-05", "洽谈中", "", "", "合作开发", "否", ""]
+
+
+def test_every_file_is_kept_byte_for_byte_whatever_its_fate(app, tmp_path):
+    for name, data in [("空.xlsx", b""), ("乱码.xlsx", b"\x00garbage" * 10), ("好.xlsx", messy_workbook("tech-needs", [need_row(0)]))]:
+        r = submit_file(app, write(tmp_path, name, data), received_at=datetime(2010, 7, 1, 9))
+        with app.store.session() as s:
+            sub = s.get(Submission, r.submission_id)
+        assert kept_path(app.settings.files_dir, sub.sha256).read_bytes() == data
+        assert sub.filename == name and sub.size == len(data)
+    with app.store.session() as s:
+        assert [x.status for x in s.scalars(select(Submission).order_by(Submission.id))] == ["unreadable", "unreadable", "accepted"]
+
+
+def test_same_bytes_twice_is_a_duplicate_not_counted_twice(app, tmp_path):
+    p = write(tmp_path, "附表3.xlsx", messy_workbook("tech-needs", [need_row(0), need_row(1)]))
+    first = submit_file(app, p, received_at=datetime(2010, 7, 1, 9))
+    again = submit_file(app, p, received_at=datetime(2010, 7, 2, 9))
+    assert (first.status, again.status) == ("accepted", "duplicate")
+    with app.store.session() as s:
+        assert s.scalar(select(func.count()).select_from(TechNeed)) == 2
+        assert s.get(Submission, again.submission_id).duplicate_of == first.submission_id
+
+
+def test_a_later_batch_corrects_an_earlier_row(app, tmp_path):
+    submit_file(app, write(tmp_path, "第1批.xlsx", messy_workbook("tech-needs", [need_row(0), need_row(1)])),
+                received_at=datetime(2010, 7, 1, 9))
+    submit_file(app, write(tmp_path, "第2批.xlsx", messy_workbook("tech-needs", [need_row(1, sales_wan="9999"), need_row(2)])),
+                received_at=datetime(2010, 7, 15, 9))
+    with app.store.session() as s:
+        rows = s.scalars(select(TechNeed).where(TechNeed.current.is_(True)).order_by(TechNeed.enterprise)).all()
+        assert [(r.enterprise[-1], r.sales_wan, r.period) for r in rows] == [
+            ("司", 2500.0, "第1批"), ("1", 9999.0, "第2批"), ("2", 2500.0, "第2批")
+        ]
+        assert s.scalar(select(func.count()).select_from(TechNeed)) == 4  # history kept
+
+
+def test_monthly_resubmission_replaces_the_earlier_version(app, tmp_path):
+    title = "附表5：对接洽谈及签约项目动态表（2010年8月）"
+    a = submit_file(app, write(tmp_path, "a.xlsx", messy_workbook("negotiations", [NEG, NEG[:1] + ["其他企业"] + NEG[2:]], title=title)),
+                    received_at=datetime(2010, 8, 18, 9))
+    b = submit_file(app, write(tmp_path, "b.xlsx", messy_workbook("negotiations", [NEG], title=title)),
+                    received_at=datetime(2010, 8, 19, 9))
+    with app.store.session() as s:
+        assert s.get(Submission, a.submission_id).superseded_by == b.submission_id
+        current = s.scalars(select(Negotiation).where(Negotiation.current.is_(True))).all()
+        assert [n.submission_id for n in current] == [b.submission_id]
+        row = next(r for r in status_rows(s, app.campaign, date(2010, 8, 25)) if r.unit == "清河区" and r.period == "2010-08" and r.obligation == "O4")
+        assert row.state.value == "accepted_on_time" and row.submitted_at == datetime(2010, 8, 18, 9)
+
+
+def test_accepted_contacts_become_the_current_list(app, tmp_path):
+    rows = [
+        ["赵局长", "清河区科技局局长", "组长", "0517-83660000", "13805170201", "zhao@example.cn", ""],
+        ["钱科长", "清河区科技局科长", "联络员", "", "13805170202", "qian@example.cn", ""],
+    ]
+    r = submit_file(app, write(tmp_path, "附表2.xlsx", messy_workbook("contacts", rows)), received_at=datetime(2010, 6, 25, 9))
+    assert r.status == "accepted", r.verdict.issues
+    with app.store.session() as s:
+        unit = s.scalar(select(Unit).where(Unit.name == "清河区"))
+        lists = s.scalars(select(ContactList).where(ContactList.unit_id == unit.id).order_by(ContactList.version)).all()
+        assert [(x.version, x.source, x.current) for x in lists] == [(1, "config", False), (2, "submission", True)]
+        assert {(c.role, c.email) for c in lists[1].contacts} == {("head", "zhao@example.cn"), ("liaison", "qian@example.cn")}
+
+
+def test_rejected_file_gets_an_annotated_copy_and_a_summary(app, tmp_path):
+    from openpyxl import load_workbook
+
+    r = submit_file(app, write(tmp_path, "x.xlsx", messy_workbook("tech-needs", [need_row(0, sales_wan="0.3亿")])),
+                    received_at=datetime(2010, 7, 1, 9))
+    assert r.status == "rejected" and r.annotated is not None
+    wb = load_workbook(r.annotated)
+    assert wb.sheetnames[0] == "校验结果"
+    cell = wb["Sheet1"]["D5"]  # 上年销售收入 of the first record
+    assert cell.fill.fgColor.rgb.endswith("FFC7CE") and "0.3亿" in cell.comment.text
+    with app.store.session() as s:
+        text = s.get(Submission, r.submission_id).summary
+    assert text.startswith("清河区报送的《技术难题和需求征集表》（第1批）未通过校验：1 处错误")
