@@ -21,11 +21,19 @@ class CellError(ValueError):
 
 def fold(s: str) -> str:
     """NFKC (full-width → half-width) and trimmed."""
-    return unicodedata.normalize("NFKC", s).strip()
+    return (s if s.isascii() else unicodedata.normalize("NFKC", s)).strip()
+
+
+def folded_or_none(s: str | None) -> str | None:
+    """The folded text of a cell, or None when it is empty or only "—", "/", "无"."""
+    if not s:
+        return None
+    f = fold(s)
+    return None if f in MISSING else f
 
 
 def is_missing(s: str | None) -> bool:
-    return s is None or fold(s) in MISSING
+    return folded_or_none(s) is None
 
 
 def header_key(s: str) -> str:
@@ -120,22 +128,23 @@ def email(s: str) -> str:
 
 
 _CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CODE_INDEX = {c: i for i, c in enumerate(_CODE_CHARS)}
 _CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
 def credit_code(s: str) -> str:
     """统一社会信用代码 with the GB 32100-2015 check character."""
     t = fold(s).upper().replace(" ", "")
-    if len(t) != 18 or any(c not in _CODE_CHARS for c in t):
+    if len(t) != 18 or not set(t) <= _CODE_INDEX.keys():
         raise CellError("统一社会信用代码应为18位数字或大写字母")
-    total = sum(_CODE_CHARS.index(c) * w for c, w in zip(t[:17], _CODE_WEIGHTS, strict=True))
-    if _CODE_CHARS[(31 - total % 31) % 31] != t[17]:
+    if check_char(t[:17]) != t[17]:
         raise CellError("统一社会信用代码校验位不正确，请核对")
     return t
 
 
 def check_char(first17: str) -> str:
-    total = sum(_CODE_CHARS.index(c) * w for c, w in zip(first17, _CODE_WEIGHTS, strict=True))
+    """The GB 32100-2015 check character of the first 17 characters."""
+    total = sum(_CODE_INDEX[c] * w for c, w in zip(first17, _CODE_WEIGHTS, strict=True))
     return _CODE_CHARS[(31 - total % 31) % 31]
 
 
@@ -154,6 +163,8 @@ def criteria(s: str) -> str:
 
 def text_of(v: object) -> str | None:
     """A cell value from any reader as the text a person sees."""
+    if v.__class__ is str:  # the common case first: calamine gives "" for an empty cell
+        return v if v and not v.isspace() else None
     if v is None:
         return None
     if isinstance(v, bool):

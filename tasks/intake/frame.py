@@ -36,7 +36,7 @@ def normalise(table: Table) -> tuple[pd.DataFrame, list[dict[str, Any]], list[Is
     typed: list[dict[str, Any]] = [{"row_number": n} for n, _ in table.records]
     for j, key in enumerate(keys):
         col = table.form.col(key)
-        folded = [None if cells.is_missing(r[j]) else cells.fold(r[j] or "") for r in raw]
+        folded = [cells.folded_or_none(r[j]) for r in raw]
         data[key] = _canonical(col, folded)
         if col.kind in PARSED:
             values = _parse(col, folded, table, issues)

@@ -1,0 +1,92 @@
+"""Intake speed: a 20,000-row 附表3 workbook end to end vs a bare pandas.read_excel of it.
+
+    .venv/bin/python bench/bench_intake.py [ROWS]
+
+Prints both times, the ratio (target <= 3x), peak memory, and `duban validate` of a small
+file as a whole process (target < 5 s; Great Expectations' import alone is ~4.4 s here).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def workbook(rows: int) -> bytes:
+    from openpyxl import Workbook
+
+    from schemas.forms import FORMS
+    from tests.intake.files import need_row
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("附表3")
+    ws.append(["附表3：2010淮安科技洽谈会技术难题和需求征集表"])
+    ws.append(["填报单位（盖章）：淮阴区科技局    填报日期：2010年7月15日"])
+    ws.append(["序号", *(c.template_header for c in FORMS["tech-needs"].columns)])
+    for i in range(rows):
+        r = need_row(i)
+        r[0] = f"淮安企业{i}"
+        r[4] = f"需求{i}"
+        ws.append([i + 1, *r])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def best_of(n: int, fn):  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return min(times), out
+
+
+def main() -> None:
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+    import pandas as pd
+
+    from config.settings import CAMPAIGNS_DIR
+    from schemas.campaign import load_campaign
+    from tasks.intake.validate import inspect_file
+
+    campaign = load_campaign(CAMPAIGNS_DIR / "huaian-2010.yaml")
+    data = workbook(rows)
+    print(f"workbook: {rows} rows, {len(data) / 1e6:.1f} MB")
+    t = time.perf_counter()
+    inspect_file(workbook(5), "warm.xlsx", campaign, received=date(2010, 7, 1))  # GX import + context, once
+    print(f"first call (Great Expectations import + context): {time.perf_counter() - t:.2f} s")
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    bare, df = best_of(3, lambda: pd.read_excel(io.BytesIO(data), engine="calamine", header=None, dtype=str))
+    ours, v = best_of(3, lambda: inspect_file(data, "附表3_淮阴区.xlsx", campaign, received=date(2010, 7, 1)))
+    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert v.status == "accepted" and len(v.records) == rows, v.issues[:3]
+    print(f"bare pandas.read_excel(engine='calamine'): {bare:.2f} s ({len(df)} rows)")
+    print(f"duban read+identify+validate+verdict:     {ours:.2f} s  ratio {ours / bare:.2f}x (target <= 3x)")
+    print(f"peak RSS: {rss1 / 1024:.0f} MB (grew {(rss1 - rss0) / 1024:.0f} MB during the timed runs)")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        small = Path(tmp) / "附表3_淮阴区_第1批.xlsx"
+        small.write_bytes(workbook(10))
+        env = {**os.environ, "DUBAN_HOME": str(Path(tmp) / "var")}
+        cli = [str(Path(sys.executable).parent / "duban"), "validate", str(small), "--json"]
+        runs = []
+        for _ in range(3):
+            t = time.perf_counter()
+            subprocess.run(cli, env=env, capture_output=True, check=True)
+            runs.append(time.perf_counter() - t)
+        print(f"`duban validate` small file, whole process: best {min(runs):.2f} s, worst {max(runs):.2f} s (target < 5 s)")
+
+
+if __name__ == "__main__":
+    main()
