@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     smtp_tls: bool = False
     smtp_timeout: float = 30.0
     smtp_concurrency: int = 4
+    smtp_retries: int = 4  # attempts per message for 4xx answers and dropped connections
+    smtp_backoff: float = 0.5  # seconds before the first retry; doubles each time
+    send_lease_seconds: int = 900  # a claim by another host older than this is presumed dead
     mail_from: str = "淮安市科洽会组委会 <kqh@kjj.huaian.example.cn>"
 
     @model_validator(mode="after")

@@ -194,6 +194,103 @@ def templates_cmd(campaign_id: str | None, as_json: bool, out_dir: Path) -> None
     emit([str(p) for p in paths], as_json, lambda: [click.echo(str(p)) for p in paths])
 
 
+@main.command("sweep")
+@as_of_option
+@click.option("--dry-run", is_flag=True, help="只计算，不排队、不发送")
+@common
+def sweep_cmd(campaign_id: str | None, as_json: bool, as_of: Any, dry_run: bool) -> None:
+    """当天应发的催报和督办（工作日 9:00 的那一轮）。"""
+    from tasks.app import open_app
+    from tasks.sweep_run import sweep_day
+
+    app = open_app(campaign_id)
+    day = _as_of(as_of, app)
+    result = sweep_day(app, day, dry_run=dry_run)
+    data = [d.as_json() for d in result.decisions]
+
+    def human() -> None:
+        if not app.calendar.is_workday(day):
+            click.echo(f"{day} 不是工作日，不发送催报")
+            return
+        click.echo(f"{day}：{len(data)} 项{'（演练，未发送）' if dry_run else ''}")
+        for d in result.decisions:
+            kind = "催报" if d.step.kind == "reminder" else "督办"
+            click.echo(f"  {kind}{d.step.level} {d.unit} {d.obligation} {d.period} 截止{d.due} → {'、'.join(r.email for r in d.recipients)}")
+        if result.delivery:
+            r = result.delivery
+            click.echo(f"发出 {r.sent} 封，失败 {r.failed}，存疑 {r.uncertain}，稍后重试 {r.deferred}，已无需发送 {r.stale}")
+        for a in result.needs_attention:
+            click.echo(f"  需处理 #{a['id']} {a['status']} {a['to']} {a['error']}", err=True)
+
+    emit(data, as_json, human)
+
+
+@main.command("extend")
+@click.argument("unit")
+@click.argument("obligation")
+@click.option("--to", "new_due", type=click.DateTime(formats=["%Y-%m-%d"]), required=True, help="新的截止日期")
+@click.option("--reason", required=True, help="延期理由")
+@click.option("--by", "granted_by", required=True, help="批准人")
+@click.option("--period", default=None, help="期次（多期任务必填）")
+@common
+def extend_cmd(campaign_id: str | None, as_json: bool, unit: str, obligation: str, new_due: Any, reason: str,
+               granted_by: str, period: str | None) -> None:
+    """批准延期：催报和督办按新的截止日期执行，审计日志记录批准人和理由。"""
+    from tasks.app import open_app
+    from tasks.extensions import OpsError, grant_extension
+
+    app = open_app(campaign_id)
+    try:
+        with app.store.session(write=True) as s:
+            ob = grant_extension(s, app.campaign, unit=unit, obligation=obligation, period=period,
+                                 new_due=new_due.date(), reason=reason, granted_by=granted_by, now=app.now())
+            out = {"unit": unit, "obligation": obligation, "period": ob.period, "due": new_due.date().isoformat()}
+    except OpsError as e:
+        raise click.ClickException(str(e)) from None
+    emit(out, as_json, lambda: click.echo(f"已批准：{unit} {obligation} {out['period']} 延期至 {out['due']}"))
+
+
+@main.command("resend")
+@click.argument("ids", nargs=-1, type=int, required=True)
+@click.option("--by", "requested_by", required=True, help="操作人")
+@common
+def resend_cmd(campaign_id: str | None, as_json: bool, ids: tuple[int, ...], requested_by: str) -> None:
+    """把发送失败或状态存疑的邮件重新排队并发送。"""
+    from notifications.sender import deliver_sync
+    from tasks.app import open_app
+    from tasks.extensions import OpsError, resend
+
+    app = open_app(campaign_id)
+    try:
+        with app.store.session(write=True) as s:
+            requeued = resend(s, list(ids), by=requested_by, now=app.now())
+    except OpsError as e:
+        raise click.ClickException(str(e)) from None
+    report = deliver_sync(app.store, app.settings, app.campaign, now=app.now())
+    out = {"requeued": requeued, "sent": report.sent, "failed": report.failed}
+    emit(out, as_json, lambda: click.echo(f"重新排队 {len(requeued)} 封，发出 {report.sent}，失败 {report.failed}"))
+
+
+@main.command("mail-capture")
+@click.option("--port", default=None, type=int, help="端口（默认取 DUBAN_SMTP_PORT）")
+@common
+def mail_capture_cmd(campaign_id: str | None, as_json: bool, port: int | None) -> None:
+    """本地邮件收集服务器：收到的每封邮件保存为 DUBAN_HOME/mail/*.eml（演示和测试用）。"""
+    import time
+
+    from config.settings import get_settings
+    from notifications.capture import start_capture
+
+    settings = get_settings()
+    ctl = start_capture(settings.mail_dir, host=settings.smtp_host, port=port or settings.smtp_port)
+    click.echo(f"邮件收集服务器运行在 {settings.smtp_host}:{port or settings.smtp_port}，邮件保存在 {settings.mail_dir}（Ctrl-C 退出）")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        ctl.stop()
+
+
 @main.command("demo")
 @click.option("--exit", "exit_after", is_flag=True, help="演示结束后退出（供脚本和测试使用）")
 @common

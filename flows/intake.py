@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
 from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
 
 from tasks.app import App, open_app
 from tasks.clock import to_local

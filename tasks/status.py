@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -27,6 +28,8 @@ class StatusRow:
     state: State
     submitted_at: datetime | None
     days_late: int
+    group_id: str = ""
+    ladder: dict[str, Any] = field(default_factory=dict, repr=False)  # the snapshot the ladder runs on
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -59,8 +62,10 @@ def status_rows(session: Session, campaign: Campaign, as_of: date) -> list[Statu
         .group_by(Submission.unit_id, Submission.form, Submission.period)
         .subquery()
     )
+    o = Obligation
     q = (
-        select(Obligation, Unit.name, subs.c.first, subs.c.acc)
+        select(o.id, Unit.name, o.code, o.form, o.period, o.due, o.extended_due, o.ladder, o.group_id,
+               subs.c.first, subs.c.acc)
         .join(Unit, Obligation.unit_id == Unit.id)
         .outerjoin(
             subs,
@@ -73,18 +78,16 @@ def status_rows(session: Session, campaign: Campaign, as_of: date) -> list[Statu
     )
     cal = campaign.work_calendar
     out = []
-    for ob, unit, first, acc in session.execute(q).tuples():
-        grace = ob.ladder.get("grace_working_days", 2)
-        soon = max((-s["offset"] for s in ob.ladder.get("steps", []) if s["offset"] < 0), default=5)
+    for oid, unit, code, form, period, due, extended, ladder, group, first, acc in session.execute(q).tuples():
+        grace = ladder.get("grace_working_days", 2)
+        soon = max((-s["offset"] for s in ladder.get("steps", []) if s["offset"] < 0), default=5)
         facts = Facts(
-            due=ob.effective_due,
-            extended=ob.extended_due is not None,
+            due=extended or due,
+            extended=extended is not None,
             first_received=first.date() if first else None,
             accepted=acc.date() if acc else None,
         )
         v = obligation_state(facts, as_of, cal, grace_working_days=grace, soon_working_days=soon)
-        out.append(
-            StatusRow(ob.id, unit, ob.code, ob.form, ob.period, ob.due, ob.extended_due,
-                      v.state, acc or first, v.days_late)
-        )
+        out.append(StatusRow(oid, unit, code, form, period, due, extended, v.state, acc or first,
+                             v.days_late, group, ladder))
     return out

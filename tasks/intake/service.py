@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from config.settings import Settings
+from notifications.receipts import queue_receipt
 from schemas.campaign import Campaign
 from schemas.forms import FORMS
 from tasks.app import App
@@ -66,7 +67,7 @@ def submit_file(app: App, path: Path, *, unit: str | None = None, form: str | No
             annotated = app.settings.home / "annotated" / f"{sub.id}.xlsx"
             annotated.parent.mkdir(parents=True, exist_ok=True)
             annotated.write_bytes(annotated_workbook(v, v.sheets, summary_text=text))
-        # receipt: queued here (issue 4)
+        queue_receipt(s, campaign=app.campaign, submission_id=sub.id, now=received, annotated=annotated)
         return Submitted(v, sub.id, sub.status, annotated)
 
 

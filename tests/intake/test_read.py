@@ -138,8 +138,9 @@ def test_formula_looking_cells_are_text_never_formulas():
     v = verdict(csv_bytes("tech-needs", [row]), "附表3_淮阴区.csv")
     assert v.status == "accepted", v.issues
     assert v.records[0]["need_name"].startswith("=HYPERLINK")
-    from tasks.intake.annotate import annotated_workbook
     from openpyxl import load_workbook
+
+    from tasks.intake.annotate import annotated_workbook
 
     out = load_workbook(io.BytesIO(annotated_workbook(v, v.sheets, summary_text="x")))
     cell = next(c for r in out[v.sheet].iter_rows() for c in r if str(c.value or "").startswith("=HYPERLINK"))

@@ -47,8 +47,9 @@ def test_duplicate_need_in_one_file():
 
 
 def test_missing_and_extra_columns(tmp_path):
-    from openpyxl import Workbook
     import io
+
+    from openpyxl import Workbook
 
     wb = Workbook()
     ws = wb.active

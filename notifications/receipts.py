@@ -1,0 +1,53 @@
+"""Receipts: each processed submission answered to the unit's liaison(s) — accepted, or
+rejected with the issues and the annotated workbook attached."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from notifications.message import Rendered
+from notifications.outbox import enqueue
+from notifications.render import render
+from schemas.campaign import Campaign
+from schemas.tables import Contact, ContactList, Submission, Unit
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+VERDICTS = {
+    "accepted": "已通过校验，予以受理。",
+    "rejected": "未通过校验，请按以下说明修改后重新报送。",
+    "unreadable": "文件无法读取或无法识别，未能受理。",
+    "duplicate": "与此前收到的文件完全相同，已记录，不重复计数。",
+}
+
+
+def queue_receipt(session: Session, *, campaign: Campaign, submission_id: int, now: datetime,
+                  annotated: Path | None = None) -> int:
+    """Queue the receipt of one submission to its unit's current liaisons; return how many."""
+    sub = session.get(Submission, submission_id)
+    if sub is None or sub.unit_id is None:
+        return 0  # nobody to answer: the unit is unknown (the file is kept and shown to ops)
+    unit = session.get(Unit, sub.unit_id)
+    liaisons = session.scalars(
+        select(Contact).join(ContactList).where(ContactList.unit_id == sub.unit_id, ContactList.current.is_(True),
+                                                Contact.role == "liaison", Contact.email.is_not(None))
+    ).all()
+    title = campaign.form(sub.form).title if sub.form and sub.form in {f.code for f in campaign.forms} else "报送文件"
+    lines = [line.split("：", 1)[-1] if line.startswith(("错误：", "提示：")) else line
+             for line in sub.summary.splitlines()[1:]]
+    verdict = VERDICTS[sub.status]
+    subject = f"【回执】{unit.name}《{title}》{sub.period or ''}：{verdict.split('，')[0].rstrip('。')}"
+    attachments = [(f"批注_{sub.filename.rsplit('.', 1)[0]}.xlsx", XLSX, annotated.read_bytes())] if annotated else []
+    queued = 0
+    for c in liaisons:
+        ctx = dict(title=subject, organiser=campaign.organiser, name=c.name, unit=unit.name, filename=sub.filename,
+                   received=f"{sub.received_at:%Y年%m月%d日 %H:%M}", verdict=verdict, accepted=sub.status == "accepted",
+                   lines=lines, annotated=bool(annotated))
+        message = Rendered(subject, render("receipt.txt.j2", **ctx), render("receipt.html.j2", **ctx), attachments)
+        if enqueue(session, key=f"receipt:{sub.id}:{c.email.lower()}", kind="receipt", campaign=campaign.id,
+                   to_email=c.email, to_name=c.name, message=message, now=now, as_of=sub.received_at.date()):
+            queued += 1
+    return queued

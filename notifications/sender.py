@@ -1,0 +1,282 @@
+"""Sending the outbox through aiosmtplib: exactly once, or visibly not.
+
+A sender claims rows (`claimed`), then for each message marks it `sending` before the SMTP
+transaction and `sent` after the server's 250. If the process dies in between, the next
+sender finds the row `sending` under a dead claimer and marks it `uncertain`: not resent
+automatically (it may have arrived), shown to ops with a one-step resend. Rows claimed but
+never started go back to the queue. 4xx answers and connections dropped before DATA are
+retried with backoff; 5xx and poison rows fail; a connection lost during DATA is uncertain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import ssl
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+from zoneinfo import ZoneInfo
+
+import aiosmtplib
+from sqlalchemy import select, update
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from config.settings import Settings
+from notifications.message import BadMessage, Rendered, build, message_id
+from notifications.outbox import render_digest, stored_message
+from schemas.campaign import Campaign
+from schemas.outbox import (
+    CLAIMED,
+    FAILED,
+    QUEUED,
+    SENDING,
+    SENT,
+    STALE,
+    UNCERTAIN,
+    Notification,
+)
+from tasks.stale import stale_items
+from tasks.store import Store
+
+
+class Transient(Exception):
+    """Worth another try: a 4xx answer, or the connection dropped before DATA."""
+
+    def __init__(self, message: str, code: int | None = None):
+        super().__init__(message)
+        self.code = code
+
+
+class Permanent(Exception):
+    def __init__(self, message: str, code: int | None = None):
+        super().__init__(message)
+        self.code = code
+
+
+class Uncertain(Exception):
+    """The connection was lost after the message body was handed over."""
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    stale: int = 0
+    uncertain: int = 0
+    deferred: int = 0
+    recovered: int = 0
+    rows: list[dict] = field(default_factory=list)
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(claimer: str | None, claimed_at: datetime | None, now: datetime, lease: int) -> bool:
+    host, _, pid = (claimer or ":").rpartition(":")
+    if host == socket.gethostname() and pid.isdigit():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    return claimed_at is not None and now - claimed_at < timedelta(seconds=lease)
+
+
+def recover(store: Store, *, now: datetime, lease: int) -> int:
+    """Rows left by a dead sender: `sending` → uncertain, `claimed` → queued again."""
+    n = 0
+    with store.session(write=True) as s:
+        for row in s.scalars(select(Notification).where(Notification.status.in_([CLAIMED, SENDING]))):
+            if _alive(row.claimed_by, row.claimed_at, now, lease):
+                continue
+            if row.status == SENDING:
+                row.status, row.last_error = UNCERTAIN, "发送过程中进程中断：可能已发出，请核实后一键重发"
+            else:
+                row.status, row.claimed_by = QUEUED, None
+            n += 1
+    return n
+
+
+def claim(store: Store, me: str, *, now: datetime, limit: int | None) -> list[int]:
+    with store.session(write=True) as s:
+        q = select(Notification.id).where(Notification.status == QUEUED).order_by(Notification.id)
+        if limit:
+            q = q.limit(limit)
+        if not store.is_sqlite:
+            q = q.with_for_update(skip_locked=True)
+        ids = list(s.scalars(q))
+        if ids:
+            s.execute(update(Notification).where(Notification.id.in_(ids))
+                      .values(status=CLAIMED, claimed_by=me, claimed_at=now))
+    return ids
+
+
+async def deliver(store: Store, settings: Settings, campaign: Campaign, *, now: datetime,
+                  limit: int | None = None) -> DeliveryReport:
+    """Send every queued row (up to `limit`) over a few reused SMTP connections."""
+    report = DeliveryReport(recovered=recover(store, now=now, lease=settings.send_lease_seconds))
+    me = worker_id()
+    ids = claim(store, me, now=now, limit=limit)
+    if not ids:
+        return report
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in ids:
+        queue.put_nowait(i)
+    workers = [_Worker(store, settings, campaign, now, report) for _ in range(max(1, min(settings.smtp_concurrency, len(ids))))]
+    try:
+        await asyncio.gather(*(w.run(queue) for w in workers))
+    finally:
+        await asyncio.gather(*(w.close() for w in workers), return_exceptions=True)
+        with store.session(write=True) as s:  # anything not started (e.g. cancelled) goes back
+            s.execute(update(Notification).where(Notification.id.in_(ids), Notification.status == CLAIMED,
+                                                 Notification.claimed_by == me).values(status=QUEUED, claimed_by=None))
+    return report
+
+
+def deliver_sync(store: Store, settings: Settings, campaign: Campaign, *, now: datetime,
+                 limit: int | None = None) -> DeliveryReport:
+    return asyncio.run(deliver(store, settings, campaign, now=now, limit=limit))
+
+
+class _Worker:
+    def __init__(self, store: Store, settings: Settings, campaign: Campaign, now: datetime, report: DeliveryReport):
+        self.store, self.settings, self.campaign, self.now, self.report = store, settings, campaign, now, report
+        self.smtp: aiosmtplib.SMTP | None = None
+        self.from_addr = parseaddr(settings.mail_from)[1]
+        self.domain = self.from_addr.rpartition("@")[2] or "duban.local"
+
+    async def run(self, queue: asyncio.Queue[int]) -> None:
+        while not queue.empty():
+            await self.one(queue.get_nowait())
+
+    async def one(self, row_id: int) -> None:
+        prepared = self._prepare(row_id)
+        if prepared is None:
+            return
+        to_email, raw = prepared
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(self.settings.smtp_retries),
+                wait=wait_exponential(multiplier=self.settings.smtp_backoff, max=30),
+                retry=retry_if_exception_type(Transient), reraise=True,
+            ):
+                with attempt:
+                    code = await self._transaction(to_email, raw)
+        except Transient as e:
+            self._finish(row_id, QUEUED, f"暂时无法发送，稍后重试：{e}", e.code)
+            self.report.deferred += 1
+        except Permanent as e:
+            self._finish(row_id, FAILED, f"发送被拒绝：{e}", e.code)
+            self.report.failed += 1
+        except Uncertain as e:
+            self._finish(row_id, UNCERTAIN, f"发送过程中连接中断，可能已发出：{e}", None)
+            self.report.uncertain += 1
+        else:
+            self._finish(row_id, SENT, None, code)
+            self.report.sent += 1
+
+    def _prepare(self, row_id: int) -> tuple[str, bytes] | None:
+        """Re-check, build, and mark `sending` — in one transaction, right before SMTP."""
+        with self.store.session(write=True) as s:
+            n = s.get(Notification, row_id)
+            if n is None or n.status != CLAIMED:
+                return None
+            n.attempts += 1
+            message = stored_message(n)
+            if n.items:
+                stale = stale_items(s, n.items, self.now)
+                for item in n.items:
+                    item.stale = item.id in stale
+                live = [i for i in n.items if not i.stale]
+                if not live:
+                    n.status, n.last_error = STALE, "所有事项均已报送，无需再发"
+                    self.report.stale += 1
+                    return None
+                if stale:
+                    message = render_digest(self.campaign, n.recipient_name, [i.view for i in live], n.as_of or self.now.date())
+                    n.subject, n.text, n.html = message.subject, message.text, message.html
+            try:
+                mid = n.message_id or message_id(n.id, n.key, self.domain)
+                msg = build(message, to_email=n.recipient_email, to_name=n.recipient_name,
+                            sender=self.settings.mail_from, msg_id=mid,
+                            date=self.now.replace(tzinfo=ZoneInfo(self.campaign.timezone)))
+                raw = msg.as_bytes()
+            except BadMessage as e:
+                n.status, n.last_error = FAILED, str(e)
+                self.report.failed += 1
+                return None
+            n.message_id, n.status, n.claimed_at = mid, SENDING, self.now
+            return n.recipient_email, raw
+
+    def _finish(self, row_id: int, status: str, error: str | None, code: int | None) -> None:
+        with self.store.session(write=True) as s:
+            n = s.get(Notification, row_id)
+            n.status, n.last_error, n.smtp_code = status, error, code
+            if status == SENT:
+                n.sent_at = self.now
+            if status == QUEUED:
+                n.claimed_by = None
+            self.report.rows.append({"id": n.id, "to": n.recipient_email, "subject": n.subject, "status": status})
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        if self.smtp is not None and self.smtp.is_connected:
+            return self.smtp
+        st = self.settings
+        context = ssl.create_default_context() if (st.smtp_tls or st.smtp_starttls) else None
+        smtp = aiosmtplib.SMTP(hostname=st.smtp_host, port=st.smtp_port, timeout=st.smtp_timeout,
+                               use_tls=st.smtp_tls, start_tls=True if st.smtp_starttls else False,
+                               tls_context=context, validate_certs=True)
+        try:
+            await smtp.connect()
+            if st.smtp_username:
+                await smtp.login(st.smtp_username, st.smtp_password.get_secret_value() if st.smtp_password else "")
+        except aiosmtplib.SMTPAuthenticationError as e:
+            raise Permanent(f"SMTP 登录失败（{e.code}）", e.code) from None
+        except (TimeoutError, aiosmtplib.SMTPException, OSError) as e:
+            raise Transient(f"无法连接邮件服务器 {st.smtp_host}:{st.smtp_port}（{type(e).__name__}）") from None
+        self.smtp = smtp
+        return smtp
+
+    async def _transaction(self, to_email: str, raw: bytes) -> int:
+        """MAIL, RCPT, DATA for one recipient; classify every failure by SMTP code and phase."""
+        smtp = await self._connect()
+        try:
+            await smtp.mail(self.from_addr)
+            await smtp.rcpt(to_email)
+        except aiosmtplib.SMTPResponseException as e:
+            await self._reset()
+            raise (Transient if 400 <= e.code < 500 else Permanent)(f"{e.code} {e.message}", e.code) from None
+        except (TimeoutError, aiosmtplib.SMTPServerDisconnected, OSError) as e:
+            self.smtp = None
+            raise Transient(f"连接中断（{type(e).__name__}）") from None
+        try:
+            response = await smtp.data(raw)
+        except aiosmtplib.SMTPResponseException as e:  # the server answered: it did not take the message
+            await self._reset()
+            raise (Transient if 400 <= e.code < 500 else Permanent)(f"{e.code} {e.message}", e.code) from None
+        except (TimeoutError, aiosmtplib.SMTPServerDisconnected, OSError) as e:
+            self.smtp = None
+            raise Uncertain(type(e).__name__) from None
+        return response.code
+
+    async def _reset(self) -> None:
+        try:
+            if self.smtp is not None and self.smtp.is_connected:
+                await self.smtp.rset()
+        except (TimeoutError, aiosmtplib.SMTPException, OSError):
+            self.smtp = None
+
+    async def close(self) -> None:
+        if self.smtp is not None and self.smtp.is_connected:
+            try:
+                await self.smtp.quit()
+            except (TimeoutError, aiosmtplib.SMTPException, OSError):
+                self.smtp.close()
+
+
+__all__ = ["DeliveryReport", "Rendered", "deliver", "deliver_sync", "recover"]

@@ -1,0 +1,123 @@
+"""The daily sweep's decisions: which obligations get which ladder step, for whom.
+
+Set-based: one status query for every obligation, one query for what was already queued,
+one for the current contacts; the ladder of each (due date, ladder) pair is computed once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from schemas.campaign import Campaign
+from schemas.outbox import NotificationItem
+from schemas.tables import Contact, ContactList, Unit
+from tasks.ladder import Step, ladder_steps, step_on
+from tasks.state import State
+from tasks.status import status_rows
+
+DONE = (State.ON_TIME, State.LATE)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    name: str
+    role: str  # liaison | head | group
+
+
+@dataclass
+class Decision:
+    obligation_id: int
+    unit: str
+    obligation: str
+    title: str
+    form: str
+    form_label: str
+    period: str
+    due: date
+    state: State
+    step: Step
+    recipients: list[Recipient] = field(default_factory=list)
+
+    def item_key(self, email: str) -> str:
+        return f"{self.obligation_id}:{self.step.kind}:{self.step.level}:{email.lower()}"
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "unit": self.unit, "obligation": self.obligation, "form": self.form, "period": self.period,
+            "due": self.due.isoformat(), "kind": self.step.kind, "level": self.step.level,
+            "recipients": [r.email for r in self.recipients],
+        }
+
+
+def decide(session: Session, campaign: Campaign, as_of: date) -> list[Decision]:
+    """The ladder steps due on `as_of` that were not queued before, with their recipients."""
+    cal = campaign.work_calendar
+    if not cal.is_workday(as_of):
+        return []
+    rows = [r for r in status_rows(session, campaign, as_of) if r.state not in DONE]
+    cache: dict[tuple[date, str], list[Step]] = {}
+    due_now: list[tuple] = []
+    for r in rows:
+        due = r.extended_due or r.due
+        lkey = json.dumps(r.ladder, sort_keys=True)
+        steps = cache.get((due, lkey))
+        if steps is None:
+            steps = cache[(due, lkey)] = ladder_steps(due, r.ladder, cal)
+        step = step_on(steps, as_of, cal)
+        if step is not None:
+            due_now.append((r, due, step))
+    if not due_now:
+        return []
+    contacts = _contacts(session, campaign)
+    groups = {g.id: g for g in campaign.groups}
+    sent = _already_queued(session, [(r.obligation_id, s.kind, s.level) for r, _, s in due_now])
+    out = []
+    for r, due, step in due_now:
+        d = Decision(r.obligation_id, r.unit, r.obligation, campaign.obligation(r.obligation).title, r.form,
+                     campaign.form(r.form).label, r.period, due, r.state, step)
+        for role in step.to:
+            if role == "group":
+                g = groups[r.group_id]
+                found = [Recipient(g.email, g.name, "group")]
+            else:
+                found = [c for c in contacts.get(r.unit, []) if c.role == role]
+            for rcpt in found:
+                if rcpt.email.lower() not in {x.email.lower() for x in d.recipients} and \
+                        (r.obligation_id, step.kind, step.level, rcpt.email.lower()) not in sent:
+                    d.recipients.append(rcpt)
+        if d.recipients:
+            out.append(d)
+    return out
+
+
+def _contacts(session: Session, campaign: Campaign) -> dict[str, list[Recipient]]:
+    """Current liaisons and heads of every unit, from its current contact list."""
+    q = (
+        select(Unit.name, Contact.role, Contact.name, Contact.email)
+        .join(ContactList, ContactList.unit_id == Unit.id)
+        .join(Contact, Contact.contact_list_id == ContactList.id)
+        .where(Unit.campaign == campaign.id, ContactList.current.is_(True), Contact.email.is_not(None))
+        .order_by(Contact.id)
+    )
+    out: dict[str, list[Recipient]] = defaultdict(list)
+    for unit, role, name, email in session.execute(q).tuples():
+        out[unit].append(Recipient(email, name, role))
+    return out
+
+
+def _already_queued(session: Session, steps: list[tuple[int, str, int]]) -> set[tuple[int, str, int, str]]:
+    out: set[tuple[int, str, int, str]] = set()
+    for i in range(0, len(steps), 5000):
+        chunk = steps[i: i + 5000]
+        q = select(NotificationItem.obligation_id, NotificationItem.kind, NotificationItem.level,
+                   NotificationItem.recipient_email).where(
+            tuple_(NotificationItem.obligation_id, NotificationItem.kind, NotificationItem.level).in_(chunk))
+        out |= {(o, k, lv, e.lower()) for o, k, lv, e in session.execute(q).tuples()}
+    return out

@@ -1,0 +1,67 @@
+"""One day's sweep as a job: decide, queue, send. Shared by `duban sweep` and the flow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from notifications.outbox import queue_digests
+from notifications.sender import DeliveryReport, deliver_sync
+from schemas.outbox import FAILED, UNCERTAIN, Notification
+from tasks.app import App
+from tasks.sweep import Decision, decide
+
+
+@dataclass
+class SweepResult:
+    as_of: date
+    decisions: list[Decision]
+    queued: int = 0
+    delivery: DeliveryReport | None = None
+    needs_attention: list[dict] = field(default_factory=list)  # failed and uncertain mail, for ops
+
+
+def send_time(app: App, as_of: date) -> datetime:
+    """The ladder's sending time on `as_of` (09:00 by default): the sweep's clock in replays."""
+    send_at = app.campaign.ladder.send_at
+    return datetime.combine(as_of, send_at if isinstance(send_at, time) else time(9))
+
+
+def queue_day(app: App, as_of: date, now: datetime) -> tuple[list[Decision], int]:
+    """Decide and queue in one write transaction; a concurrent sweep that won the race means: nothing left."""
+    for attempt in range(3):
+        try:
+            with app.store.session(write=True) as s:
+                decisions = decide(s, app.campaign, as_of)
+                return decisions, len(queue_digests(s, app.campaign, decisions, as_of=as_of, now=now))
+        except IntegrityError:  # PostgreSQL: the other sweep queued the same items first
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def sweep_day(app: App, as_of: date, *, dry_run: bool = False, send: bool = True,
+              now: datetime | None = None) -> SweepResult:
+    now = now or send_time(app, as_of)
+    if dry_run:
+        with app.store.session() as s:
+            return SweepResult(as_of, decide(s, app.campaign, as_of))
+    decisions, queued = queue_day(app, as_of, now)
+    result = SweepResult(as_of, decisions, queued)
+    if send:
+        result.delivery = deliver_sync(app.store, app.settings, app.campaign, now=now)
+    result.needs_attention = attention(app)
+    return result
+
+
+def attention(app: App) -> list[dict]:
+    """Failed and uncertain emails: what ops must look at (and may resend in one step)."""
+    with app.store.session() as s:
+        rows = s.scalars(select(Notification).where(Notification.campaign == app.campaign.id,
+                                                    Notification.status.in_([FAILED, UNCERTAIN]))
+                         .order_by(Notification.id)).all()
+        return [{"id": n.id, "status": n.status, "to": n.recipient_email, "subject": n.subject,
+                 "error": n.last_error or ""} for n in rows]
