@@ -5,6 +5,7 @@ for tests — a real SMTP server on loopback, not a mock."""
 from __future__ import annotations
 
 import itertools
+import socket
 import threading
 from pathlib import Path
 
@@ -34,12 +35,21 @@ class CaptureHandler:
         return "250 OK 已接收"
 
 
-def start_capture(folder: Path, *, host: str = "127.0.0.1", port: int = 8025) -> Controller:
-    """Start the capture server in a background thread; `.stop()` it when done. Port 0 picks one."""
-    controller = Controller(CaptureHandler(folder), hostname=host, port=port)
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port free right now (aiosmtpd's Controller cannot start on port 0: it probes the port)."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def start_smtp(handler: object, *, host: str = "127.0.0.1", port: int = 0) -> tuple[Controller, int]:
+    """Start an aiosmtpd server for `handler` in a background thread; returns it and its port."""
+    port = port or free_port(host)
+    controller = Controller(handler, hostname=host, port=port)
     controller.start()
-    return controller
+    return controller, port
 
 
-def bound_port(controller: Controller) -> int:
-    return controller.server.sockets[0].getsockname()[1]
+def start_capture(folder: Path, *, host: str = "127.0.0.1", port: int = 8025) -> Controller:
+    """Start the capture server in a background thread; `.stop()` it when done."""
+    return start_smtp(CaptureHandler(folder), host=host, port=port)[0]

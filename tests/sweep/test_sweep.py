@@ -1,0 +1,89 @@
+"""The sweep on the 2010 calendar, against a real store and a real SMTP server."""
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from schemas.outbox import Notification
+from tasks.extensions import grant_extension
+from tasks.intake.service import submit_file
+from tasks.sweep_run import sweep_day
+from tests.intake.files import messy_workbook, write
+
+CONTACTS = [
+    ["赵局长", "科技局局长", "组长", "", "13805170201", "zhao@example.cn", ""],
+    ["钱科长", "科技局科长", "联络员", "", "13805170202", "qian@example.cn", ""],
+]
+
+
+def sent_to(smtp, email):
+    return [m for m in smtp.received if m["X-Envelope-To"] == email]
+
+
+def test_each_step_once_and_nothing_on_other_days(mail_app, smtp):
+    r = sweep_day(mail_app, date(2010, 6, 23))
+    assert {(d.obligation, d.step.kind, d.step.level) for d in r.decisions} == {("O1", "reminder", 1)}
+    assert r.delivery.sent == 15 and len(smtp.received) == 15
+    assert sweep_day(mail_app, date(2010, 6, 23)).decisions == []  # same day again: nothing twice
+    assert sweep_day(mail_app, date(2010, 6, 24)).decisions == []  # the next step is 06-29
+    assert len(smtp.received) == 15
+
+
+def test_one_digest_per_recipient_per_day(mail_app, smtp):
+    sweep_day(mail_app, date(2010, 6, 29))  # O1 reminder 2 and O2 (batch 1) reminder 1 for counties
+    mails = sent_to(smtp, "qinghe.liaison@example.cn")
+    assert len(mails) == 1
+    text = mails[0].get_body(("plain",)).get_content()
+    assert "组织机构人员名单及联系方式" in text and "附表3 技术难题和需求排查" in text and "第1批" in text
+    assert len(sent_to(smtp, "hyit.liaison@example.cn")) == 1  # universities owe O1 only
+
+
+def test_escalations_reach_the_head_and_then_the_group(mail_app, smtp):
+    sweep_day(mail_app, date(2010, 7, 1))
+    assert len(sent_to(smtp, "qinghe.head@example.cn")) == 1
+    assert sent_to(smtp, "zhxt@kjj.huaian.example.cn") == []
+    r = sweep_day(mail_app, date(2010, 7, 5))
+    o1 = [d for d in r.decisions if d.obligation == "O1" and d.unit == "清河区"][0]
+    assert (o1.step.kind, o1.step.level) == ("escalation", 2)
+    assert {x.role for x in o1.recipients} == {"liaison", "head", "group"}
+    group_mail = sent_to(smtp, "zhxt@kjj.huaian.example.cn")
+    assert len(group_mail) == 1 and "逾期" in group_mail[0]["Subject"]
+
+
+def test_accepted_stops_the_ladder_rejected_does_not_and_new_contacts_are_used(mail_app, smtp, tmp_path):
+    good = write(tmp_path, "附表2_清河区.xlsx", messy_workbook("contacts", CONTACTS, unit="清河区"))
+    bad = write(tmp_path, "附表2_清浦区.xlsx", messy_workbook("contacts", CONTACTS[:1], unit="清浦区"))
+    assert submit_file(mail_app, good, received_at=datetime(2010, 6, 25, 10)).status == "accepted"
+    assert submit_file(mail_app, bad, received_at=datetime(2010, 6, 25, 11)).status == "rejected"
+    r = sweep_day(mail_app, date(2010, 6, 29))
+    o1 = {d.unit for d in r.decisions if d.obligation == "O1"}
+    assert "清河区" not in o1 and "清浦区" in o1
+    assert len(sent_to(smtp, "qian@example.cn")) == 2  # the receipt, then the O2 reminder
+    assert sent_to(smtp, "qinghe.liaison@example.cn") == []  # the seed liaison was replaced
+
+
+def test_an_extension_moves_the_ladder(mail_app, smtp):
+    with mail_app.store.session(write=True) as s:
+        grant_extension(s, mail_app.campaign, unit="清河区", obligation="O1", period=None, new_due=date(2010, 7, 15),
+                        reason="机构调整", granted_by="综合协调组", now=datetime(2010, 6, 30, 17))
+    r = sweep_day(mail_app, date(2010, 7, 1))
+    assert "清河区" not in {d.unit for d in r.decisions if d.obligation == "O1"}
+    r = sweep_day(mail_app, date(2010, 7, 14))
+    assert [(d.step.kind, d.step.level, d.due) for d in r.decisions if d.unit == "清河区" and d.obligation == "O1"] == [
+        ("reminder", 2, date(2010, 7, 15))
+    ]
+
+
+def test_a_file_accepted_after_queueing_makes_the_reminder_stale(mail_app, smtp, tmp_path):
+    from notifications.sender import deliver_sync
+    from tasks.sweep_run import queue_day
+
+    queue_day(mail_app, date(2010, 6, 23), datetime(2010, 6, 23, 9))
+    good = write(tmp_path, "附表2_清河区.xlsx", messy_workbook("contacts", CONTACTS, unit="清河区"))
+    submit_file(mail_app, good, received_at=datetime(2010, 6, 23, 9, 5))
+    report = deliver_sync(mail_app.store, mail_app.settings, mail_app.campaign, now=datetime(2010, 6, 23, 9, 10))
+    assert report.stale == 1 and report.sent == 15  # 14 reminders + the receipt
+    with mail_app.store.session() as s:
+        stale = s.scalars(select(Notification).where(Notification.status == "stale")).one()
+    assert stale.recipient_email == "qinghe.liaison@example.cn"
+    assert sent_to(smtp, "qinghe.liaison@example.cn") == []
