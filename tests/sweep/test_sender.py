@@ -107,7 +107,7 @@ def test_killed_at_random_points_nothing_twice_nothing_lost(mail_app, smtp):
     rnd = random.Random(20100611)
     ctx = mp.get_context("fork")
     url = mail_app.settings.db_url
-    total = 0
+    total = killed = 0
     for rnd_no in range(100):
         n = rnd.randint(1, 6)
         queue(mail_app, n, prefix=f"r{rnd_no}")
@@ -118,6 +118,7 @@ def test_killed_at_random_points_nothing_twice_nothing_lost(mail_app, smtp):
         child.join(rnd.uniform(0.0, 0.08))
         if child.is_alive():
             child.kill()
+            killed += 1
         child.join()
         recover(mail_app.store, now=NOW, lease=900)
         if rnd_no % 10 == 9:
@@ -127,6 +128,7 @@ def test_killed_at_random_points_nothing_twice_nothing_lost(mail_app, smtp):
     with mail_app.store.session() as s:
         rows = s.execute(select(Notification.status, Notification.message_id)).all()
     assert len(rows) == total
+    assert killed >= 20, f"only {killed} of 100 senders were killed mid-run: the harness is not testing much"
     assert max(at_server.values()) == 1, "a message arrived twice"
     for status, mid in rows:
         if status == "sent":
