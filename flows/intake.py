@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
@@ -23,9 +23,11 @@ def process_file(app: App, path_str: str, name: str) -> dict[str, object]:
     when = to_local(received_at(path), app.campaign.timezone)
     try:
         result = submit_file(app, path, received_at=when, filename=name)
-    except Exception:
+    except Exception as e:  # one bad file must not strand the others in .claimed/
+        get_run_logger().exception("intake of %s crashed", name)
         settle(path, name, app.settings.home, failed=True, submission_id=None)
-        raise
+        return {"文件": name, "单位": "—", "表单": "—", "期次": "—", "结果": f"内部错误：{type(e).__name__}",
+                "行数": 0, "错误": 0, "提示": 0, "收到时间": when.isoformat(sep=" ")}
     settle(path, name, app.settings.home, failed=result.status == "unreadable", submission_id=result.submission_id)
     v = result.verdict
     return {
@@ -44,4 +46,7 @@ def intake(campaign: str | None = None) -> list[dict[str, object]]:
     if rows:
         create_table_artifact(key="intake-verdicts", table=rows, description=f"本次收到 {len(rows)} 个文件的校验结果")
     print(f"收到 {len(rows)} 个文件：" + "，".join(f"{r['单位']} {r['表单']} {r['结果']}" for r in rows))
+    crashed = [str(r["文件"]) for r in rows if str(r["结果"]).startswith("内部错误")]
+    if crashed:  # every other file was processed; the run still fails so ops look at these
+        raise RuntimeError(f"{len(crashed)} 个文件处理时出现内部错误（已移入 failed/）：{'、'.join(crashed)}")
     return rows

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 CLAIMED = ".claimed"
@@ -29,8 +29,11 @@ def claim_all(inbox: Path) -> list[tuple[Path, str]]:
 
 
 def received_at(path: Path) -> datetime:
-    """When the file landed in the inbox (its modification time, local wall clock)."""
-    return datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0)
+    """When the file landed in the inbox (its modification time), as an aware datetime.
+
+    Aware on purpose: the server's own time zone (often UTC) is not the campaign's; the
+    caller converts it to campaign wall-clock time with `tasks.clock.to_local`."""
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).replace(microsecond=0)
 
 
 def settle(claimed: Path, name: str, home: Path, *, failed: bool, submission_id: int | None) -> Path:

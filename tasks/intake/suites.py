@@ -14,6 +14,7 @@ import pandas as pd
 
 from schemas.forms import Col, FormSpec
 from tasks.intake.frame import NUMERIC_SUFFIX
+from tasks.intake.gx import import_gx
 from tasks.intake.locate import Table
 from tasks.intake.verdict import Issue
 
@@ -29,7 +30,7 @@ PATTERNS = {
 
 @cache
 def _context():  # type: ignore[no-untyped-def]
-    import great_expectations as gx
+    gx = import_gx()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     ctx = gx.get_context(mode="ephemeral")
@@ -57,7 +58,7 @@ def expectations(form: FormSpec, present: frozenset[str]) -> list[tuple[Col, str
 
 @cache
 def suite(form: FormSpec, present: frozenset[str]):  # type: ignore[no-untyped-def]
-    import great_expectations as gx
+    gx = import_gx()
 
     ctx, _ = _context()
     name = f"{form.code}:{','.join(sorted(present))}"

@@ -3,6 +3,7 @@
 import os
 import threading
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from prefect.artifacts import Artifact
@@ -22,7 +23,7 @@ def test_two_intake_runs_at_once_process_each_file_once(prefect_harness, sqlite_
     app = open_app("huaian-2010", settings=sqlite_settings)
     inbox = sqlite_settings.inbox_dir
     units = ["清河区", "清浦区", "楚州区", "淮阴区", "涟水县", "洪泽县"]
-    stamp = datetime(2010, 7, 1, 10).timestamp()
+    stamp = datetime(2010, 7, 1, 10, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp()  # whatever the server's zone
     for i, unit in enumerate(units):
         p = inbox / f"附表3_{unit}_第1批.xlsx"
         p.write_bytes(messy_workbook("tech-needs", [need_row(i)], unit=unit))
