@@ -14,6 +14,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import IO
 
 from tasks.intake.cells import text_of
 
@@ -74,11 +75,26 @@ def _check_zip_members(data: bytes, max_expanded: int) -> None:
     if not any(i.filename == "[Content_Types].xml" for i in infos):
         raise Unreadable("not-a-workbook", "文件是压缩包而不是 Excel 工作簿")
     for i in infos:
-        if i.filename.endswith((".xml", ".rels")):
+        if i.filename.endswith((".xml", ".rels", ".vml")):
             with zf.open(i) as fh:
-                head = fh.read(4096)
-            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                raise Unreadable("xml-entities", "工作簿含有不允许的 XML 实体定义，疑似异常文件，已拒收")
+                _check_prolog(fh)
+
+
+def _check_prolog(fh: IO[bytes]) -> None:
+    """Refuse a DTD or entity declaration, wherever the prolog puts it (padding, comments,
+    UTF-16 included): defusedxml parses up to the root element only, in 16 KB chunks."""
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import iterparse
+
+    try:
+        for _ in iterparse(fh, events=("start",), forbid_dtd=True):
+            break
+    except DefusedXmlException:
+        raise Unreadable("xml-entities", "工作簿含有不允许的 XML 实体定义，疑似异常文件，已拒收") from None
+    except ParseError:
+        pass  # malformed XML: the workbook reader refuses it with its own message
 
 
 def _calamine(data: bytes) -> list[Sheet]:

@@ -1,6 +1,7 @@
 """Reading what counties really send, and refusing what is unsafe, before parsing it."""
 
 import io
+import struct
 import zipfile
 from datetime import date
 
@@ -145,3 +146,49 @@ def test_formula_looking_cells_are_text_never_formulas():
     out = load_workbook(io.BytesIO(annotated_workbook(v, v.sheets, summary_text="x")))
     cell = next(c for r in out[v.sheet].iter_rows() for c in r if str(c.value or "").startswith("=HYPERLINK"))
     assert cell.data_type == "s"
+
+
+def _with_member(name: str, rewrite) -> bytes:  # type: ignore[no-untyped-def]
+    buf = io.BytesIO()
+    wb = Workbook()
+    wb.active.append(["企业名称", "需求名称"])
+    wb.save(buf)
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in src.infolist():
+            body = src.read(item)
+            z.writestr(item.filename, rewrite(body) if item.filename == name else body)
+    return out.getvalue()
+
+
+def test_entities_hidden_after_a_padded_prolog_or_in_utf16_are_refused():
+    dtd = b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>'
+    decl = b'<?xml version="1.0" encoding="UTF-8"?>'
+    padded = _with_member("xl/workbook.xml", lambda b: decl + b"<!--" + b" " * 100_000 + b"-->" + dtd + b)
+    utf16 = _with_member(
+        "docProps/app.xml",
+        lambda b: ('<?xml version="1.0" encoding="UTF-16"?>' + dtd.decode() + b.decode().split("?>", 1)[-1]).encode("utf-16"),
+    )
+    for data in (padded, utf16):
+        with pytest.raises(Unreadable) as e:
+            read_sheets(data, "lol.xlsx", **LIMITS)
+        assert e.value.code == "xml-entities"
+
+
+def test_a_zip_that_lies_about_its_sizes_is_refused_without_expanding():
+    """The declared size says 1 KB; the member inflates to 30 MB. Our check trusts the
+    declaration, so the reader must stop at it (calamine's zip reader does: measured)."""
+    data = bytearray(_with_member("xl/worksheets/sheet1.xml", lambda b: b.replace(b"<sheetData>", b"<sheetData>" + b" " * 30_000_000)))
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("xl/worksheets/sheet1.xml")
+    struct.pack_into("<I", data, info.header_offset + 22, 1000)  # local header: uncompressed size
+    at = bytes(data).find(b"PK\x01\x02")
+    while at != -1:  # and the member's central directory entry
+        n = struct.unpack_from("<H", data, at + 28)[0]
+        if bytes(data[at + 46 : at + 46 + n]) == b"xl/worksheets/sheet1.xml":
+            struct.pack_into("<I", data, at + 24, 1000)
+        at = bytes(data).find(b"PK\x01\x02", at + 4)
+    assert zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("xl/worksheets/sheet1.xml").file_size == 1000
+    with pytest.raises(Unreadable) as e:
+        read_sheets(bytes(data), "liar.xlsx", **LIMITS)
+    assert e.value.code == "not-a-workbook"
