@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import threading
 from types import ModuleType
 
 DEFERRED = ("scipy.stats", "altair")
+_LOCK = threading.Lock()
 
 
 def _defer(name: str) -> None:
@@ -34,9 +36,10 @@ def _defer(name: str) -> None:
 
 def import_gx() -> ModuleType:
     """`great_expectations`, imported with its unused heavy dependencies deferred."""
-    if "great_expectations" not in sys.modules:
-        for name in DEFERRED:
-            _defer(name)
-    import great_expectations
+    with _LOCK:  # LazyLoader is not thread-safe before Python 3.12
+        if "great_expectations" not in sys.modules:
+            for name in DEFERRED:
+                _defer(name)
+        import great_expectations
 
     return great_expectations

@@ -15,7 +15,7 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from schemas.rows import ROW_TABLES, TechNeed
@@ -57,6 +57,7 @@ def record(
     session: Session, campaign_id: str, v: Verdict, *, sha: str, size: int, received_at: datetime
 ) -> Submission:
     """Record one received file and its verdict; store its rows when accepted."""
+    _serialise(session)
     unit_id = session.scalar(select(Unit.id).where(Unit.campaign == campaign_id, Unit.name == v.unit)) if v.unit else None
     earlier = session.scalar(
         select(Submission).where(
@@ -81,6 +82,17 @@ def record(
           subject=f"{v.unit or '?'}/{v.form or '?'}/{v.period or '?'}",
           submission_id=sub.id, sha256=sha, filename=v.filename, errors=len(v.errors), warnings=len(v.warnings))
     return sub
+
+
+# Recording is read-then-write (is it a duplicate? which version does it supersede?). On
+# SQLite the writer session's BEGIN IMMEDIATE already serialises it; on PostgreSQL two
+# concurrent intakes take this transaction-scoped advisory lock (files arrive a few a minute).
+INTAKE_LOCK = 0x6475_6261_6E03  # "duban" + issue 3
+
+
+def _serialise(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INTAKE_LOCK})
 
 
 def _store_rows(session: Session, sub: Submission, v: Verdict, unit_id: int, now: datetime) -> None:

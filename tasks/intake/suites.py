@@ -7,6 +7,7 @@ form. Results become typed `Issue`s with the Excel row and the header as written
 from __future__ import annotations
 
 import re
+import threading
 from functools import cache
 from typing import Any
 
@@ -26,6 +27,12 @@ PATTERNS = {
     "credit": (r"^[0-9A-HJ-NPQRTUWXY]{18}$", "统一社会信用代码应为18位数字或大写字母"),
     "criteria": (r"^[123](?:,[123])*$", "应填写1、2、3中的一项或多项（对应推荐条件）"),
 }
+
+
+# One context per process, shared by every thread (two intake runs in one worker, Prefect's
+# thread pool): building it, adding a suite and validating are not thread-safe in GX, and a
+# second thread adding the same suite fails, so all GX work goes through this lock.
+GX_LOCK = threading.RLock()
 
 
 @cache
@@ -73,10 +80,11 @@ def run_suite(table: Table, frame: pd.DataFrame) -> list[Issue]:
     if frame.empty:
         return []
     present = frozenset(table.columns)
-    _, batch_definition = _context()
-    result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(
-        suite(table.form, present), result_format="COMPLETE"
-    )
+    with GX_LOCK:
+        _, batch_definition = _context()
+        result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(
+            suite(table.form, present), result_format="COMPLETE"
+        )
     specs = {(_snake(cls), kw["column"]): (col, cls) for col, cls, kw in expectations(table.form, present)}
     issues: list[Issue] = []
     for r in result.results:

@@ -40,7 +40,7 @@ def inspect_file(
         return _refuse(v, "unknown-form", f"本活动没有表单“{form}”")
     try:
         if is_document(filename) or (len(forms) == 1 and forms[0].document):
-            return _document(v, data, filename, campaign, forms, received, unit, period)
+            return _document(v, data, filename, campaign, forms, received, unit, period, limits)
         sheets = read_sheets(data, filename, max_bytes=limits.max_bytes, max_expanded=limits.max_expanded)
         v.sheets = sheets
         table = find_table(sheets, forms)
@@ -91,12 +91,14 @@ def _refuse(v: Verdict, code: str, message: str) -> Verdict:
     return v
 
 
-def _document(v, data, filename, campaign, forms, received, unit, period):  # type: ignore[no-untyped-def]
+def _document(v, data, filename, campaign, forms, received, unit, period, limits):  # type: ignore[no-untyped-def]
     docs = [f for f in forms if f.document]
     if not docs:
         return _refuse(v, "unknown-form", "收到的是文档，但本活动没有需要报送文档的任务")
     if len(data.strip()) == 0:
         return _refuse(v, "empty-file", "文件是空的，请重新发送")
+    if len(data) > limits.max_bytes:
+        return _refuse(v, "too-large", f"文件超过 {limits.max_bytes / 1e6:.0f} MB 的上限，请压缩图片或拆分后重新发送")
     v.form = docs[0].code
     v.unit = unit or identify_unit([filename], campaign)
     _check_unit(v.unit, campaign)

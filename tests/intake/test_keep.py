@@ -89,3 +89,60 @@ def test_rejected_file_gets_an_annotated_copy_and_a_summary(app, tmp_path):
     with app.store.session() as s:
         text = s.get(Submission, r.submission_id).summary
     assert text.startswith("清河区报送的《技术难题和需求征集表》（第1批）未通过校验：1 处错误")
+
+
+def test_the_same_bytes_arriving_at_once_are_counted_once(app, tmp_path):
+    """Four intakes of one file at the same moment: one counts, three are duplicates
+    (BEGIN IMMEDIATE on SQLite, a transaction-scoped advisory lock on PostgreSQL)."""
+    import threading
+
+    p = write(tmp_path, "附表3_洪泽县.xlsx", messy_workbook("tech-needs", [need_row(0)], unit="洪泽县"))
+    start = threading.Barrier(4)
+    results = []
+
+    def one() -> None:
+        start.wait()
+        results.append(submit_file(app, p, received_at=datetime(2010, 7, 1, 9)).status)
+
+    threads = [threading.Thread(target=one) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(results) == ["accepted", "duplicate", "duplicate", "duplicate"]
+    with app.store.session() as s:
+        assert s.scalar(select(func.count()).select_from(TechNeed)) == 1
+
+
+def test_an_oversized_summary_document_is_refused_but_kept(app, tmp_path):
+    app.settings.max_file_bytes = 1000
+    r = submit_file(app, write(tmp_path, "科洽会活动总结_金湖县.docx", b"PK" + b"x" * 5000), received_at=datetime(2010, 9, 8, 9))
+    assert r.status == "unreadable" and r.verdict.issues[0].code == "too-large"
+    with app.store.session() as s:
+        assert kept_path(app.settings.files_dir, s.get(Submission, r.submission_id).sha256).stat().st_size == 5002
+
+
+def test_recording_the_same_bytes_at_the_same_instant_counts_once(app):
+    """The race itself, at the recording step (validation above is serialised by the GX lock)."""
+    import hashlib
+    import threading
+
+    from tasks.intake.keep import record
+    from tasks.intake.validate import inspect_file
+
+    data = messy_workbook("tech-needs", [need_row(0)], unit="盱眙县")
+    v = inspect_file(data, "附表3.xlsx", app.campaign, received=date(2010, 7, 1))
+    start, statuses = threading.Barrier(4), []
+
+    def one() -> None:
+        start.wait()
+        with app.store.session(write=True) as s:
+            statuses.append(record(s, app.campaign.id, v, sha=hashlib.sha256(data).hexdigest(), size=len(data),
+                                   received_at=datetime(2010, 7, 1, 9)).status)
+
+    threads = [threading.Thread(target=one) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(statuses) == ["accepted", "duplicate", "duplicate", "duplicate"]
