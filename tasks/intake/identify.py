@@ -12,6 +12,9 @@ _FILL_DATE = re.compile(r"填报(?:日期|时间)[:：]?\s*\S+")
 _MONTH = (re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月"), re.compile(r"(?<!\d)(\d{4})[-_.](\d{1,2})(?![\d])"))
 _BATCH = re.compile(r"第\s*([0-9一二三四五六七八九十]+)\s*批")
 _CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九十")}
+_CN_MONTHS = {**{c: i for i, c in enumerate("一二三四五六七八九十", 1)}, "十一": 11, "十二": 12}
+# "8月", "8月份", "八月": not a day ("8月20日") and not part of a year-month already tried
+_MONTH_ONLY = re.compile(r"(?<![\d年])(1[0-2]|0?[1-9]|十[一二]|[一二三四五六七八九十])\s*月(?!\s*\d{1,2}\s*[日号])")
 
 
 class Unidentified(Exception):
@@ -45,8 +48,9 @@ def identify_unit(texts: list[str], campaign: Campaign) -> str:
     raise Unidentified("unit-unknown", "无法确定填报单位：请在表格上方“填报单位”处或文件名中写明单位名称（如“清河区”）")
 
 
-def period_hint(texts: list[str]) -> str | None:
-    """A report month ("2010-08") or batch ("第1批") named in the title or file name."""
+def period_hint(texts: list[str], year: int | None = None) -> str | None:
+    """A report month ("2010-08") or batch ("第1批") named in the title or file name; a month
+    without a year ("8月份", "八月") is taken in `year`, the campaign's year."""
     for text in texts:
         t = _FILL_DATE.sub("", fold(text))
         m = _BATCH.search(t)
@@ -57,6 +61,11 @@ def period_hint(texts: list[str]) -> str | None:
             m = p.search(t)
             if m and 1 <= int(m[2]) <= 12:
                 return f"{m[1]}-{int(m[2]):02d}"
+        m = _MONTH_ONLY.search(t)
+        if m and year:
+            month = int(m[1]) if m[1].isdigit() else _CN_MONTHS[m[1]]
+            if 1 <= month <= 12:
+                return f"{year}-{month:02d}"
     return None
 
 

@@ -49,7 +49,7 @@ def inspect_file(
         v.form, v.sheet, v.header_row, v.headers = table.form.code, table.sheet, table.header_row, table.headers
         v.unit = unit or identify_unit([table.context, filename], campaign)
         _check_unit(v.unit, campaign)
-        v.period = period or identify_period(campaign, v.unit, v.form, period_hint([table.context, filename]), received)
+        v.period = period or identify_period(campaign, v.unit, v.form, period_hint([table.context, filename], campaign.start.year), received)
     except (Unreadable, Unidentified) as e:
         return _refuse(v, e.code, str(e))
     if table.missing:
@@ -102,7 +102,7 @@ def _document(v, data, filename, campaign, forms, received, unit, period, limits
     v.form = docs[0].code
     v.unit = unit or identify_unit([filename], campaign)
     _check_unit(v.unit, campaign)
-    v.period = period or identify_period(campaign, v.unit, v.form, period_hint([filename]), received)
+    v.period = period or identify_period(campaign, v.unit, v.form, period_hint([filename], campaign.start.year), received)
     v.records = []
     return v
 

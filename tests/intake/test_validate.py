@@ -2,6 +2,8 @@
 
 from datetime import date
 
+import pytest
+
 from config.settings import CAMPAIGNS_DIR
 from schemas.campaign import load_campaign
 from tasks.intake.validate import inspect_file
@@ -104,3 +106,22 @@ def test_key_project_criteria_and_activity_window():
     assert [i.code for i in v.warnings] == ["agreement-missing"]
     v = judge("activity-report", [["对接会", "2010-10-08", "清河区", "30", "5", "8", "2"]])
     assert by_code(v)["outside-window"].severity == "error"
+
+
+@pytest.mark.parametrize(
+    ("texts", "period"),
+    [
+        (["附表4_清河区_8月.xlsx"], "2010-08"),
+        (["附表5 清浦区 2010.08.xls"], "2010-08"),
+        (["附表5：对接洽谈及签约项目动态表（2010年8月份）"], "2010-08"),
+        (["填报单位：涟水县  填报日期：2010年7月15日", "附表4_八月份.xlsx"], "2010-08"),
+        (["附表3_淮阴区_第一批.csv"], "第1批"),
+        (["附表3 第 2 批"], "第2批"),
+        (["截至8月20日的进展"], None),
+        (["填报日期：2010年7月15日"], None),
+    ],
+)
+def test_period_named_in_title_or_file_name(texts, period):
+    from tasks.intake.identify import period_hint
+
+    assert period_hint(texts, 2010) == period
