@@ -4,21 +4,28 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime
+from email.utils import parseaddr
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from notifications.message import Rendered
+from notifications.message import BadMessage, Rendered, build, message_id
 from notifications.render import render
 from schemas.campaign import Campaign
-from schemas.outbox import Attachment, Notification, NotificationItem
+from schemas.outbox import FAILED, Attachment, Notification, NotificationItem
 from tasks.ladder import days_phrase
 from tasks.sweep import Decision
 
 
 def enqueue(session: Session, *, key: str, kind: str, campaign: str, to_email: str, to_name: str,
-            message: Rendered, now: datetime, as_of: date | None = None) -> Notification | None:
-    """Queue one email; None when a row with this key already exists (idempotent)."""
+            message: Rendered, now: datetime, mail_from: str, tz: str = "Asia/Shanghai",
+            as_of: date | None = None) -> Notification | None:
+    """Queue one email, built and ready to send; None when the key exists (idempotent).
+
+    A message that cannot be built (bad address, unusable header) is queued as `failed`,
+    with the reason: visible to ops, never blocking the rest of the queue.
+    """
     if session.scalar(select(Notification.id).where(Notification.key == key)) is not None:
         return None
     n = Notification(key=key, kind=kind, campaign=campaign, recipient_email=to_email, recipient_name=to_name,
@@ -28,7 +35,19 @@ def enqueue(session: Session, *, key: str, kind: str, campaign: str, to_email: s
     n.attachments += [Attachment(filename=cid, mime=m, content=b, cid=cid) for cid, m, b in message.inline]
     session.add(n)
     session.flush()
+    build_raw(n, message, mail_from=mail_from, tz=tz, now=now)
     return n
+
+
+def build_raw(n: Notification, message: Rendered, *, mail_from: str, tz: str, now: datetime) -> None:
+    """Build the row's message (stable Message-ID), or mark the row failed with the reason."""
+    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "duban.local"
+    n.message_id = n.message_id or message_id(n.id, n.key, domain)
+    try:
+        n.raw = build(message, to_email=n.recipient_email, to_name=n.recipient_name, sender=mail_from,
+                      msg_id=n.message_id, date=now.replace(tzinfo=ZoneInfo(tz))).as_bytes()
+    except BadMessage as e:
+        n.raw, n.status, n.last_error = None, FAILED, str(e)
 
 
 def stored_message(n: Notification) -> Rendered:
@@ -57,7 +76,7 @@ def item_view(d: Decision, as_of: date) -> dict:
 
 
 def queue_digests(session: Session, campaign: Campaign, decisions: list[Decision], *, as_of: date,
-                  now: datetime) -> list[Notification]:
+                  now: datetime, mail_from: str) -> list[Notification]:
     """One digest per recipient per day carrying all of that person's new items."""
     per: dict[str, list[tuple[Decision, str]]] = defaultdict(list)
     names: dict[str, str] = {}
@@ -73,7 +92,7 @@ def queue_digests(session: Session, campaign: Campaign, decisions: list[Decision
         items = [item_view(d, as_of) for d, _ in pairs]
         n = enqueue(session, key=key, kind="digest", campaign=campaign.id, to_email=pairs[0][1],
                     to_name=names[email], message=render_digest(campaign, names[email], items, as_of),
-                    now=now, as_of=as_of)
+                    now=now, as_of=as_of, mail_from=mail_from, tz=campaign.timezone)
         if n is None:
             continue
         session.add_all(

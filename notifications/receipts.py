@@ -24,7 +24,7 @@ VERDICTS = {
 }
 
 
-def queue_receipt(session: Session, *, campaign: Campaign, submission_id: int, now: datetime,
+def queue_receipt(session: Session, *, campaign: Campaign, submission_id: int, now: datetime, mail_from: str,
                   annotated: Path | None = None) -> int:
     """Queue the receipt of one submission to its unit's current liaisons; return how many."""
     sub = session.get(Submission, submission_id)
@@ -48,6 +48,7 @@ def queue_receipt(session: Session, *, campaign: Campaign, submission_id: int, n
                    lines=lines, annotated=bool(annotated))
         message = Rendered(subject, render("receipt.txt.j2", **ctx), render("receipt.html.j2", **ctx), attachments)
         if enqueue(session, key=f"receipt:{sub.id}:{c.email.lower()}", kind="receipt", campaign=campaign.id,
-                   to_email=c.email, to_name=c.name, message=message, now=now, as_of=sub.received_at.date()):
+                   to_email=c.email, to_name=c.name, message=message, now=now, as_of=sub.received_at.date(),
+                   mail_from=mail_from, tz=campaign.timezone):
             queued += 1
     return queued

@@ -17,15 +17,15 @@ import ssl
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parseaddr
-from zoneinfo import ZoneInfo
 
 import aiosmtplib
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from config.settings import Settings
-from notifications.message import BadMessage, Rendered, build, message_id
-from notifications.outbox import render_digest, stored_message
+from notifications.message import Rendered
+from notifications.outbox import build_raw, render_digest
 from schemas.campaign import Campaign
 from schemas.outbox import (
     CLAIMED,
@@ -36,6 +36,7 @@ from schemas.outbox import (
     STALE,
     UNCERTAIN,
     Notification,
+    NotificationItem,
 )
 from tasks.stale import stale_items
 from tasks.store import Store
@@ -144,21 +145,29 @@ def deliver_sync(store: Store, settings: Settings, campaign: Campaign, *, now: d
 
 
 class _Worker:
+    """One SMTP connection working through the queue in small windows.
+
+    A window of rows is prepared in one transaction (re-checked, built, marked `sending`),
+    sent over the connection, and its outcomes written in one transaction. A crash mid-window
+    leaves at most `WINDOW` rows `sending`, which recovery marks `uncertain`.
+    """
+
+    WINDOW = 25  # a hard crash can leave at most this many rows per connection 'uncertain'
+
     def __init__(self, store: Store, settings: Settings, campaign: Campaign, now: datetime, report: DeliveryReport):
+        self._rebuilt: dict[int, bytes] = {}
         self.store, self.settings, self.campaign, self.now, self.report = store, settings, campaign, now, report
         self.smtp: aiosmtplib.SMTP | None = None
         self.from_addr = parseaddr(settings.mail_from)[1]
-        self.domain = self.from_addr.rpartition("@")[2] or "duban.local"
 
     async def run(self, queue: asyncio.Queue[int]) -> None:
         while not queue.empty():
-            await self.one(queue.get_nowait())
+            ids = [queue.get_nowait() for _ in range(min(self.WINDOW, queue.qsize()))]
+            outcomes = [(row_id, await self.one(to, raw)) for row_id, to, raw in self._prepare(ids)]
+            self._finish(outcomes)
 
-    async def one(self, row_id: int) -> None:
-        prepared = self._prepare(row_id)
-        if prepared is None:
-            return
-        to_email, raw = prepared
+    async def one(self, to_email: str, raw: bytes) -> tuple[str, str | None, int | None]:
+        """Send one message with retries; (status, error, SMTP code)."""
         try:
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(self.settings.smtp_retries),
@@ -168,60 +177,67 @@ class _Worker:
                 with attempt:
                     code = await self._transaction(to_email, raw)
         except Transient as e:
-            self._finish(row_id, QUEUED, f"暂时无法发送，稍后重试：{e}", e.code)
             self.report.deferred += 1
+            return QUEUED, f"暂时无法发送，稍后重试：{e}", e.code
         except Permanent as e:
-            self._finish(row_id, FAILED, f"发送被拒绝：{e}", e.code)
             self.report.failed += 1
+            return FAILED, f"发送被拒绝：{e}", e.code
         except Uncertain as e:
-            self._finish(row_id, UNCERTAIN, f"发送过程中连接中断，可能已发出：{e}", None)
             self.report.uncertain += 1
-        else:
-            self._finish(row_id, SENT, None, code)
-            self.report.sent += 1
+            return UNCERTAIN, f"发送过程中连接中断，可能已发出：{e}", None
+        self.report.sent += 1
+        return SENT, None, code
 
-    def _prepare(self, row_id: int) -> tuple[str, bytes] | None:
-        """Re-check, build, and mark `sending` — in one transaction, right before SMTP."""
+    def _prepare(self, ids: list[int]) -> list[tuple[int, str, bytes]]:
+        """Re-check and mark `sending` a window of rows — one transaction, right before SMTP."""
         with self.store.session(write=True) as s:
-            n = s.get(Notification, row_id)
-            if n is None or n.status != CLAIMED:
-                return None
-            n.attempts += 1
-            message = stored_message(n)
-            if n.items:
-                stale = stale_items(s, n.items, self.now)
-                for item in n.items:
-                    item.stale = item.id in stale
-                live = [i for i in n.items if not i.stale]
-                if not live:
-                    n.status, n.last_error = STALE, "所有事项均已报送，无需再发"
-                    self.report.stale += 1
-                    return None
-                if stale:
-                    message = render_digest(self.campaign, n.recipient_name, [i.view for i in live], n.as_of or self.now.date())
-                    n.subject, n.text, n.html = message.subject, message.text, message.html
-            try:
-                mid = n.message_id or message_id(n.id, n.key, self.domain)
-                msg = build(message, to_email=n.recipient_email, to_name=n.recipient_name,
-                            sender=self.settings.mail_from, msg_id=mid,
-                            date=self.now.replace(tzinfo=ZoneInfo(self.campaign.timezone)))
-                raw = msg.as_bytes()
-            except BadMessage as e:
-                n.status, n.last_error = FAILED, str(e)
-                self.report.failed += 1
-                return None
-            n.message_id, n.status, n.claimed_at = mid, SENDING, self.now
-            return n.recipient_email, raw
+            rows = s.execute(
+                select(Notification.id, Notification.recipient_email, Notification.raw)
+                .where(Notification.id.in_(ids), Notification.status == CLAIMED).order_by(Notification.id)
+            ).all()
+            gone = self._drop_stale(s, [r.id for r in rows])
+            out = [(r.id, r.recipient_email, self._rebuilt.get(r.id, r.raw)) for r in rows if r.id not in gone]
+            if out:
+                s.execute(update(Notification).where(Notification.id.in_([o[0] for o in out]))
+                          .values(status=SENDING, claimed_at=self.now, attempts=Notification.attempts + 1))
+        return out
 
-    def _finish(self, row_id: int, status: str, error: str | None, code: int | None) -> None:
+    def _drop_stale(self, s: Session, ids: list[int]) -> set[int]:
+        """Digest items whose obligation has been accepted since queueing are not sent; a digest
+        left with fewer items is rebuilt, one left with none becomes `stale`."""
+        self._rebuilt: dict[int, bytes] = {}
+        items = s.scalars(select(NotificationItem).where(NotificationItem.notification_id.in_(ids))).all()
+        stale = stale_items(s, items, self.now) if items else set()
+        if not stale:
+            return set()
+        gone = set()
+        for nid in {i.notification_id for i in items if i.id in stale}:
+            n = s.get(Notification, nid)
+            for item in n.items:
+                item.stale = item.id in stale
+            live = [i for i in n.items if not i.stale]
+            if not live:
+                n.status, n.last_error = STALE, "所有事项均已报送，无需再发"
+                self.report.stale += 1
+                gone.add(nid)
+                continue
+            message = render_digest(self.campaign, n.recipient_name, [i.view for i in live], n.as_of or self.now.date())
+            n.subject, n.text, n.html = message.subject, message.text, message.html
+            build_raw(n, message, mail_from=self.settings.mail_from, tz=self.campaign.timezone, now=self.now)
+            self._rebuilt[nid] = n.raw
+        return gone
+
+    def _finish(self, outcomes: list[tuple[int, tuple[str, str | None, int | None]]]) -> None:
+        if not outcomes:
+            return
         with self.store.session(write=True) as s:
-            n = s.get(Notification, row_id)
-            n.status, n.last_error, n.smtp_code = status, error, code
-            if status == SENT:
-                n.sent_at = self.now
-            if status == QUEUED:
-                n.claimed_by = None
-            self.report.rows.append({"id": n.id, "to": n.recipient_email, "subject": n.subject, "status": status})
+            s.execute(update(Notification), [
+                {"id": row_id, "status": status, "last_error": error, "smtp_code": code,
+                 "sent_at": self.now if status == SENT else None,
+                 **({"claimed_by": None} if status == QUEUED else {})}
+                for row_id, (status, error, code) in outcomes
+            ])
+        self.report.rows += [{"id": row_id, "status": status} for row_id, (status, _, _) in outcomes]
 
     async def _connect(self) -> aiosmtplib.SMTP:
         if self.smtp is not None and self.smtp.is_connected:

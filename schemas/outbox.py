@@ -34,6 +34,7 @@ class Notification(Base):
     text: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text)
     as_of: Mapped[date | None]
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary)  # the built RFC 5322 message, ready to send
     status: Mapped[str] = mapped_column(String(16), default=QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Text, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from schemas.campaign import Campaign
@@ -14,6 +16,11 @@ from schemas.tables import Obligation, Submission, Unit
 from tasks.state import Facts, State, obligation_state
 
 COUNTED = ("accepted", "rejected")
+
+
+@lru_cache(maxsize=256)
+def _ladder(text: str) -> dict[str, Any]:
+    return json.loads(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +71,7 @@ def status_rows(session: Session, campaign: Campaign, as_of: date) -> list[Statu
     )
     o = Obligation
     q = (
-        select(o.id, Unit.name, o.code, o.form, o.period, o.due, o.extended_due, o.ladder, o.group_id,
+        select(o.id, Unit.name, o.code, o.form, o.period, o.due, o.extended_due, cast(o.ladder, Text), o.group_id,
                subs.c.first, subs.c.acc)
         .join(Unit, Obligation.unit_id == Unit.id)
         .outerjoin(
@@ -78,7 +85,8 @@ def status_rows(session: Session, campaign: Campaign, as_of: date) -> list[Statu
     )
     cal = campaign.work_calendar
     out = []
-    for oid, unit, code, form, period, due, extended, ladder, group, first, acc in session.execute(q).tuples():
+    for oid, unit, code, form, period, due, extended, ladder_text, group, first, acc in session.execute(q).tuples():
+        ladder = _ladder(ladder_text)  # parsed once per distinct snapshot, not once per row
         grace = ladder.get("grace_working_days", 2)
         soon = max((-s["offset"] for s in ladder.get("steps", []) if s["offset"] < 0), default=5)
         facts = Facts(

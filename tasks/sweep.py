@@ -6,17 +6,16 @@ one for the current contacts; the ladder of each (due date, ladder) pair is comp
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from schemas.campaign import Campaign
 from schemas.outbox import NotificationItem
-from schemas.tables import Contact, ContactList, Unit
+from schemas.tables import Contact, ContactList, Obligation, Unit
 from tasks.ladder import Step, ladder_steps, step_on
 from tasks.state import State
 from tasks.status import status_rows
@@ -62,11 +61,11 @@ def decide(session: Session, campaign: Campaign, as_of: date) -> list[Decision]:
     if not cal.is_workday(as_of):
         return []
     rows = [r for r in status_rows(session, campaign, as_of) if r.state not in DONE]
-    cache: dict[tuple[date, str], list[Step]] = {}
+    cache: dict[tuple[date, int], list[Step]] = {}
     due_now: list[tuple] = []
     for r in rows:
         due = r.extended_due or r.due
-        lkey = json.dumps(r.ladder, sort_keys=True)
+        lkey = id(r.ladder)  # status_rows shares one dict per distinct ladder snapshot
         steps = cache.get((due, lkey))
         if steps is None:
             steps = cache[(due, lkey)] = ladder_steps(due, r.ladder, cal)
@@ -77,11 +76,12 @@ def decide(session: Session, campaign: Campaign, as_of: date) -> list[Decision]:
         return []
     contacts = _contacts(session, campaign)
     groups = {g.id: g for g in campaign.groups}
-    sent = _already_queued(session, [(r.obligation_id, s.kind, s.level) for r, _, s in due_now])
+    sent = _already_queued(session, campaign.id)
     out = []
     for r, due, step in due_now:
         d = Decision(r.obligation_id, r.unit, r.obligation, campaign.obligation(r.obligation).title, r.form,
                      campaign.form(r.form).label, r.period, due, r.state, step)
+        seen: set[str] = set()
         for role in step.to:
             if role == "group":
                 g = groups[r.group_id]
@@ -89,8 +89,9 @@ def decide(session: Session, campaign: Campaign, as_of: date) -> list[Decision]:
             else:
                 found = [c for c in contacts.get(r.unit, []) if c.role == role]
             for rcpt in found:
-                if rcpt.email.lower() not in {x.email.lower() for x in d.recipients} and \
-                        (r.obligation_id, step.kind, step.level, rcpt.email.lower()) not in sent:
+                email = rcpt.email.lower()
+                if email not in seen and (r.obligation_id, step.kind, step.level, email) not in sent:
+                    seen.add(email)
                     d.recipients.append(rcpt)
         if d.recipients:
             out.append(d)
@@ -112,12 +113,10 @@ def _contacts(session: Session, campaign: Campaign) -> dict[str, list[Recipient]
     return out
 
 
-def _already_queued(session: Session, steps: list[tuple[int, str, int]]) -> set[tuple[int, str, int, str]]:
-    out: set[tuple[int, str, int, str]] = set()
-    for i in range(0, len(steps), 5000):
-        chunk = steps[i: i + 5000]
-        q = select(NotificationItem.obligation_id, NotificationItem.kind, NotificationItem.level,
-                   NotificationItem.recipient_email).where(
-            tuple_(NotificationItem.obligation_id, NotificationItem.kind, NotificationItem.level).in_(chunk))
-        out |= {(o, k, lv, e.lower()) for o, k, lv, e in session.execute(q).tuples()}
-    return out
+def _already_queued(session: Session, campaign_id: str) -> set[tuple[int, str, int, str]]:
+    """Every (obligation, kind, level, recipient) ever queued in this campaign."""
+    q = (select(NotificationItem.obligation_id, NotificationItem.kind, NotificationItem.level,
+                NotificationItem.recipient_email)
+         .join(Obligation, Obligation.id == NotificationItem.obligation_id)
+         .where(Obligation.campaign == campaign_id))
+    return {(o, k, lv, e.lower()) for o, k, lv, e in session.execute(q).tuples()}

@@ -36,7 +36,9 @@ def queue_day(app: App, as_of: date, now: datetime) -> tuple[list[Decision], int
         try:
             with app.store.session(write=True) as s:
                 decisions = decide(s, app.campaign, as_of)
-                return decisions, len(queue_digests(s, app.campaign, decisions, as_of=as_of, now=now))
+                queued = queue_digests(s, app.campaign, decisions, as_of=as_of, now=now,
+                                       mail_from=app.settings.mail_from)
+                return decisions, len(queued)
         except IntegrityError:  # PostgreSQL: the other sweep queued the same items first
             if attempt == 2:
                 raise

@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("html", sa.Text(), nullable=False),
         sa.Column("as_of", sa.Date(), nullable=True),
+        sa.Column("raw", sa.LargeBinary(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),

@@ -75,7 +75,8 @@ def identify_period(
     """The obligation period this file answers.
 
     The named period when the unit owes it; the only period when there is one; otherwise
-    the open period whose due date is the first on or after the day the file arrived.
+    (nothing named) for a monthly form the month the file arrived in, for batches the open
+    batch whose due date is the first on or after the day the file arrived.
     """
     owed = sorted(
         {(due, p) for o in campaign.obligations if o.form == form
@@ -90,7 +91,16 @@ def identify_period(
         raise Unidentified("period-unknown", f"文件标明的期次“{hint}”不在本表的报送期次内（{'、'.join(names)}）")
     if len(set(names)) == 1:
         return names[0]
+    month = f"{received:%Y-%m}"
+    if month in names:
+        return month
     for due, p in owed:
         if due >= received:
             return p
     return owed[-1][1]
+
+
+def assumed_period_note(period: str) -> str:
+    """What a clerk is told when the period was not named and had to be inferred."""
+    what = f"{period[:4]}年{int(period[5:])}月的报表" if period[:4].isdigit() and len(period) == 7 else f"{period}"
+    return f"文件标题和文件名中未写明报送期次，已按收到日期视为{what}；如有误，请在标题中写明（如“2010年8月”或“第2批”）后重新报送"

@@ -67,7 +67,8 @@ def submit_file(app: App, path: Path, *, unit: str | None = None, form: str | No
             annotated = app.settings.home / "annotated" / f"{sub.id}.xlsx"
             annotated.parent.mkdir(parents=True, exist_ok=True)
             annotated.write_bytes(annotated_workbook(v, v.sheets, summary_text=text))
-        queue_receipt(s, campaign=app.campaign, submission_id=sub.id, now=received, annotated=annotated)
+        queue_receipt(s, campaign=app.campaign, submission_id=sub.id, now=received, annotated=annotated,
+                      mail_from=app.settings.mail_from)
         return Submitted(v, sub.id, sub.status, annotated)
 
 

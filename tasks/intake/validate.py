@@ -6,11 +6,17 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePath
 
-from schemas.campaign import Campaign
+from schemas.campaign import Campaign, periods
 from schemas.forms import FORMS, FormSpec
 from tasks.intake import cells, rules
 from tasks.intake.frame import normalise
-from tasks.intake.identify import Unidentified, identify_period, identify_unit, period_hint
+from tasks.intake.identify import (
+    Unidentified,
+    assumed_period_note,
+    identify_period,
+    identify_unit,
+    period_hint,
+)
 from tasks.intake.locate import find_table
 from tasks.intake.read import Unreadable, is_document, read_sheets
 from tasks.intake.verdict import Issue, Verdict
@@ -49,7 +55,7 @@ def inspect_file(
         v.form, v.sheet, v.header_row, v.headers = table.form.code, table.sheet, table.header_row, table.headers
         v.unit = unit or identify_unit([table.context, filename], campaign)
         _check_unit(v.unit, campaign)
-        v.period = period or identify_period(campaign, v.unit, v.form, period_hint([table.context, filename], campaign.start.year), received)
+        v.period = period or _period(v, campaign, [table.context, filename], received, table.sheet)
     except (Unreadable, Unidentified) as e:
         return _refuse(v, e.code, str(e))
     if table.missing:
@@ -59,7 +65,7 @@ def inspect_file(
         v.issues.append(Issue("warning", "extra-column", f"“{extra}”不是本表的列，已忽略", table.sheet, table.header_row, extra))
     if not table.records:
         v.issues.append(Issue("error", "no-rows", "表格只有表头，没有填写任何数据行", table.sheet, table.header_row + 1, None))
-        return v
+        return _assumed_last(v)
     frame, records, issues = normalise(table)
     from tasks.intake.suites import run_suite  # GX is imported only when a table is validated
 
@@ -70,7 +76,7 @@ def inspect_file(
     by_header = {h: order[k] for k, h in table.headers.items()}
     v.issues += sorted(issues, key=lambda i: (i.row or 0, by_header.get(i.column or "", -1), i.code))
     v.records = records
-    return v
+    return _assumed_last(v)
 
 
 def _forms(campaign: Campaign, form: str | None) -> list[FormSpec]:
@@ -78,6 +84,22 @@ def _forms(campaign: Campaign, form: str | None) -> list[FormSpec]:
     if form:
         return [FORMS[form]] if form in codes else []
     return [FORMS[c] for c in codes]
+
+
+def _period(v: Verdict, campaign: Campaign, texts: list[str], received: date, sheet: str | None) -> str:
+    """The period named in `texts`, or inferred from the received date with a warning saying so."""
+    assert v.unit and v.form
+    hint = period_hint(texts, campaign.start.year)
+    found = identify_period(campaign, v.unit, v.form, hint, received)
+    if hint is None and len({p for o in campaign.obligations if o.form == v.form for p, _ in periods(o)}) > 1:
+        v.issues.append(Issue("warning", "period-assumed", assumed_period_note(found), sheet))
+    return found
+
+
+def _assumed_last(v: Verdict) -> Verdict:
+    """What is wrong in the file first; the note on an inferred period after it (stable sort)."""
+    v.issues.sort(key=lambda i: i.code == "period-assumed")
+    return v
 
 
 def _check_unit(unit: str, campaign: Campaign) -> None:
@@ -102,7 +124,7 @@ def _document(v, data, filename, campaign, forms, received, unit, period, limits
     v.form = docs[0].code
     v.unit = unit or identify_unit([filename], campaign)
     _check_unit(v.unit, campaign)
-    v.period = period or identify_period(campaign, v.unit, v.form, period_hint([filename], campaign.start.year), received)
+    v.period = period or _period(v, campaign, [filename], received, None)
     v.records = []
     return v
 

@@ -1,0 +1,172 @@
+"""Sweep speed: decisions for 3,000 units x 12 obligations, and outbox throughput vs bare aiosmtplib.
+
+    .venv/bin/python bench/bench_sweep.py [--pg URL] [--messages N]
+
+Targets (issue 4): decisions under 5 s on SQLite and PostgreSQL (SMTP excluded); sending
+through the outbox (claim, send, mark) at least 60% of bare aiosmtplib to the same server,
+which runs in a separate process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing as mp
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def national_campaign(units: int):  # type: ignore[no-untyped-def]
+    from schemas.campaign import Campaign
+
+    obligations = [
+        {"id": f"M{i}", "title": f"月报{i}", "form": "negotiations", "owners": ["county"],
+         "schedule": {"every": "month", "day": 10 + i, "start": "2010-07", "end": "2010-09"}}
+        for i in range(1, 4)
+    ] + [
+        {"id": f"S{i}", "title": f"专项{i}", "form": "tech-needs", "owners": ["county"],
+         "schedule": {"every": "once", "due": f"2010-09-{i + 1:02d}"}}
+        for i in range(1, 4)
+    ]
+    return Campaign.model_validate({
+        "id": "national", "name": "全国模拟", "organiser": "组委会", "start": "2010-06-01", "end": "2010-09-30",
+        "kinds": {"county": "县区"},
+        "units": [{"name": f"单位{i:04d}", "kind": "county", "contacts": [
+            {"role": "liaison", "name": f"联络员{i}", "email": f"l{i}@example.cn"},
+            {"role": "head", "name": f"领导{i}", "email": f"h{i}@example.cn"}]} for i in range(units)],
+        "groups": [{"id": "g", "name": "工作组", "email": "g@example.cn", "owns": [o["id"] for o in obligations]}],
+        "forms": [{"code": "negotiations", "label": "附表5", "title": "动态表"},
+                  {"code": "tech-needs", "label": "附表3", "title": "需求表"}],
+        "obligations": obligations,
+        "ladder": {"steps": [{"kind": "reminder", "offset": -5, "to": ["liaison"]},
+                             {"kind": "reminder", "offset": -1, "to": ["liaison"]},
+                             {"kind": "escalation", "offset": 1, "to": ["liaison", "head"]},
+                             {"kind": "escalation", "offset": 3, "to": ["liaison", "head", "group"]}]},
+    })
+
+
+def bench_decisions(url: str, label: str, units: int) -> None:
+    from tasks.store import open_store
+    from tasks.sweep import decide
+    from tasks.sync import sync_campaign
+
+    campaign = national_campaign(units)
+    store = open_store(url)
+    t = time.perf_counter()
+    with store.session(write=True) as s:
+        sync_campaign(s, campaign, now=datetime(2010, 6, 1))
+    load = time.perf_counter() - t
+    with store.session() as s:
+        n = s.execute(__import__("sqlalchemy").text("select count(*) from obligation")).scalar()
+        best = float("inf")
+        for _ in range(3):
+            t = time.perf_counter()
+            ds = decide(s, campaign, date(2010, 9, 8))
+            best = min(best, time.perf_counter() - t)
+    print(f"[{label}] {n} obligations ({units} units x {n // units}); load {load:.1f} s; "
+          f"sweep decisions {best:.2f} s -> {len(ds)} notifications (target < 5 s)")
+    store.dispose()
+
+
+def _serve(port: int, ready) -> None:  # type: ignore[no-untyped-def]
+    from aiosmtpd.controller import Controller
+
+    class Sink:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802
+            return "250 OK"
+
+    Controller(Sink(), hostname="127.0.0.1", port=port).start()
+    ready.set()
+    while True:
+        time.sleep(3600)
+
+
+async def bare(port: int, raw: bytes, n: int, conns: int) -> float:
+    import aiosmtplib
+
+    async def one_conn(k: int) -> None:
+        smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=port)
+        await smtp.connect()
+        for _ in range(k):
+            await smtp.sendmail("kqh@example.cn", ["x@example.cn"], raw)
+        await smtp.quit()
+
+    t = time.perf_counter()
+    await asyncio.gather(*(one_conn(n // conns) for _ in range(conns)))
+    return (n // conns * conns) / (time.perf_counter() - t)
+
+
+def outbox(port: int, n: int, conns: int, tmp: Path) -> float:
+    from config.settings import Settings
+    from notifications.message import Rendered
+    from notifications.outbox import enqueue
+    from notifications.sender import deliver_sync
+    from tasks.app import open_app
+
+    settings = Settings(home=tmp / uuid.uuid4().hex, smtp_port=port, smtp_concurrency=conns, _env_file=None)
+    app = open_app("huaian-2010", settings=settings)
+    now = datetime(2010, 6, 23, 9)
+    with app.store.session(write=True) as s:
+        for i in range(n):
+            enqueue(s, key=f"b:{i}", kind="receipt", campaign=app.campaign.id, to_email=f"u{i}@example.cn",
+                    to_name="联络员", message=Rendered("【回执】测试", "正文" * 50, "<p>正文</p>" * 50), now=now,
+                    mail_from=settings.mail_from)
+    t = time.perf_counter()
+    report = deliver_sync(app.store, app.settings, app.campaign, now=now)
+    rate = report.sent / (time.perf_counter() - t)
+    assert report.sent == n, report
+    return rate
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    ap.add_argument("--units", type=int, default=3000)
+    ap.add_argument("--messages", type=int, default=2000)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        bench_decisions(f"sqlite:///{tmp}/bench.db", "SQLite", args.units)
+        try:
+            import sqlalchemy
+
+            schema = f"bench_{uuid.uuid4().hex[:8]}"
+            admin = sqlalchemy.create_engine(args.pg)
+            with admin.begin() as c:
+                c.execute(sqlalchemy.text(f'CREATE SCHEMA "{schema}"'))
+            try:
+                bench_decisions(f"{args.pg}?options=-csearch_path%3D{schema}", "PostgreSQL", args.units)
+            finally:
+                with admin.begin() as c:
+                    c.execute(sqlalchemy.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        except sqlalchemy.exc.OperationalError as e:
+            print(f"[PostgreSQL] skipped: {e.__class__.__name__}")
+
+        from notifications.capture import free_port
+        from notifications.message import Rendered, build
+
+        port = free_port()
+        ctx = mp.get_context("spawn")
+        ready = ctx.Event()
+        server = ctx.Process(target=_serve, args=(port, ready), daemon=True)
+        server.start()
+        ready.wait(30)
+        raw = build(Rendered("【回执】测试", "正文" * 50, "<p>正文</p>" * 50), to_email="x@example.cn", to_name="联络员",
+                    sender="组委会 <kqh@example.cn>", msg_id="<b@example.cn>",
+                    date=datetime(2010, 6, 23, 9).astimezone()).as_bytes()
+        for conns in (1, 4, 10):
+            b = asyncio.run(bare(port, raw, args.messages, conns))
+            o = outbox(port, args.messages, conns, Path(tmp))
+            print(f"SMTP, {conns:2d} connection(s): bare aiosmtplib {b:6.0f} msg/s, outbox (claim+send+mark) "
+                  f"{o:6.0f} msg/s = {o / b:.0%} (target >= 60%)")
+        server.kill()
+
+
+if __name__ == "__main__":
+    main()
