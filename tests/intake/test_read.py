@@ -131,7 +131,7 @@ def test_unknown_form_and_headers_only():
     v = verdict(buf.getvalue(), "清河区.xlsx")
     assert v.unreadable and v.issues[0].code == "unknown-form"
     v = verdict(messy_workbook("tech-needs", []), "x.xlsx")
-    assert v.status == "rejected" and v.issues[-1].code == "no-rows"
+    assert v.status == "rejected" and "no-rows" in {i.code for i in v.errors}
 
 
 def test_formula_looking_cells_are_text_never_formulas():

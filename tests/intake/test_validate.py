@@ -40,7 +40,9 @@ def test_required_choices_phones_and_codes():
 def test_warnings_do_not_reject():
     v = judge("tech-needs", [need_row(0, description="散热问题", is_tech_enterprise="否", sales_wan="1500")])
     assert v.status == "accepted"
-    assert {i.code for i in v.warnings} == {"not-refined", "out-of-scope"}
+    assert {i.code for i in v.warnings} == {"not-refined", "out-of-scope", "period-assumed"}
+    assert v.issues[-1].code == "period-assumed" and v.period == "第1批"  # no batch named: received 07-01
+    assert "未写明报送期次，已按收到日期视为第1批" in v.issues[-1].message
 
 
 def test_duplicate_need_in_one_file():
@@ -65,6 +67,13 @@ def test_missing_and_extra_columns(tmp_path):
     codes = by_code(v)
     assert "“上年销售收入（万元）”" in codes["missing-columns"].message
     assert codes["extra-column"].column == "自定义列" and codes["extra-column"].severity == "warning"
+
+
+def test_a_monthly_form_without_a_month_is_the_month_it_arrived_in():
+    row = ["校企合作项目", "淮安华达", "淮阴工学院", "2010-08-05", "洽谈中", "", "", "合作开发", "否", ""]
+    v = inspect_file(messy_workbook("negotiations", [row]), "动态表.xlsx", CAMPAIGN, received=date(2010, 8, 25))
+    assert v.period == "2010-08" and v.status == "accepted"  # late for August, not early for September
+    assert "视为2010年8月的报表" in v.issues[-1].message
 
 
 def test_identification_from_file_name_and_title():
