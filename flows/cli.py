@@ -291,6 +291,23 @@ def mail_capture_cmd(campaign_id: str | None, as_json: bool, port: int | None) -
         ctl.stop()
 
 
+@main.command("brief")
+@as_of_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="输出目录（默认 DUBAN_HOME/briefings/）")
+@click.option("--final", is_flag=True, help="总结评比通报（含排名）")
+@common
+def brief_cmd(campaign_id: str | None, as_json: bool, as_of: Any, out_dir: Path | None, final: bool) -> None:
+    """生成督查简报：HTML、PDF 和图表文件（不发送；发送经 Prefect 审核后进行）。"""
+    from tasks.app import open_app
+    from tasks.briefing.job import compile_briefing
+
+    app = open_app(campaign_id)
+    c = compile_briefing(app, _as_of(as_of, app), kind="final" if final else "monthly", out=out_dir)
+    out = {"title": c.data.title, "html": str(c.html), "pdf": str(c.pdf), "folder": str(c.folder)}
+    emit(out, as_json, lambda: click.echo(f"《{out['title']}》\n  {out['html']}\n  {out['pdf']}"))
+
+
 @main.command("demo")
 @click.option("--exit", "exit_after", is_flag=True, help="演示结束后退出（供脚本和测试使用）")
 @common

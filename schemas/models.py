@@ -1,6 +1,7 @@
 """Every table of the store, imported in one place so `Base.metadata` is complete
 (for Alembic and for `tests/test_migrations.py`)."""
 
+from schemas.briefings import Briefing  # noqa: F401, E402
 from schemas.outbox import Attachment, Notification, NotificationItem  # noqa: F401, E402
 from schemas.rows import (  # noqa: F401, E402
     ActivityPlan,

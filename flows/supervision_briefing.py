@@ -1,0 +1,76 @@
+"""Supervision briefing (督查简报): figures, charts, PDF; ops approve in the UI; leaders get it."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from prefect import flow, pause_flow_run
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.input import RunInput
+from prefect.runtime import flow_run
+
+from notifications.sender import deliver_sync
+from tasks.app import App, open_app
+from tasks.briefing.job import Compiled, compile_briefing, queue_delivery, record
+
+
+class Approval(RunInput):
+    """What ops answer in the Prefect UI before a briefing goes to leaders."""
+
+    decision: Literal["approve", "hold"] = "approve"
+    approved_by: str = ""
+    comment: str = ""
+
+
+def _run_name() -> str:
+    p = flow_run.parameters
+    return f"{'final' if p.get('kind') == 'final' else 'briefing'}-{p.get('as_of') or 'today'}"
+
+
+@flow(name="supervision-briefing", flow_run_name=_run_name, log_prints=True)
+def supervision_briefing(as_of: date | None = None, campaign: str | None = None, kind: str = "monthly",
+                         approval_timeout_seconds: int = 3 * 24 * 3600) -> dict:
+    """Compile the briefing, publish it to ops, wait for approval (unless auto), deliver it once."""
+    app = open_app(campaign)
+    day = as_of or app.now().date()
+    c = compile_briefing(app, day, kind=kind)
+    publish(app, c)
+    if app.campaign.briefings.auto_approve:
+        answer = Approval(decision="approve", approved_by="auto", comment="活动配置为自动发送")
+    else:
+        record(app, c, status="draft", by=None, comment=None, now=app.now())
+        answer = pause_flow_run(wait_for_input=Approval.with_initial_data(
+            description=f"请审核《{c.data.title}》（见本次运行的简报产物），选择 approve 发送或 hold 暂缓。"),
+            timeout=approval_timeout_seconds)
+    if answer.decision != "approve":
+        record(app, c, status="held", by=answer.approved_by, comment=answer.comment, now=app.now())
+        print(f"《{c.data.title}》暂缓发送：{answer.comment}")
+        return {"title": c.data.title, "status": "held", "folder": str(c.folder)}
+    record(app, c, status="approved", by=answer.approved_by, comment=answer.comment, now=app.now())
+    queued = queue_delivery(app, c, now=app.now())
+    report = deliver_sync(app.store, app.settings, app.campaign, now=app.now())
+    record(app, c, status="sent", by=answer.approved_by, comment=answer.comment, now=app.now())
+    print(f"《{c.data.title}》已发送 {queued} 位领导（本轮发出邮件 {report.sent} 封）；文件在 {c.folder}")
+    return {"title": c.data.title, "status": "sent", "queued": queued, "folder": str(c.folder)}
+
+
+def publish(app: App, c: Compiled) -> None:
+    d = c.data
+    key = "final-evaluation" if d.kind == "final" else "supervision-briefing"
+    lines = [f"# {d.title}", "", f"截至 {d.as_of}：应报 {d.totals['expected']:g} 项，完整率 "
+             f"{d.totals['completeness'] * 100:.1f}%，及时率 {d.totals['timeliness'] * 100:.1f}%，逾期未报 {len(d.overdue)} 项。",
+             "", "| 指标 | 当前 | 目标 | 较上期 |", "|---|---:|---:|---:|"]
+    lines += [f"| {f.label} | {f.value:g}{f.unit} | {'' if f.target is None else f'{f.target:g}'} | "
+              f"{'' if f.change is None else f'{f.change:+g}'} |" for f in d.figures]
+    if d.overdue:
+        lines += ["", "## 逾期未报", ""] + [f"- {o.unit} {o.obligation} {o.period}：逾期 {o.days_late} 天"
+                                        + (f"（已督办第{o.level}级）" if o.level else "") for o in d.overdue]
+    if d.ranking:
+        lines += ["", "## 排名", ""] + [f"{s.rank}. {s.unit} {s.total}" for s in d.ranking]
+    lines += ["", f"HTML/PDF：`{c.folder}`"]
+    create_markdown_artifact(key=key, markdown="\n".join(lines), description=d.title)
+    create_table_artifact(key="unit-status", description=f"{d.as_of} 各单位报送情况",
+                          table=[{"单位": u.unit, "应报": u.expected, "已报": u.received, "按时": u.on_time,
+                                  "逾期报": u.late, "未报": u.missing, "完整率": f"{u.completeness:.0%}",
+                                  "及时率": f"{u.timeliness:.0%}"} for u in d.units])

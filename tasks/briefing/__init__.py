@@ -1,0 +1,1 @@
+"""Supervision briefings: figures from the store, charts, HTML for email, PDF for print."""

@@ -1,0 +1,71 @@
+"""Charts as PNG bytes (matplotlib, Agg), with a CJK font that really renders."""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+
+CJK_FONTS = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "SimHei",
+             "Microsoft YaHei", "PingFang SC")
+
+
+@cache
+def _pyplot():  # type: ignore[no-untyped-def]
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import font_manager
+    from matplotlib import pyplot as plt
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    found = [f for f in CJK_FONTS if f in installed]
+    if not found:
+        raise RuntimeError(
+            "没有可用的中文字体：请安装 fonts-wqy-microhei（Debian: apt-get install fonts-wqy-microhei），"
+            "或其他系统上的 Noto Sans CJK / 微软雅黑"
+        )
+    plt.rcParams["font.family"] = found
+    plt.rcParams["axes.unicode_minus"] = False
+    return plt
+
+
+def font_family() -> str:
+    plt = _pyplot()
+    return plt.rcParams["font.family"][0]
+
+
+def _png(fig) -> bytes:  # type: ignore[no-untyped-def]
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    _pyplot().close(fig)
+    return buf.getvalue()
+
+
+def completeness_chart(units: list[str], completeness: list[float], timeliness: list[float]) -> bytes:
+    plt = _pyplot()
+    h = max(3.0, 0.28 * len(units) + 1)
+    fig, ax = plt.subplots(figsize=(7.5, h))
+    y = list(range(len(units)))[::-1]
+    ax.barh([v + 0.2 for v in y], [c * 100 for c in completeness], height=0.4, color="#8b1a1a", label="完整率")
+    ax.barh([v - 0.2 for v in y], [t * 100 for t in timeliness], height=0.4, color="#d9a441", label="及时率")
+    ax.set_yticks(y, units, fontsize=8 if len(units) > 30 else 10)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("%")
+    ax.set_title("各单位报送完整率与及时率")
+    ax.legend(loc="lower right", fontsize=9)
+    ax.grid(axis="x", alpha=0.3)
+    return _png(fig)
+
+
+def signings_chart(by_month: dict[str, int]) -> bytes:
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.5, 3))
+    months = list(by_month) or ["—"]
+    counts = list(by_month.values()) or [0]
+    cumulative = [sum(counts[: i + 1]) for i in range(len(counts))]
+    ax.bar(months, counts, color="#d9a441", label="当月签约")
+    ax.plot(months, cumulative, color="#8b1a1a", marker="o", label="累计签约")
+    ax.set_title("签约项目进展（项）")
+    ax.legend(fontsize=9)
+    ax.grid(axis="y", alpha=0.3)
+    return _png(fig)
