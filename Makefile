@@ -3,12 +3,26 @@ PY      ?= python3.11
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
+SYSDEPS := $(VENV)/.sysdeps
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
 .PHONY: demo test test-fast bench lint serve clean-var
 
-$(STAMP): pyproject.toml
+# System packages a fresh Debian machine lacks: a CJK font for the briefings' charts and PDF
+# (Pango, which WeasyPrint needs, ships with the base image). Elsewhere: see the README.
+$(SYSDEPS):
+	@if ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "安装中文字体 fonts-wqy-microhei（简报图表和 PDF 需要）"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; \
+	  else \
+	    echo "警告：未找到中文字体，简报无法生成图表和 PDF。请安装 fonts-wqy-microhei 或 Noto Sans CJK。"; \
+	  fi; \
+	fi
+	@mkdir -p $(VENV) && touch $@
+
+$(STAMP): pyproject.toml $(SYSDEPS)
 	@command -v $(PY) >/dev/null 2>&1 || { echo "需要 Python 3.11 ($(PY) 未找到)"; exit 1; }
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip

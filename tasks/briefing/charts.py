@@ -18,6 +18,10 @@ def _pyplot():  # type: ignore[no-untyped-def]
     from matplotlib import pyplot as plt
 
     installed = {f.name for f in font_manager.fontManager.ttflist}
+    if not any(f in installed for f in CJK_FONTS):  # installed after matplotlib cached its font list
+        for path in _system_cjk_fonts():
+            font_manager.fontManager.addfont(path)
+        installed = {f.name for f in font_manager.fontManager.ttflist}
     found = [f for f in CJK_FONTS if f in installed]
     if not found:
         raise RuntimeError(
@@ -27,6 +31,16 @@ def _pyplot():  # type: ignore[no-untyped-def]
     plt.rcParams["font.family"] = found
     plt.rcParams["axes.unicode_minus"] = False
     return plt
+
+
+def _system_cjk_fonts() -> list[str]:
+    import shutil
+    import subprocess
+
+    if not shutil.which("fc-list"):
+        return []
+    out = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=30).stdout
+    return [line.split(":")[0] for line in out.splitlines() if line.strip()]
 
 
 def font_family() -> str:

@@ -30,7 +30,7 @@ def charts(d: BriefingData) -> Charts:
 def html(d: BriefingData, img: dict[str, str]) -> str:
     escalated = [o for o in d.overdue if o.level >= 2]
     return render(
-        "briefing.html.j2", d=d, img=img, font=f'"{font_family()}"', escalated=escalated,
+        "briefing.html.j2", d=d, img=img, font=font_family(), escalated=escalated,
         as_of_text=f"{d.as_of.year}年{d.as_of.month}月{d.as_of.day}日",
         titles={o.id: f"{d.campaign.form(o.form).label} {o.title}" for o in d.campaign.obligations},
         weights=list(d.campaign.evaluation.items()), labels=LABELS,
