@@ -7,7 +7,6 @@ from datetime import datetime
 from pathlib import Path
 
 from config.settings import Settings
-from notifications.receipts import queue_receipt
 from schemas.campaign import Campaign
 from schemas.forms import FORMS
 from tasks.app import App
@@ -49,6 +48,9 @@ def submit_file(app: App, path: Path, *, unit: str | None = None, form: str | No
                 period: str | None = None, received_at: datetime | None = None,
                 filename: str | None = None) -> Submitted:
     """Keep the file as received, judge it, record the submission and its rows, queue the receipt."""
+    # imported here, not at the top: `duban validate` never needs the outbox (~0.4 s)
+    from notifications.receipts import queue_receipt
+
     received = received_at or app.now()
     sha, size = keep_file(app.settings.files_dir, path)  # first: whatever happens next, the file is kept
     name = filename or path.name
