@@ -30,7 +30,7 @@ def _run_name() -> str:
 
 @flow(name="supervision-briefing", flow_run_name=_run_name, log_prints=True)
 def supervision_briefing(as_of: date | None = None, campaign: str | None = None, kind: str = "monthly",
-                         approval_timeout_seconds: int = 3 * 24 * 3600) -> dict:
+                         approval_timeout_seconds: int = 3 * 24 * 3600, approval_poll_seconds: int = 10) -> dict:
     """Compile the briefing, publish it to ops, wait for approval (unless auto), deliver it once."""
     app = open_app(campaign)
     day = as_of or app.now().date()
@@ -42,7 +42,7 @@ def supervision_briefing(as_of: date | None = None, campaign: str | None = None,
         record(app, c, status="draft", by=None, comment=None, now=app.now())
         answer = pause_flow_run(wait_for_input=Approval.with_initial_data(
             description=f"请审核《{c.data.title}》（见本次运行的简报产物），选择 approve 发送或 hold 暂缓。"),
-            timeout=approval_timeout_seconds)
+            timeout=approval_timeout_seconds, poll_interval=approval_poll_seconds)
     if answer.decision != "approve":
         record(app, c, status="held", by=answer.approved_by, comment=answer.comment, now=app.now())
         print(f"《{c.data.title}》暂缓发送：{answer.comment}")

@@ -1,0 +1,49 @@
+"""The briefing flow under the Prefect harness: artifacts for ops, a pause for approval, delivery."""
+
+import threading
+import time
+from datetime import date
+
+import pytest
+from prefect.artifacts import Artifact
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+from prefect.flow_runs import resume_flow_run
+
+from tests.sweep.smtp import Recorder, start
+
+pytestmark = [pytest.mark.prefect, pytest.mark.integration]
+
+
+def _paused_run_id(name: str, deadline: float):  # type: ignore[no-untyped-def]
+    with get_client(sync_client=True) as client:
+        while time.time() < deadline:  # the flow runs in another thread: wait for it to pause
+            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[name])))
+            if runs and runs[0].state and runs[0].state.is_paused():
+                return runs[0].id
+            time.sleep(0.5)
+    raise AssertionError("the briefing never paused for approval")
+
+
+def test_briefing_waits_for_ops_approval_then_goes_to_leaders(prefect_harness, sqlite_settings, monkeypatch):
+    from flows.supervision_briefing import supervision_briefing
+
+    rec = Recorder()
+    ctl, port = start(rec)
+    monkeypatch.setenv("DUBAN_HOME", str(sqlite_settings.home))
+    monkeypatch.setenv("DUBAN_SMTP_PORT", str(port))
+    result: list = []
+    t = threading.Thread(target=lambda: result.append(
+        supervision_briefing(as_of=date(2010, 7, 23), approval_poll_seconds=1)))
+    try:
+        t.start()
+        run_id = _paused_run_id("briefing-2010-07-23", time.time() + 90)
+        assert "督查简报（第1期）" in Artifact.get("supervision-briefing").data
+        assert rec.received == []  # nothing goes out before approval
+        resume_flow_run(run_id, run_input={"decision": "approve", "approved_by": "综合协调组", "comment": "同意"})
+        t.join(90)
+        assert result and result[0]["status"] == "sent" and result[0]["queued"] == 13
+        assert len(rec.received) == 13
+        assert Artifact.get("unit-status") is not None
+    finally:
+        ctl.stop()
