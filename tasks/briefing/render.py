@@ -60,6 +60,8 @@ def write_files(d: BriefingData, out: Path) -> tuple[Path, Path, Charts]:
     pdf_path = out / "briefing.pdf"
     from weasyprint import HTML  # imported here: only briefings need it
 
+    # Most of a briefing's time is here (~2.5 s): WeasyPrint laying out and subsetting the CJK
+    # font. Embedding the font whole (full_fonts=True) measured no faster and 40x larger.
     HTML(string=page, base_url=str(out)).write_pdf(pdf_path)
     return html_path, pdf_path, c
 
