@@ -4,27 +4,49 @@ intake runs started together never process the same file; each ends in processed
 from __future__ import annotations
 
 import os
+import stat
+import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 CLAIMED = ".claimed"
+STALE_AFTER = 6 * 3600.0  # a run takes seconds; a claim this old belongs to a run that died
 
 
-def claim_all(inbox: Path) -> list[tuple[Path, str]]:
-    """Claim every waiting file; return (claimed path, original name). Losing a race is not an error."""
+def claim_all(inbox: Path, *, now: float | None = None, stale_after: float = STALE_AFTER) -> list[tuple[Path, str]]:
+    """Claim every waiting file; return (claimed path, original name). Losing a race is not an error.
+
+    Files a dead run claimed but never settled (still in .claimed/ `stale_after` seconds after
+    their claim, judged by the rename's ctime at `now`) are claimed again, so none is lost."""
     claimed_dir = inbox / CLAIMED
     claimed_dir.mkdir(parents=True, exist_ok=True)
+    now = time.time() if now is None else now
+    waiting = [(mtime, p, p.name) for p, mtime, _ in _files(inbox) if not p.name.startswith(".")]
+    waiting += [
+        (mtime, p, p.name.split("__", 1)[-1]) for p, mtime, ctime in _files(claimed_dir) if now - ctime > stale_after
+    ]
     out = []
-    for p in sorted(inbox.iterdir(), key=lambda p: (p.stat().st_mtime, p.name)):
-        if not p.is_file() or p.name.startswith("."):
-            continue
-        target = claimed_dir / f"{uuid.uuid4().hex}__{p.name}"
+    for _, p, name in sorted(waiting, key=lambda w: (w[0], w[2])):
+        target = claimed_dir / f"{uuid.uuid4().hex}__{name}"
         try:
             os.rename(p, target)  # atomic: exactly one claimer wins
         except FileNotFoundError:
             continue
-        out.append((target, p.name))
+        out.append((target, name))
+    return out
+
+
+def _files(folder: Path) -> list[tuple[Path, float, float]]:
+    """(path, mtime, ctime) of the regular files in `folder`; one moved away meanwhile is skipped."""
+    out = []
+    for p in folder.iterdir():
+        try:
+            st = p.stat()
+        except FileNotFoundError:  # another run claimed it between listing and looking
+            continue
+        if stat.S_ISREG(st.st_mode):
+            out.append((p, st.st_mtime, st.st_ctime))
     return out
 
 
