@@ -36,31 +36,38 @@ def normalise(table: Table) -> tuple[pd.DataFrame, list[dict[str, Any]], list[Is
     typed: list[dict[str, Any]] = [{"row_number": n} for n, _ in table.records]
     for j, key in enumerate(keys):
         col = table.form.col(key)
-        folded = [cells.folded_or_none(r[j]) for r in raw]
+        folded = _memo_map(cells.folded_or_none, [r[j] for r in raw])  # a column repeats itself a lot
         data[key] = _canonical(col, folded)
         if col.kind in PARSED:
             values = _parse(col, folded, table, issues)
             if col.kind != "date":
                 data[key + NUMERIC_SUFFIX] = values
-            for t, v in zip(typed, values, strict=True):
-                t[key] = v
+        elif col.kind == "flag":
+            values = [None if v is None else v == col.choices[0] for v in data[key]]
         else:
-            for t, v in zip(typed, data[key], strict=True):
-                t[key] = _typed(col, v)
+            values = data[key]
+        for t, v in zip(typed, values, strict=True):
+            t[key] = v
     return pd.DataFrame(data), typed, issues
+
+
+def _memo_map(fn: Callable[[Any], Any], values: list[Any]) -> list[Any]:
+    memo: dict[Any, Any] = {}
+    return [memo[v] if v in memo else memo.setdefault(v, fn(v)) for v in values]
 
 
 def _canonical(col: Col, folded: list[str | None]) -> list[str | None]:
     fn = CANONICAL.get(col.kind)
     if fn is None:
         return folded
-    out: list[str | None] = []
-    for v in folded:
+
+    def one(v: str | None) -> str | None:
         try:
-            out.append(fn(v) if v is not None else None)
+            return fn(v) if v is not None else None
         except cells.CellError:
-            out.append(v)  # left as written: the suite's pattern check reports it
-    return out
+            return v  # left as written: the suite's pattern check reports it
+
+    return _memo_map(one, folded)
 
 
 def _parse(col: Col, folded: list[str | None], table: Table, issues: list[Issue]) -> list[Any]:
@@ -76,9 +83,3 @@ def _parse(col: Col, folded: list[str | None], table: Table, issues: list[Issue]
             out.append(None)
             issues.append(Issue("error", f"bad-{col.kind}", f"第{row}行“{header}”{e}，当前为“{v}”", table.sheet, row, header))
     return out
-
-
-def _typed(col: Col, v: str | None) -> Any:
-    if col.kind == "flag":
-        return None if v is None else v == col.choices[0]
-    return v

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePath
@@ -40,6 +43,26 @@ def inspect_file(
     period: str | None = None,
 ) -> Verdict:
     """The verdict on one received file (never raises for bad input)."""
+    with _no_cyclic_gc():
+        return _inspect(data, filename, campaign, received, limits, unit, form, period)
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """A 20,000-row file makes ~10⁶ small acyclic objects (cells, rows, records); the cyclic
+    collector would walk them again and again for nothing (0.2–0.5 s of pauses, measured).
+    Reference counting still frees everything; the collector resumes afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _inspect(data: bytes, filename: str, campaign: Campaign, received: date, limits: Limits,
+             unit: str | None, form: str | None, period: str | None) -> Verdict:
     v = Verdict(filename=PurePath(filename).name)
     forms = _forms(campaign, form)
     if not forms:
