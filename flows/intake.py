@@ -28,7 +28,7 @@ def process_file(app: App, path_str: str, name: str) -> dict[str, object]:
         settle(path, name, app.settings.home, failed=True, submission_id=None)
         return {"文件": name, "单位": "—", "表单": "—", "期次": "—", "结果": f"内部错误：{type(e).__name__}",
                 "行数": 0, "错误": 0, "提示": 0, "收到时间": when.isoformat(sep=" ")}
-    settle(path, name, app.settings.home, failed=result.status == "unreadable", submission_id=result.submission_id)
+    settle(path, name, app.settings.home, failed=result.verdict.unreadable, submission_id=result.submission_id)
     v = result.verdict
     return {
         "文件": name, "单位": v.unit or "—", "表单": v.form or "—", "期次": v.period or "—",

@@ -59,10 +59,15 @@ def record(
     """Record one received file and its verdict; store its rows when accepted."""
     _serialise(session)
     unit_id = session.scalar(select(Unit.id).where(Unit.campaign == campaign_id, Unit.name == v.unit)) if v.unit else None
+    # A duplicate is the same bytes judged as the same thing again. Bytes that could not be
+    # read or identified before (e.g. no unit), now identified by an override, are judged anew.
+    same = (Submission.status == "unreadable",) if v.unreadable else (
+        Submission.status.in_(("accepted", "rejected")),
+        Submission.unit_id == unit_id, Submission.form == v.form, Submission.period == v.period,
+    )
     earlier = session.scalar(
-        select(Submission).where(
-            Submission.campaign == campaign_id, Submission.sha256 == sha, Submission.status != "duplicate"
-        ).order_by(Submission.id).limit(1)
+        select(Submission).where(Submission.campaign == campaign_id, Submission.sha256 == sha, *same)
+        .order_by(Submission.id).limit(1)
     )
     sub = Submission(
         campaign=campaign_id, sha256=sha, filename=v.filename, size=size, received_at=received_at,

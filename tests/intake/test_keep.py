@@ -146,3 +146,16 @@ def test_recording_the_same_bytes_at_the_same_instant_counts_once(app):
     for t in threads:
         t.join(60)
     assert sorted(statuses) == ["accepted", "duplicate", "duplicate", "duplicate"]
+
+
+def test_bytes_unidentified_before_are_judged_anew_when_the_unit_is_given(app, tmp_path):
+    p = write(tmp_path, "需求表.xlsx", messy_workbook("tech-needs", [need_row(0)], unit="某某单位"))
+    first = submit_file(app, p, received_at=datetime(2010, 7, 1, 9))
+    assert first.status == "unreadable" and first.verdict.issues[0].code == "unit-unknown"
+    assert submit_file(app, p, received_at=datetime(2010, 7, 1, 9, 30)).status == "duplicate"
+    again = submit_file(app, p, unit="金湖县", received_at=datetime(2010, 7, 1, 10))
+    assert again.status == "accepted"
+    once_more = submit_file(app, p, unit="金湖县", received_at=datetime(2010, 7, 1, 11))
+    assert once_more.status == "duplicate"
+    with app.store.session() as s:
+        assert s.scalar(select(func.count()).select_from(TechNeed)) == 1
