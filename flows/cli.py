@@ -309,13 +309,19 @@ def brief_cmd(campaign_id: str | None, as_json: bool, as_of: Any, out_dir: Path 
 
 
 @main.command("demo")
-@click.option("--exit", "exit_after", is_flag=True, help="演示结束后退出（供脚本和测试使用）")
+@click.option("--exit", "exit_after", is_flag=True, help="回放结束后退出（供脚本和测试使用）")
 @common
 def demo_cmd(campaign_id: str | None, as_json: bool, exit_after: bool) -> None:
-    """演示：列出 2010 年活动的报送日历和当前状态。"""
-    ctx = click.get_current_context()
-    ctx.invoke(calendar_cmd, campaign_id=campaign_id, as_json=as_json)
-    ctx.invoke(status_cmd, campaign_id=campaign_id, as_json=as_json, as_of=None)
+    """演示：启动本地 Prefect 服务器和邮件收集，逐日回放 2010 年科洽会全过程。"""
+    import signal
+
+    from config.settings import get_settings
+    from tasks.demo.runner import run_demo
+
+    if not exit_after:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})  # waited for at the end
+    out = run_demo(get_settings(), exit_after=exit_after, echo=lambda m: click.echo(m, err=as_json))
+    emit(out, as_json, lambda: None)
 
 
 if __name__ == "__main__":

@@ -41,7 +41,8 @@ class UnitFigures:
 
     @property
     def quality(self) -> float:
-        return 1 - self.rejected / self.files if self.files else 1.0
+        """Share of files accepted at first sight; a unit that sent nothing earns nothing here."""
+        return 1 - self.rejected / self.files if self.files else 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "completeness": round(self.completeness, 4), "timeliness": round(self.timeliness, 4),
