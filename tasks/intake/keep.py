@@ -50,7 +50,8 @@ def keep_file(files_dir: Path, source: Path) -> tuple[str, int]:
 
 
 def kept_path(files_dir: Path, sha: str) -> Path:
-    return files_dir / sha[:2] / sha
+    """files/<sha256>: flat, as documented (a campaign receives hundreds of files, not millions)."""
+    return files_dir / sha
 
 
 def record(

@@ -1,5 +1,6 @@
 """Keeping and storing, on SQLite and PostgreSQL: nothing lost, nothing counted twice."""
 
+import hashlib
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -20,6 +21,7 @@ def test_every_file_is_kept_byte_for_byte_whatever_its_fate(app, tmp_path):
         with app.store.session() as s:
             sub = s.get(Submission, r.submission_id)
         assert kept_path(app.settings.files_dir, sub.sha256).read_bytes() == data
+        assert (app.settings.home / "files" / hashlib.sha256(data).hexdigest()).read_bytes() == data
         assert sub.filename == name and sub.size == len(data)
     with app.store.session() as s:
         assert [x.status for x in s.scalars(select(Submission).order_by(Submission.id))] == ["unreadable", "unreadable", "accepted"]
