@@ -12,6 +12,7 @@ from prefect.runtime import flow_run
 
 from notifications.sender import deliver_sync
 from tasks.app import App, open_app
+from tasks.briefing.figures import schedule
 from tasks.briefing.job import Compiled, compile_briefing, queue_delivery, record
 
 
@@ -30,10 +31,14 @@ def _run_name() -> str:
 
 @flow(name="supervision-briefing", flow_run_name=_run_name, log_prints=True)
 def supervision_briefing(as_of: date | None = None, campaign: str | None = None, kind: str = "monthly",
-                         approval_timeout_seconds: int = 3 * 24 * 3600, approval_poll_seconds: int = 10) -> dict:
+                         approval_timeout_seconds: int = 3 * 24 * 3600, approval_poll_seconds: int = 10,
+                         only_on_briefing_days: bool = False) -> dict:
     """Compile the briefing, publish it to ops, wait for approval (unless auto), deliver it once."""
     app = open_app(campaign)
     day = as_of or app.now().date()
+    if only_on_briefing_days and kind == "monthly" and day not in schedule(app.campaign):
+        print(f"{day} 不是简报日（{'、'.join(str(d) for d in schedule(app.campaign))}）")
+        return {"status": "not-a-briefing-day", "as_of": day.isoformat()}
     c = compile_briefing(app, day, kind=kind)
     publish(app, c)
     if app.campaign.briefings.auto_approve:
