@@ -158,3 +158,28 @@ def test_two_sweeps_at_the_same_moment_send_each_message_once(mail_app, smtp, th
     assert max(ids.values()) == 1 and sum(ids.values()) == 15
     with mail_app.store.session() as s:
         assert s.scalar(select(func.count()).select_from(Notification)) == 15
+
+
+def test_starttls_when_configured_is_required_not_opportunistic(mail_app, smtp):
+    """The test server offers no STARTTLS: with STARTTLS configured nothing may go out in clear."""
+    queue(mail_app, 2)
+    mail_app.settings.smtp_starttls = True
+    mail_app.settings.smtp_retries = 1
+    r = send(mail_app)
+    assert r.sent == 0 and r.deferred == 2 and smtp.received == []
+    with mail_app.store.session() as s:
+        errors = set(s.scalars(select(Notification.last_error)))
+    assert all("无法连接邮件服务器" in e for e in errors)
+
+
+def test_data_from_files_is_escaped_in_html_mail():
+    from config.settings import CAMPAIGNS_DIR
+    from notifications.outbox import render_digest
+    from schemas.campaign import load_campaign
+
+    c = load_campaign(CAMPAIGNS_DIR / "huaian-2010.yaml")
+    item = {"unit": "<script>alert(1)</script>", "title": "需求&排查", "form_label": "附表3", "period": "第1批",
+            "due": "2010-07-05", "phrase": "今天截止", "late": False, "escalation": False, "level": 1}
+    m = render_digest(c, "<b>王</b>", [item], date(2010, 7, 5))
+    assert "<script>" not in m.html and "&lt;script&gt;" in m.html and "&lt;b&gt;王" in m.html
+    assert "<script>alert(1)</script>" in m.text  # plain text is not HTML: shown as written
