@@ -116,6 +116,12 @@ def _calamine(data: bytes) -> list[Sheet]:
         raise Unreadable("encrypted", "工作簿设置了密码，无法读取：请取消密码后重新发送") from None
     except (CalamineError, ValueError, OSError) as e:
         raise Unreadable("not-a-workbook", f"无法读取该 Excel 文件（{type(e).__name__}），请用 Excel 另存为 .xlsx 后重新发送") from None
+    except BaseException as e:
+        # A corrupt .xls can make calamine's Rust code panic; pyo3 raises that as
+        # PanicException, a BaseException (found by fuzzing): still just an unreadable file.
+        if type(e).__name__ != "PanicException":
+            raise
+        raise Unreadable("not-a-workbook", "Excel 文件已损坏，无法读取，请用 Excel 另存为 .xlsx 后重新发送") from None
 
 
 def _fill_merged(rows: list[list[str | None]], ranges: list[tuple[tuple[int, int], tuple[int, int]]]) -> None:

@@ -72,3 +72,22 @@ def write(tmp: Path, name: str, data: bytes) -> Path:
     p = tmp / name
     p.write_bytes(data)
     return p
+
+
+def xls_bytes(form: str, rows: list[list[str]], *, unit: str = "涟水县") -> bytes:
+    """A real legacy .xls (BIFF8, Excel 97-2003) written by xlwt, with a merged title."""
+    import xlwt
+
+    spec = FORMS[form]
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet(spec.label)
+    ws.write_merge(0, 0, 0, len(spec.columns), f"{spec.label}：{spec.title}")
+    ws.write(1, 0, f"填报单位（盖章）：{unit}科技局")
+    for j, h in enumerate(["序号", *[c.template_header for c in spec.columns]]):
+        ws.write(2, j, h)
+    for i, r in enumerate(rows, 3):
+        for j, val in enumerate([str(i - 2), *r]):
+            ws.write(i, j, val)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
