@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import subprocess
+import sys
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -22,6 +25,7 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 DOCUMENT_SUFFIXES = {".docx", ".doc", ".pdf", ".txt", ".wps"}
 MAX_ZIP_MEMBERS = 2000
+XLS_TIMEOUT = 60  # seconds for a legacy .xls read in a child process
 
 
 class Unreadable(Exception):
@@ -51,7 +55,7 @@ def read_sheets(data: bytes, filename: str, *, max_bytes: int, max_expanded: int
     if data.startswith(OLE_MAGIC):
         if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00i\x00o\x00n\x00I\x00n\x00f\x00o" in data:
             raise Unreadable("encrypted", "工作簿设置了打开密码，无法读取：请取消密码后重新发送")
-        return _calamine(data)
+        return _calamine_isolated(data)
     if suffix in {".xlsx", ".xlsm", ".xls"}:
         raise Unreadable("not-a-workbook", f"文件扩展名是 {suffix}，但内容不是 Excel 工作簿（可能已损坏）")
     return [Sheet(PurePath(filename).stem or "CSV", _csv_rows(data))]
@@ -122,6 +126,21 @@ def _calamine(data: bytes) -> list[Sheet]:
         if type(e).__name__ != "PanicException":
             raise
         raise Unreadable("not-a-workbook", "Excel 文件已损坏，无法读取，请用 Excel 另存为 .xlsx 后重新发送") from None
+
+
+def _calamine_isolated(data: bytes) -> list[Sheet]:
+    """`_calamine` in a child process (see `xls_child`): a crash there is an unreadable file."""
+    try:
+        done = subprocess.run([sys.executable, "-m", "tasks.intake.xls_child"], input=data,
+                              capture_output=True, timeout=XLS_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        raise Unreadable("not-a-workbook", "Excel 文件读取超时（可能已损坏），请用 Excel 另存为 .xlsx 后重新发送") from None
+    if done.returncode != 0:
+        raise Unreadable("not-a-workbook", "Excel 文件已损坏，无法读取，请用 Excel 另存为 .xlsx 后重新发送")
+    out = json.loads(done.stdout)
+    if "error" in out:
+        raise Unreadable(*out["error"])
+    return [Sheet(name, rows) for name, rows in out["sheets"]]
 
 
 def _fill_merged(rows: list[list[str | None]], ranges: list[tuple[tuple[int, int], tuple[int, int]]]) -> None:
