@@ -79,13 +79,15 @@ def run_demo(settings: Settings, *, exit_after: bool, echo=print) -> dict:  # ty
         return {**result, "ui": f"http://127.0.0.1:{port}", "mail": mails, "seconds": round(replayed, 1),
                 "server_start_seconds": round(started, 1)}
     finally:
-        _flush_prefect_logs()
-        capture.stop()
-        os.killpg(proc.pid, signal.SIGTERM)
         try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            _flush_prefect_logs()
+        finally:
+            capture.stop()
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _flush_prefect_logs() -> None:
@@ -93,7 +95,7 @@ def _flush_prefect_logs() -> None:
     if "prefect" in sys.modules:
         from prefect.logging.handlers import APILogHandler
 
-        APILogHandler.flush()
+        APILogHandler().flush()
 
 
 def _free(port: int) -> bool:
