@@ -10,7 +10,8 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 .PHONY: demo test test-fast bench lint serve clean-var
 
 # System packages a fresh Debian machine lacks: a CJK font for the briefings' charts and PDF
-# (Pango, which WeasyPrint needs, ships with the base image). Elsewhere: see the README.
+# (Pango, which WeasyPrint needs, ships with the base image), and chromium for the UI test.
+# Elsewhere: see the README.
 $(SYSDEPS):
 	@if ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -18,6 +19,14 @@ $(SYSDEPS):
 	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; \
 	  else \
 	    echo "警告：未找到中文字体，简报无法生成图表和 PDF。请安装 fonts-wqy-microhei 或 Noto Sans CJK。"; \
+	  fi; \
+	fi
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "安装 chromium（Prefect 界面测试用无头浏览器）"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "警告：未找到 chromium，Prefect 界面测试无法运行。请安装 Debian 的 chromium 软件包。"; \
 	  fi; \
 	fi
 	@mkdir -p $(VENV) && touch $@
