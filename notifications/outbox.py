@@ -50,14 +50,6 @@ def build_raw(n: Notification, message: Rendered, *, mail_from: str, tz: str, no
         n.raw, n.status, n.last_error = None, FAILED, str(e)
 
 
-def stored_message(n: Notification) -> Rendered:
-    return Rendered(
-        n.subject, n.text, n.html,
-        [(a.filename, a.mime, a.content) for a in n.attachments if a.cid is None],
-        [(a.cid, a.mime, a.content) for a in n.attachments if a.cid is not None],
-    )
-
-
 def render_digest(campaign: Campaign, name: str, items: list[dict], as_of: date) -> Rendered:
     """One email listing every item of one recipient for the day."""
     late = [i for i in items if i["late"]]

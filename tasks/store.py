@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -95,6 +95,3 @@ def open_store(url: str, *, home: Path | None = None) -> Store:
     migrate(engine)
     return Store(engine)
 
-
-def table_names(store: Store) -> set[str]:
-    return set(inspect(store.engine).get_table_names())

@@ -32,10 +32,6 @@ def folded_or_none(s: str | None) -> str | None:
     return None if f in MISSING else f
 
 
-def is_missing(s: str | None) -> bool:
-    return folded_or_none(s) is None
-
-
 def header_key(s: str) -> str:
     """Header text as matched: folded, no white space, no unit in brackets, no '*' marks."""
     s = fold(s)
