@@ -22,7 +22,9 @@ from notifications.capture import free_port, start_capture
 
 def start_prefect_server(home: Path, port: int, log: Path) -> subprocess.Popen:
     env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
-           "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / 'prefect.db'}"}
+           "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / 'prefect.db'}",
+           # the UI asks the API at this address; it defaults to port 4200 whatever --port says
+           "PREFECT_UI_API_URL": f"http://127.0.0.1:{port}/api"}
     env.pop("PREFECT_API_URL", None)
     prefect = Path(sys.executable).parent / "prefect"
     with log.open("w") as fh:
