@@ -69,7 +69,7 @@ def replay_briefing(app: App, day: date, kind: str) -> str:
     return str(c.folder)
 
 
-@flow(name="campaign-replay", log_prints=True)
+@flow(name="campaign-replay", flow_run_name="replay-{start}--{end}", log_prints=True)
 def campaign_replay(start: date = date(2010, 6, 1), end: date = date(2010, 9, 30), campaign: str | None = None,
                     seed: int = 2010) -> dict:
     """Replay a campaign day by day through intake, sweeps and briefings."""
