@@ -43,6 +43,13 @@ def test_the_briefing_artifact_is_in_the_prefect_ui(tmp_path, monkeypatch):
         monkeypatch.delenv("DUBAN_DATABASE_URL", raising=False)
         with temporary_settings({PREFECT_API_URL: api}):
             out = campaign_replay(start=date(2010, 7, 21), end=date(2010, 7, 23))
+            # ship this run's logs and events while their server is alive: left queued, they
+            # would be retried against a dead server when the session's Prefect harness drains
+            from prefect.events.worker import EventsWorker
+            from prefect.logging.handlers import APILogHandler
+
+            APILogHandler().flush()
+            EventsWorker.drain_all()
         assert out["briefings"]
         ui = f"http://127.0.0.1:{port}"
         dom = chromium(tmp_path / "profile-dom", "--dump-dom", f"{ui}/artifacts")
