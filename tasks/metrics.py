@@ -112,6 +112,14 @@ def overdue(rows: list[StatusRow], levels: dict[int, int]) -> list[Overdue]:
     return sorted(items, key=lambda o: (-o.days_late, o.unit, o.obligation, o.period))
 
 
+def overdue_by_unit(items: list[Overdue]) -> list[tuple[str, list[Overdue]]]:
+    """The overdue list as a leader reads it: one entry per unit, the unit furthest behind first."""
+    by: dict[str, list[Overdue]] = defaultdict(list)
+    for o in items:
+        by[o.unit].append(o)
+    return sorted(by.items(), key=lambda kv: (-max(o.days_late for o in kv[1]), -len(kv[1]), kv[0]))
+
+
 def totals(units: list[UnitFigures]) -> dict[str, float]:
     exp = sum(u.expected for u in units)
     return {

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Row, case, func, select
 from sqlalchemy.orm import Session
 
 from schemas.briefings import Briefing
@@ -98,51 +99,55 @@ def _end_of(d: date):  # type: ignore[no-untyped-def]
     return datetime.combine(d, time.max)
 
 
-def _current(session: Session, model, campaign: Campaign, as_of: date, *, latest_period: bool):  # type: ignore[no-untyped-def]
-    """Current rows of accepted files received by `as_of`; for monthly forms, each unit's latest month only
+def _current(session: Session, campaign: Campaign, as_of: date, *columns: Any, latest_period: bool) -> list[Row]:
+    """The named columns of current rows of accepted files received by `as_of` (plain rows, not ORM
+    objects: a campaign holds tens of thousands); for monthly forms, each unit's latest month only
     (a monthly report states the situation as of that month: adding months would count twice)."""
-    q = (select(model, Unit.name).join(Unit, model.unit_id == Unit.id)
+    model = columns[0].class_
+    q = (select(*columns, model.period, Unit.name.label("unit")).join(Unit, model.unit_id == Unit.id)
          .join(Submission, Submission.id == model.submission_id)
          .where(Unit.campaign == campaign.id, Submission.received_at <= _end_of(as_of), model.current.is_(True)))
     rows = session.execute(q).all()
     if latest_period:
         latest: dict[str, str] = {}
-        for r, unit in rows:
-            latest[unit] = max(latest.get(unit, ""), r.period)
-        rows = [(r, u) for r, u in rows if r.period == latest[u]]
+        for r in rows:
+            latest[r.unit] = max(latest.get(r.unit, ""), r.period)
+        rows = [r for r in rows if r.period == latest[r.unit]]
     return rows
 
 
 def _outcomes(session: Session, campaign: Campaign, as_of: date):  # type: ignore[no-untyped-def]
     t = {x.key: x.value for x in campaign.targets}
-    needs = _current(session, TechNeed, campaign, as_of, latest_period=False)
-    negs = _current(session, Negotiation, campaign, as_of, latest_period=True)
-    coops = _current(session, Cooperation, campaign, as_of, latest_period=True)
-    plans = _current(session, ActivityPlan, campaign, as_of, latest_period=False)
-    held = _current(session, ActivityReport, campaign, as_of, latest_period=False)
-    keys = _current(session, KeyProject, campaign, as_of, latest_period=False)
-    miles = _current(session, Milestone, campaign, as_of, latest_period=False)
-    signed = [(n, u) for n, u in negs if n.status == "已签约"]
+    now = (session, campaign, as_of)
+    needs = _current(*now, TechNeed.enterprise, latest_period=False)
+    negs = _current(*now, Negotiation.status, Negotiation.amount_wan, Negotiation.academician, Negotiation.signed_date,
+                    latest_period=True)
+    coops = _current(*now, Cooperation.enterprise, latest_period=True)
+    plans = _current(*now, ActivityPlan.id, latest_period=False)
+    held = _current(*now, ActivityReport.id, latest_period=False)
+    keys = _current(*now, KeyProject.id, latest_period=False)
+    miles = _current(*now, Milestone.done, latest_period=False)
+    signed = [n for n in negs if n.status == "已签约"]
     counties = [u for u in campaign.units if u.kind == "county"]
-    held_units = {u for _, u in held}
+    held_units = {r.unit for r in held}
     figs = [
         metrics.Figure("needs", "征集技术难题和需求", len(needs), None, "项"),
-        metrics.Figure("need_enterprises", "涉及企业", len({n.enterprise for n, _ in needs}), None, "家"),
+        metrics.Figure("need_enterprises", "涉及企业", len({n.enterprise for n in needs}), None, "家"),
         metrics.Figure("negotiations", "对接洽谈项目", len(negs), None, "项"),
         metrics.Figure("signed", "已签约项目", len(signed), None, "项"),
-        metrics.Figure("contract_value", "签约合同金额", round(sum(n.amount_wan or 0 for n, _ in signed), 1), None, "万元"),
-        metrics.Figure("academician", "院士团队签约项目", sum(1 for n, _ in signed if n.academician), None, "项"),
-        metrics.Figure("deepening", "深化产学研合作的重点企业", len({c.enterprise for c, _ in coops}), None, "家"),
+        metrics.Figure("contract_value", "签约合同金额", round(sum(n.amount_wan or 0 for n in signed), 1), None, "万元"),
+        metrics.Figure("academician", "院士团队签约项目", sum(1 for n in signed if n.academician), None, "项"),
+        metrics.Figure("deepening", "深化产学研合作的重点企业", len({c.enterprise for c in coops}), None, "家"),
         metrics.Figure("activities_planned", "计划专题活动", len(plans), None, "场"),
         metrics.Figure("activities_held", "已举办专题活动", len(held), None, "场"),
         metrics.Figure("counties_with_activity", "已举办活动的县区", len(held_units & {u.name for u in counties}),
                        len(counties) if "activities_per_county_min" in t else None, "个"),
         metrics.Figure("key_projects", "推荐重点签约项目", len(keys), t.get("key_projects"), "项"),
-        metrics.Figure("milestones_done", "平台建设已完成事项", sum(1 for m, _ in miles if m.done),
+        metrics.Figure("milestones_done", "平台建设已完成事项", sum(1 for m in miles if m.done),
                        2 * len(counties) if counties else None, "项"),
     ]
     per_unit: dict[str, float] = {}
     for rows in (needs, signed, held):
-        for _, unit in rows:
-            per_unit[unit] = per_unit.get(unit, 0) + 1
-    return figs, per_unit, metrics.group_by_month([n.signed_date for n, _ in signed if n.signed_date])
+        for r in rows:
+            per_unit[r.unit] = per_unit.get(r.unit, 0) + 1
+    return figs, per_unit, metrics.group_by_month([n.signed_date for n in signed if n.signed_date])

@@ -24,6 +24,7 @@ class Compiled:
     html: Path
     pdf: Path
     charts: render.Charts
+    pages: int  # of the PDF
 
 
 def compile_briefing(app: App, as_of: date, *, kind: str = "monthly", out: Path | None = None) -> Compiled:
@@ -32,8 +33,7 @@ def compile_briefing(app: App, as_of: date, *, kind: str = "monthly", out: Path 
         data = gather(s, app.campaign, as_of, kind=kind)
     data.failed_mail = attention(app)
     folder = out or app.settings.briefings_dir / (f"{kind}-{data.number:02d}-{as_of}" if kind == "monthly" else f"final-{as_of}")
-    html, pdf, charts = render.write_files(data, folder)
-    return Compiled(data, folder, html, pdf, charts)
+    return Compiled(data, folder, *render.write_files(data, folder))
 
 
 def record(app: App, c: Compiled, *, status: str, by: str | None, comment: str | None, now: datetime) -> int:

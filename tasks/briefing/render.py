@@ -7,6 +7,7 @@ from pathlib import Path
 
 from notifications.message import Rendered
 from notifications.render import render
+from tasks import metrics
 from tasks.briefing.charts import completeness_chart, font_family, signings_chart
 from tasks.briefing.figures import BriefingData
 
@@ -14,23 +15,37 @@ LABELS = {"timeliness": "及时率", "completeness": "完整率", "quality": "�
 PDF = "application/pdf"
 
 
+UNITS_PER_CHART = 35  # a chart of 35 units fills an A4 page at a readable size; more units, more charts
+
+
 @dataclass(frozen=True)
 class Charts:
-    completeness: bytes
+    completeness: tuple[bytes, ...]  # one image per UNITS_PER_CHART units
     signings: bytes
+
+    def names(self) -> dict[str, list[str]]:
+        """File names (and cid stems) of the images: completeness.png, completeness-2.png, …, signings.png."""
+        return {"completeness": [f"completeness{f'-{i}' if i > 1 else ''}" for i in range(1, len(self.completeness) + 1)],
+                "signings": ["signings"]}
 
 
 def charts(d: BriefingData) -> Charts:
+    chunks = [d.units[i:i + UNITS_PER_CHART] for i in range(0, len(d.units), UNITS_PER_CHART)] or [[]]
+    title = "各单位报送完整率与及时率"
     return Charts(
-        completeness_chart([u.unit for u in d.units], [u.completeness for u in d.units], [u.timeliness for u in d.units]),
+        tuple(completeness_chart([u.unit for u in us], [u.completeness for u in us], [u.timeliness for u in us],
+                                 title=f"{title}（{i}/{len(chunks)}）" if len(chunks) > 1 else title)
+              for i, us in enumerate(chunks, 1)),
         signings_chart(d.signings_by_month),
     )
 
 
-def html(d: BriefingData, img: dict[str, str]) -> str:
+def html(d: BriefingData, img: dict[str, str], *, print: bool = False) -> str:
+    """The briefing page: inline styles for mail clients, or classes for print (the PDF lays out faster)."""
     escalated = [o for o in d.overdue if o.level >= 2]
     return render(
-        "briefing.html.j2", d=d, img=img, font=font_family(), escalated=escalated,
+        "briefing.html.j2", d=d, img=img, font=font_family(), escalated=escalated, print=print,
+        overdue_by_unit=metrics.overdue_by_unit(d.overdue),
         as_of_text=f"{d.as_of.year}年{d.as_of.month}月{d.as_of.day}日",
         titles={o.id: f"{d.campaign.form(o.form).label} {o.title}" for o in d.campaign.obligations},
         weights=list(d.campaign.evaluation.items()), labels=LABELS,
@@ -48,29 +63,33 @@ def text(d: BriefingData) -> str:
     return "\n".join(lines)
 
 
-def write_files(d: BriefingData, out: Path) -> tuple[Path, Path, Charts]:
-    """briefing.html + chart PNGs + briefing.pdf in `out`."""
+def write_files(d: BriefingData, out: Path) -> tuple[Path, Path, Charts, int]:
+    """briefing.html + chart PNGs + briefing.pdf in `out`; returns the paths, charts and PDF page count."""
     out.mkdir(parents=True, exist_ok=True)
     c = charts(d)
-    (out / "completeness.png").write_bytes(c.completeness)
+    names = c.names()
+    for name, png in zip(names["completeness"], c.completeness, strict=True):
+        (out / f"{name}.png").write_bytes(png)
     (out / "signings.png").write_bytes(c.signings)
-    page = html(d, {"completeness": "completeness.png", "signings": "signings.png"})
+    page = html(d, {k: [f"{n}.png" for n in v] for k, v in names.items()}, print=True)
     html_path = out / "briefing.html"
     html_path.write_text(page, encoding="utf-8")
     pdf_path = out / "briefing.pdf"
     from weasyprint import HTML  # imported here: only briefings need it
 
-    # Most of a briefing's time is here (~2.5 s): WeasyPrint laying out and subsetting the CJK
-    # font. Embedding the font whole (full_fonts=True) measured no faster and 40x larger.
-    HTML(string=page, base_url=str(out)).write_pdf(pdf_path)
-    return html_path, pdf_path, c
+    # Most of a briefing's time is here (~2 s for 100 units): WeasyPrint laying out and subsetting
+    # the CJK font. Embedding the font whole (full_fonts=True) measured no faster and 40x larger.
+    doc = HTML(string=page, base_url=str(out)).render()
+    doc.write_pdf(pdf_path)
+    return html_path, pdf_path, c, len(doc.pages)
 
 
 def email(d: BriefingData, c: Charts, pdf: bytes) -> Rendered:
-    cid = {"completeness": f"completeness-{d.kind}-{d.number}@duban", "signings": f"signings-{d.kind}-{d.number}@duban"}
-    page = html(d, {k: f"cid:{v}" for k, v in cid.items()})
+    cid = {k: [f"{n}-{d.kind}-{d.number}@duban" for n in v] for k, v in c.names().items()}
+    page = html(d, {k: [f"cid:{x}" for x in v] for k, v in cid.items()})
+    pngs = [*c.completeness, c.signings]
     return Rendered(
         subject=d.title, text=text(d), html=page,
         attachments=[(f"{d.title}.pdf", PDF, pdf)],
-        inline=[(cid["completeness"], "image/png", c.completeness), (cid["signings"], "image/png", c.signings)],
+        inline=[(x, "image/png", png) for x, png in zip([*cid["completeness"], *cid["signings"]], pngs, strict=True)],
     )

@@ -89,3 +89,27 @@ def test_a_briefing_reaches_leaders_with_images_that_resolve(july, smtp, tmp_pat
     assert referenced and referenced <= cids
     assert any(p.get_filename() == "第九届淮安科技洽谈会督查简报（第1期）.pdf" for p in m.walk())
     assert "金湖县" in html and "<script" not in html
+
+
+def test_the_overdue_list_reads_by_unit_furthest_behind_first():
+    from tasks.metrics import Overdue, overdue_by_unit
+
+    items = [Overdue("甲", "O4", "negotiations", "2010-07", date(2010, 7, 20), 3, 1),
+             Overdue("乙", "O1", "contacts", "", date(2010, 6, 30), 9, 2),
+             Overdue("甲", "O4", "negotiations", "2010-08", date(2010, 8, 20), 1, 0)]
+    assert [(u, [o.period for o in xs]) for u, xs in overdue_by_unit(items)] == [("乙", [""]), ("甲", ["2010-07", "2010-08"])]
+
+
+def test_many_units_get_one_readable_chart_per_page(july):
+    from tasks.briefing import render
+    from tasks.metrics import UnitFigures
+
+    with july.store.session() as s:
+        d = gather(s, july.campaign, date(2010, 7, 6))
+    d.units = [UnitFigures(f"单位{i:03d}", "county", expected=2, received=1, on_time=1) for i in range(80)]
+    c = render.charts(d)
+    assert len(c.completeness) == 3 and c.names()["completeness"] == ["completeness", "completeness-2", "completeness-3"]
+    m = render.email(d, c, b"%PDF-")
+    assert {cid for cid, _, _ in m.inline} == {f"{n}-monthly-{d.number}@duban" for n in
+                                               ["completeness", "completeness-2", "completeness-3", "signings"]}
+    assert all(f'src="cid:{cid}"' in m.html for cid, _, _ in m.inline)
