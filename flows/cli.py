@@ -247,7 +247,34 @@ def extend_cmd(campaign_id: str | None, as_json: bool, unit: str, obligation: st
             out = {"unit": unit, "obligation": obligation, "period": ob.period, "due": new_due.date().isoformat()}
     except OpsError as e:
         raise click.ClickException(str(e)) from None
+    if _prefect_server():  # the unit's checkpoints move in the UI now, not at tomorrow's sweep
+        from flows.checkpoint import sync_calendar
+
+        out["calendar"] = sync_calendar(app)
     emit(out, as_json, lambda: click.echo(f"已批准：{unit} {obligation} {out['period']} 延期至 {out['due']}"))
+
+
+def _prefect_server() -> bool:
+    import os
+
+    return bool(os.environ.get("PREFECT_API_URL"))
+
+
+@main.command("schedule")
+@common
+def schedule_cmd(campaign_id: str | None, as_json: bool) -> None:
+    """把活动日程（每个截止日和催报、督办节点）同步为 Prefect 中即将运行的检查点。"""
+    from flows.checkpoint import sync_calendar
+    from tasks.app import open_app
+
+    if not _prefect_server():
+        raise click.ClickException("未设置 PREFECT_API_URL：请先启动 Prefect 服务器（make serve）")
+    app = open_app(campaign_id)
+    out = sync_calendar(app)
+    if out.get("missing_deployment"):
+        raise click.ClickException("Prefect 服务器上没有 campaign-checkpoint 部署：请先运行 prefect deploy --all（make serve 会执行）")
+    emit(out, as_json, lambda: click.echo(
+        f"督办日程已同步：新增 {out['created']} 个检查点，移除 {out['removed']} 个，保留 {out['kept']} 个"))
 
 
 @main.command("resend")

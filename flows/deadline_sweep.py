@@ -30,6 +30,7 @@ def deadline_sweep(as_of: date | None = None, campaign: str | None = None, dry_r
     """Send the reminders and escalations due on `as_of` (nothing on non-working days)."""
     app = open_app(campaign)
     day = as_of or app.now().date()
+    keep_calendar(app)
     if not app.calendar.is_workday(day):
         print(f"{day} 不是工作日，不发送催报")
         return {"as_of": day.isoformat(), "working_day": False}
@@ -40,6 +41,19 @@ def deadline_sweep(as_of: date | None = None, campaign: str | None = None, dry_r
           f"发出 {d.sent if d else 0}，失败 {d.failed if d else 0}，存疑 {d.uncertain if d else 0}")
     return {"as_of": day.isoformat(), "decisions": [x.as_json() for x in result.decisions],
             "queued": result.queued, "sent": d.sent if d else 0, "attention": result.needs_attention}
+
+
+def keep_calendar(app: App) -> None:
+    """The campaign calendar in the UI follows the store (new campaign, extensions from the CLI)."""
+    from flows.checkpoint import sync_calendar
+
+    try:
+        r = sync_calendar(app)
+    except Exception as e:  # the calendar is for people to look at: it never stops the sweep
+        print(f"未能更新 Prefect 中的督办日程（{type(e).__name__}: {e}），催报照常进行")
+        return
+    if r["created"] or r["removed"]:
+        print(f"督办日程：新增 {r['created']} 个检查点，移除 {r['removed']} 个")
 
 
 def publish(result: SweepResult) -> None:

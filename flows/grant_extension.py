@@ -6,6 +6,7 @@ from datetime import date
 
 from prefect import flow
 
+from flows.deadline_sweep import keep_calendar
 from tasks.app import open_app
 from tasks.extensions import grant_extension as grant
 
@@ -19,4 +20,6 @@ def grant_extension(unit: str, obligation: str, new_due: date, reason: str, gran
         ob = grant(s, app.campaign, unit=unit, obligation=obligation, period=period, new_due=new_due,
                    reason=reason, granted_by=granted_by, now=app.now())
         print(f"已批准 {unit} {obligation} {ob.period} 延期至 {new_due}：{reason}（{granted_by}）")
-        return {"unit": unit, "obligation": obligation, "period": ob.period, "new_due": new_due.isoformat()}
+        out = {"unit": unit, "obligation": obligation, "period": ob.period, "new_due": new_due.isoformat()}
+    keep_calendar(app)  # the unit's checkpoints move to the new date in the UI
+    return out

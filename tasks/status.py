@@ -19,7 +19,7 @@ COUNTED = ("accepted", "rejected")
 
 
 @lru_cache(maxsize=256)
-def _ladder(text: str) -> dict[str, Any]:
+def parse_ladder(text: str) -> dict[str, Any]:
     return json.loads(text)
 
 
@@ -86,7 +86,7 @@ def status_rows(session: Session, campaign: Campaign, as_of: date) -> list[Statu
     cal = campaign.work_calendar
     out = []
     for oid, unit, code, form, period, due, extended, ladder_text, group, first, acc in session.execute(q).tuples():
-        ladder = _ladder(ladder_text)  # parsed once per distinct snapshot, not once per row
+        ladder = parse_ladder(ladder_text)  # parsed once per distinct snapshot, not once per row
         grace = ladder.get("grace_working_days", 2)
         soon = max((-s["offset"] for s in ladder.get("steps", []) if s["offset"] < 0), default=5)
         facts = Facts(
