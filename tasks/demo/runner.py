@@ -20,9 +20,12 @@ from config.settings import Settings
 from notifications.capture import free_port, start_capture
 
 
-def start_prefect_server(home: Path, port: int, log: Path) -> subprocess.Popen:
+def start_prefect_server(home: Path, port: int, log: Path, *, db_url: str | None = None,
+                         **settings: str) -> subprocess.Popen:
+    """`prefect server start` on 127.0.0.1:`port`, its database SQLite under `home` unless `db_url`
+    (e.g. postgresql+asyncpg://…); extra PREFECT_* settings as keyword arguments."""
     env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
-           "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / 'prefect.db'}",
+           "PREFECT_API_DATABASE_CONNECTION_URL": db_url or f"sqlite+aiosqlite:///{home / 'prefect.db'}", **settings,
            # the UI asks the API at this address; it defaults to port 4200 whatever --port says
            "PREFECT_UI_API_URL": f"http://127.0.0.1:{port}/api"}
     env.pop("PREFECT_API_URL", None)
@@ -64,6 +67,9 @@ def run_demo(settings: Settings, *, exit_after: bool, echo=print) -> dict:  # ty
         os.environ.pop("DUBAN_DATABASE_URL", None)
         echo(f"Prefect 服务器已就绪（{started:.1f} 秒）。开始回放 2010-06-01 至 2010-09-30 ……")
         from flows.campaign_replay import campaign_replay
+        from flows.checkpoint import register_deployment
+
+        register_deployment()  # the campaign calendar shows as its scheduled runs
 
         t1 = time.perf_counter()
         result = campaign_replay()
@@ -79,6 +85,7 @@ def run_demo(settings: Settings, *, exit_after: bool, echo=print) -> dict:  # ty
             echo("服务器保持运行，按 Ctrl-C 结束。")
             signal.sigwait({signal.SIGINT, signal.SIGTERM})
         return {**result, "ui": f"http://127.0.0.1:{port}", "mail": mails, "seconds": round(replayed, 1),
+                "inside_flow": result["seconds"],
                 "server_start_seconds": round(started, 1)}
     finally:
         try:
