@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import random
+from collections import Counter
 from datetime import date, datetime, time, timedelta
+from time import perf_counter
 from zoneinfo import ZoneInfo
 
 from prefect import flow, task
@@ -43,6 +45,7 @@ def drop(app: App, s: Send, rnd: random.Random) -> None:
 @task(name="replay-day", task_run_name="day-{day}", cache_policy=NO_CACHE)
 def replay_day(app: App, day: date, sends: list[Send], extensions: list[Extension], seed: int) -> dict:
     """One day: files arrive and are judged, extensions granted, the 09:00 sweep sent."""
+    t0 = perf_counter()
     rnd = random.Random(f"{seed}-{day}")
     for e in extensions:
         with app.store.session(write=True) as s:
@@ -54,12 +57,14 @@ def replay_day(app: App, day: date, sends: list[Send], extensions: list[Extensio
         drop(app, s, rnd)
     verdicts = [process_file.fn(app, str(p), name) for p, name in claim_all(app.settings.inbox_dir)]
     deliver_sync(app.store, app.settings, app.campaign, now=datetime.combine(day, time(10, 30)))  # receipts
-    return {"day": day.isoformat(), "files": len(verdicts), "reminders": len(swept.decisions) if swept else 0}
+    return {"day": day.isoformat(), "files": len(verdicts), "reminders": len(swept.decisions) if swept else 0,
+            "seconds": perf_counter() - t0}
 
 
 @task(name="replay-briefing", task_run_name="briefing-{day}", cache_policy=NO_CACHE)
-def replay_briefing(app: App, day: date, kind: str) -> str:
+def replay_briefing(app: App, day: date, kind: str) -> dict:
     """The briefing of that day, approved by the demo's ops and sent to leaders."""
+    t0 = perf_counter()
     c = compile_briefing(app, day, kind=kind)
     publish(app, c)
     now = datetime.combine(day, time(15))
@@ -67,7 +72,7 @@ def replay_briefing(app: App, day: date, kind: str) -> str:
     queue_delivery(app, c, now=now)
     deliver_sync(app.store, app.settings, app.campaign, now=now)
     record(app, c, status="sent", by="演示审核", comment="演示自动批准", now=now)
-    return str(c.folder)
+    return {"folder": str(c.folder), "seconds": perf_counter() - t0}
 
 
 def calendar_from(app: App, now: datetime) -> set[date]:
@@ -85,26 +90,45 @@ def calendar_from(app: App, now: datetime) -> set[date]:
 @flow(name="campaign-replay", flow_run_name="replay-{start}--{end}", log_prints=True)
 def campaign_replay(start: date = date(2010, 6, 1), end: date = date(2010, 9, 30), campaign: str | None = None,
                     seed: int = 2010) -> dict:
-    """Replay a campaign day by day through intake, sweeps and briefings."""
+    """Replay a campaign day by day through intake, sweeps and briefings.
+
+    Returns where the time went: `work` inside the day and briefing tasks (Duban's own), `calendar`
+    syncing and completing checkpoint runs (Prefect API calls), the rest is Prefect's task runs."""
+    t_start = perf_counter()
     app = open_app(campaign)
     sends, extensions = plan(app.campaign, seed)
     briefing_days = set(schedule(app.campaign))
     tz = ZoneInfo(app.campaign.timezone)
-    checkpoint_days = calendar_from(app, datetime.combine(start, time(0), tz))
-    folders = []
+    took: Counter[str] = Counter()
+
+    def calendar(now: datetime) -> set[date]:
+        t0 = perf_counter()
+        try:
+            return calendar_from(app, now)
+        finally:
+            took["calendar"] += perf_counter() - t0
+
+    checkpoint_days = calendar(datetime.combine(start, time(0), tz))
+    briefings = []
     day, n = start, 0
     while day <= end:
         todays = [e for e in extensions if e.day == day]
         out = replay_day(app, day, [s for s in sends if s.day == day], todays, seed)
+        took["work"] += out["seconds"]
         if todays:  # the extended units' checkpoints move, as `grant-extension` does in production
-            checkpoint_days = calendar_from(app, datetime.combine(day, time(17), tz))
+            checkpoint_days = calendar(datetime.combine(day, time(17), tz))
         if day in checkpoint_days:
+            t0 = perf_counter()
             complete_day(app, day)
+            took["calendar"] += perf_counter() - t0
         if day in briefing_days:
-            folders.append(replay_briefing(app, day, "monthly"))
+            briefings.append(replay_briefing(app, day, "monthly"))
         n += 1
         if day.weekday() == 6 or day == end:
             print(f"{day}：已回放 {n} 天（当天收到 {out['files']} 个文件，催报 {out['reminders']} 项）")
         day += timedelta(days=1)
-    folders.append(replay_briefing(app, end, "final"))
-    return {"days": n, "briefings": folders}
+    briefings.append(replay_briefing(app, end, "final"))
+    took["work"] += sum(b["seconds"] for b in briefings)
+    took["total"] = perf_counter() - t_start
+    return {"days": n, "briefings": [b["folder"] for b in briefings],
+            "seconds": {k: round(v, 2) for k, v in took.items()}}

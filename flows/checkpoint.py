@@ -25,12 +25,14 @@ DEPLOYMENT = "campaign-checkpoint/campaign-checkpoint"
 TAG = "督办日程"
 
 
-def report(app: App, obligation: str, period: str, as_of: date,
-           units: list[str] | None = None) -> tuple[str, list[dict[str, Any]]]:
-    """Where one obligation stands on `as_of`: a one-line summary and a row per unit."""
-    with app.store.session() as s:
-        rows: list[StatusRow] = [r for r in status_rows(s, app.campaign, as_of)
-                                 if r.obligation == obligation and r.period == period and (not units or r.unit in units)]
+def report(app: App, obligation: str, period: str, as_of: date, units: list[str] | None = None,
+           status: list[StatusRow] | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """Where one obligation stands on `as_of`: a one-line summary and a row per unit
+    (from `status`, the campaign's status rows of that day, when the caller has them)."""
+    if status is None:
+        with app.store.session() as s:
+            status = status_rows(s, app.campaign, as_of)
+    rows = [r for r in status if r.obligation == obligation and r.period == period and (not units or r.unit in units)]
     ob = app.campaign.obligation(obligation)
     counts = Counter(r.state.label for r in rows)
     what = f"{app.campaign.form(ob.form).label} {ob.title} {period}".strip()
@@ -95,9 +97,13 @@ def complete_day(app: App, day: date) -> int:
             return 0
         runs = [r for r in _scheduled(client, dep.id, app.campaign.id)
                 if r.expected_start_time.astimezone(ZoneInfo(app.campaign.timezone)).date() == day]
+        if not runs:
+            return 0
+        with app.store.session() as s:
+            status = status_rows(s, app.campaign, day)
         for r in runs:
             p = r.parameters
-            summary, _ = report(app, p["obligation"], p["period"], day, p.get("units") or None)
+            summary, _ = report(app, p["obligation"], p["period"], day, p.get("units") or None, status)
             client.set_flow_run_state(r.id, Completed(message=summary), force=True)
     return len(runs)
 
