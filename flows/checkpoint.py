@@ -26,13 +26,15 @@ TAG = "督办日程"
 
 
 def report(app: App, obligation: str, period: str, as_of: date, units: list[str] | None = None,
-           status: list[StatusRow] | None = None) -> tuple[str, list[dict[str, Any]]]:
-    """Where one obligation stands on `as_of`: a one-line summary and a row per unit
-    (from `status`, the campaign's status rows of that day, when the caller has them)."""
+           due: date | None = None, status: list[StatusRow] | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """Where one obligation stands on `as_of`: a one-line summary and a row per unit, only the
+    `units` named (an extension's checkpoint) or those whose due date is `due` (the usual one).
+    `status`: the campaign's status rows of that day, when the caller has them."""
     if status is None:
         with app.store.session() as s:
             status = status_rows(s, app.campaign, as_of)
-    rows = [r for r in status if r.obligation == obligation and r.period == period and (not units or r.unit in units)]
+    rows = [r for r in status if r.obligation == obligation and r.period == period
+            and (r.unit in units if units else due is None or (r.extended_due or r.due) == due)]
     ob = app.campaign.obligation(obligation)
     counts = Counter(r.state.label for r in rows)
     what = f"{app.campaign.form(ob.form).label} {ob.title} {period}".strip()
@@ -44,11 +46,11 @@ def report(app: App, obligation: str, period: str, as_of: date, units: list[str]
 
 
 @flow(name="campaign-checkpoint", log_prints=True)
-def campaign_checkpoint(obligation: str, period: str, step: str, as_of: date, units: list[str] | None = None,
-                        campaign: str | None = None) -> dict:
+def campaign_checkpoint(obligation: str, period: str, step: str, as_of: date, due: date | None = None,
+                        units: list[str] | None = None, campaign: str | None = None) -> dict:
     """One checkpoint of the campaign calendar: where this obligation stands, unit by unit."""
     app = open_app(campaign)
-    summary, table = report(app, obligation, period, as_of, units)
+    summary, table = report(app, obligation, period, as_of, units, due)
     create_table_artifact(key=f"checkpoint-{obligation.lower()}", table=table, description=f"{step}：{summary}")
     print(summary)
     return {"summary": summary, "units": len(table)}
@@ -103,7 +105,8 @@ def complete_day(app: App, day: date) -> int:
             status = status_rows(s, app.campaign, day)
         for r in runs:
             p = r.parameters
-            summary, _ = report(app, p["obligation"], p["period"], day, p.get("units") or None, status)
+            due = date.fromisoformat(p["due"]) if p.get("due") else None
+            summary, _ = report(app, p["obligation"], p["period"], day, p.get("units") or None, due, status)
             client.set_flow_run_state(r.id, Completed(message=summary), force=True)
     return len(runs)
 

@@ -41,7 +41,7 @@ class Checkpoint:
     @property
     def parameters(self) -> dict[str, Any]:
         return {"obligation": self.obligation, "period": self.period, "step": self.step,
-                "as_of": self.at.date().isoformat(), "units": list(self.units)}
+                "as_of": self.at.date().isoformat(), "due": self.due.isoformat(), "units": list(self.units)}
 
 
 def plan(session: Session, campaign: Campaign) -> list[Checkpoint]:

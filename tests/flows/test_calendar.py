@@ -25,12 +25,13 @@ def test_the_september_deadline_has_its_ladder_and_due_day(app):
 
 @pytest.mark.prefect
 @pytest.mark.integration
-def test_checkpoint_runs_follow_the_campaign_and_its_extensions(prefect_harness, sqlite_settings):
+def test_checkpoint_runs_follow_the_campaign_and_its_extensions(prefect_harness, sqlite_settings, monkeypatch):
     from prefect.client.orchestration import get_client
 
     from flows.checkpoint import (
         DEPLOYMENT,
         _scheduled,
+        campaign_checkpoint,
         complete_day,
         register_deployment,
         sync_calendar,
@@ -74,6 +75,14 @@ def test_checkpoint_runs_follow_the_campaign_and_its_extensions(prefect_harness,
         day = o7[0].expected_start_time.astimezone(SH).date()
         done = complete_day(app, day)  # what a replay does with a day's checkpoints
         assert done >= 1 and len(runs()) == total + 5 - done
+
+        # what a worker runs when a checkpoint's time comes: the obligation unit by unit
+        monkeypatch.setenv("DUBAN_HOME", str(sqlite_settings.home))
+        p = o7[-1].parameters  # 督办2 of the usual date: every unit but the extended one
+        out = campaign_checkpoint(p["obligation"], p["period"], p["step"], date.fromisoformat(p["as_of"]),
+                                  date.fromisoformat(p["due"]))
+        owners = app.campaign.owners_of(app.campaign.obligation("O7"))
+        assert out["units"] == len(owners) - 1 and "逾期" in out["summary"], out
     finally:
         with get_client(sync_client=True) as client:  # leave the session's harness as it was
             dep = client.read_deployment_by_name(DEPLOYMENT)
