@@ -36,10 +36,11 @@ from schemas.outbox import (
     STALE,
     UNCERTAIN,
     Notification,
-    NotificationItem,
 )
-from tasks.stale import stale_items
+from tasks.stale import has_stale_items, stale_items
 from tasks.store import Store
+
+NOTIFICATION = Notification.__table__
 
 
 class Transient(Exception):
@@ -205,27 +206,23 @@ class _Worker:
 
     def _prepare(self, s: Session, ids: list[int]) -> list[tuple[int, str, bytes]]:
         """Re-check and mark `sending` a window of rows, right before SMTP."""
-        rows = s.execute(
-            select(Notification.id, Notification.recipient_email, Notification.raw)
-            .where(Notification.id.in_(ids), Notification.status == CLAIMED).order_by(Notification.id)
-        ).all()
-        gone = self._drop_stale(s, [r.id for r in rows])
+        t = NOTIFICATION  # Core statements: this runs between SMTP windows, with every connection waiting
+        rows = s.execute(select(t.c.id, t.c.recipient_email, t.c.raw, has_stale_items(t.c.id, self.now).label("stale"))
+                         .where(t.c.id.in_(ids), t.c.status == CLAIMED).order_by(t.c.id)).all()
+        gone = self._drop_stale(s, [r.id for r in rows if r.stale])
         out = [(r.id, r.recipient_email, self._rebuilt.get(r.id, r.raw)) for r in rows if r.id not in gone]
         if out:
-            s.execute(update(Notification).where(Notification.id.in_([o[0] for o in out]))
-                      .values(status=SENDING, claimed_at=self.now, attempts=Notification.attempts + 1))
+            s.execute(update(t).where(t.c.id.in_([o[0] for o in out]))
+                      .values(status=SENDING, claimed_at=self.now, attempts=t.c.attempts + 1))
         return out
 
     def _drop_stale(self, s: Session, ids: list[int]) -> set[int]:
         """Digest items whose obligation has been accepted since queueing are not sent; a digest
         left with fewer items is rebuilt, one left with none becomes `stale`."""
-        self._rebuilt: dict[int, bytes] = {}
-        items = s.scalars(select(NotificationItem).where(NotificationItem.notification_id.in_(ids))).all()
-        stale = stale_items(s, items, self.now) if items else set()
-        if not stale:
-            return set()
+        self._rebuilt = {}
+        stale_by_row = stale_items(s, ids, self.now) if ids else {}
         gone = set()
-        for nid in {i.notification_id for i in items if i.id in stale}:
+        for nid, stale in stale_by_row.items():
             n = s.get(Notification, nid)
             for item in n.items:
                 item.stale = item.id in stale
@@ -242,14 +239,16 @@ class _Worker:
         return gone
 
     def _finish(self, s: Session, outcomes: list[tuple[int, tuple[str, str | None, int | None]]]) -> None:
+        """One UPDATE per distinct outcome (usually one: all sent, 250)."""
         if not outcomes:
             return
-        s.execute(update(Notification), [
-            {"id": row_id, "status": status, "last_error": error, "smtp_code": code,
-             "sent_at": self.now if status == SENT else None,
-             **({"claimed_by": None} if status == QUEUED else {})}
-            for row_id, (status, error, code) in outcomes
-        ])
+        same: dict[tuple[str, str | None, int | None], list[int]] = {}
+        for row_id, outcome in outcomes:
+            same.setdefault(outcome, []).append(row_id)
+        for (status, error, code), ids in same.items():
+            s.execute(update(NOTIFICATION).where(NOTIFICATION.c.id.in_(ids)).values(
+                status=status, last_error=error, smtp_code=code, sent_at=self.now if status == SENT else None,
+                **({"claimed_by": None} if status == QUEUED else {})))
         self.report.rows += [{"id": row_id, "status": status} for row_id, (status, _, _) in outcomes]
 
     async def _connect(self) -> aiosmtplib.SMTP:

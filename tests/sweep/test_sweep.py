@@ -87,3 +87,22 @@ def test_a_file_accepted_after_queueing_makes_the_reminder_stale(mail_app, smtp,
         stale = s.scalars(select(Notification).where(Notification.status == "stale")).one()
     assert stale.recipient_email == "qinghe.liaison@example.cn"
     assert sent_to(smtp, "qinghe.liaison@example.cn") == []
+
+
+def test_a_digest_loses_only_the_items_that_no_longer_apply(mail_app, smtp, tmp_path):
+    """07-05: the committee's digest lists every unit still without 附表2; one unit's file is
+    accepted between queueing and sending: the digest goes out rebuilt without that unit."""
+    from notifications.sender import deliver_sync
+    from tasks.sweep_run import queue_day
+
+    queue_day(mail_app, date(2010, 7, 5), datetime(2010, 7, 5, 9))
+    good = write(tmp_path, "附表2_清河区.xlsx", messy_workbook("contacts", CONTACTS, unit="清河区"))
+    submit_file(mail_app, good, received_at=datetime(2010, 7, 5, 9, 5))
+    report = deliver_sync(mail_app.store, mail_app.settings, mail_app.campaign, now=datetime(2010, 7, 5, 9, 10))
+    assert report.stale >= 1 and report.failed == 0  # 清河区's own escalation is not sent
+    [committee] = sent_to(smtp, "zhxt@kjj.huaian.example.cn")
+    body = committee.get_body(preferencelist=("plain",)).get_content()
+    assert "清浦区" in body and "清河区" not in body
+    with mail_app.store.session() as s:
+        row = s.scalars(select(Notification).where(Notification.recipient_email == "zhxt@kjj.huaian.example.cn")).one()
+        assert row.status == "sent" and [i.stale for i in row.items].count(True) == 1
