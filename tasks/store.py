@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -56,9 +57,12 @@ class Store:
 
         `write=True` for read-then-write work: on SQLite it takes the write lock at BEGIN.
         """
-        bind = self.engine.execution_options(sqlite_immediate=True) if write else self.engine
-        with Session(bind, expire_on_commit=False) as s, s.begin():
+        with Session(self._writer if write else self.engine, expire_on_commit=False) as s, s.begin():
             yield s
+
+    @cached_property
+    def _writer(self) -> Engine:
+        return self.engine.execution_options(sqlite_immediate=True)
 
     def dispose(self) -> None:
         self.engine.dispose()
