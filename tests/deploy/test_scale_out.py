@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, func, select, text
 from config.settings import Settings
 from notifications.capture import free_port
 from tasks.demo.runner import start_prefect_server, wait_healthy
-from tests.conftest import PG_URL, ROOT, pg_unavailable
+from tests.conftest import PG_URL, ROOT
 from tests.sweep.smtp import Recorder, start
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.postgres]
@@ -56,8 +56,6 @@ def prefect_cli(env: dict[str, str], *args: str) -> str:
 
 
 def test_two_workers_on_postgres_process_each_file_and_mail_once(tmp_path, pg_schema_url):
-    if pg_unavailable():
-        pytest.skip("PostgreSQL 不可用")
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
@@ -104,6 +102,7 @@ def test_two_workers_on_postgres_process_each_file_and_mail_once(tmp_path, pg_sc
                         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
 
             with temporary_settings({PREFECT_API_URL: api}), get_client(sync_client=True) as client:
+                wait_online(client, {"worker-a", "worker-b"}, timeout=120, logs=tmp_path)  # both can take runs
                 intake = client.read_deployment_by_name("intake/intake")
                 sweep = client.read_deployment_by_name("deadline-sweep/deadline-sweep")
                 ids = [client.create_flow_run_from_deployment(intake.id).id for _ in range(INTAKE_RUNS)]
@@ -134,6 +133,16 @@ def test_two_workers_on_postgres_process_each_file_and_mail_once(tmp_path, pg_sc
     assert sent == sum(ids_at_server.values()), mail  # none lost: every sent row arrived
     assert {status for _, status in mail} <= {"sent", "stale"}, mail
     assert mail["receipt", "sent"] == len(sends) and mail["digest", "sent"] >= 10, mail  # receipts and reminders
+
+
+def wait_online(client, names: set[str], *, timeout: float, logs: Path) -> None:  # type: ignore[no-untyped-def]
+    """Wait for real worker processes to say hello to the server."""
+    deadline = time.monotonic() + timeout
+    while {w.name for w in client.read_workers_for_work_pool("duban") if w.status == "ONLINE"} < names:
+        if time.monotonic() > deadline:
+            tails = "\n".join(f"--- {p.name}\n{p.read_text()[-2000:]}" for p in sorted(logs.glob("worker-*.log")))
+            pytest.fail(f"workers not online in {timeout:.0f} s\n{tails}")
+        time.sleep(0.5)
 
 
 def wait_final(client, ids, *, timeout: float, logs: Path):  # type: ignore[no-untyped-def]
