@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.checkpoint import complete_day, sync_calendar
+from flows.checkpoint import complete_day, replay_may_schedule, sync_calendar
 from flows.intake import process_file
 from flows.supervision_briefing import publish
 from notifications.sender import deliver_sync
@@ -80,6 +80,8 @@ def calendar_from(app: App, now: datetime) -> set[date]:
     the days that have checkpoints."""
     from tasks.checkpoints import plan as checkpoints
 
+    if not replay_may_schedule():
+        return set()
     r = sync_calendar(app, now=now)
     if r.get("missing_deployment"):
         return set()

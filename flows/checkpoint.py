@@ -75,14 +75,22 @@ def sync_calendar(app: App, *, now: datetime | None = None) -> dict[str, int]:
         existing = _scheduled(client, dep.id, app.campaign.id)
         removed = [r for r in existing if r.idempotency_key not in wanted and r.expected_start_time > now]
         for r in removed:
-            client.delete_flow_run(r.id)
+            try:
+                client.delete_flow_run(r.id)
+            except ObjectNotFound:  # another sync (a sweep, an extension) got there first
+                pass
         have = {r.idempotency_key for r in existing}
-        todo = [c for key, c in wanted.items() if key not in have]
-        for c in todo:
-            client.create_flow_run_from_deployment(
+        created = 0
+        for key, c in wanted.items():
+            if key in have:
+                continue
+            run = client.create_flow_run_from_deployment(
                 dep.id, parameters={**c.parameters, "campaign": app.campaign.id}, name=c.name,
-                state=Scheduled(scheduled_time=c.at), idempotency_key=c.key, tags=[TAG, f"campaign:{app.campaign.id}"])
-    return {"created": len(todo), "removed": len(removed), "kept": len(wanted) - len(todo)}
+                state=Scheduled(scheduled_time=c.at), idempotency_key=key, tags=[TAG, f"campaign:{app.campaign.id}"])
+            # for a key it has seen the server hands back that run (one ops cancelled, one already
+            # completed): only a scheduled run counts as created
+            created += bool(run.state and run.state.is_scheduled())
+    return {"created": created, "removed": len(removed), "kept": len(wanted) - created}
 
 
 def complete_day(app: App, day: date) -> int:
@@ -109,6 +117,19 @@ def complete_day(app: App, day: date) -> int:
             summary, _ = report(app, p["obligation"], p["period"], day, p.get("units") or None, due, status)
             client.set_flow_run_state(r.id, Completed(message=summary), force=True)
     return len(runs)
+
+
+def replay_may_schedule() -> bool:
+    """A replay puts its past-dated checkpoint runs on the server only when the checkpoint
+    deployment is the demo's, with no work pool: on a pool a worker would start them all at once."""
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            return not client.read_deployment_by_name(DEPLOYMENT).work_pool_name
+        except ObjectNotFound:
+            return False
 
 
 def _scheduled(client, deployment_id, campaign: str) -> list:  # type: ignore[no-untyped-def]

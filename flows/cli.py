@@ -250,14 +250,18 @@ def extend_cmd(campaign_id: str | None, as_json: bool, unit: str, obligation: st
     if _prefect_server():  # the unit's checkpoints move in the UI now, not at tomorrow's sweep
         from flows.checkpoint import sync_calendar
 
-        out["calendar"] = sync_calendar(app)
+        try:
+            out["calendar"] = sync_calendar(app)
+        except Exception as e:  # the extension stands; the next sweep moves the calendar
+            click.echo(f"延期已记录；Prefect 中的督办日程将在下次催报时更新（{type(e).__name__}）", err=True)
     emit(out, as_json, lambda: click.echo(f"已批准：{unit} {obligation} {out['period']} 延期至 {out['due']}"))
 
 
 def _prefect_server() -> bool:
-    import os
+    """Is a Prefect server configured (environment or Prefect profile)?"""
+    from prefect.settings import PREFECT_API_URL
 
-    return bool(os.environ.get("PREFECT_API_URL"))
+    return bool(PREFECT_API_URL.value())
 
 
 @main.command("schedule")

@@ -30,12 +30,15 @@ def deadline_sweep(as_of: date | None = None, campaign: str | None = None, dry_r
     """Send the reminders and escalations due on `as_of` (nothing on non-working days)."""
     app = open_app(campaign)
     day = as_of or app.now().date()
-    keep_calendar(app)
     if not app.calendar.is_workday(day):
         print(f"{day} 不是工作日，不发送催报")
+        if not dry_run:
+            keep_calendar(app)
         return {"as_of": day.isoformat(), "working_day": False}
     result = run_sweep(app, day, dry_run)
     publish(result)
+    if not dry_run:  # after the mail: the calendar in the UI never delays a reminder
+        keep_calendar(app)
     d = result.delivery
     print(f"{day}：{len(result.decisions)} 项催报/督办，排队 {result.queued} 封，"
           f"发出 {d.sent if d else 0}，失败 {d.failed if d else 0}，存疑 {d.uncertain if d else 0}")

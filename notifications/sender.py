@@ -235,6 +235,10 @@ class _Worker:
             message = render_digest(self.campaign, n.recipient_name, [i.view for i in live], n.as_of or self.now.date())
             n.subject, n.text, n.html = message.subject, message.text, message.html
             build_raw(n, message, mail_from=self.settings.mail_from, tz=self.campaign.timezone, now=self.now)
+            if n.raw is None:  # the rebuilt message failed (build_raw marked the row failed): not sent
+                self.report.failed += 1
+                gone.add(nid)
+                continue
             self._rebuilt[nid] = n.raw
         return gone
 

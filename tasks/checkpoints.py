@@ -66,7 +66,7 @@ def plan(session: Session, campaign: Campaign) -> list[Checkpoint]:
         for day, step, at in points:
             tag = hashlib.sha1("|".join(who).encode()).hexdigest()[:10] if who else "all"
             out.append(Checkpoint(
-                key=f"checkpoint:{campaign.id}:{code}:{period}:{tag}:{step}:{day}",
+                key=f"checkpoint:{campaign.id}:{code}:{period}:{due}:{tag}:{step}:{day}",
                 name=f"{what} 截止 {due:%m-%d}{suffix} · {step}",
                 at=datetime.combine(day, at, tz), obligation=code, period=period, due=due, step=step, units=who,
             ))
