@@ -10,7 +10,7 @@ comes, its run reports where that obligation stands, unit by unit, as a table ar
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -93,9 +93,10 @@ def sync_calendar(app: App, *, now: datetime | None = None) -> dict[str, int]:
     return {"created": created, "removed": len(removed), "kept": len(wanted) - created}
 
 
-def complete_day(app: App, day: date) -> int:
-    """Replays only: the day's checkpoint runs, which no worker picks up in a replay, get their
-    report as their final state (Completed, with the summary as its message)."""
+def complete_day(app: App, day: date, until: time | None = None) -> int:
+    """Replays only: the day's checkpoint runs (those due by `until`, or all), which no worker
+    picks up in a replay, get their report as their final state (Completed, with the summary
+    as its message). The store must hold what it would hold at their time."""
     from prefect.client.orchestration import get_client
     from prefect.exceptions import ObjectNotFound
     from prefect.states import Completed
@@ -105,8 +106,9 @@ def complete_day(app: App, day: date) -> int:
             dep = client.read_deployment_by_name(DEPLOYMENT)
         except ObjectNotFound:
             return 0
+        tz = ZoneInfo(app.campaign.timezone)
         runs = [r for r in _scheduled(client, dep.id, app.campaign.id)
-                if r.expected_start_time.astimezone(ZoneInfo(app.campaign.timezone)).date() == day]
+                if (at := r.expected_start_time.astimezone(tz)).date() == day and (until is None or at.time() <= until)]
         if not runs:
             return 0
         with app.store.session() as s:

@@ -26,6 +26,20 @@ def chromium(profile: Path, *args: str) -> str:
     return out.stdout
 
 
+def assert_calendar_kept() -> None:
+    """The calendar's runs of the replayed days are completed with their report; later ones wait."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=["campaign-checkpoint"])),
+                                     limit=200)
+    done = [r for r in runs if r.state.is_completed()]
+    assert len(runs) > 50 and done and all(r.state.is_scheduled() for r in runs if r not in done)
+    assert {r.expected_start_time.date() for r in done} <= {date(2010, 7, 21), date(2010, 7, 22), date(2010, 7, 23)}
+    assert any(r.name.endswith("· 督办1") and "个单位" in r.state.message for r in done), [r.name for r in done]
+
+
 def test_the_briefing_artifact_is_in_the_prefect_ui(tmp_path, monkeypatch):
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
@@ -42,7 +56,11 @@ def test_the_briefing_artifact_is_in_the_prefect_ui(tmp_path, monkeypatch):
             monkeypatch.setenv(k, v)
         monkeypatch.delenv("DUBAN_DATABASE_URL", raising=False)
         with temporary_settings({PREFECT_API_URL: api}):
+            from flows.checkpoint import register_deployment
+
+            register_deployment()  # as the demo does: the campaign calendar as scheduled runs
             out = campaign_replay(start=date(2010, 7, 21), end=date(2010, 7, 23))
+            assert_calendar_kept()
             # ship this run's logs and events while their server is alive: left queued, they
             # would be retried against a dead server when the session's Prefect harness drains
             from prefect.events.worker import EventsWorker
