@@ -214,8 +214,7 @@ def sweep_cmd(campaign_id: str | None, as_json: bool, as_of: Any, dry_run: bool)
             return
         click.echo(f"{day}：{len(data)} 项{'（演练，未发送）' if dry_run else ''}")
         for d in result.decisions:
-            kind = "催报" if d.step.kind == "reminder" else "督办"
-            click.echo(f"  {kind}{d.step.level} {d.unit} {d.obligation} {d.period} 截止{d.due} → {'、'.join(r.email for r in d.recipients)}")
+            click.echo(f"  {d.step.label} {d.unit} {d.obligation} {d.period} 截止{d.due} → {'、'.join(r.email for r in d.recipients)}")
         if result.delivery:
             r = result.delivery
             click.echo(f"发出 {r.sent} 封，失败 {r.failed}，存疑 {r.uncertain}，稍后重试 {r.deferred}，已无需发送 {r.stale}")

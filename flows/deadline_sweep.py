@@ -12,8 +12,6 @@ from prefect.runtime import flow_run
 from tasks.app import App, open_app
 from tasks.sweep_run import SweepResult, sweep_day
 
-KINDS = {"reminder": "催报", "escalation": "督办"}
-
 
 def _run_name() -> str:
     return f"sweep-{flow_run.parameters.get('as_of') or 'today'}"
@@ -61,7 +59,7 @@ def keep_calendar(app: App) -> None:
 
 def publish(result: SweepResult) -> None:
     rows = [{"单位": d.unit, "任务": f"{d.form_label} {d.title}", "期次": d.period, "截止": d.due.isoformat(),
-             "类型": f"{KINDS[d.step.kind]}{d.step.level}", "收件人": "、".join(f"{r.name}<{r.email}>" for r in d.recipients)}
+             "类型": d.step.label, "收件人": "、".join(f"{r.name}<{r.email}>" for r in d.recipients)}
             for d in result.decisions]
     if rows:
         create_table_artifact(key="deadline-sweep", table=rows, description=f"{result.as_of} 催报与督办")

@@ -22,7 +22,6 @@ from schemas.tables import Obligation, Unit
 from tasks.ladder import ladder_steps
 from tasks.status import parse_ladder
 
-KINDS = {"reminder": "催报", "escalation": "督办"}
 STEP_AT = time(9, 30)  # after the 09:00 sweep, so a checkpoint reports what the sweep sent
 DUE_AT = time(18, 0)  # the due date's checkpoint: who delivered by the end of the day
 
@@ -61,10 +60,10 @@ def plan(session: Session, campaign: Campaign) -> list[Checkpoint]:
         what = f"{campaign.form(ob.form).label} {ob.title}" + (f" {period}" if len(periods(ob)) > 1 else "")
         who = tuple(sorted(units)) if extended else ()
         suffix = f"（延期：{'、'.join(who)}）" if who else ""
-        points = [(s.date, f"{KINDS[s.kind]}{s.level}", STEP_AT) for s in ladder_steps(due, parse_ladder(ladder_text), cal)]
+        tag = hashlib.sha1("|".join(who).encode()).hexdigest()[:10] if who else "all"
+        points = [(s.date, s.label, STEP_AT) for s in ladder_steps(due, parse_ladder(ladder_text), cal)]
         points.append((due, "截止", DUE_AT))
         for day, step, at in points:
-            tag = hashlib.sha1("|".join(who).encode()).hexdigest()[:10] if who else "all"
             out.append(Checkpoint(
                 key=f"checkpoint:{campaign.id}:{code}:{period}:{due}:{tag}:{step}:{day}",
                 name=f"{what} 截止 {due:%m-%d}{suffix} · {step}",

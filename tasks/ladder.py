@@ -14,6 +14,8 @@ from typing import Any
 
 from tasks.workdays import WorkCalendar
 
+KINDS = {"reminder": "催报", "escalation": "督办"}
+
 
 @dataclass(frozen=True, slots=True)
 class Step:
@@ -23,6 +25,11 @@ class Step:
     offset: int
     to: tuple[str, ...]  # liaison | head | group
     list_in_briefing: bool = False
+
+    @property
+    def label(self) -> str:
+        """How ops and liaisons name it: 催报1, 督办2."""
+        return f"{KINDS[self.kind]}{self.level}"
 
 
 def ladder_steps(due: date, ladder: dict[str, Any], cal: WorkCalendar) -> list[Step]:
