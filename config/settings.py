@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CAMPAIGNS_DIR = Path(__file__).resolve().parent / "campaigns"
+CAMPAIGN_ID = re.compile(r"^[a-z0-9-]+$")  # it names a file: nothing else may reach the file system
+
+
+class BadCampaignId(ValueError):
+    """A campaign id that could name something other than a campaign file."""
+
+    def __init__(self, value: object):
+        super().__init__(f"活动编号“{value}”无效：只能由小写字母、数字和连字符组成（如 huaian-2010）")
+
+
+def check_campaign_id(value: str) -> str:
+    if not isinstance(value, str) or not CAMPAIGN_ID.fullmatch(value):
+        raise BadCampaignId(value)
+    return value
 
 
 class Settings(BaseSettings):
@@ -22,14 +37,21 @@ class Settings(BaseSettings):
 
     env: str = Field("development", description="development | production")
     home: Path = Path("var")
-    database_url: str | None = None
+    database_url: SecretStr | None = None  # may carry a password: never printed
     campaign: str = "huaian-2010"
     campaigns_dir: Path = CAMPAIGNS_DIR
     timezone: str = "Asia/Shanghai"
 
-    # intake limits (bytes): a received file, and what an xlsx archive may expand to
+    # intake limits: a received file, what an xlsx archive may expand to, and what reading it
+    # may cost in the reader child (see tasks/intake/parse.py: Limits)
     max_file_bytes: int = 20 * 1024 * 1024
     max_expanded_bytes: int = 200 * 1024 * 1024
+    read_max_cells: int = 4_000_000
+    read_max_columns: int = 1_000
+    read_max_merged: int = 20_000
+    read_memory_bytes: int = 3 << 30
+    read_cpu_seconds: int = 30
+    read_timeout_seconds: float = 60.0
 
     # outgoing mail; the default is the local capture server (`duban smtp-capture`)
     smtp_host: str = "127.0.0.1"
@@ -45,8 +67,15 @@ class Settings(BaseSettings):
     send_lease_seconds: int = 900  # a claim by another host older than this is presumed dead
     mail_from: str = "淮安市科洽会组委会 <kqh@kjj.huaian.example.cn>"
 
+    @field_validator("campaign")
+    @classmethod
+    def _campaign_id(cls, v: str) -> str:
+        return check_campaign_id(v)
+
     @model_validator(mode="after")
-    def _refuse_placeholders_in_production(self) -> Settings:
+    def _refuse_unsafe_mail(self) -> Settings:
+        if self.smtp_username and not (self.smtp_starttls or self.smtp_tls):
+            raise ValueError("设置了 SMTP 用户名时必须启用 DUBAN_SMTP_STARTTLS 或 DUBAN_SMTP_TLS：密码不能明文发送")
         if self.env == "production":
             pw = self.smtp_password.get_secret_value() if self.smtp_password else ""
             if self.smtp_username and pw in {"", "changeme", "changethis", "password"}:
@@ -58,7 +87,7 @@ class Settings(BaseSettings):
     @cached_property
     def db_url(self) -> str:
         if self.database_url:
-            return self.database_url
+            return self.database_url.get_secret_value()
         return f"sqlite:///{(self.home / 'duban.db').resolve()}"
 
     @property
@@ -79,7 +108,9 @@ class Settings(BaseSettings):
         return self.home / "briefings"
 
     def campaign_path(self, campaign_id: str | None = None) -> Path:
-        return self.campaigns_dir / f"{campaign_id or self.campaign}.yaml"
+        """The campaign file of `campaign_id` (checked: a flow parameter or a CLI argument
+        like "../../x" never reaches the file system)."""
+        return self.campaigns_dir / f"{check_campaign_id(campaign_id or self.campaign)}.yaml"
 
 
 def get_settings(**overrides: object) -> Settings:

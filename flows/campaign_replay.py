@@ -3,7 +3,6 @@ extensions, briefings), with synthetic unit behaviour. One parent run, a task pe
 
 from __future__ import annotations
 
-import os
 import random
 from collections import Counter
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.checkpoint import complete_day, replay_may_schedule, sync_calendar
-from flows.intake import process_file
+from flows.contact_change import contact_change
 from flows.supervision_briefing import publish
 from notifications.sender import deliver_sync
 from tasks.app import App, open_app
@@ -25,12 +24,12 @@ from tasks.briefing.job import compile_briefing, queue_delivery, record
 from tasks.demo.behaviour import Extension, Send, plan
 from tasks.demo.files import rows, summary_text, workbook
 from tasks.extensions import grant_extension
-from tasks.intake.inbox import claim_all
+from tasks.intake.run import intake_inbox
 from tasks.sweep_run import sweep_day
 
 
-def drop(app: App, s: Send, rnd: random.Random) -> None:
-    """Put one unit's file in the inbox, stamped 10:xx on the day it 'arrives'."""
+def drop(app: App, s: Send, rnd: random.Random) -> datetime:
+    """Put one unit's file in the inbox; return when it 'arrives' (10:xx that day)."""
     if s.form == "summary":
         name, data = f"活动总结_{s.unit}.txt", summary_text(app.campaign, s.unit)
     else:
@@ -38,10 +37,8 @@ def drop(app: App, s: Send, rnd: random.Random) -> None:
         name = f"{label}_{s.unit}_{s.period}{'' if not s.broken else '_初稿'}.xlsx"
         data = workbook(app.campaign, s.form, s.unit, s.period, s.day,
                         rows(app.campaign, s.form, s.unit, s.period, rnd, broken=s.broken))
-    path = app.settings.inbox_dir / name
-    path.write_bytes(data)
-    local = datetime.combine(s.day, time(10, rnd.randint(0, 59))).replace(tzinfo=ZoneInfo(app.campaign.timezone))
-    os.utime(path, (local.timestamp(), local.timestamp()))
+    (app.settings.inbox_dir / name).write_bytes(data)
+    return datetime.combine(s.day, time(10, rnd.randint(0, 59)))
 
 
 @task(name="replay-day", task_run_name="day-{day}", cache_policy=NO_CACHE)
@@ -55,11 +52,12 @@ def replay_day(app: App, day: date, sends: list[Send], extensions: list[Extensio
                             reason="专题活动方案需与高校再次会商（演示）", granted_by="专题活动组",
                             now=datetime.combine(day, time(17)))
     swept = sweep_day(app, day) if app.calendar.is_workday(day) else None
-    for s in sends:
-        drop(app, s, rnd)
-    verdicts = [process_file.fn(app, str(p), name) for p, name in claim_all(app.settings.inbox_dir)]
+    verdicts = []
+    for s in sends:  # each file is received at its own time, which the replay sets (never a file's mtime)
+        verdicts += intake_inbox(app, received_at=drop(app, s, rnd))
     deliver_sync(app.store, app.settings, app.campaign, now=datetime.combine(day, time(10, 30)))  # receipts
     return {"day": day.isoformat(), "files": len(verdicts), "reminders": len(swept.decisions) if swept else 0,
+            "held_contacts": [v.contact_change for v in verdicts if v.contact_change],
             "seconds": perf_counter() - t0}
 
 
@@ -113,15 +111,21 @@ def campaign_replay(start: date = date(2010, 6, 1), end: date = date(2010, 9, 30
 
     with calendar():
         checkpoint_days = calendar_from(app, datetime.combine(start, time(0), tz))
-    briefings = []
+    briefings, held = [], []
     day, n = start, 0
     while day <= end:
+        for change_id in held:  # ops approve yesterday's held contact change in the UI
+            t0 = perf_counter()
+            contact_change(change_id, campaign=app.campaign.id, decision="approve", decided_by="综合协调组（演示）",
+                           comment="已电话核实新联络员（演示）", at=datetime.combine(day, time(8, 30)))
+            took["work"] += perf_counter() - t0
         todays = [e for e in extensions if e.day == day]
         if day in checkpoint_days:  # the 09:30 checkpoints, before the day's files come in at 10:xx
             with calendar():
                 complete_day(app, day, until=time(12))
         out = replay_day(app, day, [s for s in sends if s.day == day], todays, seed)
         took["work"] += out["seconds"]
+        held = out["held_contacts"]
         if todays:  # the extended units' checkpoints move, as `grant-extension` does in production
             with calendar():
                 checkpoint_days = calendar_from(app, datetime.combine(day, time(17), tz))

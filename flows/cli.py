@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import ValidationError
 
+from config.settings import BadCampaignId
 from schemas.campaign import CampaignError
 from tasks.workdays import CalendarError
 
@@ -35,8 +37,13 @@ def common(f: Callable) -> Callable:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return f(*args, **kwargs)
-        except (CampaignError, CalendarError) as e:
+        except (CampaignError, CalendarError, BadCampaignId) as e:
             click.echo(str(e), err=True)
+            sys.exit(2)
+        except ValidationError as e:  # settings from the environment or .env
+            click.echo("配置有误（环境变量 DUBAN_* 或 .env）：\n" + "\n".join(
+                f"  - DUBAN_{'_'.join(map(str, err['loc'])).upper()}：{err['msg'].removeprefix('Value error, ')}"
+                if err["loc"] else f"  - {err['msg'].removeprefix('Value error, ')}" for err in e.errors()), err=True)
             sys.exit(2)
         except BrokenPipeError:  # `duban calendar | head`
             sys.stderr.close()
@@ -134,7 +141,8 @@ def _file_options(f: Callable) -> Callable:
 
 
 def _print_verdict(data: dict[str, Any], extra: str = "", *, status: str) -> None:
-    names = {"accepted": "通过", "rejected": "未通过", "unreadable": "无法读取或无法识别", "duplicate": "重复文件"}
+    names = {"accepted": "通过", "rejected": "未通过", "unreadable": "无法读取或无法识别", "duplicate": "重复文件",
+             "refused": "拒收"}
     head = " ".join(str(data.get(k) or "") for k in ("unit", "form", "period")).strip() or "文件"
     click.echo(f"{head}：{names.get(status, status)}，{data['rows']} 行{extra}")
     for i in data["issues"]:
@@ -166,19 +174,92 @@ def validate_cmd(campaign_id: str | None, as_json: bool, file: Path, unit: str |
 def submit_cmd(campaign_id: str | None, as_json: bool, file: Path, unit: str | None, form: str | None,
                period: str | None, received_at: str | None) -> None:
     """校验并保存一个报送文件，生成回执。退出码同 validate。"""
-    from datetime import datetime
-
     from tasks.app import open_app
-    from tasks.clock import to_local
     from tasks.intake.service import submit_file
 
     app = open_app(campaign_id)
-    when = to_local(datetime.fromisoformat(received_at), app.campaign.timezone) if received_at else None
+    when = _received_at(received_at, app)  # checked before anything is stored
     result = submit_file(app, file, unit=unit, form=form, period=period, received_at=when)
     data = result.as_json()
     note = "（与已收到的文件完全相同，不重复计数）" if result.status == "duplicate" else ""
     emit(data, as_json, lambda: _print_verdict(data, note, status=result.verdict.status))
     sys.exit(result.exit_code)
+
+
+@main.command("intake")
+@click.option("--received-at", default=None, help="收到时间（回放和测试用；默认为领取文件时的时间）")
+@common
+def intake_cmd(campaign_id: str | None, as_json: bool, received_at: str | None) -> None:
+    """处理收件箱（DUBAN_HOME/inbox）中的每个文件一次：校验、保存、回执。退出码：0 正常，1 有文件出现内部错误。"""
+    from notifications.sender import deliver_sync
+    from tasks.app import open_app
+    from tasks.intake.run import STATUS_LABELS, intake_inbox
+
+    app = open_app(campaign_id)
+    when = _received_at(received_at, app)
+    results = intake_inbox(app, received_at=when)
+    report = deliver_sync(app.store, app.settings, app.campaign, now=app.now())
+
+    def human() -> None:
+        click.echo(f"收件箱 {app.settings.inbox_dir}：处理 {len(results)} 个文件，回执发出 {report.sent} 封")
+        for r in results:
+            what = " ".join(x for x in (r.unit, r.form, r.period) if x) or "—"
+            click.echo(f"  {STATUS_LABELS.get(r.status, r.status)}  {r.file}  {what}  错误{r.errors} 提示{r.warnings}"
+                       + (f"  {r.reason}" if r.status in ("unreadable", "refused", "crashed") else ""))
+        held = [r.contact_change for r in results if r.contact_change]
+        if held:
+            click.echo(f"联系人变更待审核：{'、'.join(map(str, held))}（duban contacts 查看，duban contacts 编号 --approve --by 姓名 批准）")
+
+    emit([r.as_json() for r in results], as_json, human)
+    sys.exit(1 if any(r.crashed for r in results) else 0)
+
+
+def _received_at(value: str | None, app: Any) -> Any:
+    if not value:
+        return None
+    from datetime import datetime
+
+    from tasks.clock import to_local
+
+    try:
+        return to_local(datetime.fromisoformat(value), app.campaign.timezone)
+    except ValueError:
+        raise click.BadParameter(f"“{value}”不是有效的时间，请写成 2010-07-16 或 2010-07-16T10:30", param_hint="--received-at") from None
+
+
+@main.command("contacts")
+@click.argument("change_id", type=int, required=False)
+@click.option("--approve", "decision", flag_value="approve", help="批准联系人变更")
+@click.option("--reject", "decision", flag_value="reject", help="不批准联系人变更")
+@click.option("--by", "decided_by", default="", help="审核人")
+@click.option("--comment", default="", help="审核意见")
+@common
+def contacts_cmd(campaign_id: str | None, as_json: bool, change_id: int | None, decision: str | None,
+                 decided_by: str, comment: str) -> None:
+    """联系人变更：不带编号列出待审核的申请；带编号和 --approve/--reject 审核一项（新旧联系人都会收到通知）。"""
+    from tasks.app import open_app
+    from tasks.contacts import STATUS_LABELS, ContactChangeError, answer, pending
+
+    app = open_app(campaign_id)
+    if change_id is None or decision is None:
+        with app.store.session() as s:
+            rows = [{"id": c.id, "unit": c.unit.name, "requested_at": c.requested_at.isoformat(sep=" "),
+                     "old": sorted(p["email"] for p in c.old if p["role"] in ("liaison", "head") and p.get("email")),
+                     "new": sorted(p["email"] for p in c.new if p["role"] in ("liaison", "head") and p.get("email"))}
+                    for c in pending(s, app.campaign.id) if change_id in (None, c.id)]
+        emit(rows, as_json, lambda: [click.echo(f"#{r['id']} {r['unit']} {r['requested_at']}  "
+                                                f"{'、'.join(r['old']) or '—'} → {'、'.join(r['new']) or '—'}")
+                                     for r in rows] or click.echo("没有待审核的联系人变更"))
+        return
+    if not decided_by.strip():
+        raise click.UsageError("请用 --by 填写审核人")
+    try:
+        status, sent = answer(app, change_id, approve=decision == "approve", by=decided_by, comment=comment,
+                              now=app.now())
+    except ContactChangeError as e:
+        raise click.ClickException(str(e)) from None
+    out = {"id": change_id, "status": status, "sent": sent}
+    emit(out, as_json, lambda: click.echo(f"联系人变更 #{change_id}：{STATUS_LABELS[status]}（通知发出 {sent} 封）"))
 
 
 @main.command("templates")

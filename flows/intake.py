@@ -1,52 +1,42 @@
-"""Intake: every file in DUBAN_HOME/inbox/ validated, kept, recorded and answered, once."""
+"""Intake: every file in DUBAN_HOME/inbox/ taken, kept, judged, recorded and answered, once."""
 
 from __future__ import annotations
 
-from prefect import flow, get_run_logger, task
+from datetime import datetime
+
+from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from notifications.sender import deliver_sync
 from tasks.app import App, open_app
-from tasks.clock import to_local
-from tasks.intake.inbox import claim_all, received_at, settle
-from tasks.intake.service import submit_file
-
-STATUS = {"accepted": "通过", "rejected": "退回更正", "unreadable": "无法读取", "duplicate": "重复文件"}
+from tasks.intake.inbox import Claim
+from tasks.intake.run import FileResult, intake_inbox, process_claim
+from tasks.prefect_api import ask_for_contact_decisions
 
 
-@task(name="process-file", task_run_name="{name}", cache_policy=NO_CACHE)
-def process_file(app: App, path_str: str, name: str) -> dict[str, object]:
-    """Validate, keep and record one claimed file; move it to processed/ or failed/."""
-    from pathlib import Path
-
-    path = Path(path_str)
-    when = to_local(received_at(path), app.campaign.timezone)
-    try:
-        result = submit_file(app, path, received_at=when, filename=name)
-    except Exception as e:  # one bad file must not strand the others in .claimed/
-        get_run_logger().exception("intake of %s crashed", name)
-        settle(path, name, app.settings.home, failed=True, submission_id=None)
-        return {"文件": name, "单位": "—", "表单": "—", "期次": "—", "结果": f"内部错误：{type(e).__name__}",
-                "行数": 0, "错误": 0, "提示": 0, "收到时间": when.isoformat(sep=" ")}
-    settle(path, name, app.settings.home, failed=result.verdict.unreadable, submission_id=result.submission_id)
-    v = result.verdict
-    return {
-        "文件": name, "单位": v.unit or "—", "表单": v.form or "—", "期次": v.period or "—",
-        "结果": STATUS.get(result.status, result.status), "行数": len(v.records),
-        "错误": len(v.errors), "提示": len(v.warnings), "收到时间": when.isoformat(sep=" "),
-    }
+@task(name="process-file", task_run_name="{claim.name}", cache_policy=NO_CACHE)
+def process_file(app: App, claim: Claim, received_at: datetime | None = None) -> FileResult:
+    """Take, judge, record and answer one claimed file; move it to processed/ or failed/."""
+    return process_claim(app, claim, received_at)
 
 
 @flow(name="intake", log_prints=True)
-def intake(campaign: str | None = None) -> list[dict[str, object]]:
-    """Process every file waiting in the inbox exactly once and publish the verdicts."""
+def intake(campaign: str | None = None, received_at: datetime | None = None) -> list[dict[str, object]]:
+    """Process every file waiting in the inbox exactly once, answer each, and publish the verdicts.
+
+    `received_at` stamps every file (replays, tests); by default a file is received when claimed."""
     app = open_app(campaign)
-    claimed = claim_all(app.settings.inbox_dir)
-    rows = [process_file(app, str(p), name) for p, name in claimed]
-    if rows:
-        create_table_artifact(key="intake-verdicts", table=rows, description=f"本次收到 {len(rows)} 个文件的校验结果")
-    print(f"收到 {len(rows)} 个文件：" + "，".join(f"{r['单位']} {r['表单']} {r['结果']}" for r in rows))
-    crashed = [str(r["文件"]) for r in rows if str(r["结果"]).startswith("内部错误")]
+    results = intake_inbox(app, received_at=received_at, each=process_file)
+    report = deliver_sync(app.store, app.settings, app.campaign, now=app.now())  # the receipts, now
+    held = [r.contact_change for r in results if r.contact_change]
+    ask_for_contact_decisions(app.campaign.id, held)
+    if results:
+        create_table_artifact(key="intake-verdicts", table=[r.as_row() for r in results],
+                              description=f"本次收到 {len(results)} 个文件的校验结果")
+    print(f"收到 {len(results)} 个文件：" + "，".join(f"{r.unit or '—'} {r.form or '—'} {r.as_row()['结果']}" for r in results)
+          + f"；回执发出 {report.sent} 封" + (f"；联系人变更待审核 {len(held)} 项" if held else ""))
+    crashed = [r.file for r in results if r.crashed]
     if crashed:  # every other file was processed; the run still fails so ops look at these
         raise RuntimeError(f"{len(crashed)} 个文件处理时出现内部错误（已移入 failed/）：{'、'.join(crashed)}")
-    return rows
+    return [r.as_json() for r in results]

@@ -1,5 +1,5 @@
 """Receipts: each processed submission answered to the unit's liaison(s) — accepted, or
-rejected with the issues and the annotated workbook attached."""
+rejected with its errors and hints (from the stored issues) and the annotated workbook attached."""
 
 from __future__ import annotations
 
@@ -13,14 +13,16 @@ from notifications.message import Rendered
 from notifications.outbox import enqueue
 from notifications.render import render
 from schemas.campaign import Campaign
-from schemas.tables import Contact, ContactList, Submission, Unit
+from schemas.tables import Contact, ContactList, Submission, Unit, ValidationIssue
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHOWN = 20  # issues of each kind listed in the mail; the annotated workbook has them all
 VERDICTS = {
     "accepted": "已通过校验，予以受理。",
     "rejected": "未通过校验，请按以下说明修改后重新报送。",
     "unreadable": "文件无法读取或无法识别，未能受理。",
     "duplicate": "与此前收到的文件完全相同，已记录，不重复计数。",
+    "refused": "文件未能受理。",
 }
 
 
@@ -36,8 +38,10 @@ def queue_receipt(session: Session, *, campaign: Campaign, submission_id: int, n
                                                 Contact.role == "liaison", Contact.email.is_not(None))
     ).all()
     title = campaign.form(sub.form).title if sub.form and sub.form in {f.code for f in campaign.forms} else "报送文件"
-    lines = [line.split("：", 1)[-1] if line.startswith(("错误：", "提示：")) else line
-             for line in sub.summary.splitlines()[1:]]
+    issues = [] if sub.status == "duplicate" else session.scalars(
+        select(ValidationIssue).where(ValidationIssue.submission_id == sub.id).order_by(ValidationIssue.id)).all()
+    errors = [i.message for i in issues if i.severity == "error"]
+    hints = [i.message for i in issues if i.severity == "warning"]
     verdict = VERDICTS[sub.status]
     subject = f"【回执】{unit.name}《{title}》{sub.period or ''}：{verdict.split('，')[0].rstrip('。')}"
     attachments = [(f"批注_{sub.filename.rsplit('.', 1)[0]}.xlsx", XLSX, annotated.read_bytes())] if annotated else []
@@ -45,7 +49,8 @@ def queue_receipt(session: Session, *, campaign: Campaign, submission_id: int, n
     for c in liaisons:
         ctx = dict(title=subject, organiser=campaign.organiser, name=c.name, unit=unit.name, filename=sub.filename,
                    received=f"{sub.received_at:%Y年%m月%d日 %H:%M}", verdict=verdict, accepted=sub.status == "accepted",
-                   lines=lines, annotated=bool(annotated))
+                   errors=errors[:SHOWN], hints=hints[:SHOWN], more=max(0, len(errors) - SHOWN) + max(0, len(hints) - SHOWN),
+                   annotated=bool(annotated))
         message = Rendered(subject, render("receipt.txt.j2", **ctx), render("receipt.html.j2", **ctx), attachments)
         if enqueue(session, key=f"receipt:{sub.id}:{c.email.lower()}", kind="receipt", campaign=campaign.id,
                    to_email=c.email, to_name=c.name, message=message, now=now, as_of=sub.received_at.date(),

@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from config.settings import CAMPAIGN_ID
 from tasks.workdays import WorkCalendar
 
 Role = Literal["liaison", "head"]
@@ -49,6 +50,19 @@ class Unit(Model):
     name: str
     kind: str
     contacts: list[Contact] = []
+    mail_domains: list[str] = Field(
+        default=[], description="the unit's own mail domains: a contact change inside them may apply at once"
+    )
+
+
+class ContactPolicy(Model):
+    """Who may change who receives a unit's mail. By default every change of a liaison or head
+    address waits for ops to approve it (a form file must not redirect a unit's reminders)."""
+
+    auto_apply_within_domains: bool = Field(
+        False, description="apply at once a change whose new addresses are all in the unit's mail_domains"
+    )
+    max_per_unit: int = Field(10, ge=1, description="contacts a unit may list")
 
 
 class Group(Model):
@@ -156,7 +170,7 @@ class Briefings(Model):
 
 
 class Campaign(Model):
-    id: str
+    id: str = Field(pattern=CAMPAIGN_ID.pattern)
     name: str
     organiser: str
     start: date
@@ -172,6 +186,7 @@ class Campaign(Model):
     targets: list[Target] = []
     briefings: Briefings = Briefings()
     evaluation: dict[str, float] = {}
+    contacts: ContactPolicy = ContactPolicy()
 
     @property
     def work_calendar(self) -> WorkCalendar:
@@ -312,6 +327,8 @@ _MESSAGES = {
 
 
 def _msg(err: dict) -> str:
+    if err["type"] == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") == CAMPAIGN_ID.pattern:
+        return "活动编号只能由小写字母、数字和连字符组成（如 huaian-2010）"
     known = _MESSAGES.get(err["type"])
     if known and err["type"] == "literal_error":
         return f"{known}（{err['ctx'].get('expected', '')}）"

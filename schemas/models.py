@@ -16,6 +16,7 @@ from schemas.tables import (  # noqa: F401
     AuditLog,
     Base,
     Contact,
+    ContactChange,
     ContactList,
     Extension,
     Obligation,

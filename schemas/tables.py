@@ -115,14 +115,14 @@ class Submission(Base):
     __table_args__ = (Index("ix_submission_target", "campaign", "unit_id", "form", "period"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign: Mapped[str] = mapped_column(String(64))
-    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)  # "" when refused: its bytes were never taken
     filename: Mapped[str] = mapped_column(String(512))
     size: Mapped[int]
     received_at: Mapped[datetime]
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     form: Mapped[str | None] = mapped_column(String(64))
     period: Mapped[str | None] = mapped_column(String(32))
-    # accepted | rejected | unreadable | duplicate
+    # accepted | rejected | unreadable | duplicate | refused (not a regular file, over the size limit)
     status: Mapped[str] = mapped_column(String(16))
     summary: Mapped[str] = mapped_column(Text, default="")
     row_count: Mapped[int] = mapped_column(default=0)
@@ -133,6 +133,28 @@ class Submission(Base):
     issues: Mapped[list[ValidationIssue]] = relationship(
         back_populates="submission", order_by="ValidationIssue.id"
     )
+
+
+class ContactChange(Base):
+    """A change of who receives a unit's mail, asked for by an accepted contacts form.
+
+    It is held (`pending`) until ops approve or reject it, unless it changes no liaison or
+    head address, or the campaign lets changes inside the unit's own mail domains through.
+    `old` and `new` are lists of contacts as dicts (role, name, email, mobile, phone, position).
+    """
+
+    __tablename__ = "contact_change"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"))
+    status: Mapped[str] = mapped_column(String(16))  # pending | approved | rejected | applied (no review needed)
+    old: Mapped[list[Any]]
+    new: Mapped[list[Any]]
+    requested_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    comment: Mapped[str | None] = mapped_column(Text)
+    unit: Mapped[Unit] = relationship()
 
 
 class ValidationIssue(Base):

@@ -79,9 +79,29 @@ def write_files(d: BriefingData, out: Path) -> tuple[Path, Path, Charts, int]:
 
     # Most of a briefing's time is here (~2 s for 100 units): WeasyPrint laying out and subsetting
     # the CJK font. Embedding the font whole (full_fonts=True) measured no faster and 40x larger.
-    doc = HTML(string=page, base_url=str(out)).render()
+    doc = HTML(string=page, base_url=str(out), url_fetcher=_folder_fetcher(out)).render()
     doc.write_pdf(pdf_path)
     return html_path, pdf_path, c, len(doc.pages)
+
+
+def _folder_fetcher(folder: Path):  # type: ignore[no-untyped-def]
+    """WeasyPrint may load only the briefing's own files (its charts): no network, no other path,
+    whatever a unit's name or a figure's label puts into the page."""
+    from weasyprint.urls import URLFetcher, URLFetchingError
+
+    root = folder.resolve()
+
+    class FolderFetcher(URLFetcher):
+        def fetch(self, url, headers=None):  # type: ignore[no-untyped-def]
+            from urllib.parse import unquote, urlparse
+
+            u = urlparse(url)
+            path = Path(unquote(u.path)).resolve() if u.scheme == "file" and u.netloc in ("", "localhost") else None
+            if path is None or not path.is_relative_to(root):
+                raise URLFetchingError(f"简报只能引用其所在目录中的文件：{url[:80]}")
+            return super().fetch(url, headers)
+
+    return FolderFetcher(allowed_protocols=("file",))
 
 
 def email(d: BriefingData, c: Charts, pdf: bytes) -> Rendered:

@@ -12,6 +12,8 @@ from tasks.calendar import build_calendar
 
 NEVER = "江苏财经职业技术学院"  # sends nothing: the escalation ladder runs to the end
 EXTENDED = ("清浦区", "O7", date(2010, 7, 16), date(2010, 7, 28))  # unit, obligation, granted on, new due
+# A unit whose 附表2 names a new liaison: the change of address is held, and ops approve it the next day.
+NEW_LIAISON = ("洪泽县", "吴晓燕", "hongze.kjj@example.cn")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from openpyxl import Workbook
 
 from schemas.campaign import Campaign
 from schemas.forms import FORMS
+from tasks.demo.behaviour import NEW_LIAISON
+from tasks.intake.annotate import sheet_title
 
 FIELDS = ["电子信息", "新材料", "先进制造", "节能环保", "现代农业", "盐化工", "食品", "生物医药"]
 SCHOOLS = ["淮阴工学院", "淮阴师范学院", "淮安信息职业技术学院", "江苏食品职业技术学院", "南京大学", "东南大学"]
@@ -27,8 +29,9 @@ def rows(campaign: Campaign, form: str, unit: str, period: str, rnd: random.Rand
         spec = campaign.unit(unit)
         liaison = next(c for c in spec.contacts if c.role == "liaison")
         head = next(c for c in spec.contacts if c.role == "head")
+        new_name, new_email = (NEW_LIAISON[1:] if unit == NEW_LIAISON[0] else (liaison.name, liaison.email))
         out = [[head.name, f"{unit}科技局局长", "组长", "0517-83660000", _mobile(rnd), head.email, ""],
-               [liaison.name, f"{unit}科技局科员", "联络员", "", liaison.mobile or _mobile(rnd), liaison.email, ""]]
+               [new_name, f"{unit}科技局科员", "联络员", "", liaison.mobile or _mobile(rnd), new_email, ""]]
         if broken:
             out[1][2] = "成员"  # no 联络员: rejected
         return out
@@ -78,7 +81,7 @@ def workbook(campaign: Campaign, form: str, unit: str, period: str, day: date, d
     spec = FORMS[form]
     wb = Workbook()
     ws = wb.active
-    ws.title = spec.label[:31]
+    ws.title = sheet_title(spec.label)
     when = f"（{period[:4]}年{int(period[5:7])}月）" if len(period) == 7 and period[4] == "-" else (f"（{period}）" if "批" in period else "")
     ws.append([f"{spec.label}：{campaign.name}{spec.title}{when}"])
     ws.append([f"填报单位（盖章）：{unit}科技局      填报日期：{day.year}年{day.month}月{day.day}日"])

@@ -23,6 +23,22 @@ YELLOW = PatternFill("solid", fgColor="FFEB9C")
 BOLD = Font(bold=True)
 
 
+_NOT_IN_TITLES = str.maketrans(dict.fromkeys("[]:*?/\\", "_"))
+
+
+def sheet_title(name: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
+    """A worksheet title every writer accepts: no []:*?/\\, no quote at either end, at most 31
+    characters, not empty, not "History", and not one of `taken` (case-insensitive)."""
+    t = "".join(ch for ch in name.translate(_NOT_IN_TITLES) if ch.isprintable()).strip().strip("'")[:31] or "Sheet"
+    if t.lower() == "history":
+        t = "History_"
+    base, n = t, 1
+    while t.lower() in {x.lower() for x in taken}:
+        n += 1
+        t = f"{base[:31 - len(str(n)) - 1]}_{n}"
+    return t
+
+
 def safe_text(cell: Cell, value: str | None) -> None:
     """Write `value` as plain text, even when it looks like a formula."""
     cell.value = value
@@ -51,10 +67,10 @@ def annotated_workbook(v: Verdict, sheets: list[Sheet], *, summary_text: str) ->
     for sheet in sheets:
         if sheet.name != v.sheet:
             continue
-        data = wb.create_sheet(sheet.name[:31])
+        data = wb.create_sheet(sheet_title(sheet.name, {ws.title}))
         for r, row in enumerate(sheet.rows, 1):
             for c, value in enumerate(row, 1):
-                if value is not None:
+                if value:
                     safe_text(data.cell(r, c), value)
         header = sheet.rows[(v.header_row or 1) - 1] if v.header_row else []
         columns = {" ".join((h or "").replace("\n", "").split()): i + 1 for i, h in enumerate(header)}

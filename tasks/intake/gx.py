@@ -11,6 +11,7 @@ cannot be deferred this way: `import altair` reads the module's __spec__, which 
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 import threading
 from types import ModuleType
@@ -38,6 +39,7 @@ def _defer(name: str) -> None:
 def import_gx() -> ModuleType:
     """`great_expectations`, imported with its unused heavy dependencies deferred."""
     with _LOCK:  # LazyLoader is not thread-safe before Python 3.12
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # nothing about our files leaves the machine
         if "great_expectations" not in sys.modules:
             for name in DEFERRED:
                 _defer(name)

@@ -48,6 +48,14 @@ def identify_unit(texts: list[str], campaign: Campaign) -> str:
     raise Unidentified("unit-unknown", "无法确定填报单位：请在表格上方“填报单位”处或文件名中写明单位名称（如“清河区”）")
 
 
+def unit_in_name(filename: str, campaign: Campaign) -> str | None:
+    """The unit a file's name names, if exactly one (to answer a file that could not be read)."""
+    try:
+        return identify_unit([filename], campaign)
+    except Unidentified:
+        return None
+
+
 def period_hint(texts: list[str], year: int | None = None) -> str | None:
     """A report month ("2010-08") or batch ("第1批") named in the title or file name; a month
     without a year ("8月份", "八月") is taken in `year`, the campaign's year."""

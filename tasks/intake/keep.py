@@ -4,7 +4,9 @@ Every received file is written byte-for-byte to files/<sha256> before anything e
 nothing is lost whatever happens next. The same bytes twice are a duplicate; a monthly form
 resubmitted for the same period supersedes the earlier version (kept in history); tech-needs
 batches accumulate, a later row with the same (企业名称, 需求名称) correcting the earlier one;
-an accepted 附表2 becomes the unit's current contact list.
+an accepted 附表2 proposes the unit's new contact list (tasks/contacts.py: held for ops when it
+changes who receives the unit's mail). An entry that was refused before its bytes were taken
+(not a regular file, over the size limit) is recorded with its name, size and reason.
 """
 
 from __future__ import annotations
@@ -18,35 +20,31 @@ from pathlib import Path
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
+from schemas.campaign import Campaign
 from schemas.rows import ROW_TABLES, TechNeed
-from schemas.tables import Contact, ContactList, Submission, Unit, ValidationIssue
+from schemas.tables import ContactChange, Submission, Unit, ValidationIssue
 from tasks.audit import audit
 from tasks.intake.verdict import Verdict
 
-ROLES = {"组长": "head", "副组长": "deputy", "成员": "member", "联络员": "liaison"}
 
-
-def keep_file(files_dir: Path, source: Path) -> tuple[str, int]:
-    """Copy `source` byte-for-byte under its SHA-256 (streamed, atomic, once); return (hash, size)."""
+def keep_bytes(files_dir: Path, data: bytes) -> str:
+    """Write `data` under its SHA-256 (atomic, once); return the hash."""
     files_dir.mkdir(parents=True, exist_ok=True)
-    digest, size = hashlib.sha256(), 0
+    sha = hashlib.sha256(data).hexdigest()
+    path = kept_path(files_dir, sha)
+    if path.exists():
+        return sha
     fd, tmp = tempfile.mkstemp(dir=files_dir, prefix=".incoming-")
     try:
-        with os.fdopen(fd, "wb") as out, source.open("rb") as src:
-            while chunk := src.read(1 << 20):
-                digest.update(chunk)
-                size += len(chunk)
-                out.write(chunk)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        sha = digest.hexdigest()
-        path = kept_path(files_dir, sha)
-        path.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    return sha, size
+    return sha
 
 
 def kept_path(files_dir: Path, sha: str) -> Path:
@@ -55,10 +53,11 @@ def kept_path(files_dir: Path, sha: str) -> Path:
 
 
 def record(
-    session: Session, campaign_id: str, v: Verdict, *, sha: str, size: int, received_at: datetime
+    session: Session, campaign: Campaign, v: Verdict, *, sha: str, size: int, received_at: datetime
 ) -> Submission:
     """Record one received file and its verdict; store its rows when accepted."""
     _serialise(session)
+    campaign_id = campaign.id
     unit_id = session.scalar(select(Unit.id).where(Unit.campaign == campaign_id, Unit.name == v.unit)) if v.unit else None
     # A duplicate is the same bytes judged as the same thing again. Bytes that could not be
     # read or identified before (e.g. no unit), now identified by an override, are judged anew.
@@ -83,11 +82,29 @@ def record(
         for i in v.issues
     )
     if sub.status == "accepted" and unit_id is not None:
-        _store_rows(session, sub, v, unit_id, received_at)
+        _store_rows(session, sub, v, unit_id)
     audit(session, at=received_at, actor="intake", action=f"submission.{sub.status}",
           subject=f"{v.unit or '?'}/{v.form or '?'}/{v.period or '?'}",
           submission_id=sub.id, sha256=sha, filename=v.filename, errors=len(v.errors), warnings=len(v.warnings))
     return sub
+
+
+def record_refused(session: Session, campaign: Campaign, *, filename: str, size: int | None, code: str,
+                   reason: str, unit: str | None, received_at: datetime) -> Submission:
+    """An entry refused before its bytes were taken: its name, size and reason, not its content."""
+    unit_id = session.scalar(select(Unit.id).where(Unit.campaign == campaign.id, Unit.name == unit)) if unit else None
+    sub = Submission(campaign=campaign.id, sha256="", filename=filename, size=size or 0, received_at=received_at,
+                     unit_id=unit_id, status="refused", summary=reason, row_count=0)
+    session.add(sub)
+    session.flush()
+    session.add(ValidationIssue(submission_id=sub.id, severity="error", code=code, message=reason))
+    audit(session, at=received_at, actor="intake", action="submission.refused", subject=f"{unit or '?'}/?/?",
+          submission_id=sub.id, filename=filename, size=size, code=code)
+    return sub
+
+
+def contact_change_of(session: Session, submission_id: int) -> ContactChange | None:
+    return session.scalar(select(ContactChange).where(ContactChange.submission_id == submission_id))
 
 
 # Recording is read-then-write (is it a duplicate? which version does it supersede?). On
@@ -101,13 +118,10 @@ def _serialise(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INTAKE_LOCK})
 
 
-def _store_rows(session: Session, sub: Submission, v: Verdict, unit_id: int, now: datetime) -> None:
-    if v.form == "contacts":
-        _new_contact_list(session, sub, v, unit_id, now)
-        return
+def _store_rows(session: Session, sub: Submission, v: Verdict, unit_id: int) -> None:
     model = ROW_TABLES.get(v.form or "")
     if model is None:
-        return  # a document (summary): kept and counted, no rows
+        return  # a document (summary), or the contacts form (tasks/contacts.py): no form rows
     if model is TechNeed:
         for r in v.records:  # a later batch corrects an earlier row of the same need
             session.execute(
@@ -132,15 +146,3 @@ def _store_rows(session: Session, sub: Submission, v: Verdict, unit_id: int, now
               **{k: val for k, val in r.items() if k in fields})
         for r in v.records
     )
-
-
-def _new_contact_list(session: Session, sub: Submission, v: Verdict, unit_id: int, now: datetime) -> None:
-    last = session.scalar(select(ContactList).where(ContactList.unit_id == unit_id).order_by(ContactList.version.desc()).limit(1))
-    session.execute(update(ContactList).where(ContactList.unit_id == unit_id).values(current=False))
-    contacts = [
-        Contact(role=ROLES[r["role"]], name=r["name"], position=r.get("position"), email=r.get("email"),
-                mobile=r.get("mobile"), phone=r.get("phone"))
-        for r in v.records
-    ]
-    session.add(ContactList(unit_id=unit_id, version=(last.version + 1) if last else 1, source="submission",
-                            submission_id=sub.id, created_at=now, current=True, contacts=contacts))

@@ -87,15 +87,20 @@ def find_table(sheets: list[Sheet], forms: list[FormSpec]) -> Table | None:
 
 def _records(rows: list[list[str | None]], start: int, cols: dict[str, int]):  # type: ignore[no-untyped-def]
     """Data rows below the header, up to a note (填表说明…); blank rows skipped."""
+    idx = list(cols.values())
     for r in range(start, len(rows)):
         row = rows[r]
-        filled = [c for c in row if c is not None and c.strip()]
+        n = len(row)
+        cells = [row[i] if i < n else None for i in idx]
+        if len(cells) - cells.count(None) - cells.count("") > 2:
+            yield r + 1, cells  # the common case: a data row (a note fills one or two cells)
+            continue
+        filled = [c for c in row if c and not c.isspace()]
         if not filled:
             continue
         if len(filled) <= 2 and fold(filled[0]).startswith(NOTE_MARKS):
             break
-        cells = [row[i] if i < len(row) else None for i in cols.values()]
-        if not any(c is not None and c.strip() for c in cells):
+        if not any(c and not c.isspace() for c in cells):
             continue  # only 序号 or a stray mark outside the form's columns
         yield r + 1, cells
 

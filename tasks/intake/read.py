@@ -1,188 +1,141 @@
-"""Reading a received file safely into sheets of text cells.
+"""Reading a received file into sheets of text cells, in a resource-limited child process.
 
-Checks come before any parsing: size limit, the zip's declared expanded size (a zip bomb is
-refused before anything is expanded), XML with DTDs or entities, encrypted workbooks. Cells
-are returned as the text a person sees (see `cells.text_of`); merged ranges are filled from
-their top-left cell so a merged 企业名称 applies to every row it spans.
+Every format is parsed in a reader child (`read_child.py`) with a memory limit, a CPU limit
+per file and a wall-clock timeout. A file that kills the child or outlasts the timeout is an
+unreadable file ("文件过大或结构异常"), and the next file gets a fresh child. Children are kept
+and reused, so isolation costs a pipe round trip (milliseconds), not a process start per file.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
+import atexit
+import os
+import selectors
 import subprocess
 import sys
-import zipfile
-import zlib
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import asdict
 from pathlib import PurePath
-from typing import IO
 
-from tasks.intake.cells import text_of
+import orjson
 
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP_MAGIC = b"PK\x03\x04"
+from tasks.intake.parse import TOO_COMPLEX, Limits, Sheet, Unreadable, decode_text
+
 DOCUMENT_SUFFIXES = {".docx", ".doc", ".pdf", ".txt", ".wps"}
-MAX_ZIP_MEMBERS = 2000
-XLS_TIMEOUT = 60  # seconds for a legacy .xls read in a child process
+
+__all__ = ["DOCUMENT_SUFFIXES", "Limits", "Sheet", "Unreadable", "decode_text", "is_document", "read_sheets"]
 
 
-class Unreadable(Exception):
-    """A file that cannot be read; `code` is stable, `str()` is the message for a clerk."""
-
-    def __init__(self, code: str, message: str):
-        self.code = code
-        super().__init__(message)
+class _Gone(Exception):
+    """The child died or ran out of time while reading a file."""
 
 
-@dataclass(frozen=True)
-class Sheet:
-    name: str
-    rows: list[list[str | None]]  # rows[i] is Excel row i + 1
+class _Child:
+    def __init__(self, memory_bytes: int):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tasks.intake.read_child", str(memory_bytes)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            env={**os.environ, "RUST_BACKTRACE": "0"}, close_fds=True,
+        )
+
+    def read(self, data: bytes, filename: str, limits: Limits) -> dict:
+        head = orjson.dumps({"filename": filename, "size": len(data), "limits": asdict(limits)}) + b"\n"
+        deadline = time.monotonic() + limits.timeout_seconds
+        try:
+            assert self.proc.stdin is not None
+            self.proc.stdin.write(head)
+            self.proc.stdin.write(data)
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            raise _Gone from None
+        size = int.from_bytes(self._exactly(8, deadline), "big")
+        return orjson.loads(self._exactly(size, deadline))
+
+    def _exactly(self, n: int, deadline: float) -> bytes:
+        assert self.proc.stdout is not None
+        fd, chunks, got = self.proc.stdout.fileno(), [], 0
+        with selectors.DefaultSelector() as sel:
+            sel.register(fd, selectors.EVENT_READ)
+            while got < n:
+                left = deadline - time.monotonic()
+                if left <= 0 or not sel.select(left):
+                    raise _Gone
+                chunk = os.read(fd, min(n - got, 1 << 20))
+                if not chunk:
+                    raise _Gone
+                chunks.append(chunk)
+                got += len(chunk)
+        return b"".join(chunks)
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+        for f in (self.proc.stdin, self.proc.stdout):
+            try:
+                f.close()  # type: ignore[union-attr]
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        try:
+            self.proc.stdin.close()  # type: ignore[union-attr]
+            self.proc.wait(5)
+        except (OSError, subprocess.TimeoutExpired):
+            self.kill()
 
 
-def read_sheets(data: bytes, filename: str, *, max_bytes: int, max_expanded: int) -> list[Sheet]:
+class ReaderPool:
+    """Idle reader children, reused; one per thread reading at the same moment."""
+
+    def __init__(self) -> None:
+        self._idle: list[tuple[int, _Child]] = []
+        self._lock = threading.Lock()
+
+    def read(self, data: bytes, filename: str, limits: Limits) -> list[Sheet]:
+        child = self._take(limits.memory_bytes)
+        try:
+            out = child.read(data, filename, limits)
+        except _Gone:
+            child.kill()  # it died (a memory or CPU limit) or took too long: the file is the cause
+            raise Unreadable("too-complex", TOO_COMPLEX) from None
+        except BaseException:
+            child.kill()
+            raise
+        self._give(child, limits.memory_bytes)
+        if "error" in out:
+            raise Unreadable(*out["error"])
+        return [Sheet(name, rows) for name, rows in out["sheets"]]
+
+    def _take(self, memory_bytes: int) -> _Child:
+        with self._lock:
+            for i, (mem, child) in enumerate(self._idle):
+                if mem == memory_bytes and child.proc.poll() is None:
+                    return self._idle.pop(i)[1]
+        return _Child(memory_bytes)
+
+    def _give(self, child: _Child, memory_bytes: int) -> None:
+        with self._lock:
+            self._idle.append((memory_bytes, child))
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for _, child in idle:
+            child.close()
+
+
+_POOL = ReaderPool()
+atexit.register(_POOL.close)
+
+
+def read_sheets(data: bytes, filename: str, limits: Limits) -> list[Sheet]:
     """All sheets of an xlsx/xls/csv file as text cells, or `Unreadable` with the reason."""
     if not data:
         raise Unreadable("empty-file", "文件是空的（0字节），请重新导出后再发送")
-    if len(data) > max_bytes:
-        raise Unreadable("too-large", f"文件超过 {max_bytes / 1e6:.0f} MB 的上限，请删除无关工作表或拆分后重新发送")
-    suffix = PurePath(filename).suffix.lower()
-    if data.startswith(ZIP_MAGIC):
-        _check_zip(data, max_expanded)
-        return _calamine(data)
-    if data.startswith(OLE_MAGIC):
-        if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00i\x00o\x00n\x00I\x00n\x00f\x00o" in data:
-            raise Unreadable("encrypted", "工作簿设置了打开密码，无法读取：请取消密码后重新发送")
-        return _calamine_isolated(data)
-    if suffix in {".xlsx", ".xlsm", ".xls"}:
-        raise Unreadable("not-a-workbook", f"文件扩展名是 {suffix}，但内容不是 Excel 工作簿（可能已损坏）")
-    return [Sheet(PurePath(filename).stem or "CSV", _csv_rows(data))]
-
-
-def _check_zip(data: bytes, max_expanded: int) -> None:
-    try:
-        _check_zip_members(data, max_expanded)
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError, OSError):
-        raise Unreadable("not-a-workbook", "文件不是有效的 Excel 工作簿（压缩结构损坏）") from None
-
-
-def _check_zip_members(data: bytes, max_expanded: int) -> None:
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-        infos = zf.infolist()
-    except zipfile.BadZipFile:
-        raise Unreadable("not-a-workbook", "文件不是有效的 Excel 工作簿（压缩结构损坏）") from None
-    if len(infos) > MAX_ZIP_MEMBERS or sum(i.file_size for i in infos) > max_expanded:
-        raise Unreadable("zip-bomb", "文件解压后过大，疑似异常文件，已拒收；请检查后重新导出")
-    if not any(i.filename == "[Content_Types].xml" for i in infos):
-        raise Unreadable("not-a-workbook", "文件是压缩包而不是 Excel 工作簿")
-    for i in infos:
-        if i.filename.endswith((".xml", ".rels", ".vml")):
-            with zf.open(i) as fh:
-                _check_prolog(fh)
-
-
-def _check_prolog(fh: IO[bytes]) -> None:
-    """Refuse a DTD or entity declaration, wherever the prolog puts it (padding, comments,
-    UTF-16 included): defusedxml parses up to the root element only, in 16 KB chunks."""
-    from xml.etree.ElementTree import ParseError
-
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import iterparse
-
-    try:
-        for _ in iterparse(fh, events=("start",), forbid_dtd=True):
-            break
-    except DefusedXmlException:
-        raise Unreadable("xml-entities", "工作簿含有不允许的 XML 实体定义，疑似异常文件，已拒收") from None
-    except ParseError:
-        pass  # malformed XML: the workbook reader refuses it with its own message
-
-
-def _calamine(data: bytes) -> list[Sheet]:
-    from python_calamine import CalamineError, CalamineWorkbook, PasswordError
-
-    try:
-        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheets = []
-        for name in wb.sheet_names:
-            sh = wb.get_sheet_by_name(name)
-            rows = [
-                [(v if v and not v.isspace() else None) if v.__class__ is str else text_of(v) for v in row]
-                for row in sh.to_python(skip_empty_area=False)
-            ]  # text_of's str case inlined: most cells are text, and this loop is hot
-            _fill_merged(rows, sh.merged_cell_ranges or [])
-            sheets.append(Sheet(name, rows))
-        return sheets
-    except PasswordError:
-        raise Unreadable("encrypted", "工作簿设置了密码，无法读取：请取消密码后重新发送") from None
-    except (CalamineError, ValueError, OSError) as e:
-        raise Unreadable("not-a-workbook", f"无法读取该 Excel 文件（{type(e).__name__}），请用 Excel 另存为 .xlsx 后重新发送") from None
-    except BaseException as e:
-        # A corrupt .xls can make calamine's Rust code panic; pyo3 raises that as
-        # PanicException, a BaseException (found by fuzzing): still just an unreadable file.
-        if type(e).__name__ != "PanicException":
-            raise
-        raise Unreadable("not-a-workbook", "Excel 文件已损坏，无法读取，请用 Excel 另存为 .xlsx 后重新发送") from None
-
-
-def _calamine_isolated(data: bytes) -> list[Sheet]:
-    """`_calamine` in a child process (see `xls_child`): a crash there is an unreadable file."""
-    try:
-        done = subprocess.run([sys.executable, "-m", "tasks.intake.xls_child"], input=data,
-                              capture_output=True, timeout=XLS_TIMEOUT, check=False)
-    except subprocess.TimeoutExpired:
-        raise Unreadable("not-a-workbook", "Excel 文件读取超时（可能已损坏），请用 Excel 另存为 .xlsx 后重新发送") from None
-    if done.returncode != 0:
-        raise Unreadable("not-a-workbook", "Excel 文件已损坏，无法读取，请用 Excel 另存为 .xlsx 后重新发送")
-    out = json.loads(done.stdout)
-    if "error" in out:
-        raise Unreadable(*out["error"])
-    return [Sheet(name, rows) for name, rows in out["sheets"]]
-
-
-def _fill_merged(rows: list[list[str | None]], ranges: list[tuple[tuple[int, int], tuple[int, int]]]) -> None:
-    for (r0, c0), (r1, c1) in ranges:
-        if r0 >= len(rows) or c0 >= len(rows[r0]):
-            continue
-        value = rows[r0][c0]
-        for r in range(r0, min(r1, len(rows) - 1) + 1):
-            for c in range(c0, min(c1, len(rows[r]) - 1) + 1):
-                if rows[r][c] is None:
-                    rows[r][c] = value
-
-
-def decode_text(data: bytes) -> str:
-    """BOM, then strict UTF-8, then strict GB18030 (a superset of GBK); else a clear refusal."""
-    for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
-        if data.startswith(bom):
-            try:
-                return data[len(bom):].decode(enc)
-            except UnicodeDecodeError:
-                break
-    for enc in ("utf-8", "gb18030"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise Unreadable("encoding", "无法识别文件编码（既不是 UTF-8 也不是 GBK/GB18030），请用 Excel 另存为 .xlsx 后重新发送")
-
-
-def _csv_rows(data: bytes) -> list[list[str | None]]:
-    text = decode_text(data)
-    if "\x00" in text:
-        raise Unreadable("not-a-table", "文件内容不是表格（含有二进制数据），请发送 Excel 或 CSV 文件")
-    sample = text[:8192]
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",\t;，")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        return [[c if c.strip() else None for c in row] for row in csv.reader(io.StringIO(text), dialect)]
-    except csv.Error as e:
-        raise Unreadable("not-a-table", f"CSV 格式有误（{e}），请用 Excel 另存为 .xlsx 后重新发送") from None
+    if len(data) > limits.max_bytes:  # refused here too: never piped to the child
+        raise Unreadable("too-large", f"文件超过 {limits.max_bytes / 1e6:.0f} MB 的上限，请删除无关工作表或拆分后重新发送")
+    return _POOL.read(data, filename, limits)
 
 
 def is_document(filename: str) -> bool:

@@ -10,21 +10,21 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
-from tasks.intake import cells
+from schemas.campaign import Campaign
 from tasks.intake.locate import Table
 from tasks.intake.verdict import Issue
 
 Rec = dict[str, Any]
 
 
-def check(table: Table, records: list[Rec], period: str | None, year: int) -> list[Issue]:
+def check(table: Table, records: list[Rec], period: str | None, campaign: Campaign) -> list[Issue]:
     rule = RULES.get(table.form.code)
-    return list(rule(_Ctx(table, period, year), records)) if rule else []
+    return list(rule(_Ctx(table, period, campaign), records)) if rule else []
 
 
 class _Ctx:
-    def __init__(self, table: Table, period: str | None, year: int):
-        self.table, self.year = table, year
+    def __init__(self, table: Table, period: str | None, campaign: Campaign):
+        self.table, self.year, self.campaign = table, campaign.start.year, campaign
         self.month_end = _month_end(period)
 
     def issue(self, sev: str, code: str, rec: Rec | None, key: str | None, text: str) -> Issue:
@@ -47,6 +47,9 @@ def _month_end(period: str | None) -> date | None:
 
 
 def _contacts(c: _Ctx, recs: list[Rec]) -> Iterator[Issue]:
+    cap = c.campaign.contacts.max_per_unit
+    if len(recs) > cap:
+        yield c.issue("error", "too-many-contacts", None, None, f"列出了{len(recs)}名联系人，每个单位最多{cap}名")
     roles = Counter(r.get("role") for r in recs)
     for role in ("组长", "联络员"):
         if roles[role] == 0:
@@ -121,7 +124,7 @@ def _milestones(c: _Ctx, recs: list[Rec]) -> Iterator[Issue]:
 def _duplicates(c: _Ctx, recs: list[Rec], keys: tuple[str, str], what: str) -> Iterator[Issue]:
     seen: dict[tuple, int] = {}
     for r in recs:
-        k = tuple(cells.fold(str(r.get(x) or "")) for x in keys)
+        k = tuple(str(r.get(x) or "") for x in keys)  # record values are folded already
         if not all(k):
             continue
         if k in seen:

@@ -1,4 +1,4 @@
-"""Submitting a file: keep it, judge it, record it, prepare the answer — in one transaction."""
+"""Submitting a file: take it, keep it, judge it, record it, prepare the answer — in one transaction."""
 
 from __future__ import annotations
 
@@ -11,17 +11,22 @@ from schemas.campaign import Campaign
 from schemas.forms import FORMS
 from tasks.app import App
 from tasks.clock import now_local
-from tasks.intake.keep import keep_file, record
+from tasks.intake.identify import unit_in_name
+from tasks.intake.keep import keep_bytes, record, record_refused
+from tasks.intake.receive import Refused, open_received
 from tasks.intake.validate import Limits, inspect_file
-from tasks.intake.verdict import Verdict, summary
+from tasks.intake.verdict import Issue, Verdict, summary
+
+CONTACTS_FORM = "contacts"
 
 
 @dataclass(frozen=True)
 class Submitted:
     verdict: Verdict
     submission_id: int
-    status: str  # accepted | rejected | unreadable | duplicate
+    status: str  # accepted | rejected | unreadable | duplicate | refused
     annotated: Path | None
+    contact_change: int | None = None  # a held change of the unit's contacts, waiting for ops
 
     @property
     def exit_code(self) -> int:
@@ -32,7 +37,9 @@ class Submitted:
 
 
 def limits_of(settings: Settings) -> Limits:
-    return Limits(settings.max_file_bytes, settings.max_expanded_bytes)
+    s = settings
+    return Limits(s.max_file_bytes, s.max_expanded_bytes, s.read_max_cells, s.read_max_columns, s.read_max_merged,
+                  s.read_memory_bytes, s.read_cpu_seconds, s.read_timeout_seconds)
 
 
 def validate_file(settings: Settings, campaign: Campaign, path: Path, *, unit: str | None = None,
@@ -40,27 +47,50 @@ def validate_file(settings: Settings, campaign: Campaign, path: Path, *, unit: s
                   received_at: datetime | None = None) -> Verdict:
     """Judge a file without writing anything (no store needed: `duban validate` stays fast)."""
     received = received_at or now_local(campaign.timezone)
-    return inspect_file(_read(path, settings), path.name, campaign, received=received.date(),
-                        limits=limits_of(settings), unit=unit, form=form, period=period)
+    try:
+        data = open_received(path, settings.max_file_bytes)
+    except Refused as e:
+        return refused_verdict(path.name, e, campaign, unit)
+    return inspect_file(data, path.name, campaign, received=received.date(), limits=limits_of(settings),
+                        unit=unit, form=form, period=period)
+
+
+def refused_verdict(name: str, e: Refused, campaign: Campaign, unit: str | None) -> Verdict:
+    v = Verdict(filename=name, unit=unit or unit_in_name(name, campaign), unreadable=True)
+    v.issues.append(Issue("error", e.code, str(e)))
+    return v
 
 
 def submit_file(app: App, path: Path, *, unit: str | None = None, form: str | None = None,
                 period: str | None = None, received_at: datetime | None = None,
                 filename: str | None = None) -> Submitted:
-    """Keep the file as received, judge it, record the submission and its rows, queue the receipt."""
+    """Take the file at `path` (regular files only, size checked first), then `submit_bytes`;
+    an entry refused before its bytes were taken is recorded and answered all the same."""
+    received = received_at or app.now()
+    name = filename or path.name
+    try:
+        data = open_received(path, app.settings.max_file_bytes)
+    except Refused as e:
+        return _refused(app, name, e, received, unit)
+    return submit_bytes(app, data, name, unit=unit, form=form, period=period, received_at=received)
+
+
+def submit_bytes(app: App, data: bytes, name: str, *, unit: str | None = None, form: str | None = None,
+                 period: str | None = None, received_at: datetime | None = None) -> Submitted:
+    """Keep the bytes as received, judge them, record the submission and its rows, queue the receipt."""
     # imported here, not at the top: `duban validate` never needs the outbox (~0.4 s)
+    from notifications.contact_notice import queue_contact_notice
     from notifications.receipts import queue_receipt
+    from tasks.contacts import propose
 
     received = received_at or app.now()
-    sha, size = keep_file(app.settings.files_dir, path)  # first: whatever happens next, the file is kept
-    name = filename or path.name
-    v = inspect_file(_read(path, app.settings), name, app.campaign, received=received.date(),
-                     limits=limits_of(app.settings),
+    sha = keep_bytes(app.settings.files_dir, data)  # first: whatever happens next, the file is kept
+    v = inspect_file(data, name, app.campaign, received=received.date(), limits=limits_of(app.settings),
                      unit=unit, form=form, period=period)
     title = FORMS[v.form].title if v.form in FORMS else None
     text = summary(v, form_title=title)
     with app.store.session(write=True) as s:
-        sub = record(s, app.campaign.id, v, sha=sha, size=size, received_at=received)
+        sub = record(s, app.campaign, v, sha=sha, size=len(data), received_at=received)
         sub.summary = text
         annotated = None
         if v.issues and v.sheets and sub.status != "duplicate":
@@ -69,12 +99,24 @@ def submit_file(app: App, path: Path, *, unit: str | None = None, form: str | No
             annotated = app.settings.home / "annotated" / f"{sub.id}.xlsx"
             annotated.parent.mkdir(parents=True, exist_ok=True)
             annotated.write_bytes(annotated_workbook(v, v.sheets, summary_text=text))
+        # the receipt goes to the contacts in force when the file came, before any change applies
         queue_receipt(s, campaign=app.campaign, submission_id=sub.id, now=received, annotated=annotated,
                       mail_from=app.settings.mail_from)
-        return Submitted(v, sub.id, sub.status, annotated)
+        held = None
+        if sub.status == "accepted" and v.form == CONTACTS_FORM:
+            change = propose(s, app.campaign, sub, v.records, received)
+            queue_contact_notice(s, campaign=app.campaign, change=change, now=received,
+                                 mail_from=app.settings.mail_from)
+            held = change.id if change.status == "pending" else None
+        return Submitted(v, sub.id, sub.status, annotated, held)
 
 
-def _read(path: Path, settings: Settings) -> bytes:
-    """The file's bytes; of an oversized file only enough for `inspect_file` to refuse it."""
-    with path.open("rb") as fh:
-        return fh.read(settings.max_file_bytes + 1)
+def _refused(app: App, name: str, e: Refused, received: datetime, unit: str | None) -> Submitted:
+    from notifications.receipts import queue_receipt
+
+    v = refused_verdict(name, e, app.campaign, unit)
+    with app.store.session(write=True) as s:
+        sub = record_refused(s, app.campaign, filename=name, size=e.size, code=e.code, reason=str(e),
+                             unit=v.unit, received_at=received)
+        queue_receipt(s, campaign=app.campaign, submission_id=sub.id, now=received, mail_from=app.settings.mail_from)
+        return Submitted(v, sub.id, "refused", None)

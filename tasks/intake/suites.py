@@ -82,22 +82,32 @@ def run_suite(table: Table, frame: pd.DataFrame) -> list[Issue]:
     present = frozenset(table.columns)
     with GX_LOCK:
         _, batch_definition = _context()
-        result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(
-            suite(table.form, present), result_format="COMPLETE"
-        )
+        batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        # Pass/fail first (cheap); only the expectations that failed are run again for their rows.
+        quick = batch.validate(suite(table.form, present), result_format="BOOLEAN_ONLY")
+        failed = [_checked(r) for r in quick.results if not r.success]
+        results = [batch.validate(_expectation(cfg), result_format="COMPLETE") for cfg in failed]
     specs = {(_snake(cls), kw["column"]): (col, cls) for col, cls, kw in expectations(table.form, present)}
     issues: list[Issue] = []
-    for r in result.results:
-        if r.success:
-            continue
-        cfg = r.expectation_config
-        raised = (r.exception_info or {}).get("raised_exception")
-        if raised:  # an expectation that crashed must not pass silently as "no issues"
-            raise RuntimeError(f"GX expectation {cfg.type} crashed: {r.exception_info.get('exception_message')}")
+    for r in results:
+        cfg = _checked(r)
         col, cls = specs[(cfg.type, cfg.kwargs["column"])]
         for idx in r.result.get("unexpected_index_list") or []:
             issues.append(_issue(table, frame, col, cls, int(idx)))
     return issues
+
+
+def _checked(r):  # type: ignore[no-untyped-def]
+    """The result's expectation; an expectation that crashed must not pass as "no issues"."""
+    if (r.exception_info or {}).get("raised_exception"):
+        raise RuntimeError(f"GX expectation {r.expectation_config.type} crashed: {r.exception_info.get('exception_message')}")
+    return r.expectation_config
+
+
+def _expectation(cfg):  # type: ignore[no-untyped-def]
+    gx = import_gx()
+    cls = getattr(gx.expectations, "".join(p.title() for p in cfg.type.split("_")))
+    return cls(**cfg.kwargs)
 
 
 def _snake(name: str) -> str:

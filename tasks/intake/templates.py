@@ -12,6 +12,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from schemas.campaign import Campaign
 from schemas.forms import FORMS, FormSpec
+from tasks.intake.annotate import sheet_title
 
 ROWS = 500
 FORMATS = {"money": "#,##0.00", "int": "0", "date": "yyyy-mm-dd"}
@@ -44,7 +45,7 @@ def write_templates(campaign: Campaign, out: Path) -> list[Path]:
 def template(spec: FormSpec, campaign: Campaign) -> Workbook:
     wb = Workbook()
     ws = wb.active
-    ws.title = spec.title[:31]
+    ws.title = sheet_title(spec.title)
     n = len(spec.columns) + 1
     ws["A1"] = f"{spec.label}：{campaign.name}{spec.title}" if spec.label != spec.title else f"{campaign.name}{spec.title}"
     ws["A1"].font = Font(bold=True, size=14)

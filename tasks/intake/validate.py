@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePath
 
@@ -19,16 +18,13 @@ from tasks.intake.identify import (
     identify_period,
     identify_unit,
     period_hint,
+    unit_in_name,
 )
 from tasks.intake.locate import find_table
-from tasks.intake.read import Unreadable, is_document, read_sheets
+from tasks.intake.read import Limits, Unreadable, is_document, read_sheets
 from tasks.intake.verdict import Issue, Verdict
 
-
-@dataclass(frozen=True)
-class Limits:
-    max_bytes: int = 20 * 1024 * 1024
-    max_expanded: int = 200 * 1024 * 1024
+DEFAULT_LIMITS = Limits()
 
 
 def inspect_file(
@@ -37,14 +33,17 @@ def inspect_file(
     campaign: Campaign,
     *,
     received: date,
-    limits: Limits = Limits(),
+    limits: Limits = DEFAULT_LIMITS,
     unit: str | None = None,
     form: str | None = None,
     period: str | None = None,
 ) -> Verdict:
     """The verdict on one received file (never raises for bad input)."""
     with _no_cyclic_gc():
-        return _inspect(data, filename, campaign, received, limits, unit, form, period)
+        v = _inspect(data, filename, campaign, received, limits, unit, form, period)
+    if v.unreadable and v.unit is None:  # answered all the same when its name names a unit
+        v.unit = unit_in_name(v.filename, campaign)
+    return v
 
 
 @contextmanager
@@ -70,7 +69,7 @@ def _inspect(data: bytes, filename: str, campaign: Campaign, received: date, lim
     try:
         if is_document(filename) or (len(forms) == 1 and forms[0].document):
             return _document(v, data, filename, campaign, forms, received, unit, period, limits)
-        sheets = read_sheets(data, filename, max_bytes=limits.max_bytes, max_expanded=limits.max_expanded)
+        sheets = read_sheets(data, filename, limits)
         v.sheets = sheets
         table = find_table(sheets, forms)
         if table is None:
@@ -94,7 +93,7 @@ def _inspect(data: bytes, filename: str, campaign: Campaign, received: date, lim
 
     issues += run_suite(table, frame)
     issues += _credit_checks(table, records)
-    issues += rules.check(table, records, v.period, campaign.start.year)
+    issues += rules.check(table, records, v.period, campaign)
     order = {k: i for i, k in enumerate(table.columns)}
     by_header = {h: order[k] for k, h in table.headers.items()}
     v.issues += sorted(issues, key=lambda i: (i.row or 0, by_header.get(i.column or "", -1), i.code))
@@ -153,16 +152,19 @@ def _document(v, data, filename, campaign, forms, received, unit, period, limits
 
 
 def _credit_checks(table, records) -> list[Issue]:  # type: ignore[no-untyped-def]
-    out = []
+    out, seen = [], {}  # a file repeats its enterprises: each code is checked once
     for key in (k for k in table.columns if table.form.col(k).kind == "credit"):
         header = table.headers[key]
         for r in records:
             code = r.get(key)
             if code and len(code) == 18:
-                try:
-                    cells.credit_code(code)
-                except cells.CellError as e:
-                    if "校验位" in str(e):
-                        row = r["row_number"]
-                        out.append(Issue("error", "bad-credit-check", f"第{row}行“{header}”{e}，当前为“{code}”", table.sheet, row, header))
+                if code not in seen:
+                    try:
+                        cells.credit_code(code)
+                        seen[code] = None
+                    except cells.CellError as e:
+                        seen[code] = str(e) if "校验位" in str(e) else None
+                if seen[code]:
+                    row = r["row_number"]
+                    out.append(Issue("error", "bad-credit-check", f"第{row}行“{header}”{seen[code]}，当前为“{code}”", table.sheet, row, header))
     return out

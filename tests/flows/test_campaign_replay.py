@@ -8,7 +8,7 @@ from prefect.artifacts import Artifact
 from sqlalchemy import func, select
 
 from schemas.outbox import Notification
-from schemas.tables import AuditLog, Submission
+from schemas.tables import AuditLog, ContactChange, Submission
 from tests.sweep.smtp import Recorder, start
 
 pytestmark = [pytest.mark.prefect, pytest.mark.integration, pytest.mark.slow]
@@ -34,6 +34,10 @@ def test_replay_july(prefect_harness, sqlite_settings, monkeypatch):
         assert s.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "extension.grant")) == 1
         assert s.scalar(select(func.count()).select_from(Notification).where(Notification.status != "sent")) == 0
     assert statuses["accepted"] > 40 and statuses["rejected"] > 3
+    with app.store.session() as s:  # 洪泽县's new liaison (06-24) was held, then approved by ops the next day
+        [change] = s.scalars(select(ContactChange).where(ContactChange.status != "applied")).all()
+        assert (change.unit.name, change.status, change.decided_at.date()) == ("洪泽县", "approved", date(2010, 6, 25))
+    assert Artifact.get(f"contact-change-{change.id}") is not None
     assert kinds["receipt"] > 40 and kinds["digest"] > 20 and kinds["briefing"] > 0
     assert len(rec.received) == sum(kinds.values())
     assert "督查简报（第1期）" in Artifact.get("supervision-briefing").data

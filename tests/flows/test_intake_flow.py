@@ -3,7 +3,6 @@
 import os
 import threading
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from prefect.artifacts import Artifact
@@ -11,6 +10,7 @@ from sqlalchemy import func, select
 
 from schemas.tables import Submission
 from tests.intake.files import messy_workbook, need_row
+from tests.sweep.smtp import Recorder, start
 
 pytestmark = [pytest.mark.prefect, pytest.mark.integration]
 
@@ -19,22 +19,29 @@ def test_two_intake_runs_at_once_process_each_file_once(prefect_harness, sqlite_
     from flows.intake import intake
     from tasks.app import open_app
 
+    rec = Recorder()
+    ctl, port = start(rec)
     monkeypatch.setenv("DUBAN_HOME", str(sqlite_settings.home))
+    monkeypatch.setenv("DUBAN_SMTP_PORT", str(port))
     app = open_app("huaian-2010", settings=sqlite_settings)
     inbox = sqlite_settings.inbox_dir
     units = ["清河区", "清浦区", "楚州区", "淮阴区", "涟水县", "洪泽县"]
-    stamp = datetime(2010, 7, 1, 10, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp()  # whatever the server's zone
     for i, unit in enumerate(units):
         p = inbox / f"附表3_{unit}_第1批.xlsx"
         p.write_bytes(messy_workbook("tech-needs", [need_row(i)], unit=unit))
-        os.utime(p, (stamp, stamp))
+        os.utime(p, (0, 0))  # a file's own time is never the received time
     (inbox / "坏文件.xlsx").write_bytes(b"junk")
     results: list = []
-    threads = [threading.Thread(target=lambda: results.append(intake())) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(180)
+    when = datetime(2010, 7, 1, 10)
+    threads = [threading.Thread(target=lambda: results.append(intake(received_at=when))) for _ in range(2)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(180)
+    finally:
+        ctl.stop()
+    assert len(rec.received) == 6  # each accepted file answered in the same run (the junk names no unit)
     assert sorted(len(r) for r in results) in ([0, 7], [1, 6], [2, 5], [3, 4])
     assert sum(len(r) for r in results) == 7
     with app.store.session() as s:

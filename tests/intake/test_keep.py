@@ -64,18 +64,41 @@ def test_monthly_resubmission_replaces_the_earlier_version(app, tmp_path):
         assert row.state.value == "accepted_on_time" and row.submitted_at == datetime(2010, 8, 18, 9)
 
 
-def test_accepted_contacts_become_the_current_list(app, tmp_path):
+def test_accepted_contacts_that_change_who_gets_mail_wait_for_ops_then_become_the_current_list(app, tmp_path):
+    from tasks.contacts import decide
+
     rows = [
         ["赵局长", "清河区科技局局长", "组长", "0517-83660000", "13805170201", "zhao@example.cn", ""],
         ["钱科长", "清河区科技局科长", "联络员", "", "13805170202", "qian@example.cn", ""],
     ]
     r = submit_file(app, write(tmp_path, "附表2.xlsx", messy_workbook("contacts", rows)), received_at=datetime(2010, 6, 25, 9))
-    assert r.status == "accepted", r.verdict.issues
+    assert r.status == "accepted" and r.contact_change is not None, r.verdict.issues
+
+    def lists():
+        with app.store.session() as s:
+            unit = s.scalar(select(Unit).where(Unit.name == "清河区"))
+            found = s.scalars(select(ContactList).where(ContactList.unit_id == unit.id).order_by(ContactList.version)).all()
+            return [(x.version, x.source, x.current, {(c.role, c.email) for c in x.contacts}) for x in found]
+
+    assert [x[:3] for x in lists()] == [(1, "config", True)]  # held: nothing changed yet
+    with app.store.session(write=True) as s:
+        decide(s, r.contact_change, approve=True, by="综合协调组", comment="电话核实", now=datetime(2010, 6, 26, 9))
+    after = lists()
+    assert [x[:3] for x in after] == [(1, "config", False), (2, "submission", True)]
+    assert after[1][3] == {("head", "zhao@example.cn"), ("liaison", "qian@example.cn")}
+
+
+def test_contacts_that_keep_every_mail_address_apply_at_once(app, tmp_path):
+    rows = [
+        ["李建国", "清河区科技局局长", "组长", "0517-83660000", "13805170201", "qinghe.head@example.cn", ""],
+        ["王晓明", "清河区科技局科员", "联络员", "", "13905170299", "qinghe.liaison@example.cn", "换了手机"],
+    ]
+    r = submit_file(app, write(tmp_path, "附表2.xlsx", messy_workbook("contacts", rows)), received_at=datetime(2010, 6, 25, 9))
+    assert r.status == "accepted" and r.contact_change is None
     with app.store.session() as s:
         unit = s.scalar(select(Unit).where(Unit.name == "清河区"))
-        lists = s.scalars(select(ContactList).where(ContactList.unit_id == unit.id).order_by(ContactList.version)).all()
-        assert [(x.version, x.source, x.current) for x in lists] == [(1, "config", False), (2, "submission", True)]
-        assert {(c.role, c.email) for c in lists[1].contacts} == {("head", "zhao@example.cn"), ("liaison", "qian@example.cn")}
+        current = s.scalars(select(ContactList).where(ContactList.unit_id == unit.id, ContactList.current.is_(True))).one()
+        assert current.version == 2 and {c.mobile for c in current.contacts} >= {"13905170299"}
 
 
 def test_rejected_file_gets_an_annotated_copy_and_a_summary(app, tmp_path):
@@ -116,12 +139,14 @@ def test_the_same_bytes_arriving_at_once_are_counted_once(app, tmp_path):
         assert s.scalar(select(func.count()).select_from(TechNeed)) == 1
 
 
-def test_an_oversized_summary_document_is_refused_but_kept(app, tmp_path):
+def test_an_oversized_file_is_refused_before_a_byte_is_copied_and_recorded(app, tmp_path):
     app.settings.max_file_bytes = 1000
     r = submit_file(app, write(tmp_path, "科洽会活动总结_金湖县.docx", b"PK" + b"x" * 5000), received_at=datetime(2010, 9, 8, 9))
-    assert r.status == "unreadable" and r.verdict.issues[0].code == "too-large"
+    assert r.status == "refused" and r.verdict.issues[0].code == "too-large" and r.verdict.unit == "金湖县"
     with app.store.session() as s:
-        assert kept_path(app.settings.files_dir, s.get(Submission, r.submission_id).sha256).stat().st_size == 5002
+        sub = s.get(Submission, r.submission_id)
+        assert (sub.status, sub.size, sub.sha256, sub.filename) == ("refused", 5002, "", "科洽会活动总结_金湖县.docx")
+    assert not any(app.settings.files_dir.iterdir())  # the record, never the bytes
 
 
 def test_recording_the_same_bytes_at_the_same_instant_counts_once(app):
@@ -139,7 +164,7 @@ def test_recording_the_same_bytes_at_the_same_instant_counts_once(app):
     def one() -> None:
         start.wait()
         with app.store.session(write=True) as s:
-            statuses.append(record(s, app.campaign.id, v, sha=hashlib.sha256(data).hexdigest(), size=len(data),
+            statuses.append(record(s, app.campaign, v, sha=hashlib.sha256(data).hexdigest(), size=len(data),
                                    received_at=datetime(2010, 7, 1, 9)).status)
 
     threads = [threading.Thread(target=one) for _ in range(4)]

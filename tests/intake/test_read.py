@@ -12,12 +12,12 @@ from openpyxl import Workbook
 
 from config.settings import CAMPAIGNS_DIR
 from schemas.campaign import load_campaign
-from tasks.intake.read import Unreadable, decode_text, read_sheets
-from tasks.intake.validate import Limits, inspect_file
+from tasks.intake.read import Limits, Unreadable, decode_text, read_sheets
+from tasks.intake.validate import inspect_file
 from tests.intake.files import csv_bytes, messy_workbook, need_row
 
 CAMPAIGN = load_campaign(CAMPAIGNS_DIR / "huaian-2010.yaml")
-LIMITS = dict(max_bytes=20_000_000, max_expanded=200_000_000)
+LIMITS = Limits(max_bytes=20_000_000, max_expanded=200_000_000)
 
 
 def verdict(data: bytes, name: str, **kw):
@@ -91,7 +91,7 @@ def test_zip_bomb_refused_from_declared_sizes_before_expanding():
     data = buf.getvalue()
     assert len(data) < 200_000
     with pytest.raises(Unreadable) as e:
-        read_sheets(data, "bomb.xlsx", max_bytes=20_000_000, max_expanded=10_000_000)
+        read_sheets(data, "bomb.xlsx", Limits(max_bytes=20_000_000, max_expanded=10_000_000))
     assert e.value.code == "zip-bomb"
 
 
@@ -108,7 +108,7 @@ def test_xml_entities_are_refused():
                 body = b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>' + body.split(b"?>", 1)[-1]
             z.writestr(item, body)
     with pytest.raises(Unreadable) as e:
-        read_sheets(out.getvalue(), "lol.xlsx", **LIMITS)
+        read_sheets(out.getvalue(), "lol.xlsx", LIMITS)
     assert e.value.code == "xml-entities"
 
 
@@ -172,7 +172,7 @@ def test_entities_hidden_after_a_padded_prolog_or_in_utf16_are_refused():
     )
     for data in (padded, utf16):
         with pytest.raises(Unreadable) as e:
-            read_sheets(data, "lol.xlsx", **LIMITS)
+            read_sheets(data, "lol.xlsx", LIMITS)
         assert e.value.code == "xml-entities"
 
 
@@ -190,7 +190,7 @@ def test_a_zip_that_lies_about_its_sizes_is_refused_without_expanding():
         at = bytes(data).find(b"PK\x01\x02", at + 4)
     assert zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("xl/worksheets/sheet1.xml").file_size == 1000
     with pytest.raises(Unreadable) as e:
-        read_sheets(bytes(data), "liar.xlsx", **LIMITS)
+        read_sheets(bytes(data), "liar.xlsx", LIMITS)
     assert e.value.code == "not-a-workbook"
 
 
@@ -201,4 +201,5 @@ def test_an_xls_that_makes_the_reader_abort_is_unreadable_and_we_survive():
 
     data = (Path(__file__).parent / "data" / "calamine_abort.xls").read_bytes()
     v = verdict(data, "附表3_涟水县.xls")
-    assert v.unreadable and v.issues[0].code == "not-a-workbook" and "损坏" in v.issues[0].message
+    assert v.unreadable and v.issues[0].code == "too-complex" and "文件过大或结构异常，无法读取" in v.issues[0].message
+    assert verdict(data[:100], "附表3_涟水县.xls").unreadable  # and the next file gets a fresh reader

@@ -97,9 +97,11 @@ def test_headers_are_encoded_and_message_ids_stable(mail_app, smtp):
 
 
 def _deliver_child(url, settings):  # runs in a forked child that the parent kills at a random moment
+    from pydantic import SecretStr
+
     from tasks.app import open_app
 
-    app = open_app("huaian-2010", settings=settings.model_copy(update={"database_url": url}))
+    app = open_app("huaian-2010", settings=settings.model_copy(update={"database_url": SecretStr(url)}))
     deliver_sync(app.store, app.settings, app.campaign, now=NOW)
 
 

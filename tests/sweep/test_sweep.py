@@ -50,16 +50,24 @@ def test_escalations_reach_the_head_and_then_the_group(mail_app, smtp):
     assert len(group_mail) == 1 and "逾期" in group_mail[0]["Subject"]
 
 
-def test_accepted_stops_the_ladder_rejected_does_not_and_new_contacts_are_used(mail_app, smtp, tmp_path):
+def test_accepted_stops_the_ladder_rejected_does_not_and_approved_contacts_are_used(mail_app, smtp, tmp_path):
+    from tasks.contacts import decide
+
     good = write(tmp_path, "附表2_清河区.xlsx", messy_workbook("contacts", CONTACTS, unit="清河区"))
     bad = write(tmp_path, "附表2_清浦区.xlsx", messy_workbook("contacts", CONTACTS[:1], unit="清浦区"))
-    assert submit_file(mail_app, good, received_at=datetime(2010, 6, 25, 10)).status == "accepted"
+    accepted = submit_file(mail_app, good, received_at=datetime(2010, 6, 25, 10))
+    assert accepted.status == "accepted" and accepted.contact_change
     assert submit_file(mail_app, bad, received_at=datetime(2010, 6, 25, 11)).status == "rejected"
+    with mail_app.store.session(write=True) as s:  # ops approve the new liaison and head
+        decide(s, accepted.contact_change, approve=True, by="综合协调组", comment="", now=datetime(2010, 6, 28, 9))
     r = sweep_day(mail_app, date(2010, 6, 29))
     o1 = {d.unit for d in r.decisions if d.obligation == "O1"}
     assert "清河区" not in o1 and "清浦区" in o1
-    assert len(sent_to(smtp, "qian@example.cn")) == 2  # the receipt, then the O2 reminder
-    assert sent_to(smtp, "qinghe.liaison@example.cn") == []  # the seed liaison was replaced
+    subjects = lambda to: [m["Subject"] for m in sent_to(smtp, to)]  # noqa: E731
+    assert [x for x in subjects("qian@example.cn") if "联系人变更" not in x] == [subjects("qian@example.cn")[-1]]
+    assert "催报提醒" in subjects("qian@example.cn")[-1]  # the O2 reminder goes to the new liaison
+    assert subjects("qinghe.liaison@example.cn")[0].startswith("【回执】清河区")  # the receipt: to the liaison in force
+    assert not [x for x in subjects("qinghe.liaison@example.cn") if "催报" in x]  # no reminder once replaced
 
 
 def test_an_extension_moves_the_ladder(mail_app, smtp):
@@ -82,11 +90,11 @@ def test_a_file_accepted_after_queueing_makes_the_reminder_stale(mail_app, smtp,
     good = write(tmp_path, "附表2_清河区.xlsx", messy_workbook("contacts", CONTACTS, unit="清河区"))
     submit_file(mail_app, good, received_at=datetime(2010, 6, 23, 9, 5))
     report = deliver_sync(mail_app.store, mail_app.settings, mail_app.campaign, now=datetime(2010, 6, 23, 9, 10))
-    assert report.stale == 1 and report.sent == 15  # 14 reminders + the receipt
+    assert report.stale == 1 and report.sent == 19  # 14 reminders + the receipt + the held change told to 4 addresses
     with mail_app.store.session() as s:
         stale = s.scalars(select(Notification).where(Notification.status == "stale")).one()
     assert stale.recipient_email == "qinghe.liaison@example.cn"
-    assert sent_to(smtp, "qinghe.liaison@example.cn") == []
+    assert not [m for m in sent_to(smtp, "qinghe.liaison@example.cn") if "催报" in m["Subject"]]
 
 
 def test_a_digest_loses_only_the_items_that_no_longer_apply(mail_app, smtp, tmp_path):

@@ -1,0 +1,129 @@
+"""Who receives a unit's mail, and how that changes.
+
+A unit's contacts come from the campaign file (version 1) and from accepted contacts forms.
+A form that changes a liaison or head address would redirect the unit's reminders,
+escalations and the leaders' briefing, so such a change is recorded and held until ops
+approve it (`contact-change` flow, or `duban contacts`); old and new addresses are told of
+the request and of the outcome. Changes that touch no such address apply at once, and so do
+changes whose new addresses are all inside the unit's own mail domains, if the campaign says so.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from schemas.campaign import Campaign
+from schemas.tables import Contact, ContactChange, ContactList, Submission, Unit
+from tasks.app import App
+from tasks.audit import audit
+
+ROLES = {"组长": "head", "副组长": "deputy", "成员": "member", "联络员": "liaison"}
+MAIL_ROLES = ("liaison", "head")  # the addresses reminders, escalations and briefings go to
+FIELDS = ("role", "name", "position", "email", "mobile", "phone")
+
+
+class ContactChangeError(ValueError):
+    """A decision that cannot be taken; `str()` says why."""
+
+
+def current_contacts(session: Session, unit_id: int) -> list[Contact]:
+    """The unit's current contact list (the one query for it)."""
+    return list(session.scalars(
+        select(Contact).join(ContactList).where(ContactList.unit_id == unit_id, ContactList.current.is_(True))
+        .order_by(Contact.id)))
+
+
+def people_of(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Contacts form rows as contacts: the role in words (组长) becomes its role (head)."""
+    return [{"role": ROLES.get(r.get("role") or "", "member"), "name": r.get("name"), "position": r.get("position"),
+             "email": r.get("email"), "mobile": r.get("mobile"), "phone": r.get("phone")} for r in records]
+
+
+def as_dicts(contacts: list[Contact]) -> list[dict[str, Any]]:
+    return [{k: getattr(c, k) for k in FIELDS} for c in contacts]
+
+
+def mail_addresses(people: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    return {(p["role"], p["email"].lower()) for p in people if p["role"] in MAIL_ROLES and p.get("email")}
+
+
+def needs_review(campaign: Campaign, unit: str, old: list[dict[str, Any]], new: list[dict[str, Any]]) -> bool:
+    """Pure: does this change of contacts wait for ops?"""
+    wanted = mail_addresses(new)
+    if wanted == mail_addresses(old):
+        return False
+    domains = {d.lower().lstrip("@") for d in campaign.unit(unit).mail_domains}
+    inside = bool(domains) and all(email.rpartition("@")[2] in domains for _, email in wanted)
+    return not (campaign.contacts.auto_apply_within_domains and inside)
+
+
+def propose(session: Session, campaign: Campaign, sub: Submission, records: list[dict[str, Any]],
+            now: datetime) -> ContactChange:
+    """Record the contacts an accepted form names; apply them now or hold them for ops."""
+    assert sub.unit_id is not None
+    unit = session.get(Unit, sub.unit_id)
+    old, new = as_dicts(current_contacts(session, sub.unit_id)), people_of(records)
+    held = needs_review(campaign, unit.name, old, new)
+    change = ContactChange(unit_id=sub.unit_id, submission_id=sub.id, status="pending" if held else "applied",
+                           old=old, new=new, requested_at=now)
+    session.add(change)
+    session.flush()
+    audit(session, at=now, actor="intake", action="contacts.held" if held else "contacts.applied",
+          subject=unit.name, change_id=change.id, submission_id=sub.id,
+          old=sorted(map(list, mail_addresses(old))), new=sorted(map(list, mail_addresses(new))))
+    if not held:
+        _apply(session, change, now)
+    return change
+
+
+def decide(session: Session, change_id: int, *, approve: bool, by: str, comment: str, now: datetime) -> ContactChange:
+    """Ops' answer to a held change: approved (the new list applies) or rejected (nothing changes)."""
+    change = session.get(ContactChange, change_id)
+    if change is None:
+        raise ContactChangeError(f"没有编号为 {change_id} 的联系人变更申请")
+    if change.status != "pending":
+        raise ContactChangeError(f"联系人变更申请 {change_id} 已处理（{STATUS_LABELS.get(change.status, change.status)}）")
+    if not by.strip():
+        raise ContactChangeError("请填写审核人")
+    change.status = "approved" if approve else "rejected"
+    change.decided_at, change.decided_by, change.comment = now, by, comment
+    audit(session, at=now, actor=by, action=f"contacts.{change.status}", subject=change.unit.name,
+          change_id=change.id, comment=comment)
+    if approve:
+        _apply(session, change, now)
+    return change
+
+
+def answer(app: App, change_id: int, *, approve: bool, by: str, comment: str, now: datetime) -> tuple[str, int]:
+    """Ops' decision taken, told to the old and new addresses, and sent: (new status, mails sent).
+    The one path for the `contact-change` flow and `duban contacts`."""
+    from notifications.contact_notice import queue_contact_notice
+    from notifications.sender import deliver_sync
+
+    with app.store.session(write=True) as s:
+        change = decide(s, change_id, approve=approve, by=by, comment=comment, now=now)
+        queue_contact_notice(s, campaign=app.campaign, change=change, now=now, mail_from=app.settings.mail_from)
+        status = change.status
+    return status, deliver_sync(app.store, app.settings, app.campaign, now=now).sent
+
+
+def pending(session: Session, campaign_id: str) -> list[ContactChange]:
+    return list(session.scalars(
+        select(ContactChange).join(Unit).where(Unit.campaign == campaign_id, ContactChange.status == "pending")
+        .order_by(ContactChange.id)))
+
+
+STATUS_LABELS = {"pending": "待审核", "approved": "已批准", "rejected": "未批准", "applied": "已生效"}
+
+
+def _apply(session: Session, change: ContactChange, now: datetime) -> None:
+    last = session.scalar(select(ContactList.version).where(ContactList.unit_id == change.unit_id)
+                          .order_by(ContactList.version.desc()).limit(1))
+    session.execute(update(ContactList).where(ContactList.unit_id == change.unit_id).values(current=False))
+    session.add(ContactList(unit_id=change.unit_id, version=(last or 0) + 1, source="submission",
+                            submission_id=change.submission_id, created_at=now, current=True,
+                            contacts=[Contact(**{k: p.get(k) for k in FIELDS}) for p in change.new]))

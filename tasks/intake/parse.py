@@ -1,0 +1,239 @@
+"""Parsing a received file's bytes into sheets of text cells.
+
+This runs only inside the reader child (`read_child.py`), under a memory and a CPU limit, so
+a file that makes a parser allocate without bound or spin kills the child, never the worker.
+Cheap checks come first, before anything is expanded: the zip's declared sizes (a zip bomb is
+refused before it is inflated), XML with DTDs or entities, encrypted workbooks, and each
+sheet's declared dimensions. After the workbook is loaded and before a single Python cell is
+made, the sheet's real extent and its merged ranges are checked against the caps too.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import IO
+
+from tasks.intake.cells import text_of
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+MAX_ZIP_MEMBERS = 2000
+TOO_COMPLEX = "文件过大或结构异常，无法读取。请删除无关的工作表和空白行列，用 Excel 另存为 .xlsx 后重新发送"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a received file may cost to read. Every number is a setting (`DUBAN_READ_*`)."""
+
+    max_bytes: int = 20 * 1024 * 1024  # the file itself
+    max_expanded: int = 200 * 1024 * 1024  # what a zip archive may declare it expands to
+    max_cells: int = 4_000_000  # a sheet's rows x columns, and all its merged areas together
+    max_columns: int = 1_000
+    max_merged: int = 20_000  # merged ranges per sheet
+    memory_bytes: int = 3 << 30  # the reader child's address space
+    cpu_seconds: int = 30  # CPU time per file in the reader child
+    timeout_seconds: float = 60.0  # wall clock per file, as the parent waits
+
+
+class Unreadable(Exception):
+    """A file that cannot be read; `code` is stable, `str()` is the message for a clerk."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    rows: list[list[str | None]]  # rows[i] is Excel row i + 1
+
+
+def parse(data: bytes, filename: str, limits: Limits) -> list[Sheet]:
+    """All sheets of an xlsx/xls/ods/csv file as text cells, or `Unreadable` with the reason."""
+    if not data:
+        raise Unreadable("empty-file", "文件是空的（0字节），请重新导出后再发送")
+    if len(data) > limits.max_bytes:
+        raise Unreadable("too-large", f"文件超过 {limits.max_bytes / 1e6:.0f} MB 的上限，请删除无关工作表或拆分后重新发送")
+    suffix = PurePath(filename).suffix.lower()
+    if data.startswith(ZIP_MAGIC):
+        _check_zip(data, limits)
+        return _calamine(data, limits)
+    if data.startswith(OLE_MAGIC):
+        if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00i\x00o\x00n\x00I\x00n\x00f\x00o" in data:
+            raise Unreadable("encrypted", "工作簿设置了打开密码，无法读取：请取消密码后重新发送")
+        return _calamine(data, limits)
+    if suffix in {".xlsx", ".xlsm", ".xls"}:
+        raise Unreadable("not-a-workbook", f"文件扩展名是 {suffix}，但内容不是 Excel 工作簿（可能已损坏）")
+    return [Sheet(PurePath(filename).stem or "CSV", _csv_rows(data, limits))]
+
+
+def _check_zip(data: bytes, limits: Limits) -> None:
+    try:
+        _check_zip_members(data, limits)
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError, OSError):
+        raise Unreadable("not-a-workbook", "文件不是有效的 Excel 工作簿（压缩结构损坏）") from None
+
+
+def _check_zip_members(data: bytes, limits: Limits) -> None:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except zipfile.BadZipFile:
+        raise Unreadable("not-a-workbook", "文件不是有效的 Excel 工作簿（压缩结构损坏）") from None
+    if len(infos) > MAX_ZIP_MEMBERS or sum(i.file_size for i in infos) > limits.max_expanded:
+        raise Unreadable("zip-bomb", "文件解压后过大，疑似异常文件，已拒收；请检查后重新导出")
+    if not any(i.filename in ("[Content_Types].xml", "mimetype") for i in infos):
+        raise Unreadable("not-a-workbook", "文件是压缩包而不是 Excel 工作簿")
+    for i in infos:
+        if i.filename.endswith((".xml", ".rels", ".vml")):
+            with zf.open(i) as fh:
+                _check_prolog(fh)
+        if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml"):
+            with zf.open(i) as fh:
+                _check_declared_dimension(fh.read(16384), limits)
+
+
+def _check_prolog(fh: IO[bytes]) -> None:
+    """Refuse a DTD or entity declaration, wherever the prolog puts it (padding, comments,
+    UTF-16 included): defusedxml parses up to the root element only, in 16 KB chunks."""
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import iterparse
+
+    try:
+        for _ in iterparse(fh, events=("start",), forbid_dtd=True):
+            break
+    except DefusedXmlException:
+        raise Unreadable("xml-entities", "工作簿含有不允许的 XML 实体定义，疑似异常文件，已拒收") from None
+    except ParseError:
+        pass  # malformed XML: the workbook reader refuses it with its own message
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="\$?([A-Z]{1,3})\$?(\d{1,7})(?::\$?([A-Z]{1,3})\$?(\d{1,7}))?"')
+
+
+def column_number(letters: str) -> int:
+    """A1-style column letters as a 1-based number: A → 1, Z → 26, AA → 27."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _check_declared_dimension(head: bytes, limits: Limits) -> None:
+    """The sheet's own <dimension ref="A1:XFD1048576"/>, read from its first bytes."""
+    m = _DIMENSION.search(head)
+    if not m or not m[3]:
+        return
+    rows = int(m[4]) - int(m[2]) + 1
+    cols = column_number(m[3].decode()) - column_number(m[1].decode()) + 1
+    _check_extent(rows, cols, limits)
+
+
+def _check_extent(rows: int, cols: int, limits: Limits) -> None:
+    if cols > limits.max_columns or rows * cols > limits.max_cells:
+        raise Unreadable("too-complex", TOO_COMPLEX)
+
+
+def _calamine(data: bytes, limits: Limits) -> list[Sheet]:
+    from python_calamine import CalamineError, CalamineWorkbook, PasswordError
+
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheets = []
+        for name in wb.sheet_names:
+            sh = wb.get_sheet_by_name(name)  # an absurd extent aborts the child here (memory limit)
+            _check_extent(sh.height, sh.width, limits)
+            merged = sh.merged_cell_ranges or []
+            _check_merged(merged, sh.height, sh.width, limits)
+            rows = [
+                [(v if v and not v.isspace() else None) if v.__class__ is str else text_of(v) for v in row]
+                for row in sh.to_python(skip_empty_area=False)
+            ]  # text_of's str case inlined: most cells are text, and this loop is hot
+            _fill_merged(rows, merged)
+            sheets.append(Sheet(name, rows))
+        return sheets
+    except PasswordError:
+        raise Unreadable("encrypted", "工作簿设置了密码，无法读取：请取消密码后重新发送") from None
+    except (CalamineError, ValueError, OSError) as e:
+        raise Unreadable("not-a-workbook", f"无法读取该 Excel 文件（{type(e).__name__}），请用 Excel 另存为 .xlsx 后重新发送") from None
+    except MemoryError:
+        raise Unreadable("too-complex", TOO_COMPLEX) from None
+    except BaseException as e:
+        # A corrupt .xls can make calamine's Rust code panic; pyo3 raises that as
+        # PanicException, a BaseException (found by fuzzing): still just an unreadable file.
+        if type(e).__name__ != "PanicException":
+            raise
+        raise Unreadable("not-a-workbook", "Excel 文件已损坏，无法读取，请用 Excel 另存为 .xlsx 后重新发送") from None
+
+
+Range = tuple[tuple[int, int], tuple[int, int]]
+
+
+def _check_merged(ranges: list[Range], height: int, width: int, limits: Limits) -> None:
+    """Merged ranges fill cells one by one: their number and their area (clipped to the sheet)
+    are capped before any is filled (1,000 copies of A1:Z10000 in 5 KB took hours)."""
+    if len(ranges) > limits.max_merged:
+        raise Unreadable("too-complex", TOO_COMPLEX)
+    area = 0
+    for (r0, c0), (r1, c1) in ranges:
+        area += max(0, min(r1, height - 1) - r0 + 1) * max(0, min(c1, width - 1) - c0 + 1)
+        if area > limits.max_cells:
+            raise Unreadable("too-complex", TOO_COMPLEX)
+
+
+def _fill_merged(rows: list[list[str | None]], ranges: list[Range]) -> None:
+    for (r0, c0), (r1, c1) in ranges:
+        if r0 >= len(rows) or c0 >= len(rows[r0]):
+            continue
+        value = rows[r0][c0]
+        for r in range(r0, min(r1, len(rows) - 1) + 1):
+            for c in range(c0, min(c1, len(rows[r]) - 1) + 1):
+                if rows[r][c] is None:
+                    rows[r][c] = value
+
+
+def decode_text(data: bytes) -> str:
+    """BOM, then strict UTF-8, then strict GB18030 (a superset of GBK); else a clear refusal."""
+    for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(enc)
+            except UnicodeDecodeError:
+                break
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise Unreadable("encoding", "无法识别文件编码（既不是 UTF-8 也不是 GBK/GB18030），请用 Excel 另存为 .xlsx 后重新发送")
+
+
+def _csv_rows(data: bytes, limits: Limits) -> list[list[str | None]]:
+    text = decode_text(data)
+    if "\x00" in text:
+        raise Unreadable("not-a-table", "文件内容不是表格（含有二进制数据），请发送 Excel 或 CSV 文件")
+    sample = text[:8192]
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",\t;，")
+    except csv.Error:
+        dialect = csv.excel
+    rows: list[list[str | None]] = []
+    cells = 0
+    try:
+        for row in csv.reader(io.StringIO(text), dialect):
+            cells += len(row)
+            if len(row) > limits.max_columns or cells > limits.max_cells:
+                raise Unreadable("too-complex", TOO_COMPLEX)
+            rows.append([c if c.strip() else None for c in row])
+    except csv.Error as e:
+        raise Unreadable("not-a-table", f"CSV 格式有误（{e}），请用 Excel 另存为 .xlsx 后重新发送") from None
+    return rows

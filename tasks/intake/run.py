@@ -1,0 +1,83 @@
+"""One intake run over the inbox: every entry claimed, taken, kept, judged, recorded, answered and
+settled, each on its own. The `intake` flow and `duban intake` both run `intake_inbox`; the flow
+only wraps each file in a Prefect task."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from tasks.app import App
+from tasks.clock import to_local
+from tasks.intake.inbox import Claim, claim_all, settle
+from tasks.intake.service import submit_file
+
+log = logging.getLogger(__name__)
+STATUS_LABELS = {"accepted": "通过", "rejected": "退回更正", "unreadable": "无法读取", "duplicate": "重复文件",
+                 "refused": "拒收", "crashed": "内部错误"}
+FAILED = ("unreadable", "refused", "crashed")  # settled in failed/
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What happened to one received file."""
+
+    file: str
+    status: str  # accepted | rejected | unreadable | duplicate | refused | crashed
+    received_at: datetime
+    unit: str | None = None
+    form: str | None = None
+    period: str | None = None
+    rows: int = 0
+    errors: int = 0
+    warnings: int = 0
+    submission_id: int | None = None
+    contact_change: int | None = None  # a held change of the unit's contacts
+    reason: str = ""  # the first error, or what went wrong
+
+    @property
+    def crashed(self) -> bool:
+        return self.status == "crashed"
+
+    def as_json(self) -> dict[str, object]:
+        return {"file": self.file, "unit": self.unit, "form": self.form, "period": self.period,
+                "status": self.status, "rows": self.rows, "errors": self.errors, "warnings": self.warnings}
+
+    def as_row(self) -> dict[str, object]:
+        """A row of the intake artifact ops read in the Prefect UI."""
+        return {"文件": self.file, "单位": self.unit or "—", "表单": self.form or "—", "期次": self.period or "—",
+                "结果": STATUS_LABELS.get(self.status, self.status), "行数": self.rows, "错误": self.errors,
+                "提示": self.warnings, "收到时间": self.received_at.isoformat(sep=" "),
+                "说明": self.reason[:120] or "—"}
+
+
+def process_claim(app: App, claim: Claim, received_at: datetime | None = None) -> FileResult:
+    """Take, judge, record and answer one claimed entry, then move it to processed/ or failed/.
+    Never raises: a crash on one file is its result, and the file goes to failed/."""
+    when = received_at or to_local(claim.claimed_at, app.campaign.timezone)
+    try:
+        r = submit_file(app, claim.path, received_at=when, filename=claim.name)
+    except Exception as e:  # one bad file must not strand the others in .claimed/
+        log.exception("intake of %r crashed", claim.name)
+        _settle(app, claim, failed=True, submission_id=None)
+        return FileResult(claim.name, "crashed", when, reason=f"{type(e).__name__}: {e}")
+    _settle(app, claim, failed=r.status in FAILED, submission_id=r.submission_id)
+    v = r.verdict
+    return FileResult(claim.name, r.status, when, v.unit, v.form, v.period, len(v.records), len(v.errors),
+                      len(v.warnings), r.submission_id, r.contact_change, v.errors[0].message if v.errors else "")
+
+
+def _settle(app: App, claim: Claim, *, failed: bool, submission_id: int | None) -> None:
+    try:
+        settle(claim, app.settings.home, failed=failed, submission_id=submission_id)
+    except OSError as e:  # recorded already; a stale claim is taken again by a later run
+        log.error("could not move %r out of the inbox: %s", claim.name, e)
+
+
+def intake_inbox(app: App, *, received_at: datetime | None = None,
+                 each: Callable[[App, Claim, datetime | None], FileResult] = process_claim) -> list[FileResult]:
+    """Every file waiting in the inbox, processed once. `received_at` stamps them all (replays and
+    tests); by default each is received when it is claimed, by Duban's own clock."""
+    return [each(app, c, received_at) for c in claim_all(app.settings.inbox_dir)]
