@@ -25,14 +25,13 @@ sys.path.insert(0, str(ROOT))
 def workbook(rows: int) -> bytes:
     from openpyxl import Workbook
 
-    from schemas.forms import FORMS
-    from tests.intake.files import need_row
+    from tests.intake.files import CAMPAIGN, need_row
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("附表3")
     ws.append(["附表3：2010淮安科技洽谈会技术难题和需求征集表"])
     ws.append(["填报单位（盖章）：淮阴区科技局    填报日期：2010年7月15日"])
-    ws.append(["序号", *(c.template_header for c in FORMS["tech-needs"].columns)])
+    ws.append(["序号", *(c.template_header for c in CAMPAIGN.form("tech-needs").columns)])
     for i in range(rows):
         r = need_row(i)
         r[0] = f"淮安企业{i}"

@@ -1,164 +1,226 @@
-"""The forms units fill in (FORMS.md), as declarative column specs.
+"""Forms as campaign data: the columns a unit fills in and the rules a file must meet.
 
-Headers are the contract: a file is matched to a form by its title and headers. The
-Great Expectations suites (`tasks/intake/suites.py`) and the blank templates are built from
-these specs; nothing about a form is written twice.
+A campaign file declares its forms (or includes form files shared between campaigns); nothing
+about a form is Python. From these declarations come header matching and identification, the
+Great Expectations suite of each form, the cross-column rules, the blank templates and the
+stored rows. `docs/campaign-format.md` explains every key with an example.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-Kind = Literal["text", "money", "int", "date", "enum", "phone", "mobile", "landline", "email", "credit", "flag", "criteria"]
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-YES_NO = ("是", "否")
-MODES = ("技术转让", "合作开发", "委托开发", "共建研发机构", "技术咨询", "其他")
-FIELDS = ("电子信息", "生物医药", "新材料", "先进制造", "新能源", "节能环保", "现代农业", "盐化工", "食品", "其他")
+Kind = Literal["text", "number", "money", "int", "date", "enum", "multi", "flag", "phone", "mobile", "landline",
+               "email", "org-code"]
+Severity = Literal["error", "warning"]
+KEY = r"^[a-z][a-z0-9_]*$"
+NUMERIC = ("number", "money", "int")
 
 
-@dataclass(frozen=True)
-class Col:
-    header: str  # as in the bureau's template, without the unit in brackets
-    key: str  # attribute name in schemas/rows.py
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Column(Model):
+    """One column of a form, as the bureau's template has it."""
+
+    key: str = Field(pattern=KEY, description="name of the value in stored rows, indicators and rules")
+    header: str = Field(description="the header as in the template, without the unit in brackets")
+    aliases: tuple[str, ...] = Field((), description="other headers accepted for this column")
     kind: Kind = "text"
     required: bool = False
-    choices: tuple[str, ...] = ()
-    unit: str = ""  # shown in brackets in templates, e.g. 万元
-    aliases: tuple[str, ...] = ()
+    choices: tuple[str, ...] = Field((), description="enum/multi: the allowed values; flag: [yes, no]")
+    unit: str = Field("", description="shown in brackets in the template, e.g. 万元")
+    min: float | None = Field(None, description="number/money/int: the smallest allowed (money and int: 0 by default)")
+    max: float | None = None
+    hint: str = Field("", description="what the template's 填表说明 says about this column")
 
     @property
     def template_header(self) -> str:
         return f"{self.header}（{self.unit}）" if self.unit else self.header
 
+    @property
+    def lower(self) -> float | None:
+        return self.min if self.min is not None else (0 if self.kind in ("money", "int") else None)
 
-@dataclass(frozen=True)
-class FormSpec:
-    code: str
-    label: str  # 附表3
+    @model_validator(mode="after")
+    def _choices_fit_the_kind(self) -> Column:
+        if self.kind == "flag" and len(self.choices) != 2:
+            raise ValueError(f"“{self.header}”是 flag（二选一）列：choices 应为两项，如 [是, 否]")
+        if self.kind in ("enum", "multi") and not self.choices:
+            raise ValueError(f"“{self.header}”是 {self.kind} 列：请用 choices 列出可选的值")
+        if self.kind not in ("enum", "multi", "flag") and self.choices:
+            raise ValueError(f"“{self.header}”的 choices 只用于 enum、multi 或 flag 列")
+        return self
+
+
+Scalar = str | float | bool
+
+
+class Condition(Model):
+    """A test on one cell of a row; exactly one operator besides `column`."""
+
+    column: str
+    eq: Scalar | None = None
+    ne: Scalar | None = None
+    in_: tuple[Scalar, ...] | None = Field(None, alias="in")
+    lt: float | None = None
+    le: float | None = None
+    gt: float | None = None
+    ge: float | None = None
+    empty: bool | None = None
+    shorter_than: int | None = Field(None, description="text shorter than this many characters")
+    lt_column: str | None = Field(None, description="less than the value in another column of the row")
+
+    @property
+    def operator(self) -> tuple[str, Any]:
+        found = [(k, v) for k, v in self if k != "column" and v is not None]
+        return found[0]
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> Condition:
+        n = sum(1 for k, v in self if k != "column" and v is not None)
+        if n != 1:
+            raise ValueError(f"条件（{self.column}）应有且只有一个比较：eq、ne、in、lt、le、gt、ge、empty、shorter_than 或 lt_column")
+        return self
+
+
+class RuleBase(Model):
+    severity: Severity | None = Field(None, description="error blocks acceptance; warning is reported (rule's default if absent)")
+    message: str | None = Field(None, description="in Chinese, after “第N行“列名””; may use {value}, {other}, {count}, {first}, {start}, {end}")
+    code: str | None = Field(None, description="a stable code for the issue (the rule's default if absent)")
+
+
+class RequiredWhen(RuleBase):
+    """`column` must be filled when every condition holds (and be above 0 with `positive`)."""
+
+    rule: Literal["required-when"]
+    column: str
+    when: tuple[Condition, ...] = Field(min_length=1)
+    positive: bool = False
+
+
+class DateOrder(RuleBase):
+    """`then` must not be before `first`, both dates of the same row."""
+
+    rule: Literal["date-order"]
+    first: str
+    then: str
+
+
+class DateWithin(RuleBase):
+    """A date inside the report period, or inside a window the campaign declares."""
+
+    rule: Literal["date-within"]
+    column: str
+    window: str = Field("period", description="period (the file's report period) or a key of the campaign's windows")
+    bound: Literal["both", "start", "end"] = Field("both", description="end: only not after it; start: only not before it")
+
+
+class Unique(RuleBase):
+    """No two rows with the same values in `columns`."""
+
+    rule: Literal["unique"]
+    columns: tuple[str, ...] = Field(min_length=1)
+
+
+class AtLeast(RuleBase):
+    """At least `count` rows with `value` in `column` (one 组长, one 联络员)."""
+
+    rule: Literal["at-least"]
+    column: str
+    value: str
+    count: int = Field(1, ge=1)
+
+
+class AtMost(RuleBase):
+    """At most `count` rows (with `value` in `column`, when given)."""
+
+    rule: Literal["at-most"]
+    count: int = Field(ge=0)
+    column: str | None = None
+    value: str | None = None
+
+
+class When(RuleBase):
+    """An issue on `column` (the first condition's, by default) when every condition holds."""
+
+    rule: Literal["when"]
+    conditions: tuple[Condition, ...] = Field(min_length=1)
+    column: str | None = None
+
+
+class InList(RuleBase):
+    """Values from a list the campaign declares: `targets` (their labels) or a key of `lists`."""
+
+    rule: Literal["in-list"]
+    column: str
+    list: str
+
+
+Rule = Annotated[RequiredWhen | DateOrder | DateWithin | Unique | AtLeast | AtMost | When | InList,
+                 Field(discriminator="rule")]
+RULE_NAMES = ("required-when", "date-order", "date-within", "unique", "at-least", "at-most", "when", "in-list")
+DEFAULT_SEVERITY = {"at-most": "warning", "when": "warning"}
+
+
+class ContactsOf(Model):
+    """Declares the form that lists a unit's contacts: which column says the role, and which
+    role in words (组长) is which role of the mail (head gets escalations, liaison reminders)."""
+
+    role: str = Field(description="the column holding the role in words")
+    roles: dict[str, Literal["liaison", "head", "deputy", "member"]]
+    name: str = "name"
+    email: str = "email"
+    mobile: str | None = "mobile"
+    phone: str | None = "phone"
+    position: str | None = "position"
+
+
+class Form(Model):
+    """A form units fill in (an Excel table), or a document (`document: true`)."""
+
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="stable id, e.g. tech-needs")
+    label: str = Field(description="what people call it, e.g. 附表3")
     title: str
-    columns: tuple[Col, ...] = ()
-    document: bool = False  # a summary document, not a table
-    notes: tuple[str, ...] = field(default=())
+    document: bool = Field(False, description="a document (docx, pdf, txt), kept and counted, not a table")
+    meaning: Literal["cumulative", "incremental"] = Field(
+        "incremental", description="a periodic report: the state as of its period (cumulative) or that period only")
+    versions: Literal["replace", "accumulate"] = Field(
+        "replace", description="replace: a new file for the same period replaces the last; accumulate: rows add up, "
+                               "a row with the same key corrects the earlier one")
+    key: tuple[str, ...] = Field((), description="the columns that identify a row (accumulate)")
+    columns: tuple[Column, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    notes: tuple[str, ...] = Field((), description="lines for the template's 填表说明")
+    contacts: ContactsOf | None = Field(None, description="this form is the unit's contact list")
 
-    def col(self, key: str) -> Col:
+    def col(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
 
+    def has(self, key: str) -> bool:
+        return any(c.key == key for c in self.columns)
 
-FORMS: dict[str, FormSpec] = {
-    f.code: f
-    for f in (
-        FormSpec(
-            "contacts", "附表2", "组织机构人员名单及联系方式",
-            (
-                Col("姓名", "name", required=True),
-                Col("单位及职务", "position", required=True),
-                Col("组内分工", "role", "enum", True, ("组长", "副组长", "成员", "联络员")),
-                Col("办公电话", "phone", "landline"),
-                Col("手机", "mobile", "mobile", True),
-                Col("电子邮箱", "email", "email", aliases=("邮箱", "E-mail", "Email")),
-                Col("备注", "note"),
-            ),
-            notes=("至少填写一名组长和一名联络员；组长和联络员须填写电子邮箱。",),
-        ),
-        FormSpec(
-            "tech-needs", "附表3", "技术难题和需求征集表",
-            (
-                Col("企业名称", "enterprise", required=True),
-                Col("统一社会信用代码", "credit_code", "credit"),
-                Col("上年销售收入", "sales_wan", "money", True, unit="万元"),
-                Col("是否科技型企业", "is_tech_enterprise", "flag", True, YES_NO),
-                Col("需求名称", "need_name", required=True),
-                Col("需求类别", "need_type", "enum", True, ("技术难题", "技术需求")),
-                Col("所属领域", "field", "enum", True, FIELDS),
-                Col("需求描述", "description", required=True),
-                Col("拟合作方式", "cooperation_mode", "enum", True, MODES),
-                Col("意向合作高校院所", "target_institution"),
-                Col("联系人", "contact", required=True),
-                Col("联系电话", "phone", "phone", True),
-            ),
-            notes=("年销售收入2000万元以上企业和科技型企业每家至少提出1-2项技术需求，需求描述应凝练到高校院所可以对接的程度。",),
-        ),
-        FormSpec(
-            "cooperation-deepening", "附表4", "重点企业产学研合作深化情况表",
-            (
-                Col("企业名称", "enterprise", required=True),
-                Col("合作高校院所", "institution", required=True),
-                Col("原合作形式", "original_form", "enum", True, ("临时合作", "项目合作")),
-                Col("深化方向", "direction", "enum", True,
-                    ("长期合作", "全面合作", "人才合作", "共建研发机构", "校企战略联盟", "产业技术联盟")),
-                Col("进展情况", "progress", required=True),
-                Col("是否签订协议", "agreement_signed", "flag", True, YES_NO),
-                Col("协议签订日期", "agreement_date", "date"),
-                Col("备注", "note"),
-            ),
-        ),
-        FormSpec(
-            "negotiations", "附表5", "对接洽谈及签约项目动态表",
-            (
-                Col("项目名称", "project", required=True),
-                Col("企业名称", "enterprise", required=True),
-                Col("合作高校院所", "institution", required=True),
-                Col("对接时间", "contact_date", "date", True),
-                Col("项目状态", "status", "enum", True, ("洽谈中", "已签约", "已终止")),
-                Col("签约时间", "signed_date", "date"),
-                Col("合同金额", "amount_wan", "money", unit="万元"),
-                Col("合作方式", "cooperation_mode", "enum", True, MODES),
-                Col("是否院士团队", "academician", "flag", True, YES_NO),
-                Col("备注", "note"),
-            ),
-        ),
-        FormSpec(
-            "key-projects", "附表6", "重点签约项目推荐表",
-            (
-                Col("项目名称", "project", required=True),
-                Col("企业名称", "enterprise", required=True),
-                Col("合作单位", "partner", required=True),
-                Col("所属产业", "industry", required=True),
-                Col("符合条件", "criteria", "criteria", True),
-                Col("合同金额", "amount_wan", "money", True, unit="万元"),
-                Col("协议文本", "agreement_ready", "flag", True, ("已准备", "未准备")),
-                Col("签约代表", "representative", required=True),
-                Col("联系电话", "phone", "phone", True),
-            ),
-            notes=("符合条件填1、2、3中的一项或多项：1 高新技术方向；2 与重点高校院所或院士团队深度合作；3 引进研发机构或建设重大公共服务平台。",),
-        ),
-        FormSpec(
-            "activity-plan", "专题活动方案", "专题活动方案",
-            (
-                Col("活动名称", "name", required=True),
-                Col("活动主题", "theme", required=True),
-                Col("计划时间", "planned_date", "date", True),
-                Col("地点", "place", required=True),
-                Col("牵头单位", "lead_unit", required=True),
-                Col("参与高校院所", "institutions"),
-                Col("预计参加企业数", "expected_enterprises", "int", True),
-                Col("联系人", "contact", required=True),
-                Col("联系电话", "phone", "phone", True),
-            ),
-        ),
-        FormSpec(
-            "activity-report", "专题活动举办情况", "专题活动举办情况",
-            (
-                Col("活动名称", "name", required=True),
-                Col("举办时间", "held_date", "date", True),
-                Col("地点", "place", required=True),
-                Col("参加企业数", "enterprises", "int", True),
-                Col("参加高校院所数", "institutions", "int", True),
-                Col("达成合作意向数", "intentions", "int", True),
-                Col("签约项目数", "signed_projects", "int", True),
-            ),
-        ),
-        FormSpec(
-            "milestones", "平台建设", "平台建设完成情况",
-            (
-                Col("事项", "item", "enum", True, ("网络平台建设", "科技成果转化服务中心")),
-                Col("完成情况", "done", "flag", True, ("已完成", "未完成")),
-                Col("完成日期", "done_date", "date"),
-                Col("网址或佐证材料", "evidence"),
-                Col("说明", "note"),
-            ),
-        ),
-        FormSpec("summary", "活动总结", "科洽会活动总结", document=True),
-    )
-}
+    @property
+    def name(self) -> str:
+        """How a person names it: 附表3 技术难题和需求征集表, or the title alone when they are one."""
+        return self.title if self.label == self.title else f"{self.label} {self.title}"
+
+
+def referenced_columns(rule: Any) -> list[tuple[tuple, str]]:
+    """(location inside the rule, column key) of every column a rule names."""
+    out: list[tuple[tuple, str]] = []
+    for field in ("column", "first", "then"):
+        v = getattr(rule, field, None)
+        if isinstance(v, str):
+            out.append(((field,), v))
+    for i, c in enumerate(getattr(rule, "columns", None) or ()):
+        out.append((("columns", i), c))
+    for field in ("when", "conditions"):
+        for i, cond in enumerate(getattr(rule, field, None) or ()):
+            out.append(((field, i, "column"), cond.column))
+            if cond.lt_column:
+                out.append(((field, i, "lt_column"), cond.lt_column))
+    return out

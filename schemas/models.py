@@ -3,15 +3,7 @@
 
 from schemas.briefings import Briefing  # noqa: F401, E402
 from schemas.outbox import Attachment, Notification, NotificationItem  # noqa: F401, E402
-from schemas.rows import (  # noqa: F401, E402
-    ActivityPlan,
-    ActivityReport,
-    Cooperation,
-    KeyProject,
-    Milestone,
-    Negotiation,
-    TechNeed,
-)
+from schemas.rows import FormRow  # noqa: F401, E402
 from schemas.tables import (  # noqa: F401
     AuditLog,
     Base,

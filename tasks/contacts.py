@@ -17,11 +17,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from schemas.campaign import Campaign
+from schemas.forms import Form
 from schemas.tables import Contact, ContactChange, ContactList, Submission, Unit
 from tasks.app import App
 from tasks.audit import audit
 
-ROLES = {"组长": "head", "副组长": "deputy", "成员": "member", "联络员": "liaison"}
 MAIL_ROLES = ("liaison", "head")  # the addresses reminders, escalations and briefings go to
 FIELDS = ("role", "name", "position", "email", "mobile", "phone")
 
@@ -37,10 +37,14 @@ def current_contacts(session: Session, unit_id: int) -> list[Contact]:
         .order_by(Contact.id)))
 
 
-def people_of(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Contacts form rows as contacts: the role in words (组长) becomes its role (head)."""
-    return [{"role": ROLES.get(r.get("role") or "", "member"), "name": r.get("name"), "position": r.get("position"),
-             "email": r.get("email"), "mobile": r.get("mobile"), "phone": r.get("phone")} for r in records]
+def people_of(form: Form, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A contacts form's rows as contacts, by the form's declared mapping: the role in words
+    (组长) becomes its role (head)."""
+    m = form.contacts
+    assert m is not None
+    pick = {"name": m.name, "position": m.position, "email": m.email, "mobile": m.mobile, "phone": m.phone}
+    return [{"role": m.roles.get(r.get(m.role) or "", "member"),
+             **{k: (r.get(col) if col else None) for k, col in pick.items()}} for r in records]
 
 
 def as_dicts(contacts: list[Contact]) -> list[dict[str, Any]]:
@@ -66,7 +70,7 @@ def propose(session: Session, campaign: Campaign, sub: Submission, records: list
     """Record the contacts an accepted form names; apply them now or hold them for ops."""
     assert sub.unit_id is not None
     unit = session.get(Unit, sub.unit_id)
-    old, new = as_dicts(current_contacts(session, sub.unit_id)), people_of(records)
+    old, new = as_dicts(current_contacts(session, sub.unit_id)), people_of(campaign.form(sub.form or ""), records)
     held = needs_review(campaign, unit.name, old, new)
     change = ContactChange(unit_id=sub.unit_id, submission_id=sub.id, status="pending" if held else "applied",
                            old=old, new=new, requested_at=now)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -68,27 +68,42 @@ class Store:
         self.engine.dispose()
 
 
-def alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
+def alembic_config(engine: Engine, connection: Connection | None = None):  # type: ignore[no-untyped-def]
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
+    cfg.attributes["connection"] = connection
     return cfg
 
 
+MIGRATE_LOCK = 0x6475_6261_6E07  # "duban" + the migration lock
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (cheap when it already is)."""
+    """Bring the schema to the newest migration (cheap when it already is).
+
+    One connection, one transaction, under a lock (PostgreSQL: an advisory lock; SQLite: the
+    write lock taken at BEGIN IMMEDIATE): two processes starting together never both migrate,
+    and a failure leaves the store exactly as it was, never half-migrated."""
     from alembic import command
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    cfg = alembic_config(engine)
-    head = ScriptDirectory.from_config(cfg).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
     with engine.connect() as conn:
-        current = MigrationContext.configure(conn).get_current_revision()
-    if current != head:
-        command.upgrade(cfg, "head")
+        if MigrationContext.configure(conn).get_current_revision() == head:
+            return
+    writer = engine.execution_options(sqlite_immediate=True)
+    with writer.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATE_LOCK})
+        else:
+            conn.exec_driver_sql("SELECT 1")  # BEGIN IMMEDIATE: the write lock, held to the commit
+        if MigrationContext.configure(conn).get_current_revision() != head:  # not done by another meanwhile
+            command.upgrade(alembic_config(engine, conn), "head")
+        conn.commit()
 
 
 def open_store(url: str, *, home: Path | None = None) -> Store:

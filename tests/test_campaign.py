@@ -14,7 +14,11 @@ HUAIAN = CAMPAIGNS_DIR / "huaian-2010.yaml"
 def broken(tmp_path: Path, edit) -> Path:
     data = yaml.safe_load(HUAIAN.read_text(encoding="utf-8"))
     edit(data)
-    p = tmp_path / "broken.yaml"
+    import shutil
+
+    shutil.copytree(CAMPAIGNS_DIR.parent / "forms", tmp_path / "forms", dirs_exist_ok=True)  # what it includes
+    (tmp_path / "campaigns").mkdir(exist_ok=True)
+    p = tmp_path / "campaigns" / "broken.yaml"
     p.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return p
 

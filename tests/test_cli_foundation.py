@@ -41,6 +41,7 @@ def test_status_on_an_empty_home_creates_the_store(tmp_path):
 def test_broken_campaign_gets_a_message_not_a_traceback(tmp_path):
     camp = tmp_path / "campaigns"
     camp.mkdir()
+    __import__("shutil").copytree(CAMPAIGNS_DIR.parent / "forms", tmp_path / "forms")  # the form files it includes
     data = yaml.safe_load((CAMPAIGNS_DIR / "huaian-2010.yaml").read_text(encoding="utf-8"))
     data["obligations"][0]["owners"] = ["清江区"]
     (camp / "huaian-2010.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")

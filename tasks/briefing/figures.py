@@ -6,23 +6,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from schemas.briefings import Briefing
 from schemas.campaign import Campaign, periods
 from schemas.outbox import NotificationItem
-from schemas.rows import (
-    ActivityPlan,
-    ActivityReport,
-    Cooperation,
-    KeyProject,
-    Milestone,
-    Negotiation,
-    TechNeed,
-)
 from schemas.tables import Obligation, Submission, Unit
 from tasks import metrics
+from tasks.rows import current_rows
 from tasks.status import status_rows
 
 
@@ -99,15 +91,15 @@ def _end_of(d: date):  # type: ignore[no-untyped-def]
     return datetime.combine(d, time.max)
 
 
-def _current(session: Session, campaign: Campaign, as_of: date, *columns: Any, latest_period: bool) -> list[Row]:
-    """The named columns of current rows of accepted files received by `as_of` (plain rows, not ORM
-    objects: a campaign holds tens of thousands); for monthly forms, each unit's latest month only
-    (a monthly report states the situation as of that month: adding months would count twice)."""
-    model = columns[0].class_
-    q = (select(*columns, model.period, Unit.name.label("unit")).join(Unit, model.unit_id == Unit.id)
-         .join(Submission, Submission.id == model.submission_id)
-         .where(Unit.campaign == campaign.id, Submission.received_at <= _end_of(as_of), model.current.is_(True)))
-    rows = session.execute(q).all()
+def _current(session: Session, campaign: Campaign, as_of: date, form: str, *, latest_period: bool) -> list[Any]:
+    """Current rows of accepted files received by `as_of`; for monthly forms, each unit's latest
+    month only (a monthly report states the situation as of that month: adding months would count twice)."""
+    from types import SimpleNamespace
+
+    if form not in {f.code for f in campaign.forms}:
+        return []
+    rows = [SimpleNamespace(**r) for r in current_rows(session, campaign.form(form), campaign.id,
+                                                        received_by=_end_of(as_of))]
     if latest_period:
         latest: dict[str, str] = {}
         for r in rows:
@@ -119,14 +111,13 @@ def _current(session: Session, campaign: Campaign, as_of: date, *columns: Any, l
 def _outcomes(session: Session, campaign: Campaign, as_of: date):  # type: ignore[no-untyped-def]
     t = {x.key: x.value for x in campaign.targets}
     now = (session, campaign, as_of)
-    needs = _current(*now, TechNeed.enterprise, latest_period=False)
-    negs = _current(*now, Negotiation.status, Negotiation.amount_wan, Negotiation.academician, Negotiation.signed_date,
-                    latest_period=True)
-    coops = _current(*now, Cooperation.enterprise, latest_period=True)
-    plans = _current(*now, ActivityPlan.id, latest_period=False)
-    held = _current(*now, ActivityReport.id, latest_period=False)
-    keys = _current(*now, KeyProject.id, latest_period=False)
-    miles = _current(*now, Milestone.done, latest_period=False)
+    needs = _current(*now, "tech-needs", latest_period=False)
+    negs = _current(*now, "negotiations", latest_period=True)
+    coops = _current(*now, "cooperation-deepening", latest_period=True)
+    plans = _current(*now, "activity-plan", latest_period=False)
+    held = _current(*now, "activity-report", latest_period=False)
+    keys = _current(*now, "key-projects", latest_period=False)
+    miles = _current(*now, "milestones", latest_period=False)
     signed = [n for n in negs if n.status == "已签约"]
     counties = [u for u in campaign.units if u.kind == "county"]
     held_units = {r.unit for r in held}
@@ -135,19 +126,19 @@ def _outcomes(session: Session, campaign: Campaign, as_of: date):  # type: ignor
         metrics.Figure("need_enterprises", "涉及企业", len({n.enterprise for n in needs}), None, "家"),
         metrics.Figure("negotiations", "对接洽谈项目", len(negs), None, "项"),
         metrics.Figure("signed", "已签约项目", len(signed), None, "项"),
-        metrics.Figure("contract_value", "签约合同金额", round(sum(n.amount_wan or 0 for n in signed), 1), None, "万元"),
-        metrics.Figure("academician", "院士团队签约项目", sum(1 for n in signed if n.academician), None, "项"),
+        metrics.Figure("contract_value", "签约合同金额", round(sum(getattr(n, "amount_wan", 0) or 0 for n in signed), 1), None, "万元"),
+        metrics.Figure("academician", "院士团队签约项目", sum(1 for n in signed if getattr(n, "academician", False)), None, "项"),
         metrics.Figure("deepening", "深化产学研合作的重点企业", len({c.enterprise for c in coops}), None, "家"),
         metrics.Figure("activities_planned", "计划专题活动", len(plans), None, "场"),
         metrics.Figure("activities_held", "已举办专题活动", len(held), None, "场"),
         metrics.Figure("counties_with_activity", "已举办活动的县区", len(held_units & {u.name for u in counties}),
                        len(counties) if "activities_per_county_min" in t else None, "个"),
         metrics.Figure("key_projects", "推荐重点签约项目", len(keys), t.get("key_projects"), "项"),
-        metrics.Figure("milestones_done", "平台建设已完成事项", sum(1 for m in miles if m.done),
+        metrics.Figure("milestones_done", "平台建设已完成事项", sum(1 for m in miles if getattr(m, "done", False)),
                        2 * len(counties) if counties else None, "项"),
     ]
     per_unit: dict[str, float] = {}
     for rows in (needs, signed, held):
         for r in rows:
             per_unit[r.unit] = per_unit.get(r.unit, 0) + 1
-    return figs, per_unit, metrics.group_by_month([n.signed_date for n in signed if n.signed_date])
+    return figs, per_unit, metrics.group_by_month([n.signed_date for n in signed if getattr(n, "signed_date", None)])

@@ -9,7 +9,6 @@ from datetime import date
 from openpyxl import Workbook
 
 from schemas.campaign import Campaign
-from schemas.forms import FORMS
 from tasks.demo.behaviour import NEW_LIAISON
 from tasks.intake.annotate import sheet_title
 
@@ -78,7 +77,7 @@ def rows(campaign: Campaign, form: str, unit: str, period: str, rnd: random.Rand
 
 
 def workbook(campaign: Campaign, form: str, unit: str, period: str, day: date, data: list[list[str]]) -> bytes:
-    spec = FORMS[form]
+    spec = campaign.form(form)
     wb = Workbook()
     ws = wb.active
     ws.title = sheet_title(spec.label)

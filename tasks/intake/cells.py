@@ -40,11 +40,19 @@ def header_key(s: str) -> str:
     return s.strip("*：:")
 
 
-def money(s: str) -> float:
+def number(s: str) -> float:
+    """A plain number ("2,500", "-3.5"); text like "0.3亿" or "300万元" is refused, not guessed."""
     t = fold(s).replace(",", "").replace(" ", "")
     if re.fullmatch(r"-?\d+(\.\d+)?", t):
-        return float(t)  # a negative amount is reported by the suite's range check
-    raise CellError("应填写以万元为单位的数字")
+        return float(t)  # a value out of bounds is reported by the suite's range check
+    raise CellError("应填写数字，不要写单位或“亿”“万”等字")
+
+
+def money(s: str) -> float:
+    try:
+        return number(s)
+    except CellError:
+        raise CellError("应填写以万元为单位的数字") from None
 
 
 def whole(s: str) -> int:
@@ -88,17 +96,18 @@ def mobile(s: str) -> str:
 
 
 _LANDLINE = re.compile(
-    r"^(?:\((0\d{2,3})\)\s*|(0\d{2,3})[-\s])(\d{7,8})(?:\s*(?:转|-|ext\.?\s*|分机)\s*(\d{1,6}))?$", re.I
+    r"^(?:\((0\d{2,3})\)\s*|(0\d{2,3})[-\s])(\d(?:\s?\d){6,7})(?:\s*(?:转|-|ext\.?\s*|分机)\s*(\d{1,6}))?$", re.I
 )
 
 
 def landline(s: str) -> str:
-    """Area code (in brackets, or followed by a dash or space) + 7–8 digits, optional extension."""
+    """Area code (in brackets, or followed by a dash or space) + 7–8 digits, spaces inside the
+    local number ignored (0517 8490 1235), optional extension (转8012, -8012, ext 8012)."""
     t = fold(s)
     m = _LANDLINE.match(t)
     if not m:
         raise CellError("应填写带区号的固定电话，如 0517-83660000 或 (0517)83660000")
-    area, number, ext = m[1] or m[2], m[3], m[4]
+    area, number, ext = m[1] or m[2], m[3].replace(" ", ""), m[4]
     return f"{area}-{number}" + (f"转{ext}" if ext else "")
 
 
@@ -126,6 +135,36 @@ def email(s: str) -> str:
 _CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CODE_INDEX = {c: i for i, c in enumerate(_CODE_CHARS)}
 _CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+ORG_CODE = r"^(?:[0-9A-Z]{8}[0-9X]|[0-9A-HJ-NPQRTUWXY]{18})$"
+
+
+class CheckCharError(CellError):
+    """A code of the right shape whose check character is wrong (most likely a typo)."""
+
+
+def org_code(s: str) -> str:
+    """组织机构代码 (GB 11714: 8 characters, an optional hyphen, a check character) or a
+    统一社会信用代码 (GB 32100: 18 characters), upper-cased without spaces or the hyphen."""
+    t = fold(s).upper().replace(" ", "")
+    if len(t) == 10 and t[8] == "-":
+        t = t[:8] + t[9]
+    if len(t) == 9 and re.fullmatch(r"[0-9A-Z]{8}[0-9X]", t):
+        if org_check_char(t[:8]) != t[8]:
+            raise CheckCharError("组织机构代码校验位不正确，请核对")
+        return t
+    if len(t) == 18 and set(t) <= _CODE_INDEX.keys():
+        if check_char(t[:17]) != t[17]:
+            raise CheckCharError("统一社会信用代码校验位不正确，请核对")
+        return t
+    raise CellError("应填写9位组织机构代码（如 12345678-9）或18位统一社会信用代码")
+
+
+def org_check_char(first8: str) -> str:
+    """The GB 11714 check character of an 8-character 组织机构代码."""
+    total = sum((int(c) if c.isdigit() else ord(c) - 55) * w for c, w in zip(first8, _ORG_WEIGHTS, strict=True))
+    c9 = 11 - total % 11
+    return "X" if c9 == 10 else "0" if c9 == 11 else str(c9)
 
 
 def credit_code(s: str) -> str:
@@ -134,7 +173,7 @@ def credit_code(s: str) -> str:
     if len(t) != 18 or not set(t) <= _CODE_INDEX.keys():
         raise CellError("统一社会信用代码应为18位数字或大写字母")
     if check_char(t[:17]) != t[17]:
-        raise CellError("统一社会信用代码校验位不正确，请核对")
+        raise CheckCharError("统一社会信用代码校验位不正确，请核对")
     return t
 
 
@@ -144,17 +183,25 @@ def check_char(first17: str) -> str:
     return _CODE_CHARS[(31 - total % 31) % 31]
 
 
-_CRITERIA = {"1": "1", "2": "2", "3": "3", "①": "1", "②": "2", "③": "3", "一": "1", "二": "2", "三": "3"}
+_NUMERALS = {**{c: str(i) for i, c in enumerate("①②③④⑤⑥⑦⑧⑨", 1)},
+             **{c: str(i) for i, c in enumerate("一二三四五六七八九", 1)}}
+_SEPARATORS = re.compile(r"[\s,，、;；/和及.]+")
 
 
-def criteria(s: str) -> str:
-    """One or more of 1/2/3 (also ①②③ or 一二三), any separators → "1,3"."""
-    t = unicodedata.normalize("NFC", s)  # keep ①②③ (NFKC would turn them into digits anyway)
-    found = sorted({_CRITERIA[c] for c in t if c in _CRITERIA})
-    rest = re.sub(r"[1-3①②③一二三\s,，、;；/和及.]", "", fold(t))
-    if not found or rest:
-        raise CellError("应填写1、2、3中的一项或多项（对应推荐条件）")
-    return ",".join(found)
+def multi(s: str, choices: tuple[str, ...]) -> str:
+    """One or more of `choices`, any separators, in the order of `choices` ("1,3"). Numbered
+    choices may also be written ①②③ or 一二三."""
+    t = unicodedata.normalize("NFC", s)  # keep ①②③ until they are mapped
+    if all(c.isdigit() for c in choices):
+        t = "".join(_NUMERALS.get(ch, ch) for ch in t)
+        tokens = list(_SEPARATORS.sub("", fold(t))) if all(len(c) == 1 for c in choices) else None
+    else:
+        tokens = None
+    if tokens is None:
+        tokens = [x for x in _SEPARATORS.split(fold(t)) if x]
+    if not tokens or any(x not in choices for x in tokens):
+        raise CellError(f"应填写{'、'.join(choices)}中的一项或多项")
+    return ",".join(c for c in choices if c in set(tokens))
 
 
 def text_of(v: object) -> str | None:

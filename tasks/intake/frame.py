@@ -1,6 +1,7 @@
 """Turning a located table into (a) the normalised frame Great Expectations checks and
-(b) typed records to store. Parse failures of numbers and dates become issues here; format
-checks (phones, codes, choices, required) are left to the suite, which sees canonical text."""
+(b) typed records to store, by each column's declared kind. Parse failures of numbers, dates,
+codes and multiple choices become issues here; format checks (phones, choices, required,
+bounds) are left to the suite, which sees canonical text and numbers."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from schemas.forms import Col
+from schemas.forms import NUMERIC, Column
 from tasks.intake import cells
 from tasks.intake.locate import Table
 from tasks.intake.verdict import Issue
@@ -20,10 +21,9 @@ CANONICAL: dict[str, Callable[[str], str]] = {
     "landline": cells.landline,
     "phone": cells.phone,
     "email": cells.email,
-    "criteria": cells.criteria,
-    "credit": lambda s: s.upper().replace(" ", ""),  # the check character is verified in validate
 }
-PARSED: dict[str, Callable[[str], Any]] = {"money": cells.money, "int": cells.whole, "date": cells.a_date}
+PARSED: dict[str, Callable[[str], Any]] = {"money": cells.money, "number": cells.number, "int": cells.whole,
+                                            "date": cells.a_date, "org-code": cells.org_code}
 NUMERIC_SUFFIX = "__n"
 
 
@@ -37,15 +37,14 @@ def normalise(table: Table) -> tuple[pd.DataFrame, list[dict[str, Any]], list[Is
     for j, key in enumerate(keys):
         col = table.form.col(key)
         folded = _memo_map(cells.folded_or_none, [r[j] for r in raw])  # a column repeats itself a lot
-        data[key] = _canonical(col, folded)
-        if col.kind in PARSED:
+        if col.kind in PARSED or col.kind == "multi":
             values = _parse(col, folded, table, issues)
-            if col.kind != "date":
+            data[key] = folded if col.kind != "org-code" and col.kind != "multi" else values
+            if col.kind in NUMERIC:
                 data[key + NUMERIC_SUFFIX] = values
-        elif col.kind == "flag":
-            values = [None if v is None else v == col.choices[0] for v in data[key]]
         else:
-            values = data[key]
+            data[key] = _canonical(col, folded)
+            values = [None if v is None else v == col.choices[0] for v in data[key]] if col.kind == "flag" else data[key]
         for t, v in zip(typed, values, strict=True):
             t[key] = v
     return pd.DataFrame(data), typed, issues
@@ -56,7 +55,7 @@ def _memo_map(fn: Callable[[Any], Any], values: list[Any]) -> list[Any]:
     return [memo[v] if v in memo else memo.setdefault(v, fn(v)) for v in values]
 
 
-def _canonical(col: Col, folded: list[str | None]) -> list[str | None]:
+def _canonical(col: Column, folded: list[str | None]) -> list[str | None]:
     fn = CANONICAL.get(col.kind)
     if fn is None:
         return folded
@@ -70,16 +69,27 @@ def _canonical(col: Col, folded: list[str | None]) -> list[str | None]:
     return _memo_map(one, folded)
 
 
-def _parse(col: Col, folded: list[str | None], table: Table, issues: list[Issue]) -> list[Any]:
-    fn, out = PARSED[col.kind], []
+def _parse(col: Column, folded: list[str | None], table: Table, issues: list[Issue]) -> list[Any]:
+    fn: Callable[[str], Any] = (lambda v: cells.multi(v, col.choices)) if col.kind == "multi" else PARSED[col.kind]
     header = table.headers[col.key]
+    memo: dict[str, Any] = {}  # a file repeats its enterprises, dates and amounts: each parsed once
+    out = []
     for (row, _), v in zip(table.records, folded, strict=True):
         if v is None:
             out.append(None)
             continue
-        try:
-            out.append(fn(v))
-        except cells.CellError as e:
+        if v not in memo:
+            try:
+                memo[v] = fn(v)
+            except cells.CellError as e:
+                memo[v] = e
+        got = memo[v]
+        if isinstance(got, cells.CellError):
             out.append(None)
-            issues.append(Issue("error", f"bad-{col.kind}", f"第{row}行“{header}”{e}，当前为“{v}”", table.sheet, row, header))
+            code = "bad-credit-check" if isinstance(got, cells.CheckCharError) and len(v) >= 18 else (
+                "bad-org-code-check" if isinstance(got, cells.CheckCharError) else f"bad-{col.kind}")
+            why = f"应填写以{col.unit}为单位的数字" if col.kind in ("money", "number") and col.unit else got
+            issues.append(Issue("error", code, f"第{row}行“{header}”{why}，当前为“{v}”", table.sheet, row, header))
+        else:
+            out.append(got)
     return out

@@ -17,12 +17,12 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from schemas.campaign import Campaign
-from schemas.rows import ROW_TABLES, TechNeed
 from schemas.tables import ContactChange, Submission, Unit, ValidationIssue
+from tasks import rows
 from tasks.audit import audit
 from tasks.intake.verdict import Verdict
 
@@ -82,7 +82,7 @@ def record(
         for i in v.issues
     )
     if sub.status == "accepted" and unit_id is not None:
-        _store_rows(session, sub, v, unit_id)
+        _store_rows(session, campaign, sub, v, unit_id)
     audit(session, at=received_at, actor="intake", action=f"submission.{sub.status}",
           subject=f"{v.unit or '?'}/{v.form or '?'}/{v.period or '?'}",
           submission_id=sub.id, sha256=sha, filename=v.filename, errors=len(v.errors), warnings=len(v.warnings))
@@ -118,31 +118,8 @@ def _serialise(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INTAKE_LOCK})
 
 
-def _store_rows(session: Session, sub: Submission, v: Verdict, unit_id: int) -> None:
-    model = ROW_TABLES.get(v.form or "")
-    if model is None:
-        return  # a document (summary), or the contacts form (tasks/contacts.py): no form rows
-    if model is TechNeed:
-        for r in v.records:  # a later batch corrects an earlier row of the same need
-            session.execute(
-                update(TechNeed)
-                .where(TechNeed.unit_id == unit_id, TechNeed.current.is_(True),
-                       TechNeed.enterprise == r["enterprise"], TechNeed.need_name == r["need_name"])
-                .values(current=False)
-            )
-    else:
-        old = select(Submission.id).where(
-            Submission.campaign == sub.campaign, Submission.unit_id == unit_id, Submission.form == sub.form,
-            Submission.period == sub.period, Submission.status == "accepted",
-            Submission.superseded_by.is_(None), Submission.id != sub.id,
-        )
-        old_ids = list(session.scalars(old))
-        if old_ids:
-            session.execute(update(Submission).where(Submission.id.in_(old_ids)).values(superseded_by=sub.id))
-            session.execute(update(model).where(model.submission_id.in_(old_ids)).values(current=False))
-    fields = set(model.__table__.columns.keys())
-    session.add_all(
-        model(submission_id=sub.id, unit_id=unit_id, period=sub.period,
-              **{k: val for k, val in r.items() if k in fields})
-        for r in v.records
-    )
+def _store_rows(session: Session, campaign: Campaign, sub: Submission, v: Verdict, unit_id: int) -> None:
+    form = campaign.form(v.form or "")
+    if form.document or form.contacts:
+        return  # a document is kept and counted; a contacts form proposes contacts (tasks/contacts.py)
+    rows.store(session, form, sub, unit_id, v.records)

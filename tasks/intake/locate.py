@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from schemas.forms import Col, FormSpec
+from schemas.forms import Column, Form
 from tasks.intake.cells import fold, header_key
 from tasks.intake.read import Sheet
 
@@ -20,22 +20,22 @@ NOTE_MARKS = ("填表说明", "说明", "注：", "注:", "备注：", "备注:"
 
 @dataclass
 class Table:
-    form: FormSpec
+    form: Form
     sheet: str
     header_row: int  # Excel row number of the header
     columns: dict[str, int]  # column key -> 0-based column index
     headers: dict[str, str]  # column key -> header text as written in the file
     extra: list[str]  # headers in the file that the form does not have
-    missing: list[Col]  # required columns the file does not have
+    missing: list[Column]  # required columns the file does not have
     records: list[tuple[int, list[str | None]]] = field(default_factory=list)  # (Excel row, cells)
     context: str = ""  # text above the header: title, 填报单位 line
 
 
-def _keys(col: Col) -> set[str]:
+def _keys(col: Column) -> set[str]:
     return {header_key(col.header), *(header_key(a) for a in col.aliases)}
 
 
-def _match(row: list[str | None], form: FormSpec) -> dict[str, int]:
+def _match(row: list[str | None], form: Form) -> dict[str, int]:
     found: dict[str, int] = {}
     cells = [(i, header_key(c)) for i, c in enumerate(row) if c]
     for col in form.columns:
@@ -47,9 +47,9 @@ def _match(row: list[str | None], form: FormSpec) -> dict[str, int]:
     return found
 
 
-def find_table(sheets: list[Sheet], forms: list[FormSpec]) -> Table | None:
+def find_table(sheets: list[Sheet], forms: list[Form]) -> Table | None:
     """The best (sheet, header row, form) among `forms`, or None when nothing looks like a form."""
-    best: tuple[float, Sheet, int, FormSpec, dict[str, int]] | None = None
+    best: tuple[float, Sheet, int, Form, dict[str, int]] | None = None
     for sheet in sheets:
         above = ""
         for r, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):

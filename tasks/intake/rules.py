@@ -1,16 +1,19 @@
-"""Cross-column and whole-file rules of each form (FORMS.md), in plain Python: they compare
-cells with each other and with the report period, which GX column expectations cannot say
-in words a clerk understands."""
+"""The rules a form declares (schemas/forms.py), evaluated over a file's typed records.
+
+Each rule compares cells with each other, with the report period or a campaign window, or
+counts rows; its issue says where (第N行“列名”, or 本表) and why, in the campaign's words or
+in a default sentence. Pure: records in, issues out.
+"""
 
 from __future__ import annotations
 
-import calendar
-from collections import Counter
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from schemas.campaign import Campaign
+from schemas.campaign import Campaign, period_span
+from schemas.forms import DEFAULT_SEVERITY, Condition, Form
 from tasks.intake.locate import Table
 from tasks.intake.verdict import Issue
 
@@ -18,134 +21,167 @@ Rec = dict[str, Any]
 
 
 def check(table: Table, records: list[Rec], period: str | None, campaign: Campaign) -> list[Issue]:
-    rule = RULES.get(table.form.code)
-    return list(rule(_Ctx(table, period, campaign), records)) if rule else []
+    ctx = _Ctx(table, period, campaign)
+    out: list[Issue] = []
+    for rule in table.form.rules:
+        out += _EVAL[rule.rule](ctx, rule, records)
+    return out
 
 
 class _Ctx:
     def __init__(self, table: Table, period: str | None, campaign: Campaign):
-        self.table, self.year, self.campaign = table, campaign.start.year, campaign
-        self.month_end = _month_end(period)
-
-    def issue(self, sev: str, code: str, rec: Rec | None, key: str | None, text: str) -> Issue:
-        t = self.table
-        header = t.headers.get(key) if key else None
-        row = rec["row_number"] if rec else None
-        where = f"第{row}行" if row else "本表"
-        where += f"“{header}”" if header else ""
-        return Issue(sev, code, f"{where}{text}", t.sheet, row, header)  # type: ignore[arg-type]
+        self.table, self.form, self.campaign = table, table.form, campaign
+        self.span = period_span(period) if period else None
 
     def has(self, key: str) -> bool:
         return key in self.table.columns
 
+    def header(self, key: str | None) -> str | None:
+        return self.table.headers.get(key) if key else None
 
-def _month_end(period: str | None) -> date | None:
-    if period and len(period) == 7 and period[4] == "-":
-        y, m = int(period[:4]), int(period[5:])
-        return date(y, m, calendar.monthrange(y, m)[1])
-    return None
+    def issue(self, rule: Any, rec: Rec | None, key: str | None, default: str, **values: Any) -> Issue:
+        """An issue of `rule` at a row (or the whole file), with the rule's message or `default`."""
+        header = self.header(key)
+        row = rec["row_number"] if rec else None
+        where = (f"第{row}行" if row else "本表") + (f"“{header}”" if header else "")
+        text = _fill(rule.message, values) if rule.message else default
+        severity = rule.severity or DEFAULT_SEVERITY.get(rule.rule, "error")
+        return Issue(severity, rule.code or rule.rule, f"{where}{text}", self.table.sheet, row, header)
 
 
-def _contacts(c: _Ctx, recs: list[Rec]) -> Iterator[Issue]:
-    cap = c.campaign.contacts.max_per_unit
-    if len(recs) > cap:
-        yield c.issue("error", "too-many-contacts", None, None, f"列出了{len(recs)}名联系人，每个单位最多{cap}名")
-    roles = Counter(r.get("role") for r in recs)
-    for role in ("组长", "联络员"):
-        if roles[role] == 0:
-            yield c.issue("error", "missing-role", None, "role", f"至少需要一名{role}")
+_PLACEHOLDER = re.compile(r"\{(value|other|count|n|first|start|end|length)\}")
+
+
+def _fill(message: str, values: dict[str, Any]) -> str:
+    """`{value}`-style placeholders filled in (only these names: a campaign author's message is
+    never a format string)."""
+    return _PLACEHOLDER.sub(lambda m: _text(values.get(m[1], m[0])), message)
+
+
+def _text(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:g}"
+    if isinstance(v, date):
+        return v.isoformat()
+    return str(v)
+
+
+def holds(c: Condition, rec: Rec, form: Form) -> bool:
+    """Does one condition hold for a row? Flags compare by their words (是/否)."""
+    op, want = c.operator
+    v = rec.get(c.column)
+    col = form.col(c.column)
+    if col.kind == "flag" and isinstance(v, bool):
+        v = col.choices[0] if v else col.choices[1]
+    if op == "empty":
+        return (v is None) == want
+    if v is None:
+        return False
+    if op == "eq":
+        return v == want
+    if op == "ne":
+        return v != want
+    if op == "in_":
+        return v in want
+    if op == "shorter_than":
+        return isinstance(v, str) and len(v) < want
+    if op == "lt_column":
+        other = rec.get(want)
+        return other is not None and v < other
+    try:
+        return {"lt": v < want, "le": v <= want, "gt": v > want, "ge": v >= want}[op]
+    except TypeError:  # a text compared with a number: the condition cannot hold
+        return False
+
+
+def _required_when(c: _Ctx, rule: Any, recs: list[Rec]) -> Iterator[Issue]:
+    if not c.has(rule.column) or not all(c.has(w.column) for w in rule.when):
+        return
+    first = rule.when[0]
     for r in recs:
-        if r.get("role") in ("组长", "联络员") and not r.get("email") and c.has("email"):
-            yield c.issue("error", "email-required", r, "email", f"{r['role']}须填写电子邮箱（催报通知发往该邮箱）")
-    yield from _duplicates(c, recs, ("name", "mobile"), "人员（姓名+手机）")
-
-
-def _tech_needs(c: _Ctx, recs: list[Rec]) -> Iterator[Issue]:
-    yield from _duplicates(c, recs, ("enterprise", "need_name"), "需求（企业名称+需求名称）")
-    for r in recs:
-        desc = r.get("description")
-        if desc and len(desc) < 20:
-            yield c.issue("warning", "not-refined", r, "description", f"不足20字，需求尚未凝练，建议写明技术指标和要解决的问题（当前{len(desc)}字）")
-        sales, tech = r.get("sales_wan"), r.get("is_tech_enterprise")
-        if sales is not None and sales < 2000 and tech is False:
-            yield c.issue("warning", "out-of-scope", r, "sales_wan", f"为{sales:g}万元且非科技型企业，不在本次排查范围（2000万元以上或科技型企业）内，请核实")
-
-
-def _cooperation(c: _Ctx, recs: list[Rec]) -> Iterator[Issue]:
-    for r in recs:
-        if r.get("agreement_signed") and not r.get("agreement_date") and c.has("agreement_signed"):
-            yield c.issue("error", "date-required", r, "agreement_date", "已签订协议的须填写协议签订日期")
-        yield from _not_after_month(c, r, "agreement_date")
-
-
-def _negotiations(c: _Ctx, recs: list[Rec]) -> Iterator[Issue]:
-    for r in recs:
-        if r.get("status") != "已签约":
+        if not all(holds(w, r, c.form) for w in rule.when):
             continue
-        if not r.get("signed_date"):
-            yield c.issue("error", "date-required", r, "signed_date", "项目已签约，须填写签约时间")
-        elif r.get("contact_date") and r["signed_date"] < r["contact_date"]:
-            yield c.issue("error", "date-order", r, "signed_date", f"（{r['signed_date']}）不能早于对接时间（{r['contact_date']}）")
-        if not r.get("amount_wan"):
-            yield c.issue("error", "amount-required", r, "amount_wan", "项目已签约，须填写大于0的合同金额（万元）")
-        yield from _not_after_month(c, r, "signed_date")
+        v = r.get(rule.column)
+        if v is None or (rule.positive and not (isinstance(v, int | float) and v > 0)):
+            cond = "、".join(f"“{c.header(w.column)}”为“{w.operator[1]}”" for w in rule.when)
+            what = "须填写大于0的数" if rule.positive else "须填写"
+            other = r.get(first.column)
+            if c.form.col(first.column).kind == "flag" and isinstance(other, bool):
+                other = c.form.col(first.column).choices[0 if other else 1]
+            yield c.issue(rule, r, rule.column, f"在{cond}时{what}", other=other, value=v)
 
 
-def _key_projects(c: _Ctx, recs: list[Rec]) -> Iterator[Issue]:
+def _date_order(c: _Ctx, rule: Any, recs: list[Rec]) -> Iterator[Issue]:
     for r in recs:
-        if r.get("agreement_ready") is False:
-            yield c.issue("warning", "agreement-missing", r, "agreement_ready", "协议文本未准备，请在集中签约前准备好")
+        a, b = r.get(rule.first), r.get(rule.then)
+        if a and b and b < a:
+            yield c.issue(rule, r, rule.then, f"（{b}）不能早于“{c.header(rule.first)}”（{a}）", value=b, other=a)
 
 
-def _activity_plan(c: _Ctx, recs: list[Rec]) -> Iterator[Issue]:
-    lo, hi = date(c.year, 8, 1), date(c.year, 9, 30)
+def _date_within(c: _Ctx, rule: Any, recs: list[Rec]) -> Iterator[Issue]:
+    if rule.window == "period":
+        if c.span is None:
+            return  # the period names no dates (第1批): nothing to check against
+        start, end = c.span
+    else:
+        w = c.campaign.windows[rule.window]
+        start, end = w.start, w.end
     for r in recs:
-        d = r.get("planned_date")
-        if d and not lo <= d <= hi:
-            yield c.issue("warning", "outside-window", r, "planned_date", f"（{d}）不在8月1日至9月30日的活动期内，请核实")
-    if len(recs) > 2:
-        yield c.issue("warning", "too-many", None, None, f"计划了{len(recs)}场活动，方案要求每个县区举办1-2场")
+        d = r.get(rule.column)
+        if not d:
+            continue
+        early = rule.bound in ("both", "start") and d < start
+        late = rule.bound in ("both", "end") and d > end
+        if early or late:
+            default = (f"（{d}）晚于本期（截至{end}）" if rule.bound == "end" else
+                       f"（{d}）早于本期（自{start}起）" if rule.bound == "start" else f"（{d}）应在{start}至{end}之间")
+            yield c.issue(rule, r, rule.column, default, value=d, start=start, end=end)
 
 
-def _activity_report(c: _Ctx, recs: list[Rec]) -> Iterator[Issue]:
-    lo, hi = date(c.year, 8, 1), date(c.year, 9, 30)
-    for r in recs:
-        d = r.get("held_date")
-        if d and not lo <= d <= hi:
-            yield c.issue("error", "outside-window", r, "held_date", f"（{d}）应在8月1日至9月30日之间")
-
-
-def _milestones(c: _Ctx, recs: list[Rec]) -> Iterator[Issue]:
-    for r in recs:
-        if r.get("done") and not r.get("done_date") and c.has("done"):
-            yield c.issue("error", "date-required", r, "done_date", "已完成的事项须填写完成日期")
-
-
-def _duplicates(c: _Ctx, recs: list[Rec], keys: tuple[str, str], what: str) -> Iterator[Issue]:
+def _unique(c: _Ctx, rule: Any, recs: list[Rec]) -> Iterator[Issue]:
+    if not all(c.has(k) for k in rule.columns):
+        return
     seen: dict[tuple, int] = {}
+    what = "+".join(c.header(k) or k for k in rule.columns)
     for r in recs:
-        k = tuple(str(r.get(x) or "") for x in keys)  # record values are folded already
+        k = tuple(str(r.get(x) or "") for x in rule.columns)  # record values are folded already
         if not all(k):
             continue
         if k in seen:
-            yield c.issue("error", "duplicate-row", r, keys[1], f"与第{seen[k]}行重复：同一{what}只能填写一次")
+            yield c.issue(rule, r, rule.columns[-1], f"与第{seen[k]}行重复：同一（{what}）只能填写一次", first=seen[k])
         else:
             seen[k] = r["row_number"]
 
 
-def _not_after_month(c: _Ctx, r: Rec, key: str) -> Iterator[Issue]:
-    d = r.get(key)
-    if d and c.month_end and d > c.month_end:
-        yield c.issue("error", "after-period", r, key, f"（{d}）晚于本期报告月份（截至{c.month_end}），请按当月实际情况填报")
+def _at_least(c: _Ctx, rule: Any, recs: list[Rec]) -> Iterator[Issue]:
+    if not c.has(rule.column):
+        return
+    n = sum(1 for r in recs if r.get(rule.column) == rule.value)
+    if n < rule.count:
+        yield c.issue(rule, None, rule.column, f"至少需要{rule.count}行填写“{rule.value}”", count=rule.count, n=n)
 
 
-RULES: dict[str, Callable[[_Ctx, list[Rec]], Iterator[Issue]]] = {
-    "contacts": _contacts,
-    "tech-needs": _tech_needs,
-    "cooperation-deepening": _cooperation,
-    "negotiations": _negotiations,
-    "key-projects": _key_projects,
-    "activity-plan": _activity_plan,
-    "activity-report": _activity_report,
-    "milestones": _milestones,
-}
+def _at_most(c: _Ctx, rule: Any, recs: list[Rec]) -> Iterator[Issue]:
+    if rule.column and not c.has(rule.column):
+        return
+    n = sum(1 for r in recs if rule.column is None or r.get(rule.column) == rule.value)
+    if n > rule.count:
+        yield c.issue(rule, None, rule.column, f"共{n}行，超过{rule.count}行的上限", count=rule.count, n=n)
+
+
+def _when(c: _Ctx, rule: Any, recs: list[Rec]) -> Iterator[Issue]:
+    if not all(c.has(w.column) for w in rule.conditions):
+        return
+    at = rule.column or rule.conditions[0].column
+    for r in recs:
+        if all(holds(w, r, c.form) for w in rule.conditions):
+            v = r.get(at)
+            yield c.issue(rule, r, at, "请核实", value=v, length=len(v) if isinstance(v, str) else "")
+
+
+def _in_list(c: _Ctx, rule: Any, recs: list[Rec]) -> Iterator[Issue]:
+    return iter(())  # checked by the form's Great Expectations suite (tasks/intake/suites.py)
+
+
+_EVAL = {"required-when": _required_when, "date-order": _date_order, "date-within": _date_within,
+         "unique": _unique, "at-least": _at_least, "at-most": _at_most, "when": _when, "in-list": _in_list}

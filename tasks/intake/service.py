@@ -8,7 +8,6 @@ from pathlib import Path
 
 from config.settings import Settings
 from schemas.campaign import Campaign
-from schemas.forms import FORMS
 from tasks.app import App
 from tasks.clock import now_local
 from tasks.intake.identify import unit_in_name
@@ -16,8 +15,6 @@ from tasks.intake.keep import keep_bytes, record, record_refused
 from tasks.intake.receive import Refused, open_received
 from tasks.intake.validate import Limits, inspect_file
 from tasks.intake.verdict import Issue, Verdict, summary
-
-CONTACTS_FORM = "contacts"
 
 
 @dataclass(frozen=True)
@@ -87,7 +84,7 @@ def submit_bytes(app: App, data: bytes, name: str, *, unit: str | None = None, f
     sha = keep_bytes(app.settings.files_dir, data)  # first: whatever happens next, the file is kept
     v = inspect_file(data, name, app.campaign, received=received.date(), limits=limits_of(app.settings),
                      unit=unit, form=form, period=period)
-    title = FORMS[v.form].title if v.form in FORMS else None
+    title = app.campaign.form(v.form).title if v.form else None
     text = summary(v, form_title=title)
     with app.store.session(write=True) as s:
         sub = record(s, app.campaign, v, sha=sha, size=len(data), received_at=received)
@@ -103,7 +100,7 @@ def submit_bytes(app: App, data: bytes, name: str, *, unit: str | None = None, f
         queue_receipt(s, campaign=app.campaign, submission_id=sub.id, now=received, annotated=annotated,
                       mail_from=app.settings.mail_from)
         held = None
-        if sub.status == "accepted" and v.form == CONTACTS_FORM:
+        if sub.status == "accepted" and v.form and app.campaign.form(v.form).contacts:
             change = propose(s, app.campaign, sub, v.records, received)
             queue_contact_notice(s, campaign=app.campaign, change=change, now=received,
                                  mail_from=app.settings.mail_from)

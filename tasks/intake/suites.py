@@ -1,11 +1,14 @@
-"""Great Expectations suites, one per form, built from the column specs in `schemas/forms.py`.
+"""Great Expectations suites, one per form, built from the form's declared columns and its
+`in-list` rules (schemas/forms.py, from the campaign file).
 
 The GX context is ephemeral and built once per process (`_context`); suites are cached per
-form. Results become typed `Issue`s with the Excel row and the header as written.
+form (by its declaration's content) and per set of columns present. Results become typed
+`Issue`s with the Excel row and the header as written.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from functools import cache
@@ -13,7 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from schemas.forms import Col, FormSpec
+from schemas.campaign import Campaign
+from schemas.forms import NUMERIC, Column, Form
 from tasks.intake.frame import NUMERIC_SUFFIX
 from tasks.intake.gx import import_gx
 from tasks.intake.locate import Table
@@ -24,8 +28,6 @@ PATTERNS = {
     "landline": (r"^0\d{2,3}-\d{7,8}(?:转\d{1,6})?$", "应填写带区号的固定电话，如 0517-83660000"),
     "phone": (r"^(?:1[3-9]\d{9}|0\d{2,3}-\d{7,8}(?:转\d{1,6})?)$", "应填写手机号码或带区号的固定电话"),
     "email": (r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$", "不是有效的电子邮箱地址"),
-    "credit": (r"^[0-9A-HJ-NPQRTUWXY]{18}$", "统一社会信用代码应为18位数字或大写字母"),
-    "criteria": (r"^[123](?:,[123])*$", "应填写1、2、3中的一项或多项（对应推荐条件）"),
 }
 
 
@@ -46,55 +48,81 @@ def _context():  # type: ignore[no-untyped-def]
     return ctx, asset.add_batch_definition_whole_dataframe("whole")
 
 
-def expectations(form: FormSpec, present: frozenset[str]) -> list[tuple[Col, str, dict[str, Any]]]:
-    """(column, expectation class name, kwargs) for the columns present in the file."""
-    out: list[tuple[Col, str, dict[str, Any]]] = []
+Spec = tuple[Column, str, dict[str, Any], str]  # column, expectation class, kwargs, what a failure means
+
+
+def expectations(form: Form, present: frozenset[str], campaign: Campaign) -> list[Spec]:
+    """(column, expectation class name, kwargs, kind of failure) for the columns present in the file."""
+    lists = {r.column: (r.list, _list(campaign, r.list)) for r in form.rules if r.rule == "in-list"}
+    out: list[Spec] = []
     for col in form.columns:
         if col.key not in present:
             continue
         if col.required:
-            out.append((col, "ExpectColumnValuesToNotBeNull", {"column": col.key}))
-        if col.choices:
-            out.append((col, "ExpectColumnValuesToBeInSet", {"column": col.key, "value_set": list(col.choices)}))
+            out.append((col, "ExpectColumnValuesToNotBeNull", {"column": col.key}, "required"))
+        if col.kind in ("enum", "flag"):
+            out.append((col, "ExpectColumnValuesToBeInSet", {"column": col.key, "value_set": list(col.choices)}, "choices"))
+        if col.key in lists:
+            out.append((col, "ExpectColumnValuesToBeInSet", {"column": col.key, "value_set": lists[col.key][1]}, "list"))
         if col.kind in PATTERNS:
-            out.append((col, "ExpectColumnValuesToMatchRegex", {"column": col.key, "regex": PATTERNS[col.kind][0]}))
-        if col.kind in ("money", "int"):
-            out.append((col, "ExpectColumnValuesToBeBetween", {"column": col.key + NUMERIC_SUFFIX, "min_value": 0}))
+            out.append((col, "ExpectColumnValuesToMatchRegex", {"column": col.key, "regex": PATTERNS[col.kind][0]}, "pattern"))
+        if col.kind in NUMERIC and (col.lower is not None or col.max is not None):
+            out.append((col, "ExpectColumnValuesToBeBetween",
+                        {"column": col.key + NUMERIC_SUFFIX, "min_value": col.lower, "max_value": col.max}, "bounds"))
     return out
 
 
+def _list(campaign: Campaign, name: str) -> list[str]:
+    return [t.label for t in campaign.targets] if name == "targets" else list(campaign.lists[name])
+
+
 @cache
-def suite(form: FormSpec, present: frozenset[str]):  # type: ignore[no-untyped-def]
+def _suite(name: str, specs: tuple[tuple[str, str], ...]):  # type: ignore[no-untyped-def]
     gx = import_gx()
+    import json
 
     ctx, _ = _context()
-    name = f"{form.code}:{','.join(sorted(present))}"
     s = ctx.suites.add(gx.ExpectationSuite(name=name))
-    for _, cls, kwargs in expectations(form, present):
-        s.add_expectation(getattr(gx.expectations, cls)(**kwargs))
+    for cls, kwargs in specs:
+        s.add_expectation(getattr(gx.expectations, cls)(**json.loads(kwargs)))
     return s
 
 
-def run_suite(table: Table, frame: pd.DataFrame) -> list[Issue]:
+def suite(form: Form, present: frozenset[str], campaign: Campaign):  # type: ignore[no-untyped-def]
+    """The suite of `form` for the columns present, built once per distinct declaration."""
+    import json
+
+    specs = tuple((cls, json.dumps(kw, ensure_ascii=False, sort_keys=True))
+                  for _, cls, kw, _ in expectations(form, present, campaign))
+    digest = hashlib.sha1(repr(specs).encode()).hexdigest()[:12]
+    return _suite(f"{form.code}:{digest}", specs)
+
+
+def run_suite(table: Table, frame: pd.DataFrame, campaign: Campaign) -> list[Issue]:
     """Validate the normalised frame; one issue per failing cell, in Chinese."""
     if frame.empty:
         return []
     present = frozenset(table.columns)
+    specs = expectations(table.form, present, campaign)
     with GX_LOCK:
         _, batch_definition = _context()
         batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
         # Pass/fail first (cheap); only the expectations that failed are run again for their rows.
-        quick = batch.validate(suite(table.form, present), result_format="BOOLEAN_ONLY")
+        quick = batch.validate(suite(table.form, present, campaign), result_format="BOOLEAN_ONLY")
         failed = [_checked(r) for r in quick.results if not r.success]
         results = [batch.validate(_expectation(cfg), result_format="COMPLETE") for cfg in failed]
-    specs = {(_snake(cls), kw["column"]): (col, cls) for col, cls, kw in expectations(table.form, present)}
+    by = {(_snake(spec[1]), spec[2]["column"], _value_set(spec[2])): spec for spec in specs}
     issues: list[Issue] = []
     for r in results:
         cfg = _checked(r)
-        col, cls = specs[(cfg.type, cfg.kwargs["column"])]
+        spec = by[(cfg.type, cfg.kwargs["column"], _value_set(cfg.kwargs))]
         for idx in r.result.get("unexpected_index_list") or []:
-            issues.append(_issue(table, frame, col, cls, int(idx)))
+            issues.append(_issue(table, frame, spec, int(idx)))
     return issues
+
+
+def _value_set(kwargs: dict) -> tuple:
+    return tuple(kwargs.get("value_set") or ())
 
 
 def _checked(r):  # type: ignore[no-untyped-def]
@@ -114,16 +142,25 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def _issue(table: Table, frame: pd.DataFrame, col: Col, cls: str, idx: int) -> Issue:
+def _num(x: float | None) -> str:
+    return f"{x:g}" if x is not None else ""
+
+
+def _issue(table: Table, frame: pd.DataFrame, spec: Spec, idx: int) -> Issue:
+    col, _, kwargs, what = spec
     row = int(frame["__row"].iat[idx])
     header = table.headers[col.key]
     value = frame[col.key].iat[idx]
     where = f"第{row}行“{header}”"
-    if cls == "ExpectColumnValuesToNotBeNull":
+    if what == "required":
         return Issue("error", "required", f"{where}为必填项，不能为空", table.sheet, row, header)
-    if cls == "ExpectColumnValuesToBeInSet":
-        choices = "、".join(col.choices)
+    if what in ("choices", "list"):
+        choices = "、".join(kwargs["value_set"])
         return Issue("error", "not-in-list", f"{where}应为“{choices}”之一，当前为“{value}”", table.sheet, row, header)
-    if cls == "ExpectColumnValuesToMatchRegex":
+    if what == "pattern":
         return Issue("error", f"bad-{col.kind}", f"{where}{PATTERNS[col.kind][1]}，当前为“{value}”", table.sheet, row, header)
-    return Issue("error", "negative", f"{where}不能为负数，当前为“{value}”", table.sheet, row, header)
+    lo, hi = col.lower, col.max
+    if lo == 0 and hi is None:
+        return Issue("error", "negative", f"{where}不能为负数，当前为“{value}”", table.sheet, row, header)
+    bound = f"不小于{_num(lo)}" if hi is None else f"不大于{_num(hi)}" if lo is None else f"在{_num(lo)}到{_num(hi)}之间"
+    return Issue("error", "out-of-range", f"{where}应{bound}，当前为“{value}”", table.sheet, row, header)

@@ -1,5 +1,6 @@
-"""Blank templates, one .xlsx per form: exact headers, dropdowns for every enumerated column,
-number and date formats, and a 填表说明 sheet. Built from `schemas/forms.py`."""
+"""Blank templates, one .xlsx per form: exact headers, dropdowns for every column with a fixed
+list of values, number and date formats, and a 填表说明 sheet that says what each column wants
+and whether a periodic report is cumulative or incremental. Built from the campaign's forms."""
 
 from __future__ import annotations
 
@@ -10,76 +11,128 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from schemas.campaign import Campaign
-from schemas.forms import FORMS, FormSpec
+from schemas.campaign import Campaign, periods
+from schemas.forms import Column, Form
 from tasks.intake.annotate import sheet_title
 
 ROWS = 500
-FORMATS = {"money": "#,##0.00", "int": "0", "date": "yyyy-mm-dd"}
+FORMATS = {"money": "#,##0.00", "number": "0.00", "int": "0", "date": "yyyy-mm-dd"}
 HINTS = {
-    "money": "以万元为单位的数字，不写“万元”“亿”",
-    "int": "不小于0的整数",
-    "date": "日期，如 2010-07-05",
+    "number": "数字，不写单位",
+    "int": "整数",
+    "date": "日期，如 2010-07-05 或 2010年7月5日",
     "mobile": "11位手机号码",
     "landline": "带区号，如 0517-83660000",
     "phone": "手机号码，或带区号的固定电话",
     "email": "电子邮箱",
-    "credit": "18位统一社会信用代码",
-    "criteria": "1、2、3中的一项或多项",
+    "org-code": "9位组织机构代码（如 12345678-9），或18位统一社会信用代码",
 }
+MEANING = {
+    "cumulative": "本表为累计报表：每期填报截至本期末的全部情况（含以前各期已报的事项，状态有变化的按最新情况填写），不是只填本期新增。",
+    "incremental": "本表为增量报表：每期只填报本期新增的情况，不要重复填报以前各期已报的内容。",
+}
+
+
+def file_name(form: Form) -> str:
+    return f"{form.label}_{form.title}.xlsx" if form.label != form.title else f"{form.title}.xlsx"
 
 
 def write_templates(campaign: Campaign, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    for f in campaign.forms:
-        spec = FORMS.get(f.code)
-        if spec is None or spec.document:
+    for form in campaign.forms:
+        if form.document:
             continue
-        path = out / f"{spec.label}_{spec.title}.xlsx" if spec.label != spec.title else out / f"{spec.title}.xlsx"
-        template(spec, campaign).save(path)
+        path = out / file_name(form)
+        template(form, campaign).save(path)
         paths.append(path)
     return paths
 
 
-def template(spec: FormSpec, campaign: Campaign) -> Workbook:
+def _choices(form: Form, col: Column, campaign: Campaign) -> tuple[str, ...]:
+    for r in form.rules:
+        if r.rule == "in-list" and r.column == col.key:
+            return tuple(t.label for t in campaign.targets) if r.list == "targets" else tuple(campaign.lists[r.list])
+    return col.choices if col.kind in ("enum", "flag") else ()
+
+
+def _hint(col: Column) -> str:
+    if col.hint:
+        return col.hint
+    if col.kind == "money":
+        return f"以{col.unit or '万元'}为单位的数字，不写单位或“亿”“万”等字"
+    if col.kind == "multi":
+        return f"{'、'.join(col.choices)}中的一项或多项"
+    hint = HINTS.get(col.kind, "")
+    if col.kind in ("number", "int") and (col.lower is not None or col.max is not None):
+        lo, hi = col.lower, col.max
+        hint += f"，{'不小于' + format(lo, 'g') if lo is not None else ''}{'、' if lo is not None and hi is not None else ''}{'不大于' + format(hi, 'g') if hi is not None else ''}"
+    return hint
+
+
+def periodic(form: Form, campaign: Campaign) -> bool:
+    """Is the form owed for more than one period (its meaning then matters to the clerk)?"""
+    return any(len(periods(o)) > 1 for o in campaign.obligations if o.form == form.code)
+
+
+def template(form: Form, campaign: Campaign, *, unit: str | None = None) -> Workbook:
+    """The blank workbook of `form`; with `unit`, its 填报单位 line is filled in."""
     wb = Workbook()
     ws = wb.active
-    ws.title = sheet_title(spec.title)
-    n = len(spec.columns) + 1
-    ws["A1"] = f"{spec.label}：{campaign.name}{spec.title}" if spec.label != spec.title else f"{campaign.name}{spec.title}"
+    ws.title = sheet_title(form.title)
+    n = len(form.columns) + 1
+    ws["A1"] = f"{form.label}：{campaign.name}{form.title}" if form.label != form.title else f"{campaign.name}{form.title}"
     ws["A1"].font = Font(bold=True, size=14)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=n)
-    ws["A2"] = "填报单位（盖章）：                填报日期："
-    ws.append(["序号", *(c.template_header for c in spec.columns)])
+    ws["A2"] = f"填报单位（盖章）：{unit or ''}                填报日期："
+    ws.append(["序号", *(c.template_header for c in form.columns)])
     for j in range(1, n + 1):
         cell = ws.cell(3, j)
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, horizontal="center")
         ws.column_dimensions[get_column_letter(j)].width = 8 if j == 1 else 18
     ws.freeze_panes = "B4"
-    for j, col in enumerate(spec.columns, 2):
+    for j, col in enumerate(form.columns, 2):
         letter = get_column_letter(j)
-        rng = f"{letter}4:{letter}{ROWS + 3}"
-        if col.choices:
-            dv = DataValidation(type="list", formula1='"' + ",".join(col.choices) + '"', allow_blank=not col.required,
+        choices = _choices(form, col, campaign)
+        if choices:
+            # a list longer than Excel's 255-character formula limit goes on a hidden sheet
+            formula = '"' + ",".join(choices) + '"' if len(",".join(choices)) < 250 else _list_sheet(wb, col, choices)
+            dv = DataValidation(type="list", formula1=formula, allow_blank=not col.required,
                                 showErrorMessage=True, errorTitle="请从下拉列表中选择",
-                                error=f"“{col.header}”只能填写：{'、'.join(col.choices)}")
+                                error=f"“{col.header}”只能填写列表中的值")
             ws.add_data_validation(dv)
-            dv.add(rng)
-        fmt = FORMATS.get(col.kind)
+            dv.add(f"{letter}4:{letter}{ROWS + 3}")
+        fmt = FORMATS.get(col.kind, "@")  # text by default: a 0517 landline keeps its zero
         for r in range(4, ROWS + 4):
-            c = ws.cell(r, j)
-            c.number_format = fmt or "@"  # text by default: a 0517 landline keeps its zero
-    notes = wb.create_sheet("填表说明")
+            ws.cell(r, j).number_format = fmt
+    _notes(wb, form, campaign)
+    return wb
+
+
+def _list_sheet(wb: Workbook, col: Column, choices: tuple[str, ...]) -> str:
+    ws = wb.create_sheet(sheet_title(f"_{col.key}", set(wb.sheetnames)))
+    ws.sheet_state = "hidden"
+    for i, c in enumerate(choices, 1):
+        ws.cell(i, 1, c)
+    return f"'{ws.title}'!$A$1:$A${len(choices)}"
+
+
+def _notes(wb: Workbook, form: Form, campaign: Campaign) -> None:
+    notes = wb.create_sheet("填表说明", 1)
     notes.column_dimensions["A"].width = 100
-    lines = [f"{spec.label} {spec.title} 填表说明", "", "1. 请勿修改、删除表头；可在表格上方“填报单位”处写明单位名称。",
-             "2. 标“必填”的列不能为空，下拉列表中的列请从列表中选择。", *(f"{k}. {t}" for k, t in enumerate(spec.notes, 3)), "",
-             "各列要求："]
-    lines += [f"· {c.template_header}：{'必填' if c.required else '选填'}"
-              + (f"；{HINTS[c.kind]}" if c.kind in HINTS else "")
-              + (f"；可选：{'、'.join(c.choices)}" if c.choices else "") for c in spec.columns]
+    lines = [f"{form.name} 填表说明", "", "1. 请勿修改、删除表头；可在表格上方“填报单位”处写明单位名称。",
+             "2. 标“必填”的列不能为空，有下拉列表的列请从列表中选择。"]
+    extra = [MEANING[form.meaning]] if periodic(form, campaign) else []
+    if form.versions == "accumulate":
+        keys = "+".join(form.col(k).header for k in form.key)
+        extra.append(f"本表可分批报送，各批累加；同一（{keys}）再次填报，视为对以前所报内容的更正。")
+    lines += [f"{k}. {t}" for k, t in enumerate([*extra, *form.notes], 3)]
+    lines += ["", "各列要求："]
+    for c in form.columns:
+        choices = _choices(form, c, campaign)
+        lines.append(f"· {c.template_header}：{'必填' if c.required else '选填'}" + (f"；{_hint(c)}" if _hint(c) else "")
+                     + (f"；可选：{'、'.join(choices)}" if choices and len(choices) <= 12 else ""))
     for i, line in enumerate(lines, 1):
         notes.cell(i, 1, line)
     notes["A1"].font = Font(bold=True, size=13)
-    return wb

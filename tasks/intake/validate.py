@@ -9,8 +9,8 @@ from datetime import date
 from pathlib import PurePath
 
 from schemas.campaign import Campaign, periods
-from schemas.forms import FORMS, FormSpec
-from tasks.intake import cells, rules
+from schemas.forms import Form
+from tasks.intake import rules
 from tasks.intake.frame import normalise
 from tasks.intake.identify import (
     Unidentified,
@@ -91,8 +91,7 @@ def _inspect(data: bytes, filename: str, campaign: Campaign, received: date, lim
     frame, records, issues = normalise(table)
     from tasks.intake.suites import run_suite  # GX is imported only when a table is validated
 
-    issues += run_suite(table, frame)
-    issues += _credit_checks(table, records)
+    issues += run_suite(table, frame, campaign)
     issues += rules.check(table, records, v.period, campaign)
     order = {k: i for i, k in enumerate(table.columns)}
     by_header = {h: order[k] for k, h in table.headers.items()}
@@ -101,11 +100,10 @@ def _inspect(data: bytes, filename: str, campaign: Campaign, received: date, lim
     return _assumed_last(v)
 
 
-def _forms(campaign: Campaign, form: str | None) -> list[FormSpec]:
-    codes = [f.code for f in campaign.forms if f.code in FORMS]
+def _forms(campaign: Campaign, form: str | None) -> list[Form]:
     if form:
-        return [FORMS[form]] if form in codes else []
-    return [FORMS[c] for c in codes]
+        return [f for f in campaign.forms if f.code == form]
+    return list(campaign.forms)
 
 
 def _period(v: Verdict, campaign: Campaign, texts: list[str], received: date, sheet: str | None) -> str:
@@ -149,22 +147,3 @@ def _document(v, data, filename, campaign, forms, received, unit, period, limits
     v.period = period or _period(v, campaign, [filename], received, None)
     v.records = []
     return v
-
-
-def _credit_checks(table, records) -> list[Issue]:  # type: ignore[no-untyped-def]
-    out, seen = [], {}  # a file repeats its enterprises: each code is checked once
-    for key in (k for k in table.columns if table.form.col(k).kind == "credit"):
-        header = table.headers[key]
-        for r in records:
-            code = r.get(key)
-            if code and len(code) == 18:
-                if code not in seen:
-                    try:
-                        cells.credit_code(code)
-                        seen[code] = None
-                    except cells.CellError as e:
-                        seen[code] = str(e) if "校验位" in str(e) else None
-                if seen[code]:
-                    row = r["row_number"]
-                    out.append(Issue("error", "bad-credit-check", f"第{row}行“{header}”{seen[code]}，当前为“{code}”", table.sheet, row, header))
-    return out

@@ -35,7 +35,7 @@ def test_a_held_change_waits_for_ops_in_the_ui_and_both_sides_hear_the_outcome(p
                     received_at=datetime(2010, 6, 25, 10))
     assert r.contact_change
     result: list = []
-    t = threading.Thread(target=lambda: result.append(contact_change(r.contact_change, poll_seconds=1)))
+    t = threading.Thread(target=lambda: result.append(contact_change(r.contact_change, poll_seconds=1, timeout_seconds=120)))
     try:
         t.start()
         run_id = _paused_run_id(f"contact-change-{r.contact_change}", time.time() + 90)

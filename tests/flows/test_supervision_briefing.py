@@ -19,8 +19,9 @@ def _paused_run_id(name: str, deadline: float):  # type: ignore[no-untyped-def]
     with get_client(sync_client=True) as client:
         while time.time() < deadline:  # the flow runs in another thread: wait for it to pause
             runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[name])))
-            if runs and runs[0].state and runs[0].state.is_paused():
-                return runs[0].id
+            paused = [r for r in runs if r.state and r.state.is_paused()]  # an earlier test's run may share the name
+            if paused:
+                return paused[0].id
             time.sleep(0.5)
     raise AssertionError("the briefing never paused for approval")
 

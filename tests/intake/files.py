@@ -8,7 +8,10 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from schemas.forms import FORMS
+from config.settings import CAMPAIGNS_DIR
+from schemas.campaign import load_campaign
+
+CAMPAIGN = load_campaign(CAMPAIGNS_DIR / "huaian-2010.yaml")
 
 GOOD_NEED = [
     "淮安市华达电子有限公司", "91320800MA1M8XXX00", "2,500", "是", "高频电路板散热技术",
@@ -26,15 +29,15 @@ def valid_code(first17: str) -> str:
 def need_row(i: int = 0, **changes: str) -> list[str]:
     row = list(GOOD_NEED)
     row[0] = f"淮安市华达电子有限公司{i}" if i else row[0]
-    row[1] = valid_code(f"9132080{i % 10}MA1M8ABC0"[:17])
+    row[1] = valid_code(f"9132080{i % 10}MA1M8ABC0"[:17])  # a 统一社会信用代码 is accepted under the 组织机构代码 header
     for k, v in changes.items():
-        row[[c.key for c in FORMS["tech-needs"].columns].index(k)] = v
+        row[[c.key for c in CAMPAIGN.form("tech-needs").columns].index(k)] = v
     return row
 
 
 def messy_workbook(form: str, rows: list[list[object]], *, unit: str = "清河区", title: str | None = None,
                    instructions_sheet: bool = True) -> bytes:
-    spec = FORMS[form]
+    spec = CAMPAIGN.form(form)
     wb = Workbook()
     if instructions_sheet:
         wb.active.title = "填表说明"
@@ -60,7 +63,7 @@ def messy_workbook(form: str, rows: list[list[object]], *, unit: str = "清河�
 
 
 def csv_bytes(form: str, rows: list[list[str]], *, encoding: str = "gb18030", unit: str = "淮阴区") -> bytes:
-    spec = FORMS[form]
+    spec = CAMPAIGN.form(form)
     lines = [f"{spec.label}：{spec.title}", f"填报单位：{unit}"]
     lines.append(",".join(c.template_header for c in spec.columns))
     lines += [",".join(f'"{c}"' if "," in c else c for c in r) for r in rows]
@@ -78,7 +81,7 @@ def xls_bytes(form: str, rows: list[list[str]], *, unit: str = "涟水县") -> b
     """A real legacy .xls (BIFF8, Excel 97-2003) written by xlwt, with a merged title."""
     import xlwt
 
-    spec = FORMS[form]
+    spec = CAMPAIGN.form(form)
     wb = xlwt.Workbook()
     ws = wb.add_sheet(spec.label)
     ws.write_merge(0, 0, 0, len(spec.columns), f"{spec.label}：{spec.title}")

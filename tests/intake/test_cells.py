@@ -52,6 +52,7 @@ def test_not_mobiles(text):
         ("0517-83660000-8012", "0517-83660000转8012"),
         ("0517-83660000 ext 8012", "0517-83660000转8012"),
         ("025-84891234", "025-84891234"),
+        ("0517 8490 1235", "0517-84901235"),  # spaces inside the local number, as clerks write it
     ],
 )
 def test_landlines(text, canonical):
@@ -77,13 +78,27 @@ def test_credit_code_check_character():
 
 @pytest.mark.parametrize(("text", "norm"), [("1", "1"), ("1,3", "1,3"), ("①③", "1,3"), ("一、二", "1,2"), ("3；1", "1,3"), ("1和2", "1,2")])
 def test_criteria(text, norm):
-    assert cells.criteria(text) == norm
+    assert cells.multi(text, ("1", "2", "3")) == norm
 
 
 @pytest.mark.parametrize("text", ["4", "高新技术", "1,5"])
 def test_bad_criteria(text):
     with pytest.raises(CellError):
-        cells.criteria(text)
+        cells.multi(text, ("1", "2", "3"))
+
+
+def test_org_code_of_2010_and_credit_code_of_2015():
+    code = "12345678" + cells.org_check_char("12345678")
+    assert cells.org_code(code) == code and cells.org_code(f"{code[:8]}-{code[8]}") == code
+    assert cells.org_check_char("D2143569") == "X"  # GB 11714's own example: D2143569-X
+    with pytest.raises(cells.CheckCharError, match="组织机构代码校验位"):
+        cells.org_code(code[:8] + ("0" if code[8] != "0" else "1"))
+    good = "91320800MA1M8ABC0"
+    assert cells.org_code(good + cells.check_char(good)) == good + cells.check_char(good)
+    with pytest.raises(cells.CheckCharError, match="统一社会信用代码校验位"):
+        cells.org_code(good + ("0" if cells.check_char(good) != "0" else "1"))
+    with pytest.raises(CellError, match="9位组织机构代码"):
+        cells.org_code("1234")
 
 
 def test_headers_match_ignoring_space_width_and_unit():

@@ -45,7 +45,7 @@ def test_submit_keeps_and_templates_have_dropdowns(tmp_path):
     assert len(paths) == 8
     wb = load_workbook(next(p for p in paths if "附表3" in p))
     ws = wb.worksheets[0]
-    assert [c.value for c in ws[3]][1:4] == ["企业名称", "统一社会信用代码", "上年销售收入（万元）"]
+    assert [c.value for c in ws[3]][1:4] == ["企业名称", "组织机构代码", "上年销售收入（万元）"]  # the 2010 form (FORMS.md)
     lists = {next(iter(dv.sqref.ranges)).coord[0]: dv.formula1 for dv in ws.data_validations.dataValidation}
     assert lists["G"] == '"技术难题,技术需求"'
     assert wb.sheetnames[1] == "填表说明"

@@ -5,12 +5,22 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from schemas.rows import Negotiation, TechNeed
+from schemas.rows import FormRow
 from schemas.tables import ContactList, Submission, Unit
 from tasks.intake.keep import kept_path
 from tasks.intake.service import submit_file
 from tasks.status import status_rows
 from tests.intake.files import messy_workbook, need_row, write
+
+TechNeed = FormRow  # the rows of 附表3 are form_row rows with form = tech-needs (the only rows these tests store)
+
+
+def current(app, form):  # type: ignore[no-untyped-def]
+    from tasks.rows import current_rows
+
+    with app.store.session() as s:
+        return current_rows(s, app.campaign.form(form), app.campaign.id)
+
 
 NEG = ["校企合作项目", "淮安华达", "淮阴工学院", "2010-08-05", "洽谈中", "", "", "合作开发", "否", ""]
 
@@ -42,11 +52,11 @@ def test_a_later_batch_corrects_an_earlier_row(app, tmp_path):
                 received_at=datetime(2010, 7, 1, 9))
     submit_file(app, write(tmp_path, "第2批.xlsx", messy_workbook("tech-needs", [need_row(1, sales_wan="9999"), need_row(2)])),
                 received_at=datetime(2010, 7, 15, 9))
+    rows = sorted(current(app, "tech-needs"), key=lambda r: r["enterprise"])
+    assert [(r["enterprise"][-1], r["sales_wan"], r["period"]) for r in rows] == [
+        ("司", 2500.0, "第1批"), ("1", 9999.0, "第2批"), ("2", 2500.0, "第2批")
+    ]
     with app.store.session() as s:
-        rows = s.scalars(select(TechNeed).where(TechNeed.current.is_(True)).order_by(TechNeed.enterprise)).all()
-        assert [(r.enterprise[-1], r.sales_wan, r.period) for r in rows] == [
-            ("司", 2500.0, "第1批"), ("1", 9999.0, "第2批"), ("2", 2500.0, "第2批")
-        ]
         assert s.scalar(select(func.count()).select_from(TechNeed)) == 4  # history kept
 
 
@@ -58,8 +68,8 @@ def test_monthly_resubmission_replaces_the_earlier_version(app, tmp_path):
                     received_at=datetime(2010, 8, 19, 9))
     with app.store.session() as s:
         assert s.get(Submission, a.submission_id).superseded_by == b.submission_id
-        current = s.scalars(select(Negotiation).where(Negotiation.current.is_(True))).all()
-        assert [n.submission_id for n in current] == [b.submission_id]
+        rows = s.scalars(select(FormRow).where(FormRow.form == "negotiations", FormRow.current.is_(True))).all()
+        assert [n.submission_id for n in rows] == [b.submission_id]
         row = next(r for r in status_rows(s, app.campaign, date(2010, 8, 25)) if r.unit == "清河区" and r.period == "2010-08" and r.obligation == "O4")
         assert row.state.value == "accepted_on_time" and row.submitted_at == datetime(2010, 8, 18, 9)
 

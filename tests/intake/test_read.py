@@ -43,7 +43,7 @@ def test_legacy_xls():
     ws = wb.add_sheet("需求表", cell_overwrite_ok=True)
     ws.write(0, 0, "附表3：2010淮安科技洽谈会技术难题和需求征集表")
     ws.write(1, 0, "填报单位（盖章）：涟水县科技局")
-    for j, h in enumerate(["序号", *[c.template_header for c in __import__("schemas.forms").forms.FORMS["tech-needs"].columns]]):
+    for j, h in enumerate(["序号", *[c.template_header for c in CAMPAIGN.form("tech-needs").columns]]):
         ws.write(2, j, h)
     for j, val in enumerate(["1", *need_row(0)]):
         ws.write(3, j, val)
