@@ -106,6 +106,33 @@ def calendar_cmd(campaign_id: str | None, as_json: bool) -> None:
     emit([r.as_json() for r in rows], as_json, human)
 
 
+@main.command("schema")
+def schema_cmd() -> None:
+    """打印活动配置文件的 JSON Schema（供编辑器校验和补全）。"""
+    from schemas.campaign import json_schema
+
+    click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
+
+
+@main.command("check")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+def check_cmd(file: Path, as_json: bool) -> None:
+    """检查一个活动配置文件：一次列出所有问题和行号。退出码：0 没有问题，1 有问题。"""
+    from schemas.campaign import CampaignError, load_campaign
+
+    try:
+        c = load_campaign(file)
+    except CampaignError as e:
+        emit({"ok": False, "problems": e.problems}, as_json, lambda: click.echo(str(e), err=True))
+        sys.exit(1)
+    summary = {"ok": True, "problems": [], "id": c.id, "units": len(c.units), "forms": len(c.forms),
+               "obligations": len(c.obligations), "targets": len(c.targets)}
+    emit(summary, as_json, lambda: click.echo(
+        f"{file}：没有问题（{c.name}：{len(c.units)} 个单位，{len(c.forms)} 张表单，{len(c.obligations)} 项任务，"
+        f"{len(c.targets)} 项目标）"))
+
+
 @main.command("status")
 @as_of_option
 @common

@@ -211,6 +211,15 @@ class Campaign(Model):
     def form(self, code: str) -> Form:
         return next(f for f in self.forms if f.code == code)
 
+    def choices_of(self, form: Form, key: str) -> tuple[str, ...]:
+        """The values a column takes: an in-list rule's list (the targets' labels, or a named
+        list), else the column's own choices (enum, flag); empty when free."""
+        for r in form.rules:
+            if r.rule == "in-list" and r.column == key:
+                return tuple(t.label for t in self.targets) if r.list == "targets" else tuple(self.lists[r.list])
+        col = form.col(key)
+        return col.choices if col.kind in ("enum", "flag") else ()
+
     def obligation(self, oid: str) -> Obligation:
         return next(o for o in self.obligations if o.id == oid)
 
@@ -222,6 +231,20 @@ class Campaign(Model):
 
     def owners_of(self, ob: Obligation) -> list[Unit]:
         return [u for u in self.units if u.kind in ob.owners or u.name in ob.owners]
+
+
+def json_schema() -> dict[str, Any]:
+    """The campaign file's JSON Schema (for editors): the model's, with `{include: FILE}` allowed
+    among the forms."""
+    schema = Campaign.model_json_schema()
+    include = {"type": "object", "required": ["include"], "properties": {
+        "include": {"type": "string", "description": "a form file, relative to this file; other keys override the form's"}},
+        "additionalProperties": True}
+    forms = schema["properties"]["forms"]
+    forms["items"] = {"anyOf": [forms["items"], include]}
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "督办活动配置 (Duban campaign file)"
+    return schema
 
 
 class CampaignError(Exception):
@@ -450,6 +473,17 @@ def period_span(period: str) -> tuple[date, date] | None:
     if m := re.fullmatch(r"(\d{4})(?:年度?)?", period):
         return date(int(m[1]), 1, 1), date(int(m[1]), 12, 31)
     return None
+
+
+def period_label(period: str) -> str:
+    """A period as people write it: 2010年8月, 2011年3月上半月, 2012年第1季度; others as they are."""
+    if m := re.fullmatch(r"(\d{4})-(\d{2})", period):
+        return f"{m[1]}年{int(m[2])}月"
+    if m := re.fullmatch(r"(\d{4})-(\d{2})([上下])", period):
+        return f"{m[1]}年{int(m[2])}月{m[3]}半月"
+    if m := re.fullmatch(r"(\d{4})-Q([1-4])", period):
+        return f"{m[1]}年第{m[2]}季度"
+    return period
 
 
 def _months(start: str, end: str) -> Iterator[tuple[int, int]]:

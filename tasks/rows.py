@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from schemas.forms import Form
@@ -54,7 +54,7 @@ def store(session: Session, form: Form, sub: Submission, unit_id: int, records: 
             session.execute(update(Submission).where(Submission.id.in_(old_ids)).values(superseded_by=sub.id))
             session.execute(update(FormRow).where(FormRow.submission_id.in_(old_ids)).values(current=False))
     if records:
-        session.execute(insert(FormRow), [
+        session.execute(FormRow.__table__.insert(), [  # Core executemany: no ORM bookkeeping per row
             {"campaign": sub.campaign, "form": form.code, "submission_id": sub.id, "unit_id": unit_id,
              "period": sub.period, "row_number": r["row_number"], "current": True, "key": row_key(form, r),
              "data": to_json(r, form)} for r in records])

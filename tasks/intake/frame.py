@@ -27,8 +27,11 @@ PARSED: dict[str, Callable[[str], Any]] = {"money": cells.money, "number": cells
 NUMERIC_SUFFIX = "__n"
 
 
-def normalise(table: Table) -> tuple[pd.DataFrame, list[dict[str, Any]], list[Issue]]:
-    """(frame for the suite, typed records, parse issues) for the table's data rows."""
+def normalise(table: Table, choices: dict[str, tuple[str, ...]] | None = None,
+              ) -> tuple[pd.DataFrame, list[dict[str, Any]], list[Issue]]:
+    """(frame for the suite, typed records, parse issues) for the table's data rows. A value
+    of a column with `choices` that matches one once folded (full-width brackets) is that choice."""
+    choices = choices or {}
     keys = list(table.columns)
     raw = [r for _, r in table.records]
     issues: list[Issue] = []
@@ -44,10 +47,17 @@ def normalise(table: Table) -> tuple[pd.DataFrame, list[dict[str, Any]], list[Is
                 data[key + NUMERIC_SUFFIX] = values
         else:
             data[key] = _canonical(col, folded)
+            if choices.get(key):
+                data[key] = _as_declared(data[key], choices[key])
             values = [None if v is None else v == col.choices[0] for v in data[key]] if col.kind == "flag" else data[key]
         for t, v in zip(typed, values, strict=True):
             t[key] = v
     return pd.DataFrame(data), typed, issues
+
+
+def _as_declared(values: list[str | None], choices: tuple[str, ...]) -> list[str | None]:
+    declared = {cells.fold(c): c for c in choices}
+    return [declared.get(v, v) if v is not None else None for v in values]
 
 
 def _memo_map(fn: Callable[[Any], Any], values: list[Any]) -> list[Any]:

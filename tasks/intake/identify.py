@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from schemas.campaign import Campaign, periods
+from schemas.campaign import Campaign, period_label, periods
 from tasks.intake.cells import fold
 
 _FILL_DATE = re.compile(r"填报(?:日期|时间)[:：]?\s*\S+")
 _MONTH = (re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月"), re.compile(r"(?<!\d)(\d{4})[-_.](\d{1,2})(?![\d])"))
 _BATCH = re.compile(r"第\s*([0-9一二三四五六七八九十]+)\s*批")
+_QUARTER = (re.compile(r"(\d{4})\s*年?\s*第?\s*([1-4一二三四])\s*季度?"), re.compile(r"(\d{4})\s*[-_ ]?\s*Q([1-4])", re.I))
+_HALF = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(?:份\s*)?([上下])\s*半\s*月|(?<!\d)(\d{4})-(\d{1,2})([上下])")
 _CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九十")}
 _CN_MONTHS = {**{c: i for i, c in enumerate("一二三四五六七八九十", 1)}, "十一": 11, "十二": 12}
 # "8月", "8月份", "八月": not a day ("8月20日") and not part of a year-month already tried
@@ -65,6 +67,16 @@ def period_hint(texts: list[str], year: int | None = None) -> str | None:
         if m:
             n = m[1]
             return f"第{int(n) if n.isdigit() else _CN_DIGITS.get(n, n)}批"
+        for q in _QUARTER:
+            m = q.search(t)
+            if m and (m[0].endswith(("季", "季度")) or q is _QUARTER[1]):
+                n = m[2]
+                return f"{m[1]}-Q{n if n.isdigit() else _CN_DIGITS[n]}"
+        m = _HALF.search(t)
+        if m:
+            y, mo, half = (m[1], m[2], m[3]) if m[1] else (m[4], m[5], m[6])
+            if 1 <= int(mo) <= 12:
+                return f"{y}-{int(mo):02d}{half}"
         for p in _MONTH:
             m = p.search(t)
             if m and 1 <= int(m[2]) <= 12:
@@ -108,7 +120,9 @@ def identify_period(
     return owed[-1][1]
 
 
-def assumed_period_note(period: str) -> str:
+def assumed_period_note(period: str, example: str | None = None) -> str:
     """What a clerk is told when the period was not named and had to be inferred."""
-    what = f"{period[:4]}年{int(period[5:])}月的报表" if period[:4].isdigit() and len(period) == 7 else f"{period}"
-    return f"文件标题和文件名中未写明报送期次，已按收到日期视为{what}；如有误，请在标题中写明（如“2010年8月”或“第2批”）后重新报送"
+    label = period_label(period)
+    what = f"{label}的报表" if label != period else period
+    return (f"文件标题和文件名中未写明报送期次，已按收到日期视为{what}；如有误，请在标题中写明期次"
+            f"（如“{period_label(example or period)}”）后重新报送")

@@ -53,27 +53,21 @@ Spec = tuple[Column, str, dict[str, Any], str]  # column, expectation class, kwa
 
 def expectations(form: Form, present: frozenset[str], campaign: Campaign) -> list[Spec]:
     """(column, expectation class name, kwargs, kind of failure) for the columns present in the file."""
-    lists = {r.column: (r.list, _list(campaign, r.list)) for r in form.rules if r.rule == "in-list"}
     out: list[Spec] = []
     for col in form.columns:
         if col.key not in present:
             continue
         if col.required:
             out.append((col, "ExpectColumnValuesToNotBeNull", {"column": col.key}, "required"))
-        if col.kind in ("enum", "flag"):
-            out.append((col, "ExpectColumnValuesToBeInSet", {"column": col.key, "value_set": list(col.choices)}, "choices"))
-        if col.key in lists:
-            out.append((col, "ExpectColumnValuesToBeInSet", {"column": col.key, "value_set": lists[col.key][1]}, "list"))
+        choices = campaign.choices_of(form, col.key)
+        if choices:
+            out.append((col, "ExpectColumnValuesToBeInSet", {"column": col.key, "value_set": list(choices)}, "choices"))
         if col.kind in PATTERNS:
             out.append((col, "ExpectColumnValuesToMatchRegex", {"column": col.key, "regex": PATTERNS[col.kind][0]}, "pattern"))
         if col.kind in NUMERIC and (col.lower is not None or col.max is not None):
             out.append((col, "ExpectColumnValuesToBeBetween",
                         {"column": col.key + NUMERIC_SUFFIX, "min_value": col.lower, "max_value": col.max}, "bounds"))
     return out
-
-
-def _list(campaign: Campaign, name: str) -> list[str]:
-    return [t.label for t in campaign.targets] if name == "targets" else list(campaign.lists[name])
 
 
 @cache
@@ -154,7 +148,7 @@ def _issue(table: Table, frame: pd.DataFrame, spec: Spec, idx: int) -> Issue:
     where = f"第{row}行“{header}”"
     if what == "required":
         return Issue("error", "required", f"{where}为必填项，不能为空", table.sheet, row, header)
-    if what in ("choices", "list"):
+    if what == "choices":
         choices = "、".join(kwargs["value_set"])
         return Issue("error", "not-in-list", f"{where}应为“{choices}”之一，当前为“{value}”", table.sheet, row, header)
     if what == "pattern":

@@ -50,10 +50,7 @@ def write_templates(campaign: Campaign, out: Path) -> list[Path]:
 
 
 def _choices(form: Form, col: Column, campaign: Campaign) -> tuple[str, ...]:
-    for r in form.rules:
-        if r.rule == "in-list" and r.column == col.key:
-            return tuple(t.label for t in campaign.targets) if r.list == "targets" else tuple(campaign.lists[r.list])
-    return col.choices if col.kind in ("enum", "flag") else ()
+    return campaign.choices_of(form, col.key)
 
 
 def _hint(col: Column) -> str:

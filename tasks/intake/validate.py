@@ -88,7 +88,7 @@ def _inspect(data: bytes, filename: str, campaign: Campaign, received: date, lim
     if not table.records:
         v.issues.append(Issue("error", "no-rows", "表格只有表头，没有填写任何数据行", table.sheet, table.header_row + 1, None))
         return _assumed_last(v)
-    frame, records, issues = normalise(table)
+    frame, records, issues = normalise(table, {k: campaign.choices_of(table.form, k) for k in table.columns})
     from tasks.intake.suites import run_suite  # GX is imported only when a table is validated
 
     issues += run_suite(table, frame, campaign)
