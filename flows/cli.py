@@ -124,7 +124,8 @@ def check_cmd(file: Path, as_json: bool) -> None:
     try:
         c = load_campaign(file)
     except CampaignError as e:
-        emit({"ok": False, "problems": e.problems}, as_json, lambda: click.echo(str(e), err=True))
+        message = str(e)
+        emit({"ok": False, "problems": e.problems}, as_json, lambda: click.echo(message, err=True))
         sys.exit(1)
     summary = {"ok": True, "problems": [], "id": c.id, "units": len(c.units), "forms": len(c.forms),
                "obligations": len(c.obligations), "targets": len(c.targets)}
