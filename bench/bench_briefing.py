@@ -22,10 +22,10 @@ def main() -> None:
     from bench.bench_sweep import national_campaign
     from config.settings import Settings
     from schemas.rows import Negotiation, TechNeed
+    from schemas.store import open_store
     from schemas.tables import Obligation, Submission, Unit
     from tasks.app import App
     from tasks.briefing import job
-    from tasks.store import open_store
     from tasks.sync import sync_campaign
 
     rnd = random.Random(2010)

@@ -55,9 +55,9 @@ def store_bench(url: str, rows: int) -> tuple[float, float, float, float]:
     import sqlalchemy as sa
     from sqlalchemy.orm import Session
 
+    from schemas.store import open_store
     from schemas.tables import Submission, Unit
     from tasks.rows import current_rows, store
-    from tasks.store import open_store
     from tests.intake.files import CAMPAIGN, need_row
 
     st = open_store(url)
@@ -116,7 +116,7 @@ def store_bench(url: str, rows: int) -> tuple[float, float, float, float]:
 
 def main() -> None:
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    from schemas.campaign import load_campaign
+    from schemas.loading import load_campaign
 
     with tempfile.TemporaryDirectory() as tmp:
         p = twenty_forms(Path(tmp))

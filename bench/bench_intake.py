@@ -57,7 +57,7 @@ def main() -> None:
     import pandas as pd
 
     from config.settings import CAMPAIGNS_DIR
-    from schemas.campaign import load_campaign
+    from schemas.loading import load_campaign
     from tasks.intake.validate import inspect_file
 
     campaign = load_campaign(CAMPAIGNS_DIR / "huaian-2010.yaml")

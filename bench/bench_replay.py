@@ -25,7 +25,7 @@ def main() -> int:
         os.environ["DUBAN_HOME"] = tmp
         t0 = time.perf_counter()
         from config.settings import Settings
-        from tasks.demo.runner import run_demo
+        from flows.demo import run_demo
 
         imported = time.perf_counter() - t0
         out = run_demo(Settings(), exit_after=True, echo=lambda *_: None)

@@ -27,8 +27,8 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--days", type=int, default=122)
     days = ap.parse_args().days
+    from flows.demo import start_prefect_server, wait_healthy
     from notifications.capture import free_port
-    from tasks.demo.runner import start_prefect_server, wait_healthy
 
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()

@@ -54,7 +54,7 @@ def national_campaign(units: int):  # type: ignore[no-untyped-def]
 
 
 def bench_decisions(url: str, label: str, units: int) -> None:
-    from tasks.store import open_store
+    from schemas.store import open_store
     from tasks.sweep import decide
     from tasks.sync import sync_campaign
 

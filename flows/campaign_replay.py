@@ -1,4 +1,4 @@
-"""Campaign replay: the 2010 campaign day by day through the real pipeline (intake, sweeps,
+"""Campaign replay: a campaign day by day through the real pipeline (intake, sweeps,
 extensions, briefings), with synthetic unit behaviour. One parent run, a task per day."""
 
 from __future__ import annotations
@@ -13,48 +13,50 @@ from zoneinfo import ZoneInfo
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
 
-from flows.checkpoint import complete_day, replay_may_schedule, sync_calendar
 from flows.contact_change import contact_change
 from flows.supervision_briefing import publish
 from notifications.sender import deliver_sync
+from schemas.campaign import periods
 from tasks.app import App, open_app
 from tasks.briefing.figures import schedule
-from tasks.briefing.job import compile_briefing, queue_delivery, record
-from tasks.demo.behaviour import Extension, Send, plan
-from tasks.demo.files import rows, summary_text, workbook
+from tasks.briefing.job import compile_briefing, deliver_briefing
+from tasks.demo.behaviour import Extension, Send, plan, window
+from tasks.demo.files import Author, file_name, summary_text, workbook
 from tasks.extensions import grant_extension
 from tasks.intake.run import intake_inbox
+from tasks.prefect_api import complete_day, replay_may_schedule, sync_calendar
 from tasks.sweep_run import sweep_day
 
 
-def drop(app: App, s: Send, rnd: random.Random) -> datetime:
+def drop(app: App, author: Author, s: Send, rnd: random.Random) -> datetime:
     """Put one unit's file in the inbox; return when it 'arrives' (10:xx that day)."""
-    if s.form == "summary":
-        name, data = f"活动总结_{s.unit}.txt", summary_text(app.campaign, s.unit)
+    form = app.campaign.form(s.form)
+    if form.document:
+        name, data = f"{form.label}_{s.unit}.txt", summary_text(app.campaign, s.unit)
     else:
-        label = app.campaign.form(s.form).label
-        name = f"{label}_{s.unit}_{s.period}{'' if not s.broken else '_初稿'}.xlsx"
-        data = workbook(app.campaign, s.form, s.unit, s.period, s.day,
-                        rows(app.campaign, s.form, s.unit, s.period, rnd, broken=s.broken))
+        name = file_name(app.campaign, s.form, s.unit, s.period, broken=s.broken)
+        data = workbook(app.campaign, s.form, s.unit, s.period, s.day, author.rows(s.form, s.unit, s.period, broken=s.broken))
     (app.settings.inbox_dir / name).write_bytes(data)
     return datetime.combine(s.day, time(10, rnd.randint(0, 59)))
 
 
 @task(name="replay-day", task_run_name="day-{day}", cache_policy=NO_CACHE)
-def replay_day(app: App, day: date, sends: list[Send], extensions: list[Extension], seed: int) -> dict:
+def replay_day(app: App, author: Author, day: date, sends: list[Send], extensions: list[Extension], seed: int) -> dict:
     """One day: files arrive and are judged, extensions granted, the 09:00 sweep sent."""
     t0 = perf_counter()
     rnd = random.Random(f"{seed}-{day}")
     for e in extensions:
+        periods_of = [p for p, due in periods(app.campaign.obligation(e.obligation)) if due >= e.day]
         with app.store.session(write=True) as s:
-            grant_extension(s, app.campaign, unit=e.unit, obligation=e.obligation, period=None, new_due=e.new_due,
-                            reason="专题活动方案需与高校再次会商（演示）", granted_by="专题活动组",
+            grant_extension(s, app.campaign, unit=e.unit, obligation=e.obligation, period=periods_of[0] if periods_of else None,
+                            new_due=e.new_due, reason=e.reason, granted_by=app.campaign.group_of(e.obligation).name,
                             now=datetime.combine(day, time(17)))
     swept = sweep_day(app, day) if app.calendar.is_workday(day) else None
     verdicts = []
     for s in sends:  # each file is received at its own time, which the replay sets (never a file's mtime)
-        verdicts += intake_inbox(app, received_at=drop(app, s, rnd))
+        verdicts += intake_inbox(app, received_at=drop(app, author, s, rnd))
     deliver_sync(app.store, app.settings, app.campaign, now=datetime.combine(day, time(10, 30)))  # receipts
     return {"day": day.isoformat(), "files": len(verdicts), "reminders": len(swept.decisions) if swept else 0,
             "held_contacts": [v.contact_change for v in verdicts if v.contact_change],
@@ -67,37 +69,44 @@ def replay_briefing(app: App, day: date, kind: str) -> dict:
     t0 = perf_counter()
     c = compile_briefing(app, day, kind=kind)
     publish(app, c)
-    now = datetime.combine(day, time(15))
-    record(app, c, status="approved", by="演示审核", comment="演示自动批准", now=now)
-    queue_delivery(app, c, now=now)
-    deliver_sync(app.store, app.settings, app.campaign, now=now)
-    record(app, c, status="sent", by="演示审核", comment="演示自动批准", now=now)
+    deliver_briefing(app, c, by="演示审核", comment="演示自动批准", now=datetime.combine(day, time(15)))
     return {"folder": str(c.folder), "seconds": perf_counter() - t0}
 
 
-def calendar_from(app: App, now: datetime) -> set[date]:
+def calendar_from(app: App, now: datetime, until: datetime) -> set[date]:
     """The campaign calendar as checkpoint runs on the server (when it has the deployment);
     the days that have checkpoints."""
     from tasks.checkpoints import plan as checkpoints
 
     if not replay_may_schedule():
         return set()
-    r = sync_calendar(app, now=now)
+    r = sync_calendar(app, now=now, until=until)
     if r.get("missing_deployment"):
         return set()
     with app.store.session() as s:
         return {c.at.date() for c in checkpoints(s, app.campaign)}
 
 
-@flow(name="campaign-replay", flow_run_name="replay-{start}--{end}", log_prints=True)
-def campaign_replay(start: date = date(2010, 6, 1), end: date = date(2010, 9, 30), campaign: str | None = None,
-                    seed: int = 2010) -> dict:
-    """Replay a campaign day by day through intake, sweeps and briefings.
+def _run_name() -> str:
+    p = flow_run.parameters
+    dates = f"-{p['start']}--{p['end']}" if p.get("start") and p.get("end") else ""
+    return f"replay-{p.get('campaign') or 'campaign'}{dates}"
+
+
+@flow(name="campaign-replay", flow_run_name=_run_name, log_prints=True)
+def campaign_replay(start: date | None = None, end: date | None = None, campaign: str | None = None,
+                    seed: int | None = None) -> dict:
+    """Replay a campaign day by day through intake, sweeps and briefings (by default the days its
+    `demo:` section names, or the whole campaign).
 
     Returns where the time went: `work` inside the day and briefing tasks (Duban's own), `calendar`
     syncing and completing checkpoint runs (Prefect API calls), the rest is Prefect's task runs."""
     t_start = perf_counter()
     app = open_app(campaign)
+    first, last = window(app.campaign)
+    start, end = start or first, end or last
+    seed = app.campaign.demo.seed if seed is None else seed
+    author = Author(app.campaign, random.Random(seed))
     sends, extensions = plan(app.campaign, seed)
     briefing_days = set(schedule(app.campaign))
     tz = ZoneInfo(app.campaign.timezone)
@@ -110,7 +119,7 @@ def campaign_replay(start: date = date(2010, 6, 1), end: date = date(2010, 9, 30
         took["calendar"] += perf_counter() - t0
 
     with calendar():
-        checkpoint_days = calendar_from(app, datetime.combine(start, time(0), tz))
+        checkpoint_days = calendar_from(app, datetime.combine(start, time(0), tz), datetime.combine(end, time.max, tz))
     briefings, held = [], []
     day, n = start, 0
     while day <= end:
@@ -123,12 +132,12 @@ def campaign_replay(start: date = date(2010, 6, 1), end: date = date(2010, 9, 30
         if day in checkpoint_days:  # the 09:30 checkpoints, before the day's files come in at 10:xx
             with calendar():
                 complete_day(app, day, until=time(12))
-        out = replay_day(app, day, [s for s in sends if s.day == day], todays, seed)
+        out = replay_day(app, author, day, [s for s in sends if s.day == day], todays, seed)
         took["work"] += out["seconds"]
         held = out["held_contacts"]
         if todays:  # the extended units' checkpoints move, as `grant-extension` does in production
             with calendar():
-                checkpoint_days = calendar_from(app, datetime.combine(day, time(17), tz))
+                checkpoint_days = calendar_from(app, datetime.combine(day, time(17), tz), datetime.combine(end, time.max, tz))
         if day in checkpoint_days:  # the due date's own checkpoint, at 18:00
             with calendar():
                 complete_day(app, day)

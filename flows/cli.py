@@ -16,8 +16,8 @@ import click
 from pydantic import ValidationError
 
 from config.settings import BadCampaignId
-from schemas.campaign import CampaignError
-from tasks.workdays import CalendarError
+from schemas.loading import CampaignError
+from schemas.workdays import CalendarError
 
 
 def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:
@@ -91,7 +91,7 @@ def main() -> None:
 def calendar_cmd(campaign_id: str | None, as_json: bool) -> None:
     """列出全部报送任务：单位、任务、表单、期次、截止日期。"""
     from config.settings import get_settings
-    from schemas.campaign import load_campaign
+    from schemas.loading import load_campaign
     from tasks.calendar import build_calendar
 
     campaign = load_campaign(get_settings().campaign_path(campaign_id))
@@ -109,7 +109,7 @@ def calendar_cmd(campaign_id: str | None, as_json: bool) -> None:
 @main.command("schema")
 def schema_cmd() -> None:
     """打印活动配置文件的 JSON Schema（供编辑器校验和补全）。"""
-    from schemas.campaign import json_schema
+    from schemas.loading import json_schema
 
     click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
 
@@ -119,7 +119,7 @@ def schema_cmd() -> None:
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 def check_cmd(file: Path, as_json: bool) -> None:
     """检查一个活动配置文件：一次列出所有问题和行号。退出码：0 没有问题，1 有问题。"""
-    from schemas.campaign import CampaignError, load_campaign
+    from schemas.loading import CampaignError, load_campaign
 
     try:
         c = load_campaign(file)
@@ -184,7 +184,7 @@ def validate_cmd(campaign_id: str | None, as_json: bool, file: Path, unit: str |
                  period: str | None) -> None:
     """校验一个报送文件（不保存）。退出码：0 通过，1 未通过，2 无法读取或无法识别。"""
     from config.settings import get_settings
-    from schemas.campaign import load_campaign
+    from schemas.loading import load_campaign
     from tasks.intake.service import validate_file
 
     settings = get_settings()
@@ -296,7 +296,7 @@ def contacts_cmd(campaign_id: str | None, as_json: bool, change_id: int | None, 
 def templates_cmd(campaign_id: str | None, as_json: bool, out_dir: Path) -> None:
     """为每张报表生成空白 Excel 模板（含下拉列表和填表说明）。"""
     from config.settings import get_settings
-    from schemas.campaign import load_campaign
+    from schemas.loading import load_campaign
     from tasks.intake.templates import write_templates
 
     paths = write_templates(load_campaign(get_settings().campaign_path(campaign_id)), out_dir)
@@ -356,7 +356,7 @@ def extend_cmd(campaign_id: str | None, as_json: bool, unit: str, obligation: st
     except OpsError as e:
         raise click.ClickException(str(e)) from None
     if _prefect_server():  # the unit's checkpoints move in the UI now, not at tomorrow's sweep
-        from flows.checkpoint import sync_calendar
+        from tasks.prefect_api import sync_calendar
 
         try:
             out["calendar"] = sync_calendar(app)
@@ -376,8 +376,8 @@ def _prefect_server() -> bool:
 @common
 def schedule_cmd(campaign_id: str | None, as_json: bool) -> None:
     """把活动日程（每个截止日和催报、督办节点）同步为 Prefect 中即将运行的检查点。"""
-    from flows.checkpoint import sync_calendar
     from tasks.app import open_app
+    from tasks.prefect_api import sync_calendar
 
     if not _prefect_server():
         raise click.ClickException("未设置 PREFECT_API_URL：请先启动 Prefect 服务器（make serve）")
@@ -449,17 +449,22 @@ def brief_cmd(campaign_id: str | None, as_json: bool, as_of: Any, out_dir: Path 
 
 @main.command("demo")
 @click.option("--exit", "exit_after", is_flag=True, help="回放结束后退出（供脚本和测试使用）")
+@click.option("--port", type=int, default=None, help="Prefect 界面端口（默认 4200，被占用时自动另选）")
 @common
-def demo_cmd(campaign_id: str | None, as_json: bool, exit_after: bool) -> None:
-    """演示：启动本地 Prefect 服务器和邮件收集，逐日回放 2010 年科洽会全过程。"""
+def demo_cmd(campaign_id: str | None, as_json: bool, exit_after: bool, port: int | None) -> None:
+    """演示：启动本地 Prefect 服务器和邮件收集，逐日回放一个活动（默认 2010 年科洽会）。"""
     import signal
 
     from config.settings import get_settings
-    from tasks.demo.runner import run_demo
+    from flows.demo import run_demo
 
     if not exit_after:
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})  # waited for at the end
-    out = run_demo(get_settings(), exit_after=exit_after, echo=lambda m: click.echo(m, err=as_json))
+    try:
+        out = run_demo(get_settings(), exit_after=exit_after, campaign=campaign_id, port=port,
+                       echo=lambda m: click.echo(m, err=as_json))
+    except RuntimeError as e:
+        raise click.ClickException(str(e)) from None
     emit(out, as_json, lambda: None)
 
 

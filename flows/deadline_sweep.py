@@ -46,7 +46,7 @@ def deadline_sweep(as_of: date | None = None, campaign: str | None = None, dry_r
 
 def keep_calendar(app: App) -> None:
     """The campaign calendar in the UI follows the store (new campaign, extensions from the CLI)."""
-    from flows.checkpoint import sync_calendar
+    from tasks.prefect_api import sync_calendar
 
     try:
         r = sync_calendar(app)

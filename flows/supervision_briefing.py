@@ -10,10 +10,10 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.input import RunInput
 from prefect.runtime import flow_run
 
-from notifications.sender import deliver_sync
+from schemas.campaign import period_label
 from tasks.app import App, open_app
 from tasks.briefing.figures import schedule
-from tasks.briefing.job import Compiled, compile_briefing, queue_delivery, record
+from tasks.briefing.job import Compiled, compile_briefing, deliver_briefing, record
 
 
 class Approval(RunInput):
@@ -52,11 +52,8 @@ def supervision_briefing(as_of: date | None = None, campaign: str | None = None,
         record(app, c, status="held", by=answer.approved_by, comment=answer.comment, now=app.now())
         print(f"《{c.data.title}》暂缓发送：{answer.comment}")
         return {"title": c.data.title, "status": "held", "folder": str(c.folder)}
-    record(app, c, status="approved", by=answer.approved_by, comment=answer.comment, now=app.now())
-    queued = queue_delivery(app, c, now=app.now())
-    report = deliver_sync(app.store, app.settings, app.campaign, now=app.now())
-    record(app, c, status="sent", by=answer.approved_by, comment=answer.comment, now=app.now())
-    print(f"《{c.data.title}》已发送 {queued} 位领导（本轮发出邮件 {report.sent} 封）；文件在 {c.folder}")
+    queued, sent = deliver_briefing(app, c, by=answer.approved_by, comment=answer.comment, now=app.now())
+    print(f"《{c.data.title}》已发送 {queued} 位领导（本轮发出邮件 {sent} 封）；文件在 {c.folder}")
     return {"title": c.data.title, "status": "sent", "queued": queued, "folder": str(c.folder)}
 
 
@@ -65,14 +62,17 @@ def publish(app: App, c: Compiled) -> None:
     key = "final-evaluation" if d.kind == "final" else "supervision-briefing"
     lines = [f"# {d.title}", "", f"截至 {d.as_of}：应报 {d.totals['expected']:g} 项，完整率 "
              f"{d.totals['completeness'] * 100:.1f}%，及时率 {d.totals['timeliness'] * 100:.1f}%，逾期未报 {len(d.overdue)} 项。",
-             "", "| 指标 | 当前 | 目标 | 较上期 |", "|---|---:|---:|---:|"]
-    lines += [f"| {f.label} | {f.value:g}{f.unit} | {'' if f.target is None else f'{f.target:g}'} | "
+             "", "| 指标 | 当前 | 目标 | 阶段目标 | 较上期 |", "|---|---:|---:|---:|---:|"]
+    lines += [f"| {f.value.label} | {f.value.text()} | {'' if f.target is None else f'{f.target.value:g}{f.target.unit}'} | "
+              f"{'' if f.milestone is None else f'{f.milestone.value:g}（{f.milestone.by}前）'} | "
               f"{'' if f.change is None else f'{f.change:+g}'} |" for f in d.figures]
+    lines += [f"\n> {f.value.label}较上期减少：{'、'.join(f.lowered_by)}" for f in d.figures if f.lowered_by]
     if d.overdue:
-        lines += ["", "## 逾期未报", ""] + [f"- {o.unit} {o.obligation} {o.period}：逾期 {o.days_late} 天"
-                                        + (f"（已督办第{o.level}级）" if o.level else "") for o in d.overdue]
-    if d.ranking:
-        lines += ["", "## 排名", ""] + [f"{s.rank}. {s.unit} {s.total}" for s in d.ranking]
+        lines += ["", "## 逾期未报", ""] + [
+            f"- {o.unit} {app.campaign.obligation_name(o.obligation)} {period_label(o.period)}：逾期 {o.days_late} 天"
+            + (f"（已督办第{o.level}级）" if o.level else "") for o in d.overdue]
+    for label, scores in d.ranking:
+        lines += ["", f"## 排名：{label}", ""] + [f"{s.rank}. {s.unit} {s.total}" for s in scores]
     lines += ["", f"HTML/PDF：`{c.folder}`"]
     create_markdown_artifact(key=key, markdown="\n".join(lines), description=d.title)
     create_table_artifact(key="unit-status", description=f"{d.as_of} 各单位报送情况",

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection (or engine) handed in by `tasks.store.migrate`,
+"""Alembic environment: runs on the connection (or engine) handed in by `schemas.store.migrate`,
 or on DUBAN_DATABASE_URL / the default SQLite file when run from the `alembic` command line.
 
 With a connection handed in, every migration runs in its transaction (the caller's, which
@@ -7,7 +7,7 @@ holds the migration lock and commits once): a store is never left half-migrated.
 from alembic import context
 
 from schemas.models import metadata
-from tasks.store import make_engine
+from schemas.store import make_engine
 
 
 def run(connection) -> None:  # type: ignore[no-untyped-def]

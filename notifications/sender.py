@@ -37,8 +37,8 @@ from schemas.outbox import (
     UNCERTAIN,
     Notification,
 )
+from schemas.store import Store
 from tasks.stale import has_stale_items, stale_items
-from tasks.store import Store
 
 NOTIFICATION = Notification.__table__
 

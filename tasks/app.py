@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from config.settings import Settings, get_settings
-from schemas.campaign import Campaign, load_campaign
+from schemas.campaign import Campaign
+from schemas.loading import load_campaign
+from schemas.store import Store, open_store
+from schemas.workdays import WorkCalendar
 from tasks.clock import now_local
-from tasks.store import Store, open_store
 from tasks.sync import sync_campaign
-from tasks.workdays import WorkCalendar
 
 
 @dataclass

@@ -9,6 +9,7 @@ that unit's checkpoints and nothing else.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -17,13 +18,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
-from schemas.campaign import Campaign, periods
+from schemas.campaign import Campaign, period_label, periods
 from schemas.tables import Obligation, Unit
+from tasks.app import App
 from tasks.ladder import ladder_steps
-from tasks.status import parse_ladder
+from tasks.status import StatusRow, parse_ladder, status_rows
 
 STEP_AT = time(9, 30)  # after the 09:00 sweep, so a checkpoint reports what the sweep sent
-DUE_AT = time(18, 0)  # the due date's checkpoint: who delivered by the end of the day
+DUE_AT = time(18, 0)
+EVENT_AT = time(9, 0)  # the due date's checkpoint: who delivered by the end of the day
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,7 @@ def plan(session: Session, campaign: Campaign) -> list[Checkpoint]:
     out = []
     for (code, period, due, ladder_text, extended), units in groups.items():
         ob = campaign.obligation(code)
-        what = f"{campaign.form(ob.form).label} {ob.title}" + (f" {period}" if len(periods(ob)) > 1 else "")
+        what = campaign.obligation_name(code) + (f" {period_label(period)}" if len(periods(ob)) > 1 else "")
         who = tuple(sorted(units)) if extended else ()
         suffix = f"（延期：{'、'.join(who)}）" if who else ""
         tag = hashlib.sha1("|".join(who).encode()).hexdigest()[:10] if who else "all"
@@ -69,4 +72,32 @@ def plan(session: Session, campaign: Campaign) -> list[Checkpoint]:
                 name=f"{what} 截止 {due:%m-%d}{suffix} · {step}",
                 at=datetime.combine(day, at, tz), obligation=code, period=period, due=due, step=step, units=who,
             ))
+    for e in campaign.events:  # the campaign's own events (the office's 现场督查): a run on their day
+        for period, day in periods(e):
+            out.append(Checkpoint(key=f"checkpoint:{campaign.id}:{e.id}:{period}:{day}:all:event:{day}",
+                                  name=f"{e.title} {period_label(period)}", at=datetime.combine(day, EVENT_AT, tz),
+                                  obligation=e.id, period=period, due=day, step=e.title))
     return sorted(out, key=lambda c: (c.at, c.obligation, c.period, c.units))
+
+
+def report(app: App, obligation: str, period: str, as_of: date, units: list[str] | None = None,
+           due: date | None = None, status: list[StatusRow] | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """Where one obligation stands on `as_of`: a one-line summary and a row per unit, only the
+    `units` named (an extension's checkpoint) or those whose due date is `due` (the usual one).
+    `status`: the campaign's status rows of that day, when the caller has them."""
+    event = next((e for e in app.campaign.events if e.id == obligation), None)
+    if event is not None:
+        return f"{as_of} {event.title}" + (f"（{event.by}）" if event.by else ""), []
+    if status is None:
+        with app.store.session() as s:
+            status = status_rows(s, app.campaign, as_of)
+    rows = [r for r in status if r.obligation == obligation and r.period == period
+            and (r.unit in units if units else due is None or (r.extended_due or r.due) == due)]
+    ob = app.campaign.obligation(obligation)
+    counts = Counter(r.state.label for r in rows)
+    what = f"{app.campaign.obligation_name(obligation)} {period_label(period) if len(periods(ob)) > 1 else ''}".strip()
+    summary = f"{as_of} {what}：{len(rows)} 个单位，" + "，".join(f"{k} {v}" for k, v in counts.most_common())
+    table = [{"单位": r.unit, "状态": r.state.label, "截止": (r.extended_due or r.due).isoformat(),
+              "报送时间": r.submitted_at.isoformat(sep=" ", timespec="minutes") if r.submitted_at else "—",
+              "逾期天数": r.days_late or "—"} for r in rows]
+    return summary, table

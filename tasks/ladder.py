@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from tasks.workdays import WorkCalendar
+from schemas.workdays import WorkCalendar
 
 KINDS = {"reminder": "催报", "escalation": "督办"}
 

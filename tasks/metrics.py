@@ -60,20 +60,6 @@ class Overdue:
     level: int  # highest escalation level sent (0: none yet)
 
 
-@dataclass(frozen=True)
-class Figure:
-    key: str
-    label: str
-    value: float
-    target: float | None = None
-    unit: str = ""
-    previous: float | None = None
-
-    @property
-    def change(self) -> float | None:
-        return None if self.previous is None else self.value - self.previous
-
-
 @dataclass
 class Score:
     unit: str
@@ -130,32 +116,25 @@ def totals(units: list[UnitFigures]) -> dict[str, float]:
     }
 
 
-def with_previous(figures: list[Figure], previous: dict[str, float]) -> list[Figure]:
-    return [Figure(f.key, f.label, f.value, f.target, f.unit, previous.get(f.key)) for f in figures]
-
-
 def ranking(units: list[UnitFigures], outcomes: dict[str, float], weights: dict[str, float]) -> list[Score]:
     """Final evaluation: a weighted score per unit, each part on 0..1, shown with the weights.
 
-    `outcomes` per unit (needs + signings + activities, however the campaign counts them) is
-    scaled by the best unit's, so the leader in outcomes gets 1.0 on that part.
+    `outcomes` per unit (the campaign's outcome indicators added up) is scaled by the best
+    unit's, so the leader in outcomes gets 1.0 on that part. Units none of which has any outcome
+    (a kind that owes no outcome form) are scored without that part, its weight left out.
     """
-    best = max(outcomes.values(), default=0) or 1
+    best = max((outcomes.get(u.unit, 0) for u in units), default=0)
+    if not best:
+        weights = {k: w for k, w in weights.items() if k != "outcomes"}
     total_w = sum(weights.values()) or 1
     scores = []
     for u in units:
-        parts = {"timeliness": u.timeliness, "completeness": u.completeness, "quality": u.quality,
-                 "outcomes": outcomes.get(u.unit, 0) / best}
+        parts = {"timeliness": u.timeliness, "completeness": u.completeness, "quality": u.quality}
+        if best:
+            parts["outcomes"] = outcomes.get(u.unit, 0) / best
         total = sum(weights.get(k, 0) * v for k, v in parts.items()) / total_w
         scores.append(Score(u.unit, round(total * 100, 1), {k: round(v, 3) for k, v in parts.items()}))
     scores.sort(key=lambda s: (-s.total, s.unit))
     for i, s in enumerate(scores, 1):
         s.rank = i if i == 1 or s.total != scores[i - 2].total else scores[i - 2].rank
     return scores
-
-
-def group_by_month(dates: list[date]) -> dict[str, int]:
-    out: dict[str, int] = defaultdict(int)
-    for d in dates:
-        out[f"{d.year}-{d.month:02d}"] += 1
-    return dict(sorted(out.items()))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from tasks.workdays import WorkCalendar
+from schemas.workdays import WorkCalendar
 
 
 class State(StrEnum):

@@ -5,7 +5,7 @@ import pytest
 import yaml
 
 from config.settings import CAMPAIGNS_DIR
-from schemas.campaign import CampaignError, load_campaign
+from schemas.loading import CampaignError, load_campaign
 from tasks.calendar import build_calendar
 
 HUAIAN = CAMPAIGNS_DIR / "huaian-2010.yaml"

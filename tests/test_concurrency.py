@@ -5,8 +5,8 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from schemas.store import open_store
 from schemas.tables import AuditLog
-from tasks.store import open_store
 
 
 def _writer(url: str, n: int, barrier) -> None:  # type: ignore[no-untyped-def]

@@ -4,7 +4,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from schemas.models import metadata
-from tasks.store import open_store
+from schemas.store import open_store
 
 
 def test_migrations_match_the_models(db_url):
@@ -25,7 +25,7 @@ def _store_at_0006_with_2010_rows(url):  # type: ignore[no-untyped-def]
     import sqlalchemy as sa
     from alembic import command
 
-    from tasks.store import alembic_config, make_engine
+    from schemas.store import alembic_config, make_engine
 
     engine = make_engine(url)
     command.upgrade(alembic_config(engine), "0006")
@@ -59,7 +59,7 @@ def test_the_2010_rows_move_into_the_generic_store_with_nothing_lost(db_url):
     from sqlalchemy import inspect, select
 
     from schemas.rows import FormRow
-    from tasks.store import migrate
+    from schemas.store import migrate
 
     engine = _store_at_0006_with_2010_rows(db_url)
     migrate(engine)
@@ -89,7 +89,7 @@ def test_a_migration_that_fails_halfway_leaves_the_store_as_it_was(db_url):
     from alembic.runtime.migration import MigrationContext
     from sqlalchemy import inspect, text
 
-    from tasks.store import migrate
+    from schemas.store import migrate
 
     engine = _store_at_0006_with_2010_rows(db_url)
     with engine.begin() as c:

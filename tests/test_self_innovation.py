@@ -4,7 +4,7 @@ import io
 from datetime import date, datetime
 
 from config.settings import CAMPAIGNS_DIR, Settings
-from schemas.campaign import load_campaign
+from schemas.loading import load_campaign
 from tasks.intake.templates import template, write_templates
 from tasks.intake.validate import inspect_file
 
@@ -48,7 +48,7 @@ def test_a_half_monthly_report_and_a_kpi_report_are_judged_and_stored(tmp_path):
     v = inspect_file(no_progress, "汇报.xlsx", SI, received=date(2011, 3, 30))
     assert v.period == "2011-03下" and [i.code for i in v.errors] == ["no-progress"]
 
-    kpi = filled("kpi-progress", [["高新技术产业增加值（期末）", 0.4, 28.1, "亿元", ""], ["不存在的指标", 1, 1, "", ""]],
+    kpi = filled("kpi-progress", [["高新技术产业增加值", 0.4, 28.1, "亿元", ""], ["不存在的指标", 1, 1, "", ""]],
                  "目标任务完成情况表（2011年3月）")
     v = inspect_file(kpi, "指标.xlsx", SI, received=date(2011, 3, 25))
     assert v.status == "rejected" and [i.code for i in v.errors] == ["not-in-list"] and v.errors[0].row == 5

@@ -9,7 +9,8 @@ import pytest
 from openpyxl import load_workbook
 
 from config.settings import Settings
-from schemas.campaign import load_campaign, periods
+from schemas.campaign import periods
+from schemas.loading import load_campaign
 from tasks.calendar import build_calendar
 
 HERE = Path(__file__).parent / "data" / "campaigns"
@@ -86,7 +87,7 @@ def test_templates_validate_submit_and_sweep(tmp_path):
     (lambda t: t.replace("form: target-progress\n", "form: targets-progress\n"), "未知表单“targets-progress”"),
 ])
 def test_an_authors_mistake_is_named_with_its_line(tmp_path, edit, expected):
-    from schemas.campaign import CampaignError
+    from schemas.loading import CampaignError
 
     p = tmp_path / "campaigns" / "sti-2012.yaml"
     p.parent.mkdir()

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tasks.workdays import CalendarError, WorkCalendar
+from schemas.workdays import CalendarError, WorkCalendar
 
 CAL = WorkCalendar()
 covered = st.dates(min_value=date(2005, 1, 1), max_value=date(2025, 12, 31))

@@ -5,7 +5,7 @@ Revises: 0006
 
 Each typed table's rows become form_row rows with their cells as JSON, keyed by the form's
 code; nothing is dropped before it is copied, and the whole upgrade runs in one transaction
-(`tasks.store.migrate` holds a lock and one connection), so a store is never half-migrated.
+(`schemas.store.migrate` holds a lock and one connection), so a store is never half-migrated.
 """
 
 from collections.abc import Sequence
@@ -67,7 +67,7 @@ def copy_rows(bind, form_row, table: str, form: str, renames: dict, key: tuple) 
     q = sa.select(t, sub.c.campaign.label("__campaign")).join(sub, sub.c.id == t.c.submission_id).order_by(t.c.id)
     batch, n = [], 0
     for row in bind.execute(q).mappings():
-        data = {renames.get(k, k): _json(v) for k, v in row.items() if k not in OWN and k != "__campaign"}
+        data = {str(renames.get(k, k)): _json(v) for k, v in row.items() if k not in OWN and k != "__campaign"}
         batch.append({"campaign": row["__campaign"], "form": form, "submission_id": row["submission_id"],
                       "unit_id": row["unit_id"], "period": row["period"], "row_number": row["row_number"],
                       "current": row["current"], "key": KEY_SEP.join(str(data.get(k) or "") for k in key) or None,

@@ -67,6 +67,10 @@ def _text_inches(label: str, size_pt: float) -> float:
 def completeness_chart(units: list[str], completeness: list[float], timeliness: list[float], *,
                        title: str = "各单位报送完整率与及时率") -> bytes:
     plt = _pyplot()
+    if not units:
+        fig = plt.figure(figsize=(7.5, 2.5))
+        no_data(fig, fig.add_axes((0.05, 0.05, 0.9, 0.9)))
+        return _png(fig)
     size = 8 if len(units) > 30 else 10
     left = max((_text_inches(u, size) for u in units), default=0.5) + 0.25  # room for the unit names
     plot_w, h = 6.8, max(3.0, 0.28 * len(units) + 1.2)
@@ -88,16 +92,36 @@ def completeness_chart(units: list[str], completeness: list[float], timeliness: 
     return _png(fig)
 
 
-def signings_chart(by_month: dict[str, int]) -> bytes:
+def no_data(fig, ax) -> None:  # type: ignore[no-untyped-def]
+    """An empty chart says so, instead of drawing an axis around nothing."""
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, "暂无数据", ha="center", va="center", fontsize=16, color="#888", transform=ax.transAxes)
+
+
+def trend_chart(label: str, unit: str, points: list[tuple[str, float]], *, target: float | None = None,
+                milestones: list[tuple[str, float]] = ()) -> bytes:  # type: ignore[assignment]
+    """An indicator's value at each period (bars), with its milestones and its target as lines."""
     plt = _pyplot()
-    fig = plt.figure(figsize=(7.5, 3))
-    ax = fig.add_axes((0.07, 0.12, 0.9, 0.78))
-    months = list(by_month) or ["—"]
-    counts = list(by_month.values()) or [0]
-    cumulative = [sum(counts[: i + 1]) for i in range(len(counts))]
-    ax.bar(months, counts, color="#d9a441", label="当月签约")
-    ax.plot(months, cumulative, color="#8b1a1a", marker="o", label="累计签约")
-    ax.set_title("签约项目进展（项）")
-    ax.legend(fontsize=9)
+    fig = plt.figure(figsize=(4.6, 2.6))
+    ax = fig.add_axes((0.11, 0.14, 0.86, 0.72))
+    fig.text(0.5, 0.97, f"{label}（{unit}）" if unit else label, ha="center", va="top", fontsize=11)
+    if not points or not any(v for _, v in points):
+        no_data(fig, ax)
+        return _png(fig)
+    names, values = [p for p, _ in points], [v for _, v in points]
+    ax.bar(names, values, color="#d9a441", label="完成值", width=0.6)
+    for i, v in enumerate(values):
+        ax.text(i, v, f"{v:g}", ha="center", va="bottom", fontsize=8)
+    top = max(values)
+    for text, value in milestones:
+        ax.axhline(value, color="#3b6ea5", linestyle=":", linewidth=1.2)
+        ax.text(len(names) - 0.5, value, f" {text} {value:g}", va="bottom", ha="right", fontsize=8, color="#3b6ea5")
+        top = max(top, value)
+    if target is not None:
+        ax.axhline(target, color="#8b1a1a", linestyle="--", linewidth=1.2)
+        ax.text(len(names) - 0.5, target, f" 目标 {target:g}", va="bottom", ha="right", fontsize=8, color="#8b1a1a")
+        top = max(top, target)
+    ax.set_ylim(0, top * 1.15)
+    ax.tick_params(axis="x", labelsize=8)
     ax.grid(axis="y", alpha=0.3)
     return _png(fig)

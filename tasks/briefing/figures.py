@@ -1,21 +1,52 @@
-"""Reading what a briefing needs from the store (set-based), then the pure metrics."""
+"""What a briefing says, gathered from the store: reporting rates per unit, the overdue list,
+the campaign's own indicators against its targets and milestones (with the change since the
+last briefing, and which units lowered a figure that fell), their trend, the events of the
+period, and for the final evaluation a ranking within each kind of unit."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from schemas.briefings import Briefing
-from schemas.campaign import Campaign, periods
+from schemas.campaign import Campaign, period_label, periods
+from schemas.indicators import Milestone, Target
 from schemas.outbox import NotificationItem
 from schemas.tables import Obligation, Submission, Unit
-from tasks import metrics
-from tasks.rows import current_rows
+from tasks import indicators, metrics
 from tasks.status import status_rows
+
+
+@dataclass
+class Figure:
+    """One line of the figures table."""
+
+    value: indicators.Value
+    target: Target | None = None
+    milestone: Milestone | None = None
+    previous: float | None = None
+    lowered_by: list[str] = field(default_factory=list)  # "清河区（8→6）": who lowered a figure that fell
+
+    @property
+    def change(self) -> float | None:
+        return None if self.previous is None else round(self.value.value - self.previous, 4)
+
+
+@dataclass
+class Trend:
+    """An indicator with a target, period by period: the bars of its chart."""
+
+    key: str
+    label: str
+    unit: str
+    points: list[tuple[str, float]]  # (period as people write it, value)
+    target: float | None = None
+    baseline: float = 0
+    milestones: list[tuple[date, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -26,17 +57,26 @@ class BriefingData:
     as_of: date
     units: list[metrics.UnitFigures]
     overdue: list[metrics.Overdue]
-    figures: list[metrics.Figure]
+    figures: list[Figure]
     totals: dict[str, float]
-    signings_by_month: dict[str, int]
-    ranking: list[metrics.Score] = field(default_factory=list)
+    trends: list[Trend] = field(default_factory=list)
+    events: list[tuple[date, str, str]] = field(default_factory=list)  # (day, title, by) since the last briefing
+    ranking: list[tuple[str, list[metrics.Score]]] = field(default_factory=list)  # (kind label, scores)
     failed_mail: list[dict] = field(default_factory=list)
 
     @property
     def title(self) -> str:
-        if self.kind == "final":
-            return f"{self.campaign.name}总结评比通报"
-        return f"{self.campaign.name}督查简报（第{self.number}期）"
+        w = self.campaign.briefings.wording
+        return (w.final_title if self.kind == "final" else w.title).format(name=self.campaign.name, number=self.number)
+
+    @property
+    def masthead(self) -> str:
+        w = self.campaign.briefings.wording
+        return w.final_masthead if self.kind == "final" else w.masthead
+
+    def stored_figures(self) -> dict[str, Any]:
+        """What the next briefing compares with: each value, and each unit's part of it."""
+        return {f.value.key: {"value": f.value.value, "units": f.value.per_unit} for f in self.figures}
 
 
 def schedule(campaign: Campaign) -> list[date]:
@@ -64,16 +104,88 @@ def gather(session: Session, campaign: Campaign, as_of: date, *, kind: str = "mo
         .join(Obligation, Obligation.id == NotificationItem.obligation_id)
         .where(Obligation.campaign == campaign.id, NotificationItem.kind == "escalation")
         .group_by(NotificationItem.obligation_id)).tuples().all())
-    figures, per_unit, signings = _outcomes(session, campaign, as_of)
+    frames = indicators.load(session, campaign, _end_of(as_of))
+    values = indicators.compute(campaign, frames)
     number = number or number_for(campaign, as_of)
-    prev = session.scalar(select(Briefing.figures).where(
-        Briefing.campaign == campaign.id, Briefing.kind == kind, Briefing.number < number)
-        .order_by(Briefing.number.desc()).limit(1)) or {}
+    # every earlier briefing, monthly or final: the last is what "较上期" compares with
+    history = [(d, f) for d, f in session.execute(select(Briefing.as_of, Briefing.figures).where(
+        Briefing.campaign == campaign.id, Briefing.as_of < as_of,
+        ~((Briefing.kind == kind) & (Briefing.number == number))).order_by(Briefing.as_of)).tuples()]
+    prev = history[-1] if history else None
     data = BriefingData(campaign, kind, number, as_of, units, metrics.overdue(rows, levels),
-                        metrics.with_previous(figures, prev), metrics.totals(units), signings)
+                        figures(campaign, values, prev[1] if prev else {}, as_of), metrics.totals(units),
+                        trends(campaign, frames, values, history, as_of), events(campaign, prev[0] if prev else None, as_of))
     if kind == "final":
-        data.ranking = metrics.ranking(units, per_unit, campaign.evaluation)
+        data.ranking = ranking(campaign, units, values)
     return data
+
+
+def figures(campaign: Campaign, values: dict[str, indicators.Value], previous: dict[str, Any],
+            as_of: date) -> list[Figure]:
+    """The figures table: the briefing's indicators (all by default), each with its target, the
+    milestone worked towards now, the change since the last briefing, and who lowered it."""
+    targets = {campaign.indicator_of(t): t for t in campaign.targets}
+    keys = campaign.briefings.indicators or [i.key for i in campaign.measured()]
+    out = []
+    for key in keys:
+        v = values[key]
+        t = targets.get(key)
+        before = previous.get(key)
+        prev_value = before.get("value") if isinstance(before, dict) else before
+        f = Figure(v, t, t.milestone_at(as_of) if t else None, prev_value)
+        if f.change is not None and f.change < 0 and isinstance(before, dict):
+            was = before.get("units", {})
+            f.lowered_by = [f"{u}（{v.text(was[u])}→{v.text(v.per_unit.get(u, 0.0))}）"
+                            for u in sorted(was) if v.per_unit.get(u, 0.0) < was[u]]
+        out.append(f)
+    return out
+
+
+def trends(campaign: Campaign, frames: dict, values: dict[str, indicators.Value],
+           history: list[tuple[date, dict[str, Any]]], as_of: date) -> list[Trend]:
+    """A trend for each indicator that has a target: its value at every period so far, or, for a
+    form owed once, at every briefing so far."""
+    out = []
+    for t in campaign.targets:
+        key = campaign.indicator_of(t)
+        if key is None:
+            continue
+        ind = campaign.indicator(key)
+        form = ind.form or campaign.indicator(ind.ratio[0]).form if ind.ratio else ind.form
+        if len(indicators.period_order(campaign, form or "")) > 1:
+            points = [(period_label(p), v) for p, v in indicators.series(campaign, frames, key, until=as_of)]
+        else:
+            points = [(f"{d.month}月{d.day}日", _value_of(f.get(key))) for d, f in history if key in f]
+            points.append((f"{as_of.month}月{as_of.day}日", values[key].value))
+        out.append(Trend(key, t.label, t.unit or ind.unit, points, t.value, t.baseline,
+                         [(m.by, m.value) for m in sorted(t.milestones, key=lambda m: m.by)]))
+    return out
+
+
+def _value_of(stored: Any) -> float:
+    return float(stored.get("value", 0.0)) if isinstance(stored, dict) else float(stored or 0.0)
+
+
+def events(campaign: Campaign, since: date | None, as_of: date) -> list[tuple[date, str, str]]:
+    """The campaign's events after the last briefing (or the campaign's start) and on or before `as_of`."""
+    start = since or campaign.start
+    return sorted((day, e.title, e.by) for e in campaign.events for _, day in periods(e) if start < day <= as_of
+                  or (since is None and day == start))
+
+
+def ranking(campaign: Campaign, units: list[metrics.UnitFigures],
+            values: dict[str, indicators.Value]) -> list[tuple[str, list[metrics.Score]]]:
+    """The final ranking, one table per kind of unit (universities are not measured against counties)."""
+    outcomes: dict[str, float] = {}
+    for key in campaign.evaluation.outcomes:
+        for u, v in values[key].per_unit.items():
+            outcomes[u] = outcomes.get(u, 0.0) + v
+    out = []
+    for kind, label in campaign.kinds.items():
+        members = [u for u in units if u.kind == kind]
+        if members:
+            out.append((label, metrics.ranking(members, outcomes, dict(campaign.evaluation.weights))))
+    return out
 
 
 def _files(session: Session, campaign: Campaign, as_of: date) -> dict[str, tuple[int, int]]:
@@ -85,60 +197,5 @@ def _files(session: Session, campaign: Campaign, as_of: date) -> dict[str, tuple
     return {u: (n, int(r or 0)) for u, n, r in session.execute(q).tuples()}
 
 
-def _end_of(d: date):  # type: ignore[no-untyped-def]
-    from datetime import datetime, time
-
+def _end_of(d: date) -> datetime:
     return datetime.combine(d, time.max)
-
-
-def _current(session: Session, campaign: Campaign, as_of: date, form: str, *, latest_period: bool) -> list[Any]:
-    """Current rows of accepted files received by `as_of`; for monthly forms, each unit's latest
-    month only (a monthly report states the situation as of that month: adding months would count twice)."""
-    from types import SimpleNamespace
-
-    if form not in {f.code for f in campaign.forms}:
-        return []
-    rows = [SimpleNamespace(**r) for r in current_rows(session, campaign.form(form), campaign.id,
-                                                        received_by=_end_of(as_of))]
-    if latest_period:
-        latest: dict[str, str] = {}
-        for r in rows:
-            latest[r.unit] = max(latest.get(r.unit, ""), r.period)
-        rows = [r for r in rows if r.period == latest[r.unit]]
-    return rows
-
-
-def _outcomes(session: Session, campaign: Campaign, as_of: date):  # type: ignore[no-untyped-def]
-    t = {x.key: x.value for x in campaign.targets}
-    now = (session, campaign, as_of)
-    needs = _current(*now, "tech-needs", latest_period=False)
-    negs = _current(*now, "negotiations", latest_period=True)
-    coops = _current(*now, "cooperation-deepening", latest_period=True)
-    plans = _current(*now, "activity-plan", latest_period=False)
-    held = _current(*now, "activity-report", latest_period=False)
-    keys = _current(*now, "key-projects", latest_period=False)
-    miles = _current(*now, "milestones", latest_period=False)
-    signed = [n for n in negs if n.status == "已签约"]
-    counties = [u for u in campaign.units if u.kind == "county"]
-    held_units = {r.unit for r in held}
-    figs = [
-        metrics.Figure("needs", "征集技术难题和需求", len(needs), None, "项"),
-        metrics.Figure("need_enterprises", "涉及企业", len({n.enterprise for n in needs}), None, "家"),
-        metrics.Figure("negotiations", "对接洽谈项目", len(negs), None, "项"),
-        metrics.Figure("signed", "已签约项目", len(signed), None, "项"),
-        metrics.Figure("contract_value", "签约合同金额", round(sum(getattr(n, "amount_wan", 0) or 0 for n in signed), 1), None, "万元"),
-        metrics.Figure("academician", "院士团队签约项目", sum(1 for n in signed if getattr(n, "academician", False)), None, "项"),
-        metrics.Figure("deepening", "深化产学研合作的重点企业", len({c.enterprise for c in coops}), None, "家"),
-        metrics.Figure("activities_planned", "计划专题活动", len(plans), None, "场"),
-        metrics.Figure("activities_held", "已举办专题活动", len(held), None, "场"),
-        metrics.Figure("counties_with_activity", "已举办活动的县区", len(held_units & {u.name for u in counties}),
-                       len(counties) if "activities_per_county_min" in t else None, "个"),
-        metrics.Figure("key_projects", "推荐重点签约项目", len(keys), t.get("key_projects"), "项"),
-        metrics.Figure("milestones_done", "平台建设已完成事项", sum(1 for m in miles if getattr(m, "done", False)),
-                       2 * len(counties) if counties else None, "项"),
-    ]
-    per_unit: dict[str, float] = {}
-    for rows in (needs, signed, held):
-        for r in rows:
-            per_unit[r.unit] = per_unit.get(r.unit, 0) + 1
-    return figs, per_unit, metrics.group_by_month([n.signed_date for n in signed if getattr(n, "signed_date", None)])

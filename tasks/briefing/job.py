@@ -46,19 +46,21 @@ def record(app: App, c: Compiled, *, status: str, by: str | None, comment: str |
                          status=status)
             s.add(b)
         b.as_of, b.status, b.approved_by, b.comment, b.folder = d.as_of, status, by, comment, str(c.folder)
-        b.figures = {f.key: f.value for f in d.figures}
+        b.figures = d.stored_figures()
         s.flush()
         return b.id
 
 
 def recipients(app: App) -> list[tuple[str, str]]:
-    """Leaders from the campaign config, then every county's current responsible head."""
+    """Leaders from the campaign, then the current responsible head of every unit of the kinds
+    the campaign names (`briefings.unit_heads`)."""
     out = [(x.email, x.name) for x in app.campaign.briefings.leaders]
     with app.store.session() as s:
         heads = s.execute(
             select(Contact.email, Contact.name).join(ContactList).join(Unit, Unit.id == ContactList.unit_id)
-            .where(Unit.campaign == app.campaign.id, Unit.kind == "county", ContactList.current.is_(True),
-                   Contact.role == "head", Contact.email.is_not(None)).order_by(Unit.id)
+            .where(Unit.campaign == app.campaign.id, Unit.kind.in_(app.campaign.briefings.unit_heads),
+                   ContactList.current.is_(True), Contact.role == "head", Contact.email.is_not(None))
+            .order_by(Unit.id)
         ).tuples().all()
     seen: set[str] = set()
     return [(e, n) for e, n in [*out, *heads] if not (e.lower() in seen or seen.add(e.lower()))]
@@ -77,3 +79,15 @@ def queue_delivery(app: App, c: Compiled, *, now: datetime) -> int:
                        tz=app.campaign.timezone):
                 n += 1
     return n
+
+
+def deliver_briefing(app: App, c: Compiled, *, by: str, comment: str, now: datetime) -> tuple[int, int]:
+    """An approved briefing: recorded as approved, queued once per recipient, sent, recorded as sent.
+    Returns (queued, sent). The one path for the briefing flow and the replay."""
+    from notifications.sender import deliver_sync
+
+    record(app, c, status="approved", by=by, comment=comment, now=now)
+    queued = queue_delivery(app, c, now=now)
+    report = deliver_sync(app.store, app.settings, app.campaign, now=now)
+    record(app, c, status="sent", by=by, comment=comment, now=now)
+    return queued, report.sent

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from notifications.message import Rendered
 from notifications.render import render
+from schemas.campaign import period_label, periods
+from schemas.indicators import Target
 from tasks import metrics
-from tasks.briefing.charts import completeness_chart, font_family, signings_chart
+from tasks.briefing.charts import completeness_chart, font_family, trend_chart
 from tasks.briefing.figures import BriefingData
 
 LABELS = {"timeliness": "及时率", "completeness": "完整率", "quality": "报送质量", "outcomes": "工作成效"}
@@ -21,12 +23,15 @@ UNITS_PER_CHART = 35  # a chart of 35 units fills an A4 page at a readable size;
 @dataclass(frozen=True)
 class Charts:
     completeness: tuple[bytes, ...]  # one image per UNITS_PER_CHART units
-    signings: bytes
+    trends: tuple[tuple[str, bytes], ...] = ()  # (indicator key, image), one per target
 
     def names(self) -> dict[str, list[str]]:
-        """File names (and cid stems) of the images: completeness.png, completeness-2.png, …, signings.png."""
+        """File names (and cid stems) of the images: completeness.png, completeness-2.png, …, trend-<key>.png."""
         return {"completeness": [f"completeness{f'-{i}' if i > 1 else ''}" for i in range(1, len(self.completeness) + 1)],
-                "signings": ["signings"]}
+                "trends": [f"trend-{key}" for key, _ in self.trends]}
+
+    def images(self) -> list[bytes]:
+        return [*self.completeness, *(png for _, png in self.trends)]
 
 
 def charts(d: BriefingData) -> Charts:
@@ -36,29 +41,43 @@ def charts(d: BriefingData) -> Charts:
         tuple(completeness_chart([u.unit for u in us], [u.completeness for u in us], [u.timeliness for u in us],
                                  title=f"{title}（{i}/{len(chunks)}）" if len(chunks) > 1 else title)
               for i, us in enumerate(chunks, 1)),
-        signings_chart(d.signings_by_month),
+        tuple((t.key, trend_chart(t.label, t.unit, t.points, target=t.target,
+                                  milestones=[(f"{by.year}年底" if (by.month, by.day) == (12, 31) else f"{by:%Y-%m-%d}前", v)
+                                              for by, v in t.milestones]))
+              for t in d.trends),
     )
 
 
-def html(d: BriefingData, img: dict[str, str], *, print: bool = False) -> str:
+def progress(value: float, target: Target) -> float:
+    """How far from the baseline to the target a value has come (0..1 and beyond)."""
+    span = target.value - target.baseline
+    return (value - target.baseline) / span if span else 0.0
+
+
+def html(d: BriefingData, img: dict[str, list[str]], *, print: bool = False) -> str:
     """The briefing page: inline styles for mail clients, or classes for print (the PDF lays out faster)."""
-    escalated = [o for o in d.overdue if o.level >= 2]
+    c = d.campaign
     return render(
-        "briefing.html.j2", d=d, img=img, font=font_family(), escalated=escalated, print=print,
+        "briefing.html.j2", d=d, img=img, font=font_family(), print=print,
+        escalated=[o for o in d.overdue if o.level >= 2],
         overdue_by_unit=metrics.overdue_by_unit(d.overdue),
         as_of_text=f"{d.as_of.year}年{d.as_of.month}月{d.as_of.day}日",
-        titles={o.id: f"{d.campaign.form(o.form).label} {o.title}" for o in d.campaign.obligations},
-        weights=list(d.campaign.evaluation.items()), labels=LABELS,
+        names={o.id: c.obligation_name(o.id) for o in c.obligations},
+        show_period={o.id: len(periods(o)) > 1 for o in c.obligations},
+        weights=list(c.evaluation.weights.items()), labels=LABELS, period_label=period_label, progress=progress,
         pct=lambda x: f"{x * 100:.1f}%", num=lambda x: f"{x:g}" if isinstance(x, float) else str(x),
     )
 
 
 def text(d: BriefingData) -> str:
+    c = d.campaign
     lines = [d.title, f"截至{d.as_of}：完整率 {d.totals['completeness'] * 100:.1f}%，及时率 {d.totals['timeliness'] * 100:.1f}%，"
-             f"逾期未报 {len(d.overdue)} 项。", "", "主要指标："]
-    lines += [f"- {f.label}：{f.value:g}{f.unit}" + (f"（目标 {f.target:g}）" if f.target else "") for f in d.figures]
+             f"逾期未报 {len(d.overdue)} 项。", "", f"{c.briefings.wording.figures_heading}："]
+    lines += [f"- {f.value.label}：{f.value.text()}" + (f"（目标 {f.target.value:g}{f.target.unit}）" if f.target else "")
+              for f in d.figures]
     if d.overdue:
-        lines += ["", "逾期未报："] + [f"- {o.unit} {o.obligation} {o.period} 逾期{o.days_late}天" for o in d.overdue[:50]]
+        lines += ["", "逾期未报："] + [f"- {o.unit} {c.obligation_name(o.obligation)} {period_label(o.period)} 逾期{o.days_late}天"
+                                    for o in d.overdue[:50]]
     lines += ["", "完整简报见 HTML 正文或附件 PDF。"]
     return "\n".join(lines)
 
@@ -68,9 +87,8 @@ def write_files(d: BriefingData, out: Path) -> tuple[Path, Path, Charts, int]:
     out.mkdir(parents=True, exist_ok=True)
     c = charts(d)
     names = c.names()
-    for name, png in zip(names["completeness"], c.completeness, strict=True):
+    for name, png in zip([*names["completeness"], *names["trends"]], c.images(), strict=True):
         (out / f"{name}.png").write_bytes(png)
-    (out / "signings.png").write_bytes(c.signings)
     page = html(d, {k: [f"{n}.png" for n in v] for k, v in names.items()}, print=True)
     html_path = out / "briefing.html"
     html_path.write_text(page, encoding="utf-8")
@@ -107,9 +125,8 @@ def _folder_fetcher(folder: Path):  # type: ignore[no-untyped-def]
 def email(d: BriefingData, c: Charts, pdf: bytes) -> Rendered:
     cid = {k: [f"{n}-{d.kind}-{d.number}@duban" for n in v] for k, v in c.names().items()}
     page = html(d, {k: [f"cid:{x}" for x in v] for k, v in cid.items()})
-    pngs = [*c.completeness, c.signings]
     return Rendered(
         subject=d.title, text=text(d), html=page,
         attachments=[(f"{d.title}.pdf", PDF, pdf)],
-        inline=[(x, "image/png", png) for x, png in zip([*cid["completeness"], *cid["signings"]], pngs, strict=True)],
+        inline=[(x, "image/png", png) for x, png in zip([*cid["completeness"], *cid["trends"]], c.images(), strict=True)],
     )

@@ -1,1 +1,1 @@
-"""The 2010 campaign replayed with synthetic but plausible unit behaviour (for `make demo`)."""
+"""A campaign replayed with synthetic but plausible unit behaviour (for `make demo`), from its `demo:` section."""

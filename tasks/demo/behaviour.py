@@ -1,5 +1,6 @@
-"""Who sends what, when: deterministic, most on time, some late, some rejected then corrected,
-one unit that never sends a form, one granted an extension."""
+"""Who sends what, when, for any campaign: deterministic, most on time, some late, some rejected
+then corrected, and what the campaign's `demo:` section adds (a unit that never sends, an
+extension granted, a new liaison)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,6 @@ from datetime import date, timedelta
 
 from schemas.campaign import Campaign
 from tasks.calendar import build_calendar
-
-NEVER = "江苏财经职业技术学院"  # sends nothing: the escalation ladder runs to the end
-EXTENDED = ("清浦区", "O7", date(2010, 7, 16), date(2010, 7, 28))  # unit, obligation, granted on, new due
-# A unit whose 附表2 names a new liaison: the change of address is held, and ops approve it the next day.
-NEW_LIAISON = ("洪泽县", "吴晓燕", "hongze.kjj@example.cn")
 
 
 @dataclass(frozen=True)
@@ -31,30 +27,43 @@ class Extension:
     unit: str
     obligation: str
     new_due: date
+    reason: str
 
 
-def plan(campaign: Campaign, seed: int = 2010) -> tuple[list[Send], list[Extension]]:
-    rnd = random.Random(seed)
+def window(campaign: Campaign) -> tuple[date, date]:
+    """The days the demo replays."""
+    return campaign.demo.start or campaign.start, campaign.demo.end or campaign.end
+
+
+def plan(campaign: Campaign, seed: int | None = None) -> tuple[list[Send], list[Extension]]:
+    d = campaign.demo
+    rnd = random.Random(d.seed if seed is None else seed)
+    extended = {}  # the one period each extension moves: the first due on or after it is granted
+    for x in d.extensions:
+        due = min((r.due for r in build_calendar(campaign) if (r.unit, r.obligation) == (x.unit, x.obligation)
+                   and r.due >= x.granted_on), default=None)
+        extended[x.unit, x.obligation, due] = x
     sends: list[Send] = []
     seen: set[tuple[str, str, str]] = set()
-    for d in build_calendar(campaign):
-        key = (d.unit, d.form, d.period)
-        if d.unit == NEVER or key in seen:
-            continue  # one milestones file answers both O5 and O6
+    for row in build_calendar(campaign):
+        key = (row.unit, row.form, row.period)
+        if row.unit in d.never or key in seen:
+            continue  # one file may answer two obligations (same form and period)
         seen.add(key)
-        if (d.unit, d.obligation) == EXTENDED[:2]:
-            sends.append(Send(EXTENDED[3] - timedelta(days=1), d.unit, d.form, d.period))
+        if (row.unit, row.obligation, row.due) in extended:
+            x = extended[row.unit, row.obligation, row.due]
+            sends.append(Send(x.new_due - timedelta(days=1), row.unit, row.form, row.period))
             continue
         r = rnd.random()
-        earliest = max(campaign.start + timedelta(days=12), d.due - timedelta(days=12))
+        earliest = max(campaign.start + timedelta(days=12), row.due - timedelta(days=12))
         if r < 0.70:
-            sends.append(Send(max(earliest, d.due - timedelta(days=rnd.randint(0, 6))), d.unit, d.form, d.period))
+            sends.append(Send(max(earliest, row.due - timedelta(days=rnd.randint(0, 6))), row.unit, row.form, row.period))
         elif r < 0.82:
-            sends.append(Send(d.due + timedelta(days=rnd.randint(2, 9)), d.unit, d.form, d.period))
+            sends.append(Send(row.due + timedelta(days=rnd.randint(2, 9)), row.unit, row.form, row.period))
         elif r < 0.95:
-            first = max(earliest, d.due - timedelta(days=rnd.randint(1, 3)))
-            sends.append(Send(first, d.unit, d.form, d.period, broken=True))
-            sends.append(Send(first + timedelta(days=rnd.randint(2, 4)), d.unit, d.form, d.period))
+            first = max(earliest, row.due - timedelta(days=rnd.randint(1, 3)))
+            sends.append(Send(first, row.unit, row.form, row.period, broken=True))
+            sends.append(Send(first + timedelta(days=rnd.randint(2, 4)), row.unit, row.form, row.period))
         # else: this one never comes
-    ext = [Extension(EXTENDED[2], EXTENDED[0], EXTENDED[1], EXTENDED[3])]
+    ext = [Extension(x.granted_on, x.unit, x.obligation, x.new_due, x.reason) for x in d.extensions]
     return sorted(sends, key=lambda s: (s.day, s.unit, s.form)), ext

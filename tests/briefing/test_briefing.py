@@ -53,14 +53,14 @@ def test_every_figure_matches_a_hand_count(july):
     o1 = {o.unit: o for o in d.overdue if o.obligation == "O1"}
     assert o1["金湖县"].days_late == 6 and o1["金湖县"].level == 1 and "清河区" not in o1
     assert {o.days_late for o in d.overdue if o.obligation == "O2"} == {1}
-    figs = {f.key: f.value for f in d.figures}
+    figs = {f.value.key: f.value.value for f in d.figures}
     assert (figs["needs"], figs["need_enterprises"], figs["key_projects"]) == (2, 2, 0)
-    assert next(f for f in d.figures if f.key == "key_projects").target == 40
+    assert next(f for f in d.figures if f.value.key == "key_projects").target.value == 40
 
 
 def test_briefing_days_follow_the_monthly_deadline_and_grace():
     from config.settings import CAMPAIGNS_DIR
-    from schemas.campaign import load_campaign
+    from schemas.loading import load_campaign
 
     c = load_campaign(CAMPAIGNS_DIR / "huaian-2010.yaml")
     # O4 due 07-20, 08-20, 09-20; two working days' grace; the next working day
@@ -117,5 +117,5 @@ def test_many_units_get_one_readable_chart_per_page(july):
     assert len(c.completeness) == 3 and c.names()["completeness"] == ["completeness", "completeness-2", "completeness-3"]
     m = render.email(d, c, b"%PDF-")
     assert {cid for cid, _, _ in m.inline} == {f"{n}-monthly-{d.number}@duban" for n in
-                                               ["completeness", "completeness-2", "completeness-3", "signings"]}
+                                               ["completeness", "completeness-2", "completeness-3", *c.names()["trends"]]}
     assert all(f'src="cid:{cid}"' in m.html for cid, _, _ in m.inline)

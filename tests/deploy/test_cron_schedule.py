@@ -7,8 +7,8 @@ import time
 
 import pytest
 
+from flows.demo import start_prefect_server, wait_healthy
 from notifications.capture import free_port
-from tasks.demo.runner import start_prefect_server, wait_healthy
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

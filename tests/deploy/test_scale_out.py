@@ -21,8 +21,8 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from config.settings import Settings
+from flows.demo import start_prefect_server, wait_healthy
 from notifications.capture import free_port
-from tasks.demo.runner import start_prefect_server, wait_healthy
 from tests.conftest import PG_URL, ROOT
 from tests.sweep.smtp import Recorder, start
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from flows.demo import start_prefect_server, wait_healthy
 from notifications.capture import free_port, start_capture
-from tasks.demo.runner import start_prefect_server, wait_healthy
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -56,9 +56,10 @@ def test_the_briefing_artifact_is_in_the_prefect_ui(tmp_path, monkeypatch):
             monkeypatch.setenv(k, v)
         monkeypatch.delenv("DUBAN_DATABASE_URL", raising=False)
         with temporary_settings({PREFECT_API_URL: api}):
-            from flows.checkpoint import register_deployment
+            from flows.checkpoint import campaign_checkpoint
+            from tasks.prefect_api import register_deployment
 
-            register_deployment()  # as the demo does: the campaign calendar as scheduled runs
+            register_deployment(campaign_checkpoint)  # as the demo does: the campaign calendar as scheduled runs
             out = campaign_replay(start=date(2010, 7, 21), end=date(2010, 7, 23))
             assert_calendar_kept()
             # ship this run's logs and events while their server is alive: left queued, they

@@ -18,7 +18,7 @@ def test_the_september_deadline_has_its_ladder_and_due_day(app):
     assert [(c.at.date(), c.step) for c in cps] == [
         (date(2010, 9, 14), "催报1"), (date(2010, 9, 19), "催报2"),  # 09-19: a make-up Sunday
         (date(2010, 9, 20), "截止"), (date(2010, 9, 21), "督办1"), (date(2010, 9, 26), "督办2")]
-    assert cps[0].name == "附表5 对接洽谈及签约项目动态 2010-09 截止 09-20 · 催报1"
+    assert cps[0].name == "附表5 对接洽谈及签约项目动态 2010年9月 截止 09-20 · 催报1"
     assert cps[0].at == datetime(2010, 9, 14, 9, 30, tzinfo=SH) and cps[2].at.time() == time(18)
     assert len({c.key for c in everything}) == len(everything)
 
@@ -28,22 +28,17 @@ def test_the_september_deadline_has_its_ladder_and_due_day(app):
 def test_checkpoint_runs_follow_the_campaign_and_its_extensions(prefect_harness, sqlite_settings, monkeypatch):
     from prefect.client.orchestration import get_client
 
-    from flows.checkpoint import (
-        DEPLOYMENT,
-        _scheduled,
-        campaign_checkpoint,
-        complete_day,
-        register_deployment,
-        sync_calendar,
-    )
+    from flows.checkpoint import campaign_checkpoint
     from tasks.app import open_app
     from tasks.extensions import grant_extension
+    from tasks.prefect_api import DEPLOYMENT, _scheduled, complete_day, sync_calendar
+    from tasks.prefect_api import register_deployment as register
 
     app = open_app("huaian-2010", settings=sqlite_settings)
     june = datetime(2010, 6, 1, tzinfo=SH)
     with app.store.session() as s:
         total = len(plan(s, app.campaign))
-    register_deployment()
+    register(campaign_checkpoint)
     try:
         assert sync_calendar(app, now=june) == {"created": total, "removed": 0, "kept": 0}
         assert sync_calendar(app, now=june) == {"created": 0, "removed": 0, "kept": total}  # never twice
@@ -56,7 +51,7 @@ def test_checkpoint_runs_follow_the_campaign_and_its_extensions(prefect_harness,
         first = runs()
         assert len(first) == total and all(r.state.is_scheduled() for r in first)
         o7 = sorted((r for r in first if r.parameters["obligation"] == "O7"), key=lambda r: r.expected_start_time)
-        assert o7[0].name.startswith("专题活动方案 专题活动方案 截止") and o7[0].name.endswith("· 催报1")
+        assert o7[0].name.startswith("专题活动方案 截止") and o7[0].name.endswith("· 催报1")
 
         def extend(to: date) -> None:
             with app.store.session(write=True) as s:
@@ -67,7 +62,7 @@ def test_checkpoint_runs_follow_the_campaign_and_its_extensions(prefect_harness,
         moved = sync_calendar(app, now=june)
         assert moved == {"created": 5, "removed": 0, "kept": total}  # the unit's own ladder and due day
         names = {r.name for r in runs()}
-        assert "专题活动方案 专题活动方案 截止 07-27（延期：清浦区） · 截止" in names
+        assert "专题活动方案 截止 07-27（延期：清浦区） · 截止" in names
         extend(date(2010, 8, 3))  # a second extension: the first one's runs go, new ones come
         assert sync_calendar(app, now=june) == {"created": 5, "removed": 5, "kept": total}
         assert not any("07-27（延期" in r.name for r in runs())

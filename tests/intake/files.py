@@ -9,7 +9,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from config.settings import CAMPAIGNS_DIR
-from schemas.campaign import load_campaign
+from schemas.loading import load_campaign
 
 CAMPAIGN = load_campaign(CAMPAIGNS_DIR / "huaian-2010.yaml")
 

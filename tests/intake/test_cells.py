@@ -110,3 +110,11 @@ def test_text_of_keeps_what_a_person_sees():
     assert cells.text_of(13805170101.0) == "13805170101"
     assert cells.text_of(2.5) == "2.5"
     assert cells.text_of("  ") is None
+
+
+def test_a_choice_written_with_half_width_brackets_is_the_declared_choice():
+    from tasks.intake.frame import _as_declared
+
+    declared = ("高新技术产业增加值（期末）", "技术贸易额")
+    assert _as_declared([cells.fold("高新技术产业增加值(期末)"), "技术贸易额", None, "别的"], declared) == [
+        "高新技术产业增加值（期末）", "技术贸易额", None, "别的"]

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from config.settings import CAMPAIGNS_DIR
-from schemas.campaign import load_campaign
+from schemas.loading import load_campaign
 from tasks.intake.validate import inspect_file
 from tests.intake.files import csv_bytes, messy_workbook, need_row, xls_bytes
 

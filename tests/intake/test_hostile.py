@@ -138,7 +138,7 @@ CAMPAIGN = None
 
 def _campaign():  # type: ignore[no-untyped-def]
     from config.settings import CAMPAIGNS_DIR
-    from schemas.campaign import load_campaign
+    from schemas.loading import load_campaign
 
     return load_campaign(CAMPAIGNS_DIR / "huaian-2010.yaml")
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from openpyxl import load_workbook
 
 from config.settings import CAMPAIGNS_DIR
-from schemas.campaign import load_campaign
+from schemas.loading import load_campaign
 from tasks.intake.templates import template
 from tasks.intake.validate import inspect_file
 from tests.intake.files import need_row

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from config.settings import CAMPAIGNS_DIR
-from schemas.campaign import load_campaign
+from schemas.loading import load_campaign
 from tasks.intake.validate import inspect_file
 from tests.intake.files import messy_workbook, need_row
 

@@ -3,8 +3,8 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
+from schemas.workdays import WorkCalendar
 from tasks.ladder import days_phrase, ladder_steps, step_on
-from tasks.workdays import WorkCalendar
 
 CAL = WorkCalendar()
 LADDER = {

@@ -177,7 +177,7 @@ def test_starttls_when_configured_is_required_not_opportunistic(mail_app, smtp):
 def test_data_from_files_is_escaped_in_html_mail():
     from config.settings import CAMPAIGNS_DIR
     from notifications.outbox import render_digest
-    from schemas.campaign import load_campaign
+    from schemas.loading import load_campaign
 
     c = load_campaign(CAMPAIGNS_DIR / "huaian-2010.yaml")
     item = {"unit": "<script>alert(1)</script>", "title": "需求&排查", "form_label": "附表3", "period": "第1批",

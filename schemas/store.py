@@ -21,7 +21,7 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def _dumps(value: object) -> str:
-    return orjson.dumps(value).decode()
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def make_engine(url: str) -> Engine:

@@ -49,11 +49,29 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 120) -> None
     raise RuntimeError(f"Prefect 服务器 {timeout:.0f} 秒内未就绪")
 
 
-def run_demo(settings: Settings, *, exit_after: bool, echo=print) -> dict:  # type: ignore[no-untyped-def]
+DEFAULT_PORT = 4200
+
+
+def choose_port(port: int | None) -> int:
+    """The port asked for; else 4200 (Prefect's usual) when it is free; else any free port."""
+    if port:
+        if not _free(port):
+            raise RuntimeError(f"端口 {port} 已被占用：请换一个端口（--port），或不指定以自动选择")
+        return port
+    return DEFAULT_PORT if _free(DEFAULT_PORT) else free_port()
+
+
+def run_demo(settings: Settings, *, exit_after: bool, campaign: str | None = None, port: int | None = None,
+             echo=print) -> dict:  # type: ignore[no-untyped-def]
+    from schemas.loading import load_campaign
+    from tasks.demo.behaviour import window
+
+    spec = load_campaign(settings.campaign_path(campaign))  # a mistake is reported before anything starts
+    first, last = window(spec)
     home = (settings.home / "demo").resolve()
     shutil.rmtree(home, ignore_errors=True)
     (home / "prefect").mkdir(parents=True)
-    port, smtp_port = 4200 if _free(4200) else free_port(), free_port()
+    port, smtp_port = choose_port(port), free_port()
     api = f"http://127.0.0.1:{port}/api"
     echo(f"启动本地 Prefect 服务器（SQLite：{home / 'prefect' / 'prefect.db'}）……")
     t0 = time.perf_counter()
@@ -65,14 +83,15 @@ def run_demo(settings: Settings, *, exit_after: bool, echo=print) -> dict:  # ty
         os.environ.update({"PREFECT_API_URL": api, "DUBAN_HOME": str(home), "DUBAN_SMTP_PORT": str(smtp_port),
                            "DUBAN_SMTP_HOST": "127.0.0.1", "DUBAN_SMTP_STARTTLS": "false", "DUBAN_SMTP_TLS": "false"})
         os.environ.pop("DUBAN_DATABASE_URL", None)
-        echo(f"Prefect 服务器已就绪（{started:.1f} 秒）。开始回放 2010-06-01 至 2010-09-30 ……")
+        echo(f"Prefect 服务器已就绪（{started:.1f} 秒）。开始回放《{spec.name}》{first} 至 {last} ……")
         from flows.campaign_replay import campaign_replay
-        from flows.checkpoint import register_deployment
+        from flows.checkpoint import campaign_checkpoint
+        from tasks.prefect_api import register_deployment
 
-        register_deployment()  # the campaign calendar shows as its scheduled runs
+        register_deployment(campaign_checkpoint)  # the campaign calendar shows as its scheduled runs
 
         t1 = time.perf_counter()
-        result = campaign_replay()
+        result = campaign_replay(campaign=spec.id)
         replayed = time.perf_counter() - t1
         mails = len(list((home / "mail").glob("*.eml")))
         echo("")
@@ -80,7 +99,7 @@ def run_demo(settings: Settings, *, exit_after: bool, echo=print) -> dict:  # ty
         echo(f"  Prefect 界面：  http://127.0.0.1:{port}  （流程运行 campaign-replay、简报产物 supervision-briefing）")
         echo(f"  督查简报：      {home / 'briefings'}")
         echo(f"  发出的邮件：    {home / 'mail'}（{mails} 封 .eml）")
-        echo(f"  报送状态：      DUBAN_HOME={home} .venv/bin/duban status --as-of 2010-09-30")
+        echo(f"  报送状态：      DUBAN_HOME={home} .venv/bin/duban status --campaign {spec.id} --as-of {last}")
         if not exit_after:
             echo("服务器保持运行，按 Ctrl-C 结束。")
             signal.sigwait({signal.SIGINT, signal.SIGTERM})

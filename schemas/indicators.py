@@ -1,0 +1,96 @@
+"""What a briefing measures, as campaign data: indicators over the stored form rows, targets
+with yearly milestones, the briefing's wording, and the final evaluation.
+
+An indicator is a count, a sum or a distinct count over a form's current rows (with filters),
+the number of units with at least one matching row, or a ratio of two indicators. A periodic
+form's declared meaning decides which periods count: a cumulative form's latest period per
+unit, an incremental form's every period. `tasks/indicators.py` computes them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from schemas.forms import KEY, Condition
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Indicator(Model):
+    key: str = Field(pattern=KEY)
+    label: str
+    unit: str = ""
+    form: str | None = Field(None, description="the form whose rows it counts (all but ratios)")
+    measure: Literal["count", "sum", "distinct", "units"] = Field(
+        "count", description="rows, the sum of `column`, distinct values of `column`, or units with a matching row")
+    column: str | None = Field(None, description="sum and distinct: the column")
+    where: tuple[Condition, ...] = Field((), description="only rows where every condition holds")
+    periods: Literal["auto", "latest", "all"] = Field(
+        "auto", description="auto: a cumulative form's latest period per unit, an incremental form's every period")
+    of_kind: str | None = Field(None, description="units: out of how many units of this kind")
+    ratio: tuple[str, str] | None = Field(None, description="[numerator, denominator] indicator keys")
+    percent: bool = Field(False, description="a ratio shown as a percentage")
+    digits: int = Field(1, ge=0, le=4, description="decimals shown")
+
+    @model_validator(mode="after")
+    def _shape(self) -> Indicator:
+        if self.ratio is None and self.form is None:
+            raise ValueError(f"指标“{self.label}”需要 form（统计哪张表）或 ratio（两个指标之比）")
+        if self.ratio is not None and self.form is not None:
+            raise ValueError(f"指标“{self.label}”只能有 form 或 ratio 之一")
+        if self.measure in ("sum", "distinct") and self.form and not self.column:
+            raise ValueError(f"指标“{self.label}”的 measure: {self.measure} 需要 column")
+        return self
+
+
+class Milestone(Model):
+    by: date = Field(description="the date the value is due by")
+    value: float
+
+
+class Target(Model):
+    key: str
+    label: str
+    value: float
+    unit: str = ""
+    baseline: float = Field(0, description="where it starts (高新技术产业增加值 from 27 to 54 亿元)")
+    indicator: str | None = Field(None, description="the indicator measured against it (default: from the kpi form)")
+    milestones: tuple[Milestone, ...] = Field((), description="interim values, e.g. one per year")
+
+    def milestone_at(self, day: date) -> Milestone | None:
+        """The milestone being worked towards on `day`: the first not yet past, else the last."""
+        ahead = [m for m in sorted(self.milestones, key=lambda m: m.by) if m.by >= day]
+        return ahead[0] if ahead else (max(self.milestones, key=lambda m: m.by) if self.milestones else None)
+
+
+class Kpi(Model):
+    """A KPI form: each unit reports, per period, the cumulative value of the targets it owns.
+    A target without its own indicator is the sum, over units, of their latest value."""
+
+    form: str
+    name: str = Field(description="the column holding the target's label")
+    value: str = Field(description="the column holding the cumulative value")
+
+
+class Evaluation(Model):
+    """The final ranking: each part on 0..1, weighted; units ranked within their kind."""
+
+    weights: dict[Literal["timeliness", "completeness", "quality", "outcomes"], float] = {}
+    outcomes: tuple[str, ...] = Field((), description="indicators whose per-unit values add up to a unit's outcomes")
+
+
+class Wording(Model):
+    """What a briefing calls itself and whom it addresses; `{name}` is the campaign, `{number}` the issue."""
+
+    masthead: str = "督查简报"
+    final_masthead: str = "总结评比通报"
+    title: str = "{name}督查简报（第{number}期）"
+    final_title: str = "{name}总结评比通报"
+    addressees: str = Field("", description="the 报送 line, e.g. 报送：市四套班子领导，各县区分管领导。")
+    footer: str = "本简报由督办系统根据各单位实际报送时间自动生成。"
+    figures_heading: str = "主要指标"

@@ -1,0 +1,194 @@
+"""Indicators over the stored form rows, as of a day: the campaign's own figures (schemas/indicators.py).
+
+`load` reads, per form, only the columns the indicators use (extracted from the JSON in the
+database) of the rows in force on a day: for each unit and period the last accepted file
+received by then, and for an accumulating form the last row of each key. `compute` is pure: it
+filters, picks the periods the form's meaning asks for, and counts, sums or takes distinct
+values, per unit and in all; `series` gives an indicator's value period by period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from schemas.campaign import Campaign, periods
+from schemas.forms import NUMERIC, Condition, Form
+from schemas.indicators import Indicator
+from schemas.rows import FormRow
+from schemas.tables import Submission, Unit
+
+
+@dataclass(frozen=True)
+class Value:
+    key: str
+    label: str
+    unit: str
+    value: float
+    per_unit: dict[str, float] = field(default_factory=dict)
+    of: int | None = None  # `units`: out of how many units of the kind
+    percent: bool = False
+    digits: int = 1
+
+    def text(self, v: float | None = None) -> str:
+        """The value as a person reads it: 21 项, 7783.5 万元, 64.3%, 5/9 个."""
+        v = self.value if v is None else v
+        if self.percent:
+            return f"{v * 100:.{self.digits}f}%"
+        num = f"{v:.{self.digits}f}".rstrip("0").rstrip(".") if v != int(v) else f"{int(v)}"
+        return f"{num}/{self.of}{self.unit}" if self.of is not None and v is self.value else f"{num}{self.unit}"
+
+
+def needed_columns(campaign: Campaign) -> dict[str, set[str]]:
+    """For each form an indicator counts, the columns it reads."""
+    out: dict[str, set[str]] = {}
+    for ind in campaign.measured():
+        if ind.form is None:
+            continue
+        cols = out.setdefault(ind.form, set())
+        cols.update(c.column for c in ind.where)
+        cols.update(c.lt_column for c in ind.where if c.lt_column)
+        if ind.column:
+            cols.add(ind.column)
+    return out
+
+
+def period_order(campaign: Campaign, form: str) -> dict[str, int]:
+    """The form's periods in due-date order (a cumulative form's latest period is the last)."""
+    dues: dict[str, Any] = {}
+    for o in campaign.obligations:
+        if o.form == form:
+            for p, due in periods(o):
+                dues[p] = min(due, dues.get(p, due))
+    return {p: i for i, p in enumerate(sorted(dues, key=lambda p: (dues[p], p)))}
+
+
+def load(session: Session, campaign: Campaign, received_by: datetime) -> dict[str, pd.DataFrame]:
+    """Per form, the rows in force on `received_by`: columns unit, period, order, and the data read."""
+    frames = {}
+    for code, cols in needed_columns(campaign).items():
+        form = campaign.form(code)
+        extract = [_json(form, c).label(c) for c in sorted(cols)]
+        q = (select(Unit.name.label("unit"), FormRow.period, FormRow.key, FormRow.submission_id, *extract)
+             .join(Unit, Unit.id == FormRow.unit_id).join(Submission, Submission.id == FormRow.submission_id)
+             .where(FormRow.campaign == campaign.id, FormRow.form == code, Submission.received_at <= received_by))
+        df = pd.DataFrame(session.execute(q).all(), columns=["unit", "period", "key", "submission_id", *sorted(cols)])
+        frames[code] = in_force(df, form, period_order(campaign, code))
+    return frames
+
+
+def _json(form: Form, key: str):  # type: ignore[no-untyped-def]
+    kind = form.col(key).kind
+    element = FormRow.data[key]
+    if kind in NUMERIC:
+        return element.as_float()
+    if kind == "flag":
+        return element.as_boolean()
+    return element.as_string()
+
+
+def in_force(df: pd.DataFrame, form: Form, order: dict[str, int]) -> pd.DataFrame:
+    """The rows a reader would see: the last file of each unit and period (replace), or the last
+    row of each key (accumulate)."""
+    if df.empty:
+        return df.assign(order=pd.Series(dtype="int64"))
+    by = ["unit", "key"] if form.versions == "accumulate" else ["unit", "period"]
+    last = df.groupby(by, dropna=False)["submission_id"].transform("max")
+    df = df[df["submission_id"] == last]
+    return df.assign(order=df["period"].map(order).fillna(-1).astype("int64"))
+
+
+def _mask(df: pd.DataFrame, c: Condition, form: Form) -> pd.Series:
+    op, want = c.operator
+    s = df[c.column]
+    col = form.col(c.column)
+    if col.kind == "flag" and isinstance(want, str):
+        want = want == col.choices[0]
+    if op == "in_" and col.kind == "flag":
+        want = [w == col.choices[0] if isinstance(w, str) else w for w in want]
+    if op == "empty":
+        return s.isna() if want else s.notna()
+    if op == "eq":
+        return s == want
+    if op == "ne":
+        return s.notna() & (s != want)
+    if op == "in_":
+        return s.isin(list(want))
+    if op == "shorter_than":
+        return s.str.len() < want
+    if op == "lt_column":
+        return s < df[want]
+    return {"lt": s < want, "le": s <= want, "gt": s > want, "ge": s >= want}[op].fillna(False)
+
+
+def _rows(df: pd.DataFrame, ind: Indicator, form: Form, upto: int | None) -> pd.DataFrame:
+    if upto is not None:
+        df = df[df["order"] <= upto]
+    for c in ind.where:
+        df = df[_mask(df, c, form)]
+    latest = ind.periods == "latest" or (ind.periods == "auto" and form.meaning == "cumulative")
+    if latest and not df.empty:
+        df = df[df["order"] == df.groupby("unit")["order"].transform("max")]
+    return df
+
+
+def _measure(df: pd.DataFrame, ind: Indicator, campaign: Campaign) -> tuple[float, dict[str, float], int | None]:
+    if ind.measure == "count":
+        per = df.groupby("unit").size()
+        return float(len(df)), {u: float(v) for u, v in per.items()}, None
+    if ind.measure == "sum":
+        per = df.groupby("unit")[ind.column].sum()
+        return float(df[ind.column].sum()), {u: float(v) for u, v in per.items()}, None
+    if ind.measure == "distinct":
+        per = df.groupby("unit")[ind.column].nunique()
+        return float(df[ind.column].nunique()), {u: float(v) for u, v in per.items()}, None
+    units = set(df["unit"])
+    if ind.of_kind is not None:
+        kind = {u.name for u in campaign.units if u.kind == ind.of_kind}
+        units &= kind
+        return float(len(units)), dict.fromkeys(units, 1.0), len(kind)
+    return float(len(units)), dict.fromkeys(units, 1.0), None
+
+
+def compute(campaign: Campaign, frames: dict[str, pd.DataFrame], *, upto: dict[str, int] | None = None,
+            only: set[str] | None = None) -> dict[str, Value]:
+    """Every indicator's value (and per-unit value); `upto` keeps each form's periods up to that
+    order (a trend's point), `only` computes just these keys (and what their ratios need)."""
+    todo = campaign.measured()
+    wanted = only and (only | {k for i in todo if i.key in only and i.ratio for k in i.ratio})
+    out: dict[str, Value] = {}
+    for ind in todo:
+        if wanted and ind.key not in wanted or ind.ratio:
+            continue
+        form = campaign.form(ind.form or "")
+        df = frames.get(form.code)
+        if df is None or df.empty:
+            total, per, of = 0.0, {}, (sum(1 for u in campaign.units if u.kind == ind.of_kind) if ind.of_kind else None)
+        else:
+            total, per, of = _measure(_rows(df, ind, form, (upto or {}).get(form.code)), ind, campaign)
+        out[ind.key] = Value(ind.key, ind.label, ind.unit, round(total, 4), per, of, ind.percent, ind.digits)
+    for ind in todo:
+        if ind.ratio and (not wanted or ind.key in wanted):
+            num, den = out[ind.ratio[0]], out[ind.ratio[1]]
+            per = {u: (num.per_unit.get(u, 0.0) / d if d else 0.0) for u, d in den.per_unit.items()}
+            out[ind.key] = Value(ind.key, ind.label, ind.unit, round(num.value / den.value, 6) if den.value else 0.0,
+                                 per, None, ind.percent, ind.digits)
+    return out
+
+
+def series(campaign: Campaign, frames: dict[str, pd.DataFrame], key: str, *, until: Any = None) -> list[tuple[str, float]]:
+    """An indicator's value at each period of its form (due by `until`, a date): its trend."""
+    ind = campaign.indicator(key)
+    form = ind.form or next(campaign.indicator(k).form for k in (ind.ratio or ()) if campaign.indicator(k).form)
+    dues = {p: d for o in campaign.obligations if o.form == form for p, d in periods(o)}
+    out = []
+    for p, i in period_order(campaign, form or "").items():
+        if until is not None and dues.get(p) and dues[p] > until:
+            break
+        out.append((p, compute(campaign, frames, upto={form or "": i}, only={key})[key].value))
+    return out
