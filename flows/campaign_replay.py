@@ -125,7 +125,7 @@ def campaign_replay(start: date | None = None, end: date | None = None, campaign
     while day <= end:
         for change_id in held:  # ops approve yesterday's held contact change in the UI
             t0 = perf_counter()
-            contact_change(change_id, campaign=app.campaign.id, decision="approve", decided_by="综合协调组（演示）",
+            contact_change(change_id, campaign=app.campaign.id, decision="approve", decided_by=f"{app.campaign.groups[0].name}（演示）",
                            comment="已电话核实新联络员（演示）", at=datetime.combine(day, time(8, 30)))
             took["work"] += perf_counter() - t0
         todays = [e for e in extensions if e.day == day]

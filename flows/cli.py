@@ -452,7 +452,7 @@ def brief_cmd(campaign_id: str | None, as_json: bool, as_of: Any, out_dir: Path 
 @click.option("--port", type=int, default=None, help="Prefect 界面端口（默认 4200，被占用时自动另选）")
 @common
 def demo_cmd(campaign_id: str | None, as_json: bool, exit_after: bool, port: int | None) -> None:
-    """演示：启动本地 Prefect 服务器和邮件收集，逐日回放一个活动（默认 2010 年科洽会）。"""
+    """演示：启动本地 Prefect 服务器和邮件收集，逐日回放一个活动（默认 DUBAN_CAMPAIGN）。"""
     import signal
 
     from config.settings import get_settings

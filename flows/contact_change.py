@@ -62,6 +62,6 @@ def contact_change(change_id: int, campaign: str | None = None, decision: Litera
     else:
         answer = ContactDecision(decision=decision, decided_by=decided_by, comment=comment)
     status, sent = answer_change(app, change_id, approve=answer.decision == "approve",
-                                 by=answer.decided_by or "组委会", comment=answer.comment, now=at or app.now())
+                                 by=answer.decided_by or app.campaign.organiser, comment=answer.comment, now=at or app.now())
     print(f"联系人变更申请 {change_id}：{STATUS_LABELS[status]}（通知发出 {sent} 封）")
     return {"change": change_id, "status": status, "sent": sent}

@@ -65,7 +65,7 @@ def publish(app: App, c: Compiled) -> None:
              "", "| 指标 | 当前 | 目标 | 阶段目标 | 较上期 |", "|---|---:|---:|---:|---:|"]
     lines += [f"| {f.value.label} | {f.value.text()} | {'' if f.target is None else f'{f.target.value:g}{f.target.unit}'} | "
               f"{'' if f.milestone is None else f'{f.milestone.value:g}（{f.milestone.by}前）'} | "
-              f"{'' if f.change is None else f'{f.change:+g}'} |" for f in d.figures]
+              f"{f.change_text} |" for f in d.figures]
     lines += [f"\n> {f.value.label}较上期减少：{'、'.join(f.lowered_by)}" for f in d.figures if f.lowered_by]
     if d.overdue:
         lines += ["", "## 逾期未报", ""] + [

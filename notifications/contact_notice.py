@@ -17,9 +17,9 @@ from schemas.tables import ContactChange, Submission
 ROLE_LABELS = {"liaison": "联络员", "head": "分管领导", "deputy": "副组长", "member": "成员"}
 MAIL_ROLES = ("liaison", "head")
 STAGES = {
-    "pending": ("待审核", "变更接收通知的联系人须经组委会审核后生效；在此之前，催报、督办等通知仍发往原联系人。"),
-    "approved": ("已生效", "组委会已审核同意，今后催报、督办等通知发往新联系人。"),
-    "rejected": ("未获同意", "组委会未同意此次变更，催报、督办等通知仍发往原联系人。"),
+    "pending": ("待审核", "变更接收通知的联系人须经{organiser}审核后生效；在此之前，催报、督办等通知仍发往原联系人。"),
+    "approved": ("已生效", "{organiser}已审核同意，今后催报、督办等通知发往新联系人。"),
+    "rejected": ("未获同意", "{organiser}未同意此次变更，催报、督办等通知仍发往原联系人。"),
     "applied": ("已生效", "新的联系人均在本单位邮箱域名内，变更已直接生效。"),
 }
 
@@ -46,6 +46,7 @@ def queue_contact_notice(session: Session, *, campaign: Campaign, change: Contac
             {(p["role"], (p.get("email") or "").lower()) for p in change.new if p["role"] in MAIL_ROLES}:
         return 0
     label, what = STAGES[change.status]
+    what = what.format(organiser=campaign.organiser)
     sub = session.get(Submission, change.submission_id)
     unit = change.unit.name
     subject = f"【联系人变更】{unit}：{label}"

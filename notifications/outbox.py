@@ -55,7 +55,7 @@ def render_digest(campaign: Campaign, name: str, items: list[dict], as_of: date)
     late = [i for i in items if i["late"]]
     subject = (f"【督办】{len(late)}项报送已逾期" if late else f"【催报提醒】{len(items)}项报送即将截止") + f"（{as_of:%m月%d日}）"
     todo = ("逾期事项请立即组织报送；已报送但被退回的，请按回执修改后重新报送。" if late
-            else "请在截止日期前通过组委会指定邮箱报送；如已报送请忽略本提醒。")
+            else f"请在截止日期前通过{campaign.organiser}指定的方式报送；如已报送请忽略本提醒。")
     ctx = dict(title=subject, organiser=campaign.organiser, name=name, items=items, todo=todo,
                as_of_text=f"{as_of.year}年{as_of.month}月{as_of.day}日")
     return Rendered(subject, render("digest.txt.j2", **ctx), render("digest.html.j2", **ctx))

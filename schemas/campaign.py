@@ -49,6 +49,7 @@ class Contact(Model):
 class Unit(Model):
     name: str
     kind: str
+    aliases: list[str] = Field([], description="other names a file may use for the unit (without the city's name)")
     contacts: list[Contact] = []
     mail_domains: list[str] = Field(
         default=[], description="the unit's own mail domains: a contact change inside them may apply at once"
@@ -284,8 +285,8 @@ class Campaign(Model):
         return col.choices if col.kind in ("enum", "flag") else ()
 
     def obligation_name(self, oid: str) -> str:
-        """How a person names an obligation: 附表5 对接洽谈及签约项目动态; a title that is its form's
-        title is said once (专题活动方案, never 专题活动方案 专题活动方案)."""
+        """How a person names an obligation: its form's label and its title; a title that is its
+        form's title is said once, never twice."""
         ob = self.obligation(oid)
         form = self.form(ob.form)
         if ob.title in (form.title, form.label) or form.label == form.title:

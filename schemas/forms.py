@@ -183,7 +183,7 @@ class Form(Model):
     """A form units fill in (an Excel table), or a document (`document: true`)."""
 
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="stable id, e.g. tech-needs")
-    label: str = Field(description="what people call it, e.g. 附表3")
+    label: str = Field(description="what people call it, e.g. the number of its annex")
     title: str
     document: bool = Field(False, description="a document (docx, pdf, txt), kept and counted, not a table")
     meaning: Literal["cumulative", "incremental"] = Field(
@@ -205,7 +205,7 @@ class Form(Model):
 
     @property
     def name(self) -> str:
-        """How a person names it: 附表3 技术难题和需求征集表, or the title alone when they are one."""
+        """How a person names it: its label and title, or the title alone when they are one."""
         return self.title if self.label == self.title else f"{self.label} {self.title}"
 
 

@@ -58,7 +58,7 @@ class Target(Model):
     label: str
     value: float
     unit: str = ""
-    baseline: float = Field(0, description="where it starts (高新技术产业增加值 from 27 to 54 亿元)")
+    baseline: float = Field(0, description="where it starts, for a level that grows (value added from 27 to 54)")
     indicator: str | None = Field(None, description="the indicator measured against it (default: from the kpi form)")
     milestones: tuple[Milestone, ...] = Field((), description="interim values, e.g. one per year")
 
@@ -91,6 +91,6 @@ class Wording(Model):
     final_masthead: str = "总结评比通报"
     title: str = "{name}督查简报（第{number}期）"
     final_title: str = "{name}总结评比通报"
-    addressees: str = Field("", description="the 报送 line, e.g. 报送：市四套班子领导，各县区分管领导。")
+    addressees: str = Field("", description="the 报送 line: to whom the briefing goes")
     footer: str = "本简报由督办系统根据各单位实际报送时间自动生成。"
     figures_heading: str = "主要指标"

@@ -38,7 +38,7 @@ class Unit(Base):
 
 
 class ContactList(Base):
-    """One version of a unit's contacts: from config (version 1) or an accepted 附表2."""
+    """One version of a unit's contacts: from config (version 1) or an accepted contacts form."""
 
     __tablename__ = "contact_list"
     __table_args__ = (UniqueConstraint("unit_id", "version"),)
@@ -107,8 +107,8 @@ class Extension(Base):
 class Submission(Base):
     """A file received: kept byte-for-byte under files/<sha256>, whatever its fate.
 
-    It answers the obligations with the same (unit, form, period); a milestones file
-    (平台建设) answers both of its obligations.
+    It answers the obligations with the same (unit, form, period): one file may answer two
+    obligations that share a form.
     """
 
     __tablename__ = "submission"

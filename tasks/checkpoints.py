@@ -1,7 +1,7 @@
 """The campaign's calendar as checkpoints: every due date and ladder step, dated and named.
 
 Ops see these in the Prefect UI as upcoming scheduled runs of the `campaign-checkpoint`
-deployment, named after what they check (`附表3 技术难题和需求排查 截止 07-20 · 催报1`). Pure:
+deployment, named after what they check (the obligation, its period, its due date, the step). Pure:
 computed from the obligations in the store, so an extension (a unit's new due date) moves
 that unit's checkpoints and nothing else.
 """

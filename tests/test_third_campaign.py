@@ -77,6 +77,22 @@ def test_templates_validate_submit_and_sweep(tmp_path):
     swept = sweep_day(app, date(2012, 3, 21), dry_run=True)  # 3 working days before 03-25 (a Sunday)
     reminded = {(d.unit, d.obligation) for d in swept.decisions}
     assert ("计划科", "P1") not in reminded and ("办公室", "P1") in reminded and ("计划科", "P2") in reminded
+
+    # it briefs on its own three targets, from its KPI form
+    kpi_ok = filled("target-progress", [["高新技术企业", 3, 8], ["专利申请", 80, 95]], "知识产权科", "2012年第1季度")
+    assert submit_bytes(app, kpi_ok, "知识产权科_指标.xlsx", received_at=datetime(2012, 3, 22, 10)).status == "accepted"
+    kpi_2 = filled("target-progress", [["省级以上科技项目", 2, 2]], "高新技术科", "2012年第1季度")
+    assert submit_bytes(app, kpi_2, "高新技术科_指标.xlsx", received_at=datetime(2012, 3, 23, 10)).status == "accepted"
+    from tasks.briefing.job import compile_briefing
+
+    c = compile_briefing(app, date(2012, 3, 29), out=tmp_path / "brief")
+    figs = {f.value.label: (f.value.value, f.target.value if f.target else None, f.milestone.value if f.milestone else None)
+            for f in c.data.figures}
+    assert figs["高新技术企业"] == (8, 25, 12) and figs["专利申请"] == (95, 400, 200) and figs["省级以上科技项目"] == (2, 10, 5)
+    assert figs["已完成的重点工作"] == (1, None, None)
+    assert c.data.title == "2012年区科技局重点工作计划季度通报（第1期）" and c.pages >= 1
+    assert [t.label for t in c.data.trends] == ["高新技术企业", "专利申请", "省级以上科技项目"]
+    assert "报送：局党组成员，各科室。" in c.html.read_text(encoding="utf-8")
     app.store.dispose()
 
 
@@ -85,6 +101,13 @@ def test_templates_validate_submit_and_sweep(tmp_path):
     (lambda t: t.replace("columns: [task]}", "columns: [task_name]}"), "没有列“task_name”"),
     (lambda t: t.replace("rule: when, conditions: [{column: percent", "rule: whenever, conditions: [{column: percent"), "未知规则“whenever”"),
     (lambda t: t.replace("form: target-progress\n", "form: targets-progress\n"), "未知表单“targets-progress”"),
+    (lambda t: t.replace("form: task-progress, where: [{column: percent", "form: task-progres, where: [{column: percent"),
+     "统计的表单“task-progres”不存在"),
+    (lambda t: t.replace("where: [{column: problems, empty: false}]", "where: [{column: problem, empty: false}]"), "没有列“problem”"),
+    (lambda t: t.replace("{by: 2012-06-30, value: 12}", "{by: 2013-06-30, value: 12}"), "不在活动期"),
+    (lambda t: t.replace("after_obligations: [P2]", "after_obligations: [P9]"), "简报所依据的任务“P9”不存在"),
+    (lambda t: t.replace("kpi: {form: target-progress, name: indicator, value: total}",
+                         "kpi: {form: target-progress, name: indicator, value: totals}"), "没有列“totals”"),
 ])
 def test_an_authors_mistake_is_named_with_its_line(tmp_path, edit, expected):
     from schemas.loading import CampaignError

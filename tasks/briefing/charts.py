@@ -105,7 +105,7 @@ def trend_chart(label: str, unit: str, points: list[tuple[str, float]], *, targe
     fig = plt.figure(figsize=(4.6, 2.6))
     ax = fig.add_axes((0.11, 0.14, 0.86, 0.72))
     fig.text(0.5, 0.97, f"{label}（{unit}）" if unit else label, ha="center", va="top", fontsize=11)
-    if not points or not any(v for _, v in points):
+    if not points or not (any(v for _, v in points) or target or milestones):  # nothing to draw an axis for
         no_data(fig, ax)
         return _png(fig)
     names, values = [p for p, _ in points], [v for _, v in points]

@@ -35,6 +35,16 @@ class Figure:
     def change(self) -> float | None:
         return None if self.previous is None else round(self.value.value - self.previous, 4)
 
+    @property
+    def change_text(self) -> str:
+        """+3, -2.5, +3.3个百分点 (a rate changes by points), or — with nothing to compare."""
+        c = self.change
+        if c is None:
+            return "—"
+        if self.value.percent:
+            return f"{c * 100:+.1f}个百分点"
+        return f"{c:+g}" if c else "0"
+
 
 @dataclass
 class Trend:

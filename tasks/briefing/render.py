@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from notifications.message import Rendered
@@ -42,10 +43,14 @@ def charts(d: BriefingData) -> Charts:
                                  title=f"{title}（{i}/{len(chunks)}）" if len(chunks) > 1 else title)
               for i, us in enumerate(chunks, 1)),
         tuple((t.key, trend_chart(t.label, t.unit, t.points, target=t.target,
-                                  milestones=[(f"{by.year}年底" if (by.month, by.day) == (12, 31) else f"{by:%Y-%m-%d}前", v)
-                                              for by, v in t.milestones]))
+                                  milestones=[(by_text(by), v) for by, v in t.milestones]))
               for t in d.trends),
     )
+
+
+def by_text(by: date) -> str:
+    """When a milestone is due, briefly: the end of a year (2011年底), or the day itself."""
+    return f"{by.year}年底" if (by.month, by.day) == (12, 31) else f"{by.year}年{by.month}月{by.day}日前"
 
 
 def progress(value: float, target: Target) -> float:
@@ -65,6 +70,7 @@ def html(d: BriefingData, img: dict[str, list[str]], *, print: bool = False) -> 
         names={o.id: c.obligation_name(o.id) for o in c.obligations},
         show_period={o.id: len(periods(o)) > 1 for o in c.obligations},
         weights=list(c.evaluation.weights.items()), labels=LABELS, period_label=period_label, progress=progress,
+        by_text=by_text,
         pct=lambda x: f"{x * 100:.1f}%", num=lambda x: f"{x:g}" if isinstance(x, float) else str(x),
     )
 

@@ -4,7 +4,7 @@ the form's headers and a note below, with plausible values for every declared co
 Values follow the form's declarations: choices from their lists, dates inside the period or the
 rule's window, numbers inside their bounds, `required-when` columns filled when their condition
 holds, `date-order` respected, keys unique. A cumulative form's file carries the unit's earlier
-rows forward (some of them progressing, e.g. a talk that becomes a signing), so no figure goes
+rows forward (some of them progressing to the value a rule waits for), so no figure goes
 backwards without a reason; the KPI form's values follow the targets' milestones. Text comes
 from the campaign's `demo.samples`.
 """
@@ -108,7 +108,7 @@ class Author:
         return max(lo, self.c.start), min(hi, due, self.c.end)
 
     def _progress(self, form: Form, row: Row, period: str) -> Row:
-        """A carried row may move on: a choice that some rule's condition waits for (洽谈中 → 已签约)."""
+        """A carried row may move on to a choice that some rule's condition waits for."""
         for rule in form.rules:
             if rule.rule == "required-when":
                 for cond in rule.when:

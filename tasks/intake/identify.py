@@ -28,12 +28,11 @@ class Unidentified(Exception):
 
 
 def unit_names(campaign: Campaign) -> dict[str, str]:
-    """Spellings -> unit name: the name, and the name without the city prefix (淮安经济开发区 -> 经济开发区)."""
+    """Spellings -> unit name: each unit's name and the other names the campaign lists for it."""
     out = {}
     for u in campaign.units:
-        out[u.name] = u.name
-        if u.name.startswith("淮安") and len(u.name) > 4:
-            out[u.name[2:]] = u.name
+        for name in (u.name, *u.aliases):
+            out[name] = u.name
     return out
 
 
@@ -47,7 +46,7 @@ def identify_unit(texts: list[str], campaign: Campaign) -> str:
             return found.pop()
         if len(found) > 1:
             raise Unidentified("unit-ambiguous", f"文件中出现多个单位（{'、'.join(sorted(found))}），请在标题或“填报单位”中只写本单位")
-    raise Unidentified("unit-unknown", "无法确定填报单位：请在表格上方“填报单位”处或文件名中写明单位名称（如“清河区”）")
+    raise Unidentified("unit-unknown", f"无法确定填报单位：请在表格上方“填报单位”处或文件名中写明单位名称（如“{campaign.units[0].name}”）")
 
 
 def unit_in_name(filename: str, campaign: Campaign) -> str | None:

@@ -2,9 +2,9 @@
 
 Every received file is written byte-for-byte to files/<sha256> before anything else, so
 nothing is lost whatever happens next. The same bytes twice are a duplicate; a monthly form
-resubmitted for the same period supersedes the earlier version (kept in history); tech-needs
-batches accumulate, a later row with the same (企业名称, 需求名称) correcting the earlier one;
-an accepted 附表2 proposes the unit's new contact list (tasks/contacts.py: held for ops when it
+resubmitted for the same period supersedes the earlier version (kept in history); an
+accumulating form's rows add up, a later row with the same key correcting the earlier one;
+an accepted contacts form proposes the unit's new contact list (tasks/contacts.py: held for ops when it
 changes who receives the unit's mail). An entry that was refused before its bytes were taken
 (not a regular file, over the size limit) is recorded with its name, size and reason.
 """

@@ -73,7 +73,8 @@ def _inspect(data: bytes, filename: str, campaign: Campaign, received: date, lim
         v.sheets = sheets
         table = find_table(sheets, forms)
         if table is None:
-            return _refuse(v, "unknown-form", "无法识别是哪张报表：未找到报表的表头（如“企业名称”“需求名称”）。请使用组委会下发的统一模板填写")
+            labels = "、".join(f.label for f in forms if not f.document)
+            return _refuse(v, "unknown-form", f"无法识别是哪张报表：未找到本活动报表（{labels}）的表头。请使用下发的统一模板填写，不要改动表头")
         v.form, v.sheet, v.header_row, v.headers = table.form.code, table.sheet, table.header_row, table.headers
         v.unit = unit or identify_unit([table.context, filename], campaign)
         _check_unit(v.unit, campaign)
