@@ -64,14 +64,16 @@ def test_two_workers_on_postgres_process_each_file_and_mail_once(tmp_path, pg_sc
     from schemas.tables import Submission
     from tasks.app import open_app
     from tasks.demo.behaviour import plan
+    from tasks.demo.files import Author
 
     home = tmp_path / "duban"
     settings = Settings(home=home, database_url=pg_schema_url, _env_file=None)  # type: ignore[call-arg]
     app = open_app("huaian-2010", settings=settings)  # migrated once here, not by racing workers
     sends = [s for s in plan(app.campaign, 2010)[0] if s.form == "tech-needs"][:12]
     rnd = random.Random(7)
+    author = Author(app.campaign, rnd)
     for s in sends:
-        drop(app, s, rnd)
+        drop(app, author, s, rnd)
     assert len(list(app.settings.inbox_dir.glob("*.xlsx"))) == len(sends) >= 10
 
     recorder = Recorder()
