@@ -44,8 +44,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# pure logic only (working days, ladder, state, cells, rules, indicators, campaign files): seconds
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m unit
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest bench -q --benchmark-disable-gc -p no:cacheprovider

@@ -22,9 +22,9 @@ sys.path.insert(0, str(ROOT))
 def run(home: Path, hostile: bool) -> tuple[float, int]:
     from config.settings import Settings
     from notifications.capture import free_port, start_capture
-    from notifications.sender import deliver_sync
     from tasks.app import open_app
     from tasks.intake.run import intake_inbox
+    from tasks.mail import send_queued
     from tests.intake.hostile import good_files, hostile_inbox
 
     port = free_port()
@@ -38,7 +38,7 @@ def run(home: Path, hostile: bool) -> tuple[float, int]:
         hostile_inbox(home / "inbox", home / "side")
     t = time.perf_counter()
     results = intake_inbox(app, received_at=datetime(2010, 7, 1, 10))
-    deliver_sync(app.store, app.settings, app.campaign, now=datetime(2010, 7, 1, 10, 5))
+    send_queued(app, now=datetime(2010, 7, 1, 10, 5))
     took = time.perf_counter() - t
     capture.stop()
     app.store.dispose()

@@ -138,15 +138,15 @@ def outbox(port: int, seed: Path, conns: int, tmp: Path) -> float:
     import shutil
 
     from config.settings import Settings
-    from notifications.sender import deliver_sync
     from tasks.app import open_app
+    from tasks.mail import send_queued
 
     home = tmp / uuid.uuid4().hex
     shutil.copytree(seed, home)
     settings = Settings(home=home, smtp_port=port, smtp_concurrency=conns, _env_file=None)
     app = open_app("huaian-2010", settings=settings)
     t = time.perf_counter()
-    report = deliver_sync(app.store, app.settings, app.campaign, now=datetime(2010, 6, 23, 9))
+    report = send_queued(app, now=datetime(2010, 6, 23, 9))
     rate = report.sent / (time.perf_counter() - t)
     app.store.dispose()
     shutil.rmtree(home)

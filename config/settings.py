@@ -40,7 +40,6 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = None  # may carry a password: never printed
     campaign: str = "huaian-2010"
     campaigns_dir: Path = CAMPAIGNS_DIR
-    timezone: str = "Asia/Shanghai"
 
     # intake limits: a received file, what an xlsx archive may expand to, and what reading it
     # may cost in the reader child (see tasks/intake/parse.py: Limits)

@@ -17,7 +17,6 @@ from prefect.runtime import flow_run
 
 from flows.contact_change import contact_change
 from flows.supervision_briefing import publish
-from notifications.sender import deliver_sync
 from schemas.campaign import periods
 from tasks.app import App, open_app
 from tasks.briefing.figures import schedule
@@ -26,6 +25,7 @@ from tasks.demo.behaviour import Extension, Send, plan, window
 from tasks.demo.files import Author, file_name, summary_text, workbook
 from tasks.extensions import grant_extension
 from tasks.intake.run import intake_inbox
+from tasks.mail import send_queued
 from tasks.prefect_api import complete_day, replay_may_schedule, sync_calendar
 from tasks.sweep_run import sweep_day
 
@@ -53,12 +53,12 @@ def replay_day(app: App, author: Author, day: date, sends: list[Send], extension
             grant_extension(s, app.campaign, unit=e.unit, obligation=e.obligation, period=periods_of[0] if periods_of else None,
                             new_due=e.new_due, reason=e.reason, granted_by=app.campaign.group_of(e.obligation).name,
                             now=datetime.combine(day, time(17)))
-    swept = sweep_day(app, day) if app.calendar.is_workday(day) else None
+    swept = sweep_day(app, day)
     verdicts = []
     for s in sends:  # each file is received at its own time, which the replay sets (never a file's mtime)
         verdicts += intake_inbox(app, received_at=drop(app, author, s, rnd))
-    deliver_sync(app.store, app.settings, app.campaign, now=datetime.combine(day, time(10, 30)))  # receipts
-    return {"day": day.isoformat(), "files": len(verdicts), "reminders": len(swept.decisions) if swept else 0,
+    send_queued(app, now=datetime.combine(day, time(10, 30)))  # receipts
+    return {"day": day.isoformat(), "files": len(verdicts), "reminders": len(swept.decisions),
             "held_contacts": [v.contact_change for v in verdicts if v.contact_change],
             "seconds": perf_counter() - t0}
 
@@ -113,12 +113,12 @@ def campaign_replay(start: date | None = None, end: date | None = None, campaign
     took: Counter[str] = Counter()
 
     @contextmanager
-    def calendar() -> Iterator[None]:  # Prefect API calls for the UI's calendar, timed apart
+    def prefect_calls() -> Iterator[None]:  # Prefect API calls for the UI's calendar, timed apart
         t0 = perf_counter()
         yield
         took["calendar"] += perf_counter() - t0
 
-    with calendar():
+    with prefect_calls():
         checkpoint_days = calendar_from(app, datetime.combine(start, time(0), tz), datetime.combine(end, time.max, tz))
     briefings, held = [], []
     day, n = start, 0
@@ -130,16 +130,16 @@ def campaign_replay(start: date | None = None, end: date | None = None, campaign
             took["work"] += perf_counter() - t0
         todays = [e for e in extensions if e.day == day]
         if day in checkpoint_days:  # the 09:30 checkpoints, before the day's files come in at 10:xx
-            with calendar():
+            with prefect_calls():
                 complete_day(app, day, until=time(12))
         out = replay_day(app, author, day, [s for s in sends if s.day == day], todays, seed)
         took["work"] += out["seconds"]
         held = out["held_contacts"]
         if todays:  # the extended units' checkpoints move, as `grant-extension` does in production
-            with calendar():
+            with prefect_calls():
                 checkpoint_days = calendar_from(app, datetime.combine(day, time(17), tz), datetime.combine(end, time.max, tz))
         if day in checkpoint_days:  # the due date's own checkpoint, at 18:00
-            with calendar():
+            with prefect_calls():
                 complete_day(app, day)
         if day in briefing_days:
             briefings.append(replay_briefing(app, day, "monthly"))

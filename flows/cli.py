@@ -148,12 +148,11 @@ def status_cmd(campaign_id: str | None, as_json: bool, as_of: Any) -> None:
         rows = status_rows(s, app.campaign, day)
 
     def human() -> None:
-        lights = {"green": "●绿", "yellow": "●黄", "red": "●红", "grey": "○  "}
         click.echo(f"{app.campaign.name} 截至 {day} 的报送状态")
         for r in rows:
             late = f"  逾期{r.days_late}天" if r.days_late else ""
-            due = r.extended_due or r.due
-            click.echo(f"{lights[r.state.light]} {due}  {r.obligation:<4} {r.period:<8} {r.unit:<12} {r.state.label}{late}")
+            due = r.effective_due
+            click.echo(f"{r.state.badge} {due}  {r.obligation:<4} {r.period:<8} {r.unit:<12} {r.state.label}{late}")
 
     emit([r.as_json() for r in rows], as_json, human)
 
@@ -169,8 +168,7 @@ def _file_options(f: Callable) -> Callable:
 
 
 def _print_verdict(data: dict[str, Any], extra: str = "", *, status: str) -> None:
-    names = {"accepted": "通过", "rejected": "未通过", "unreadable": "无法读取或无法识别", "duplicate": "重复文件",
-             "refused": "拒收"}
+    from tasks.intake.verdict import STATUS_LABELS as names
     head = " ".join(str(data.get(k) or "") for k in ("unit", "form", "period")).strip() or "文件"
     click.echo(f"{head}：{names.get(status, status)}，{data['rows']} 行{extra}")
     for i in data["issues"]:
@@ -219,14 +217,15 @@ def submit_cmd(campaign_id: str | None, as_json: bool, file: Path, unit: str | N
 @common
 def intake_cmd(campaign_id: str | None, as_json: bool, received_at: str | None) -> None:
     """处理收件箱（DUBAN_HOME/inbox）中的每个文件一次：校验、保存、回执。退出码：0 正常，1 有文件出现内部错误。"""
-    from notifications.sender import deliver_sync
     from tasks.app import open_app
-    from tasks.intake.run import STATUS_LABELS, intake_inbox
+    from tasks.intake.run import intake_inbox
+    from tasks.intake.verdict import STATUS_LABELS
+    from tasks.mail import send_queued
 
     app = open_app(campaign_id)
     when = _received_at(received_at, app)
     results = intake_inbox(app, received_at=when)
-    report = deliver_sync(app.store, app.settings, app.campaign, now=app.now())
+    report = send_queued(app, now=app.now())
 
     def human() -> None:
         click.echo(f"收件箱 {app.settings.inbox_dir}：处理 {len(results)} 个文件，回执发出 {report.sent} 封")
@@ -318,7 +317,7 @@ def sweep_cmd(campaign_id: str | None, as_json: bool, as_of: Any, dry_run: bool)
     data = [d.as_json() for d in result.decisions]
 
     def human() -> None:
-        if not app.calendar.is_workday(day):
+        if not result.working_day:
             click.echo(f"{day} 不是工作日，不发送催报")
             return
         click.echo(f"{day}：{len(data)} 项{'（演练，未发送）' if dry_run else ''}")
@@ -345,31 +344,18 @@ def extend_cmd(campaign_id: str | None, as_json: bool, unit: str, obligation: st
                granted_by: str, period: str | None) -> None:
     """批准延期：催报和督办按新的截止日期执行，审计日志记录批准人和理由。"""
     from tasks.app import open_app
-    from tasks.extensions import OpsError, grant_extension
+    from tasks.extensions import OpsError, extend
 
     app = open_app(campaign_id)
     try:
-        with app.store.session(write=True) as s:
-            ob = grant_extension(s, app.campaign, unit=unit, obligation=obligation, period=period,
-                                 new_due=new_due.date(), reason=reason, granted_by=granted_by, now=app.now())
-            out = {"unit": unit, "obligation": obligation, "period": ob.period, "due": new_due.date().isoformat()}
+        ob, calendar_problem = extend(app, unit=unit, obligation=obligation, period=period, new_due=new_due.date(),
+                                      reason=reason, granted_by=granted_by, now=app.now())
     except OpsError as e:
         raise click.ClickException(str(e)) from None
-    if _prefect_server():  # the unit's checkpoints move in the UI now, not at tomorrow's sweep
-        from tasks.prefect_api import sync_calendar
-
-        try:
-            out["calendar"] = sync_calendar(app)
-        except Exception as e:  # the extension stands; the next sweep moves the calendar
-            click.echo(f"延期已记录；Prefect 中的督办日程将在下次催报时更新（{type(e).__name__}）", err=True)
+    out = {"unit": unit, "obligation": obligation, "period": ob.period, "due": new_due.date().isoformat()}
+    if calendar_problem:
+        click.echo(f"延期已记录；Prefect 中的督办日程将在下次催报时更新（{calendar_problem}）", err=True)
     emit(out, as_json, lambda: click.echo(f"已批准：{unit} {obligation} {out['period']} 延期至 {out['due']}"))
-
-
-def _prefect_server() -> bool:
-    """Is a Prefect server configured (environment or Prefect profile)?"""
-    from prefect.settings import PREFECT_API_URL
-
-    return bool(PREFECT_API_URL.value())
 
 
 @main.command("schedule")
@@ -377,9 +363,9 @@ def _prefect_server() -> bool:
 def schedule_cmd(campaign_id: str | None, as_json: bool) -> None:
     """把活动日程（每个截止日和催报、督办节点）同步为 Prefect 中即将运行的检查点。"""
     from tasks.app import open_app
-    from tasks.prefect_api import sync_calendar
+    from tasks.prefect_api import server_configured, sync_calendar
 
-    if not _prefect_server():
+    if not server_configured():
         raise click.ClickException("未设置 PREFECT_API_URL：请先启动 Prefect 服务器（make serve）")
     app = open_app(campaign_id)
     out = sync_calendar(app)
@@ -395,17 +381,14 @@ def schedule_cmd(campaign_id: str | None, as_json: bool) -> None:
 @common
 def resend_cmd(campaign_id: str | None, as_json: bool, ids: tuple[int, ...], requested_by: str) -> None:
     """把发送失败或状态存疑的邮件重新排队并发送。"""
-    from notifications.sender import deliver_sync
     from tasks.app import open_app
-    from tasks.extensions import OpsError, resend
+    from tasks.extensions import OpsError, resend_now
 
     app = open_app(campaign_id)
     try:
-        with app.store.session(write=True) as s:
-            requeued = resend(s, list(ids), by=requested_by, now=app.now())
+        requeued, report = resend_now(app, list(ids), by=requested_by, now=app.now())
     except OpsError as e:
         raise click.ClickException(str(e)) from None
-    report = deliver_sync(app.store, app.settings, app.campaign, now=app.now())
     out = {"requeued": requeued, "sent": report.sent, "failed": report.failed}
     emit(out, as_json, lambda: click.echo(f"重新排队 {len(requeued)} 封，发出 {report.sent}，失败 {report.failed}"))
 

@@ -28,12 +28,12 @@ def deadline_sweep(as_of: date | None = None, campaign: str | None = None, dry_r
     """Send the reminders and escalations due on `as_of` (nothing on non-working days)."""
     app = open_app(campaign)
     day = as_of or app.now().date()
-    if not app.calendar.is_workday(day):
+    result = run_sweep(app, day, dry_run)
+    if not result.working_day:
         print(f"{day} 不是工作日，不发送催报")
         if not dry_run:
             keep_calendar(app)
         return {"as_of": day.isoformat(), "working_day": False}
-    result = run_sweep(app, day, dry_run)
     publish(result)
     if not dry_run:  # after the mail: the calendar in the UI never delays a reminder
         keep_calendar(app)

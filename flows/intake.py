@@ -8,10 +8,10 @@ from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from notifications.sender import deliver_sync
 from tasks.app import App, open_app
 from tasks.intake.inbox import Claim
 from tasks.intake.run import FileResult, intake_inbox, process_claim
+from tasks.mail import send_queued
 from tasks.prefect_api import ask_for_contact_decisions
 
 
@@ -28,7 +28,7 @@ def intake(campaign: str | None = None, received_at: datetime | None = None) -> 
     `received_at` stamps every file (replays, tests); by default a file is received when claimed."""
     app = open_app(campaign)
     results = intake_inbox(app, received_at=received_at, each=process_file)
-    report = deliver_sync(app.store, app.settings, app.campaign, now=app.now())  # the receipts, now
+    report = send_queued(app, now=app.now())  # the receipts, now
     held = [r.contact_change for r in results if r.contact_change]
     ask_for_contact_decisions(app.campaign.id, held)
     if results:

@@ -8,14 +8,13 @@ library. The envelope recipient is always passed to SMTP explicitly, never read 
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
-ADDR = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}$")
+from schemas.addresses import BadAddress, email_address
 
 
 class BadMessage(ValueError):
@@ -36,8 +35,10 @@ def one_line(s: str) -> str:
 
 
 def check_address(addr: str) -> str:
-    if not ADDR.match(addr or ""):
-        raise BadMessage(f"收件地址无效：{addr!r}")
+    try:
+        email_address(addr or "")
+    except BadAddress:
+        raise BadMessage(f"收件地址无效：{addr!r}") from None
     return addr
 
 

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, datetime
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from notifications.message import BadMessage, Rendered, build, message_id
-from notifications.render import render
-from schemas.campaign import Campaign
-from schemas.outbox import FAILED, Attachment, Notification, NotificationItem
-from tasks.ladder import days_phrase
-from tasks.sweep import Decision
+from schemas.outbox import FAILED, Attachment, Notification
 
 
 def enqueue(session: Session, *, key: str, kind: str, campaign: str, to_email: str, to_name: str,
@@ -48,51 +43,3 @@ def build_raw(n: Notification, message: Rendered, *, mail_from: str, tz: str, no
                       msg_id=n.message_id, date=now.replace(tzinfo=ZoneInfo(tz))).as_bytes()
     except BadMessage as e:
         n.raw, n.status, n.last_error = None, FAILED, str(e)
-
-
-def render_digest(campaign: Campaign, name: str, items: list[dict], as_of: date) -> Rendered:
-    """One email listing every item of one recipient for the day."""
-    late = [i for i in items if i["late"]]
-    subject = (f"【督办】{len(late)}项报送已逾期" if late else f"【催报提醒】{len(items)}项报送即将截止") + f"（{as_of:%m月%d日}）"
-    todo = ("逾期事项请立即组织报送；已报送但被退回的，请按回执修改后重新报送。" if late
-            else f"请在截止日期前通过{campaign.organiser}指定的方式报送；如已报送请忽略本提醒。")
-    ctx = dict(title=subject, organiser=campaign.organiser, name=name, items=items, todo=todo,
-               as_of_text=f"{as_of.year}年{as_of.month}月{as_of.day}日")
-    return Rendered(subject, render("digest.txt.j2", **ctx), render("digest.html.j2", **ctx))
-
-
-def item_view(d: Decision, as_of: date) -> dict:
-    return dict(unit=d.unit, title=d.title, form_label=d.form_label, period=d.period, due=d.due.isoformat(),
-                phrase=days_phrase(d.due, as_of), late=as_of > d.due, escalation=d.step.kind == "escalation",
-                level=d.step.level)
-
-
-def queue_digests(session: Session, campaign: Campaign, decisions: list[Decision], *, as_of: date,
-                  now: datetime, mail_from: str) -> list[Notification]:
-    """One digest per recipient per day carrying all of that person's new items."""
-    per: dict[str, list[tuple[Decision, str]]] = defaultdict(list)
-    names: dict[str, str] = {}
-    for d in decisions:
-        for r in d.recipients:
-            per[r.email.lower()].append((d, r.email))
-            names.setdefault(r.email.lower(), r.name)
-    out = []
-    for email, pairs in per.items():
-        base = f"digest:{campaign.id}:{as_of.isoformat()}:{email}"
-        earlier = session.scalar(select(func.count()).select_from(Notification).where(Notification.key.like(base + "%")))
-        key = base if not earlier else f"{base}:{earlier + 1}"
-        items = [item_view(d, as_of) for d, _ in pairs]
-        n = enqueue(session, key=key, kind="digest", campaign=campaign.id, to_email=pairs[0][1],
-                    to_name=names[email], message=render_digest(campaign, names[email], items, as_of),
-                    now=now, as_of=as_of, mail_from=mail_from, tz=campaign.timezone)
-        if n is None:
-            continue
-        session.add_all(
-            NotificationItem(key=d.item_key(email), notification_id=n.id, obligation_id=d.obligation_id,
-                             kind=d.step.kind, level=d.step.level, step_date=d.step.date, recipient_email=email,
-                             view=view)
-            for (d, _), view in zip(pairs, items, strict=True)
-        )
-        out.append(n)
-    session.flush()
-    return out

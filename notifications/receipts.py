@@ -13,7 +13,7 @@ from notifications.message import Rendered
 from notifications.outbox import enqueue
 from notifications.render import render
 from schemas.campaign import Campaign
-from schemas.tables import Contact, ContactList, Submission, Unit, ValidationIssue
+from schemas.tables import Submission, Unit, ValidationIssue, current_contacts
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN = 20  # issues of each kind listed in the mail; the annotated workbook has them all
@@ -33,10 +33,7 @@ def queue_receipt(session: Session, *, campaign: Campaign, submission_id: int, n
     if sub is None or sub.unit_id is None:
         return 0  # nobody to answer: the unit is unknown (the file is kept and shown to ops)
     unit = session.get(Unit, sub.unit_id)
-    liaisons = session.scalars(
-        select(Contact).join(ContactList).where(ContactList.unit_id == sub.unit_id, ContactList.current.is_(True),
-                                                Contact.role == "liaison", Contact.email.is_not(None))
-    ).all()
+    liaisons = [c for _, c in current_contacts(session, campaign.id, unit_ids=[sub.unit_id], roles=("liaison",))]
     title = campaign.form(sub.form).title if sub.form and sub.form in {f.code for f in campaign.forms} else "报送文件"
     issues = [] if sub.status == "duplicate" else session.scalars(
         select(ValidationIssue).where(ValidationIssue.submission_id == sub.id).order_by(ValidationIssue.id)).all()

@@ -14,18 +14,20 @@ import asyncio
 import os
 import socket
 import ssl
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from email.utils import parseaddr
+from typing import Any
 
 import aiosmtplib
-from sqlalchemy import select, update
+from sqlalchemy import literal, select, update
 from sqlalchemy.orm import Session
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from config.settings import Settings
 from notifications.message import Rendered
-from notifications.outbox import build_raw, render_digest
+from notifications.outbox import build_raw
 from schemas.campaign import Campaign
 from schemas.outbox import (
     CLAIMED,
@@ -38,9 +40,19 @@ from schemas.outbox import (
     Notification,
 )
 from schemas.store import Store
-from tasks.stale import has_stale_items, stale_items
 
 NOTIFICATION = Notification.__table__
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """What the sender asks the domain right before sending, passed in: which queued rows carry
+    items that no longer apply (an SQL test over a notification id, and the items themselves),
+    and the message of a digest rebuilt without them."""
+
+    has_stale: Callable[[Any, datetime], Any]
+    stale_items: Callable[[Session, list[int], datetime], dict[int, set[int]]]
+    rebuild: Callable[[Campaign, str, list[dict], date], Rendered]
 
 
 class Transient(Exception):
@@ -69,7 +81,6 @@ class DeliveryReport:
     uncertain: int = 0
     deferred: int = 0
     recovered: int = 0
-    rows: list[dict] = field(default_factory=list)
 
 
 def worker_id() -> str:
@@ -119,7 +130,7 @@ def claim(store: Store, me: str, *, now: datetime, limit: int | None) -> list[in
 
 
 async def deliver(store: Store, settings: Settings, campaign: Campaign, *, now: datetime,
-                  limit: int | None = None) -> DeliveryReport:
+                  limit: int | None = None, freshness: Freshness | None = None) -> DeliveryReport:
     """Send every queued row (up to `limit`) over a few reused SMTP connections."""
     report = DeliveryReport(recovered=recover(store, now=now, lease=settings.send_lease_seconds))
     me = worker_id()
@@ -129,7 +140,8 @@ async def deliver(store: Store, settings: Settings, campaign: Campaign, *, now: 
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in ids:
         queue.put_nowait(i)
-    workers = [_Worker(store, settings, campaign, now, report) for _ in range(max(1, min(settings.smtp_concurrency, len(ids))))]
+    workers = [_Worker(store, settings, campaign, now, report, freshness)
+               for _ in range(max(1, min(settings.smtp_concurrency, len(ids))))]
     try:
         await asyncio.gather(*(w.run(queue) for w in workers))
     finally:
@@ -141,8 +153,8 @@ async def deliver(store: Store, settings: Settings, campaign: Campaign, *, now: 
 
 
 def deliver_sync(store: Store, settings: Settings, campaign: Campaign, *, now: datetime,
-                 limit: int | None = None) -> DeliveryReport:
-    return asyncio.run(deliver(store, settings, campaign, now=now, limit=limit))
+                 limit: int | None = None, freshness: Freshness | None = None) -> DeliveryReport:
+    return asyncio.run(deliver(store, settings, campaign, now=now, limit=limit, freshness=freshness))
 
 
 class _Worker:
@@ -156,7 +168,9 @@ class _Worker:
 
     WINDOW = 25  # a hard crash can leave at most this many rows per connection 'uncertain'
 
-    def __init__(self, store: Store, settings: Settings, campaign: Campaign, now: datetime, report: DeliveryReport):
+    def __init__(self, store: Store, settings: Settings, campaign: Campaign, now: datetime, report: DeliveryReport,
+                 freshness: Freshness | None = None):
+        self.freshness = freshness
         self._rebuilt: dict[int, bytes] = {}
         self.store, self.settings, self.campaign, self.now, self.report = store, settings, campaign, now, report
         self.smtp: aiosmtplib.SMTP | None = None
@@ -207,7 +221,8 @@ class _Worker:
     def _prepare(self, s: Session, ids: list[int]) -> list[tuple[int, str, bytes]]:
         """Re-check and mark `sending` a window of rows, right before SMTP."""
         t = NOTIFICATION  # Core statements: this runs between SMTP windows, with every connection waiting
-        rows = s.execute(select(t.c.id, t.c.recipient_email, t.c.raw, has_stale_items(t.c.id, self.now).label("stale"))
+        stale = self.freshness.has_stale(t.c.id, self.now) if self.freshness else literal(False)
+        rows = s.execute(select(t.c.id, t.c.recipient_email, t.c.raw, stale.label("stale"))
                          .where(t.c.id.in_(ids), t.c.status == CLAIMED).order_by(t.c.id)).all()
         gone = self._drop_stale(s, [r.id for r in rows if r.stale])
         out = [(r.id, r.recipient_email, self._rebuilt.get(r.id, r.raw)) for r in rows if r.id not in gone]
@@ -220,7 +235,7 @@ class _Worker:
         """Digest items whose obligation has been accepted since queueing are not sent; a digest
         left with fewer items is rebuilt, one left with none becomes `stale`."""
         self._rebuilt = {}
-        stale_by_row = stale_items(s, ids, self.now) if ids else {}
+        stale_by_row = self.freshness.stale_items(s, ids, self.now) if ids and self.freshness else {}
         gone = set()
         for nid, stale in stale_by_row.items():
             n = s.get(Notification, nid)
@@ -232,7 +247,8 @@ class _Worker:
                 self.report.stale += 1
                 gone.add(nid)
                 continue
-            message = render_digest(self.campaign, n.recipient_name, [i.view for i in live], n.as_of or self.now.date())
+            assert self.freshness is not None
+            message = self.freshness.rebuild(self.campaign, n.recipient_name, [i.view for i in live], n.as_of or self.now.date())
             n.subject, n.text, n.html = message.subject, message.text, message.html
             build_raw(n, message, mail_from=self.settings.mail_from, tz=self.campaign.timezone, now=self.now)
             if n.raw is None:  # the rebuilt message failed (build_raw marked the row failed): not sent
@@ -253,7 +269,6 @@ class _Worker:
             s.execute(update(NOTIFICATION).where(NOTIFICATION.c.id.in_(ids)).values(
                 status=status, last_error=error, smtp_code=code, sent_at=self.now if status == SENT else None,
                 **({"claimed_by": None} if status == QUEUED else {})))
-        self.report.rows += [{"id": row_id, "status": status} for row_id, (status, _, _) in outcomes]
 
     async def _connect(self) -> aiosmtplib.SMTP:
         if self.smtp is not None and self.smtp.is_connected:

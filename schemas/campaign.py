@@ -15,13 +15,13 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from config.settings import CAMPAIGN_ID
+from schemas.addresses import BadAddress, email_address
 from schemas.forms import Condition, Form
 from schemas.indicators import Evaluation, Indicator, Kpi, Target, Wording
 from schemas.workdays import WorkCalendar
 
 Role = Literal["liaison", "head"]
 Recipient = Literal["liaison", "head", "group"]
-EMAIL = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -30,9 +30,10 @@ class Model(BaseModel):
 
 
 def _email(v: str) -> str:
-    if not EMAIL.match(v):
-        raise ValueError(f"“{v}”不是有效的电子邮箱地址")
-    return v
+    try:
+        return email_address(v)
+    except BadAddress:
+        raise ValueError(f"“{v}”不是有效的电子邮箱地址") from None
 
 
 Email = Annotated[str, Field(min_length=3)]

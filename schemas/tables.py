@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -180,3 +180,22 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(256), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+def current_contacts(session: Session, campaign_id: str, *, unit_ids: list[int] | None = None,
+                     kinds: list[str] | None = None, roles: tuple[str, ...] | None = None,
+                     with_email: bool = True) -> list[tuple[str, Contact]]:
+    """(unit name, contact) of the units' current contact lists: the one query for who a unit's
+    mail goes to; narrowed to some units, unit kinds or roles."""
+    q = (select(Unit.name, Contact).join(ContactList, ContactList.unit_id == Unit.id)
+         .join(Contact, Contact.contact_list_id == ContactList.id)
+         .where(Unit.campaign == campaign_id, ContactList.current.is_(True)))
+    if unit_ids is not None:
+        q = q.where(Unit.id.in_(unit_ids))
+    if kinds is not None:
+        q = q.where(Unit.kind.in_(kinds))
+    if roles is not None:
+        q = q.where(Contact.role.in_(roles))
+    if with_email:
+        q = q.where(Contact.email.is_not(None))
+    return list(session.execute(q.order_by(Unit.id, Contact.id)).tuples())

@@ -21,7 +21,7 @@ class App:
     store: Store
 
     @property
-    def calendar(self) -> WorkCalendar:
+    def workdays(self) -> WorkCalendar:
         return self.campaign.work_calendar
 
     def now(self) -> datetime:

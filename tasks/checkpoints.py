@@ -92,12 +92,12 @@ def report(app: App, obligation: str, period: str, as_of: date, units: list[str]
         with app.store.session() as s:
             status = status_rows(s, app.campaign, as_of)
     rows = [r for r in status if r.obligation == obligation and r.period == period
-            and (r.unit in units if units else due is None or (r.extended_due or r.due) == due)]
+            and (r.unit in units if units else due is None or r.effective_due == due)]
     ob = app.campaign.obligation(obligation)
     counts = Counter(r.state.label for r in rows)
     what = f"{app.campaign.obligation_name(obligation)} {period_label(period) if len(periods(ob)) > 1 else ''}".strip()
     summary = f"{as_of} {what}：{len(rows)} 个单位，" + "，".join(f"{k} {v}" for k, v in counts.most_common())
-    table = [{"单位": r.unit, "状态": r.state.label, "截止": (r.extended_due or r.due).isoformat(),
+    table = [{"单位": r.unit, "状态": r.state.label, "截止": r.effective_due.isoformat(),
               "报送时间": r.submitted_at.isoformat(sep=" ", timespec="minutes") if r.submitted_at else "—",
               "逾期天数": r.days_late or "—"} for r in rows]
     return summary, table

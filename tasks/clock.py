@@ -3,7 +3,7 @@ that zone (Asia/Shanghai for every campaign so far), so a date is just `.date()`
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 DEFAULT_TZ = "Asia/Shanghai"
@@ -12,10 +12,6 @@ DEFAULT_TZ = "Asia/Shanghai"
 def now_local(tz: str = DEFAULT_TZ) -> datetime:
     """Current wall-clock time in `tz`, naive (as stored)."""
     return datetime.now(ZoneInfo(tz)).replace(tzinfo=None, microsecond=0)
-
-
-def today(tz: str = DEFAULT_TZ) -> date:
-    return now_local(tz).date()
 
 
 def to_local(dt: datetime, tz: str = DEFAULT_TZ) -> datetime:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from schemas.campaign import Campaign
 from schemas.forms import Form
-from schemas.tables import Contact, ContactChange, ContactList, Submission, Unit
+from schemas.tables import Contact, ContactChange, ContactList, Submission, Unit, current_contacts
 from tasks.app import App
 from tasks.audit import audit
 
@@ -30,11 +30,9 @@ class ContactChangeError(ValueError):
     """A decision that cannot be taken; `str()` says why."""
 
 
-def current_contacts(session: Session, unit_id: int) -> list[Contact]:
-    """The unit's current contact list (the one query for it)."""
-    return list(session.scalars(
-        select(Contact).join(ContactList).where(ContactList.unit_id == unit_id, ContactList.current.is_(True))
-        .order_by(Contact.id)))
+def current_list(session: Session, campaign_id: str, unit_id: int) -> list[Contact]:
+    """The unit's whole current contact list, with or without addresses."""
+    return [c for _, c in current_contacts(session, campaign_id, unit_ids=[unit_id], with_email=False)]
 
 
 def people_of(form: Form, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -70,7 +68,7 @@ def propose(session: Session, campaign: Campaign, sub: Submission, records: list
     """Record the contacts an accepted form names; apply them now or hold them for ops."""
     assert sub.unit_id is not None
     unit = session.get(Unit, sub.unit_id)
-    old, new = as_dicts(current_contacts(session, sub.unit_id)), people_of(campaign.form(sub.form or ""), records)
+    old, new = as_dicts(current_list(session, campaign.id, sub.unit_id)), people_of(campaign.form(sub.form or ""), records)
     held = needs_review(campaign, unit.name, old, new)
     change = ContactChange(unit_id=sub.unit_id, submission_id=sub.id, status="pending" if held else "applied",
                            old=old, new=new, requested_at=now)
@@ -106,13 +104,13 @@ def answer(app: App, change_id: int, *, approve: bool, by: str, comment: str, no
     """Ops' decision taken, told to the old and new addresses, and sent: (new status, mails sent).
     The one path for the `contact-change` flow and `duban contacts`."""
     from notifications.contact_notice import queue_contact_notice
-    from notifications.sender import deliver_sync
+    from tasks.mail import send_queued
 
     with app.store.session(write=True) as s:
         change = decide(s, change_id, approve=approve, by=by, comment=comment, now=now)
         queue_contact_notice(s, campaign=app.campaign, change=change, now=now, mail_from=app.settings.mail_from)
         status = change.status
-    return status, deliver_sync(app.store, app.settings, app.campaign, now=now).sent
+    return status, send_queued(app, now=now).sent
 
 
 def pending(session: Session, campaign_id: str) -> list[ContactChange]:

@@ -7,9 +7,11 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from notifications.sender import DeliveryReport
 from schemas.campaign import Campaign
 from schemas.outbox import FAILED, QUEUED, UNCERTAIN, Notification
 from schemas.tables import Extension, Obligation, Unit
+from tasks.app import App
 from tasks.audit import audit
 
 
@@ -54,3 +56,31 @@ def resend(session: Session, ids: list[int], *, by: str, now: datetime) -> list[
     if missing:
         raise OpsError(f"没有这些邮件：{sorted(missing)}")
     return done
+
+
+def extend(app: App, *, unit: str, obligation: str, period: str | None, new_due: date, reason: str,
+           granted_by: str, now: datetime) -> tuple[Obligation, str | None]:
+    """Grant an extension, then move the unit's checkpoints in the Prefect UI when a server is
+    configured. Returns the obligation and, if the calendar could not be moved, why (the
+    extension stands; the next sweep moves it). The one path for `duban extend` and the flow."""
+    from tasks.prefect_api import server_configured, sync_calendar
+
+    with app.store.session(write=True) as s:
+        ob = grant_extension(s, app.campaign, unit=unit, obligation=obligation, period=period, new_due=new_due,
+                             reason=reason, granted_by=granted_by, now=now)
+    if not server_configured():
+        return ob, None
+    try:
+        sync_calendar(app)
+    except Exception as e:  # the calendar is for people to look at: it never undoes an extension
+        return ob, f"{type(e).__name__}: {e}"
+    return ob, None
+
+
+def resend_now(app: App, ids: list[int], *, by: str, now: datetime) -> tuple[list[int], DeliveryReport]:
+    """Requeue failed or uncertain mail and send it at once. The one path for `duban resend` and the flow."""
+    from tasks.mail import send_queued
+
+    with app.store.session(write=True) as s:
+        requeued = resend(s, ids, by=by, now=now)
+    return requeued, send_queued(app, now=now)

@@ -15,8 +15,6 @@ from typing import Any
 from tasks.state import State
 from tasks.status import StatusRow
 
-DONE = (State.ON_TIME, State.LATE)
-
 
 @dataclass
 class UnitFigures:
@@ -74,10 +72,10 @@ def unit_figures(rows: list[StatusRow], kinds: dict[str, str], as_of: date,
     out = {u: UnitFigures(u, k) for u, k in kinds.items()}
     for r in rows:
         f = out[r.unit]
-        if (r.extended_due or r.due) > as_of and r.state not in DONE:
+        if r.effective_due > as_of and not r.state.is_done:
             continue  # not yet due and not yet in: not expected in this briefing
         f.expected += 1
-        if r.state in DONE:
+        if r.state.is_done:
             f.received += 1
             f.on_time += r.state is State.ON_TIME
             f.late += r.state is State.LATE
@@ -92,7 +90,7 @@ def unit_figures(rows: list[StatusRow], kinds: dict[str, str], as_of: date,
 
 def overdue(rows: list[StatusRow], levels: dict[int, int]) -> list[Overdue]:
     """Every obligation past its date with nothing accepted, most days late first."""
-    items = [Overdue(r.unit, r.obligation, r.form, r.period, r.extended_due or r.due, r.days_late,
+    items = [Overdue(r.unit, r.obligation, r.form, r.period, r.effective_due, r.days_late,
                      levels.get(r.obligation_id, 0))
              for r in rows if r.state in (State.OVERDUE, State.RECEIVED) and r.days_late > 0]
     return sorted(items, key=lambda o: (-o.days_late, o.unit, o.obligation, o.period))

@@ -30,6 +30,15 @@ class State(StrEnum):
         return "grey"
 
     @property
+    def badge(self) -> str:
+        """The light as a terminal shows it: ●绿 ●黄 ●红, or ○ when nothing is due yet."""
+        return {"green": "●绿", "yellow": "●黄", "red": "●红"}.get(self.light, "○  ")
+
+    @property
+    def is_done(self) -> bool:
+        return self in (State.ON_TIME, State.LATE)
+
+    @property
     def label(self) -> str:
         return _LABELS[self]
 
@@ -56,14 +65,14 @@ class Facts:
 
 
 @dataclass(frozen=True, slots=True)
-class Verdict:
+class Standing:
     state: State
     days_late: int  # calendar days past the due date (0 when not late)
 
 
 def obligation_state(
     f: Facts, as_of: date, cal: WorkCalendar, *, grace_working_days: int = 2, soon_working_days: int = 5
-) -> Verdict:
+) -> Standing:
     """The state of one obligation on `as_of`.
 
     Only what happened on or before `as_of` counts, so a whole campaign can be replayed.
@@ -79,15 +88,15 @@ def obligation_state(
             and accepted <= cal.shift(f.due, grace_working_days)
         )
         if on_time:
-            return Verdict(State.ON_TIME, 0)
-        return Verdict(State.LATE, (accepted - f.due).days)
+            return Standing(State.ON_TIME, 0)
+        return Standing(State.LATE, (accepted - f.due).days)
     late = max((as_of - f.due).days, 0)
     if received:
-        return Verdict(State.RECEIVED, late)
+        return Standing(State.RECEIVED, late)
     if as_of > f.due:
-        return Verdict(State.OVERDUE, late)
+        return Standing(State.OVERDUE, late)
     if f.extended:
-        return Verdict(State.EXCUSED, 0)
+        return Standing(State.EXCUSED, 0)
     if as_of >= cal.shift(f.due, -soon_working_days):
-        return Verdict(State.DUE_SOON, 0)
-    return Verdict(State.PENDING, 0)
+        return Standing(State.DUE_SOON, 0)
+    return Standing(State.PENDING, 0)

@@ -38,13 +38,18 @@ class StatusRow:
     group_id: str = ""
     ladder: dict[str, Any] = field(default_factory=dict, repr=False)  # the snapshot the ladder runs on
 
+    @property
+    def effective_due(self) -> date:
+        """The due date in force: the extension's when one was granted."""
+        return self.extended_due or self.due
+
     def as_json(self) -> dict[str, object]:
         return {
             "unit": self.unit,
             "obligation": self.obligation,
             "form": self.form,
             "period": self.period,
-            "due": (self.extended_due or self.due).isoformat(),
+            "due": self.effective_due.isoformat(),
             "original_due": self.due.isoformat(),
             "state": self.state.value,
             "light": self.state.light,

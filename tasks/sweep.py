@@ -15,12 +15,10 @@ from sqlalchemy.orm import Session
 
 from schemas.campaign import Campaign
 from schemas.outbox import NotificationItem
-from schemas.tables import Contact, ContactList, Obligation, Unit
+from schemas.tables import Obligation, current_contacts
 from tasks.ladder import Step, ladder_steps, step_on
 from tasks.state import State
 from tasks.status import status_rows
-
-DONE = (State.ON_TIME, State.LATE)
 
 
 @dataclass(frozen=True)
@@ -58,13 +56,11 @@ class Decision:
 def decide(session: Session, campaign: Campaign, as_of: date) -> list[Decision]:
     """The ladder steps due on `as_of` that were not queued before, with their recipients."""
     cal = campaign.work_calendar
-    if not cal.is_workday(as_of):
-        return []
-    rows = [r for r in status_rows(session, campaign, as_of) if r.state not in DONE]
+    rows = [r for r in status_rows(session, campaign, as_of) if not r.state.is_done]
     cache: dict[tuple[date, int], list[Step]] = {}
     due_now: list[tuple] = []
     for r in rows:
-        due = r.extended_due or r.due
+        due = r.effective_due
         lkey = id(r.ladder)  # status_rows shares one dict per distinct ladder snapshot
         steps = cache.get((due, lkey))
         if steps is None:
@@ -100,16 +96,9 @@ def decide(session: Session, campaign: Campaign, as_of: date) -> list[Decision]:
 
 def _contacts(session: Session, campaign: Campaign) -> dict[str, list[Recipient]]:
     """Current liaisons and heads of every unit, from its current contact list."""
-    q = (
-        select(Unit.name, Contact.role, Contact.name, Contact.email)
-        .join(ContactList, ContactList.unit_id == Unit.id)
-        .join(Contact, Contact.contact_list_id == ContactList.id)
-        .where(Unit.campaign == campaign.id, ContactList.current.is_(True), Contact.email.is_not(None))
-        .order_by(Contact.id)
-    )
     out: dict[str, list[Recipient]] = defaultdict(list)
-    for unit, role, name, email in session.execute(q).tuples():
-        out[unit].append(Recipient(email, name, role))
+    for unit, c in current_contacts(session, campaign.id):
+        out[unit].append(Recipient(c.email, c.name, c.role))
     return out
 
 

@@ -8,10 +8,11 @@ from datetime import date, datetime, time
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from notifications.outbox import queue_digests
-from notifications.sender import DeliveryReport, deliver_sync
+from notifications.sender import DeliveryReport
 from schemas.outbox import FAILED, UNCERTAIN, Notification
 from tasks.app import App
+from tasks.digest import queue_digests
+from tasks.mail import send_queued
 from tasks.sweep import Decision, decide
 
 
@@ -22,6 +23,7 @@ class SweepResult:
     queued: int = 0
     delivery: DeliveryReport | None = None
     needs_attention: list[dict] = field(default_factory=list)  # failed and uncertain mail, for ops
+    working_day: bool = True
 
 
 def send_time(app: App, as_of: date) -> datetime:
@@ -45,16 +47,18 @@ def queue_day(app: App, as_of: date, now: datetime) -> tuple[list[Decision], int
     raise AssertionError("unreachable")
 
 
-def sweep_day(app: App, as_of: date, *, dry_run: bool = False, send: bool = True,
-              now: datetime | None = None) -> SweepResult:
+def sweep_day(app: App, as_of: date, *, dry_run: bool = False, now: datetime | None = None) -> SweepResult:
+    """The day's sweep: decide, queue, send. Nothing at all on a non-working day (the one place
+    that rule is applied: the flow, the command and the replay all come here)."""
+    if not app.workdays.is_workday(as_of):
+        return SweepResult(as_of, [], working_day=False)
     now = now or send_time(app, as_of)
     if dry_run:
         with app.store.session() as s:
             return SweepResult(as_of, decide(s, app.campaign, as_of))
     decisions, queued = queue_day(app, as_of, now)
     result = SweepResult(as_of, decisions, queued)
-    if send:
-        result.delivery = deliver_sync(app.store, app.settings, app.campaign, now=now)
+    result.delivery = send_queued(app, now=now)
     result.needs_attention = attention(app)
     return result
 

@@ -101,3 +101,19 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=90):
         yield
+
+
+# Tests that talk to a real store, SMTP server or Prefect are integration tests, however they are
+# marked; `make test-fast` runs the `unit` ones alone (pure logic, in seconds).
+INTEGRATION_FIXTURES = {"app", "settings", "db_url", "sqlite_settings", "mail_app", "smtp", "prefect_harness",
+                        "pg_schema_url", "july"}
+
+
+def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+    for item in items:
+        names = {m.name for m in item.iter_markers()}
+        if INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())) or names & {"prefect", "postgres"}:
+            if "integration" not in names:
+                item.add_marker(pytest.mark.integration)
+            if "unit" in names:
+                raise pytest.UsageError(f"{item.nodeid} is marked unit but uses a real store or server")

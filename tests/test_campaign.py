@@ -8,6 +8,8 @@ from config.settings import CAMPAIGNS_DIR
 from schemas.loading import CampaignError, load_campaign
 from tasks.calendar import build_calendar
 
+pytestmark = [pytest.mark.unit]
+
 HUAIAN = CAMPAIGNS_DIR / "huaian-2010.yaml"
 
 

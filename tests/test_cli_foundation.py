@@ -6,9 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from config.settings import CAMPAIGNS_DIR
+
+pytestmark = [pytest.mark.integration]
 
 DUBAN = [sys.executable, "-m", "flows.cli"]
 

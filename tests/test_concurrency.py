@@ -3,10 +3,13 @@
 import multiprocessing as mp
 from datetime import datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from schemas.store import open_store
 from schemas.tables import AuditLog
+
+pytestmark = [pytest.mark.integration]
 
 
 def _writer(url: str, n: int, barrier) -> None:  # type: ignore[no-untyped-def]

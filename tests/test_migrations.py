@@ -1,10 +1,13 @@
 """The migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from schemas.models import metadata
 from schemas.store import open_store
+
+pytestmark = [pytest.mark.integration]
 
 
 def test_migrations_match_the_models(db_url):

@@ -25,6 +25,7 @@ def test_the_cli_refuses_a_bad_campaign_id_in_chinese(tmp_path):
     assert r.returncode == 2 and "DUBAN_CAMPAIGN" in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.unit
 def test_a_flow_parameter_cannot_name_another_file(tmp_path, monkeypatch):
     from tasks.app import open_app
 
@@ -49,6 +50,7 @@ def test_the_database_url_is_a_secret(tmp_path):
     assert s.db_url.endswith("hunter2@db/duban")
 
 
+@pytest.mark.unit
 def test_gx_analytics_are_off_once_gx_is_imported():
     import os
 

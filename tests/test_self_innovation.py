@@ -3,10 +3,14 @@
 import io
 from datetime import date, datetime
 
+import pytest
+
 from config.settings import CAMPAIGNS_DIR, Settings
 from schemas.loading import load_campaign
 from tasks.intake.templates import template, write_templates
 from tasks.intake.validate import inspect_file
+
+pytestmark = [pytest.mark.integration]
 
 SI = load_campaign(CAMPAIGNS_DIR / "self-innovation.yaml")
 GROUP = "科技项目实施组"

@@ -7,6 +7,8 @@ from schemas.tables import AuditLog, Obligation, Unit
 from tasks.status import status_rows
 from tasks.sync import sync_campaign
 
+pytestmark = [pytest.mark.integration]
+
 
 def test_fresh_store_has_every_unit_and_obligation(app):
     with app.store.session() as s:

@@ -17,6 +17,7 @@ HERE = Path(__file__).parent / "data" / "campaigns"
 STI = load_campaign(HERE / "sti-2012.yaml")
 
 
+@pytest.mark.unit
 def test_its_calendar_is_quarterly():
     rows = build_calendar(STI)
     assert len(rows) == 5 * 4 + 3 * 4
@@ -38,6 +39,7 @@ def filled(form: str, rows: list[list[object]], unit: str, title_period: str) ->
     return buf.getvalue()
 
 
+@pytest.mark.integration
 def test_templates_validate_submit_and_sweep(tmp_path):
     from tasks.app import open_app
     from tasks.intake.service import submit_bytes
@@ -96,6 +98,7 @@ def test_templates_validate_submit_and_sweep(tmp_path):
     app.store.dispose()
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("edit,expected", [
     (lambda t: t.replace("list: key-tasks}", "list: key-taskz}"), "没有名为“key-taskz”的列表"),
     (lambda t: t.replace("columns: [task]}", "columns: [task_name]}"), "没有列“task_name”"),

@@ -6,6 +6,8 @@ from hypothesis import strategies as st
 
 from schemas.workdays import CalendarError, WorkCalendar
 
+pytestmark = [pytest.mark.unit]
+
 CAL = WorkCalendar()
 covered = st.dates(min_value=date(2005, 1, 1), max_value=date(2025, 12, 31))
 steps = st.integers(min_value=-40, max_value=40)
@@ -70,11 +72,6 @@ def test_no_working_day_is_skipped(d, n):
     target = CAL.shift(d, n)
     between = [d + timedelta(days=i) for i in range(1, (target - d).days)]
     assert sum(CAL.is_workday(x) for x in between) == n - 1
-
-
-@given(covered, covered)
-def test_count_between_is_antisymmetric(a, b):
-    assert CAL.count_between(a, b) == -CAL.count_between(b, a)
 
 
 @given(covered)

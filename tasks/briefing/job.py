@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from notifications.outbox import enqueue
 from schemas.briefings import Briefing
-from schemas.tables import Contact, ContactList, Unit
+from schemas.tables import current_contacts
 from tasks.app import App
 from tasks.briefing import render
 from tasks.briefing.figures import BriefingData, gather
@@ -56,12 +56,8 @@ def recipients(app: App) -> list[tuple[str, str]]:
     the campaign names (`briefings.unit_heads`)."""
     out = [(x.email, x.name) for x in app.campaign.briefings.leaders]
     with app.store.session() as s:
-        heads = s.execute(
-            select(Contact.email, Contact.name).join(ContactList).join(Unit, Unit.id == ContactList.unit_id)
-            .where(Unit.campaign == app.campaign.id, Unit.kind.in_(app.campaign.briefings.unit_heads),
-                   ContactList.current.is_(True), Contact.role == "head", Contact.email.is_not(None))
-            .order_by(Unit.id)
-        ).tuples().all()
+        heads = [(c.email, c.name) for _, c in current_contacts(
+            s, app.campaign.id, kinds=app.campaign.briefings.unit_heads, roles=("head",))]
     seen: set[str] = set()
     return [(e, n) for e, n in [*out, *heads] if not (e.lower() in seen or seen.add(e.lower()))]
 
@@ -84,10 +80,10 @@ def queue_delivery(app: App, c: Compiled, *, now: datetime) -> int:
 def deliver_briefing(app: App, c: Compiled, *, by: str, comment: str, now: datetime) -> tuple[int, int]:
     """An approved briefing: recorded as approved, queued once per recipient, sent, recorded as sent.
     Returns (queued, sent). The one path for the briefing flow and the replay."""
-    from notifications.sender import deliver_sync
+    from tasks.mail import send_queued
 
     record(app, c, status="approved", by=by, comment=comment, now=now)
     queued = queue_delivery(app, c, now=now)
-    report = deliver_sync(app.store, app.settings, app.campaign, now=now)
+    report = send_queued(app, now=now)
     record(app, c, status="sent", by=by, comment=comment, now=now)
     return queued, report.sent

@@ -10,6 +10,8 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta
 
+from schemas.addresses import BadAddress, email_address
+
 MISSING = {"", "—", "-", "/", "无", "－", "——", "／", "None", "nan"}
 FORMULA_START = ("=", "+", "-", "@")
 EXCEL_EPOCH = date(1899, 12, 30)
@@ -122,14 +124,11 @@ def phone(s: str) -> str:
         raise CellError("应填写手机号码或带区号的固定电话") from None
 
 
-EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$")
-
-
 def email(s: str) -> str:
-    t = fold(s)
-    if EMAIL.match(t):
-        return t
-    raise CellError("不是有效的电子邮箱地址")
+    try:
+        return email_address(fold(s))
+    except BadAddress as e:
+        raise CellError(str(e)) from None
 
 
 _CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"

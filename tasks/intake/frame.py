@@ -1,7 +1,7 @@
 """Turning a located table into (a) the normalised frame Great Expectations checks and
-(b) typed records to store, by each column's declared kind. Parse failures of numbers, dates,
-codes and multiple choices become issues here; format checks (phones, choices, required,
-bounds) are left to the suite, which sees canonical text and numbers."""
+(b) typed records to store, by each column's declared kind. Cells that must parse (numbers,
+dates, codes, phones, addresses, multiple choices) are parsed here, a failure becoming an issue;
+required cells, choices and bounds are left to the suite, which sees canonical values."""
 
 from __future__ import annotations
 
@@ -15,15 +15,10 @@ from tasks.intake import cells
 from tasks.intake.locate import Table
 from tasks.intake.verdict import Issue
 
-# kinds normalised to a canonical text that the suite's regex then checks
-CANONICAL: dict[str, Callable[[str], str]] = {
-    "mobile": cells.mobile,
-    "landline": cells.landline,
-    "phone": cells.phone,
-    "email": cells.email,
-}
+# kinds parsed cell by cell (the one check of each: tasks/intake/cells.py); a failure is an issue
 PARSED: dict[str, Callable[[str], Any]] = {"money": cells.money, "number": cells.number, "int": cells.whole,
-                                            "date": cells.a_date, "org-code": cells.org_code}
+                                            "date": cells.a_date, "org-code": cells.org_code, "mobile": cells.mobile,
+                                            "landline": cells.landline, "phone": cells.phone, "email": cells.email}
 NUMERIC_SUFFIX = "__n"
 
 
@@ -42,11 +37,14 @@ def normalise(table: Table, choices: dict[str, tuple[str, ...]] | None = None,
         folded = _memo_map(cells.folded_or_none, [r[j] for r in raw])  # a column repeats itself a lot
         if col.kind in PARSED or col.kind == "multi":
             values = _parse(col, folded, table, issues)
-            data[key] = folded if col.kind != "org-code" and col.kind != "multi" else values
+            # the suite sees the canonical value, or the cell as written when it did not parse
+            # (already an issue here: it must not be "required" as well)
+            data[key] = folded if col.kind in ("money", "number", "int", "date") else [
+                v if v is not None else f for v, f in zip(values, folded, strict=True)]
             if col.kind in NUMERIC:
                 data[key + NUMERIC_SUFFIX] = values
         else:
-            data[key] = _canonical(col, folded)
+            data[key] = folded
             if choices.get(key):
                 data[key] = _as_declared(data[key], choices[key])
             values = [None if v is None else v == col.choices[0] for v in data[key]] if col.kind == "flag" else data[key]
@@ -63,20 +61,6 @@ def _as_declared(values: list[str | None], choices: tuple[str, ...]) -> list[str
 def _memo_map(fn: Callable[[Any], Any], values: list[Any]) -> list[Any]:
     memo: dict[Any, Any] = {}
     return [memo[v] if v in memo else memo.setdefault(v, fn(v)) for v in values]
-
-
-def _canonical(col: Column, folded: list[str | None]) -> list[str | None]:
-    fn = CANONICAL.get(col.kind)
-    if fn is None:
-        return folded
-
-    def one(v: str | None) -> str | None:
-        try:
-            return fn(v) if v is not None else None
-        except cells.CellError:
-            return v  # left as written: the suite's pattern check reports it
-
-    return _memo_map(one, folded)
 
 
 def _parse(col: Column, folded: list[str | None], table: Table, issues: list[Issue]) -> list[Any]:

@@ -13,10 +13,9 @@ from tasks.app import App
 from tasks.clock import to_local
 from tasks.intake.inbox import Claim, claim_all, settle
 from tasks.intake.service import submit_file
+from tasks.intake.verdict import STATUS_LABELS
 
 log = logging.getLogger(__name__)
-STATUS_LABELS = {"accepted": "通过", "rejected": "退回更正", "unreadable": "无法读取", "duplicate": "重复文件",
-                 "refused": "拒收", "crashed": "内部错误"}
 FAILED = ("unreadable", "refused", "crashed")  # settled in failed/
 
 

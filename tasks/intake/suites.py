@@ -23,14 +23,6 @@ from tasks.intake.gx import import_gx
 from tasks.intake.locate import Table
 from tasks.intake.verdict import Issue
 
-PATTERNS = {
-    "mobile": (r"^1[3-9]\d{9}$", "应填写11位手机号码"),
-    "landline": (r"^0\d{2,3}-\d{7,8}(?:转\d{1,6})?$", "应填写带区号的固定电话，如 0517-83660000"),
-    "phone": (r"^(?:1[3-9]\d{9}|0\d{2,3}-\d{7,8}(?:转\d{1,6})?)$", "应填写手机号码或带区号的固定电话"),
-    "email": (r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$", "不是有效的电子邮箱地址"),
-}
-
-
 # One context per process, shared by every thread (two intake runs in one worker, Prefect's
 # thread pool): building it, adding a suite and validating are not thread-safe in GX, and a
 # second thread adding the same suite fails, so all GX work goes through this lock.
@@ -62,8 +54,6 @@ def expectations(form: Form, present: frozenset[str], campaign: Campaign) -> lis
         choices = campaign.choices_of(form, col.key)
         if choices:
             out.append((col, "ExpectColumnValuesToBeInSet", {"column": col.key, "value_set": list(choices)}, "choices"))
-        if col.kind in PATTERNS:
-            out.append((col, "ExpectColumnValuesToMatchRegex", {"column": col.key, "regex": PATTERNS[col.kind][0]}, "pattern"))
         if col.kind in NUMERIC and (col.lower is not None or col.max is not None):
             out.append((col, "ExpectColumnValuesToBeBetween",
                         {"column": col.key + NUMERIC_SUFFIX, "min_value": col.lower, "max_value": col.max}, "bounds"))
@@ -151,8 +141,6 @@ def _issue(table: Table, frame: pd.DataFrame, spec: Spec, idx: int) -> Issue:
     if what == "choices":
         choices = "、".join(kwargs["value_set"])
         return Issue("error", "not-in-list", f"{where}应为“{choices}”之一，当前为“{value}”", table.sheet, row, header)
-    if what == "pattern":
-        return Issue("error", f"bad-{col.kind}", f"{where}{PATTERNS[col.kind][1]}，当前为“{value}”", table.sheet, row, header)
     lo, hi = col.lower, col.max
     if lo == 0 and hi is None:
         return Issue("error", "negative", f"{where}不能为负数，当前为“{value}”", table.sheet, row, header)

@@ -6,6 +6,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
+# what a file came to, as ops and clerks read it (the one map of these words)
+STATUS_LABELS = {"accepted": "通过", "rejected": "退回更正", "unreadable": "无法读取", "duplicate": "重复文件",
+                 "refused": "拒收", "crashed": "内部错误"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,6 +58,7 @@ def test_every_figure_matches_a_hand_count(july):
     assert next(f for f in d.figures if f.value.key == "key_projects").target.value == 40
 
 
+@pytest.mark.unit
 def test_briefing_days_follow_the_monthly_deadline_and_grace():
     from config.settings import CAMPAIGNS_DIR
     from schemas.loading import load_campaign
@@ -67,6 +68,7 @@ def test_briefing_days_follow_the_monthly_deadline_and_grace():
     assert schedule(c) == [date(2010, 7, 23), date(2010, 8, 25), date(2010, 9, 26)]
 
 
+@pytest.mark.unit
 def test_ranking_shows_its_parts():
     units = [UnitFigures("甲", "county", expected=4, received=4, on_time=4, files=4),
              UnitFigures("乙", "county", expected=4, received=2, on_time=1, files=4, rejected=2)]
@@ -83,9 +85,9 @@ def test_a_briefing_reaches_leaders_with_images_that_resolve(july, smtp, tmp_pat
     # 4 leaders + 9 county heads, of whom 3 are now the same person (赵局长, from three 附表2): 11 mails
     assert queue_delivery(july, c, now=datetime(2010, 7, 23, 10)) == 11
     assert queue_delivery(july, c, now=datetime(2010, 7, 23, 11)) == 0  # exactly once
-    from notifications.sender import deliver_sync
+    from tasks.mail import send_queued
 
-    deliver_sync(july.store, july.settings, july.campaign, now=datetime(2010, 7, 23, 10))
+    send_queued(july, now=datetime(2010, 7, 23, 10))
     mails = [m for m in smtp.received if "督查简报" in str(m["Subject"])]
     assert len(mails) == 11
     m = next(x for x in mails if x["X-Envelope-To"] == "zhao@example.cn")  # 清河区's new head, from its 附表2
@@ -97,6 +99,7 @@ def test_a_briefing_reaches_leaders_with_images_that_resolve(july, smtp, tmp_pat
     assert "金湖县" in html and "<script" not in html
 
 
+@pytest.mark.unit
 def test_the_overdue_list_reads_by_unit_furthest_behind_first():
     from tasks.metrics import Overdue, overdue_by_unit
 

@@ -8,6 +8,8 @@ import pytest
 
 from tasks.checkpoints import plan
 
+pytestmark = [pytest.mark.integration]
+
 SH = ZoneInfo("Asia/Shanghai")
 
 

@@ -24,7 +24,7 @@ def test_a_held_change_waits_for_ops_in_the_ui_and_both_sides_hear_the_outcome(p
                                                                                 monkeypatch, tmp_path):
     from flows.contact_change import contact_change
     from tasks.app import open_app
-    from tasks.contacts import current_contacts
+    from tasks.contacts import current_list
 
     rec = Recorder()
     ctl, port = start(rec)
@@ -48,7 +48,7 @@ def test_a_held_change_waits_for_ops_in_the_ui_and_both_sides_hear_the_outcome(p
     assert result and result[0]["status"] == "approved"
     with app.store.session() as s:
         unit_id = s.get(__import__("schemas.tables", fromlist=["Submission"]).Submission, r.submission_id).unit_id
-        assert {c.email for c in current_contacts(s, unit_id)} == {"zhao@example.cn", "qian@example.cn"}
+        assert {c.email for c in current_list(s, "huaian-2010", unit_id)} == {"zhao@example.cn", "qian@example.cn"}
     outcome = {m["X-Envelope-To"] for m in rec.received if "已生效" in m["Subject"]}
     assert outcome == {"qinghe.liaison@example.cn", "qinghe.head@example.cn", "zhao@example.cn", "qian@example.cn"}
     assert contact_change(r.contact_change)["status"] == "approved"  # a second run changes nothing

@@ -5,6 +5,8 @@ import pytest
 from tasks.intake import cells
 from tasks.intake.cells import CellError
 
+pytestmark = [pytest.mark.unit]
+
 
 @pytest.mark.parametrize(
     "text", ["2010-07-05", "2010/7/5", "2010.7.5", "2010年7月5日", "２０１０年７月５日", "40364", "2010-07-05 00:00:00", "20100705"]

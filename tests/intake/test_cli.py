@@ -5,9 +5,12 @@ import os
 import subprocess
 import sys
 
+import pytest
 from openpyxl import load_workbook
 
 from tests.intake.files import messy_workbook, need_row, write
+
+pytestmark = [pytest.mark.integration]
 
 
 def duban(*args, home):  # type: ignore[no-untyped-def]

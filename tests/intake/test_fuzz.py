@@ -2,6 +2,7 @@
 
 from datetime import date
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -9,6 +10,8 @@ from config.settings import CAMPAIGNS_DIR
 from schemas.loading import load_campaign
 from tasks.intake.validate import inspect_file
 from tests.intake.files import csv_bytes, messy_workbook, need_row, xls_bytes
+
+pytestmark = [pytest.mark.integration]
 
 CAMPAIGN = load_campaign(CAMPAIGNS_DIR / "huaian-2010.yaml")
 SEEDS = [

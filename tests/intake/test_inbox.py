@@ -4,7 +4,11 @@ import json
 import os
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tasks.intake.inbox import CLAIMED, claim_all, fit_name, settle
+
+pytestmark = [pytest.mark.unit]
 
 NOW = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
 

@@ -3,6 +3,7 @@
 import hashlib
 from datetime import date, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from schemas.rows import FormRow
@@ -11,6 +12,8 @@ from tasks.intake.keep import kept_path
 from tasks.intake.service import submit_file
 from tasks.status import status_rows
 from tests.intake.files import messy_workbook, need_row, write
+
+pytestmark = [pytest.mark.integration]
 
 TechNeed = FormRow  # the rows of 附表3 are form_row rows with form = tech-needs (the only rows these tests store)
 

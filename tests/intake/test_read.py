@@ -16,6 +16,8 @@ from tasks.intake.read import Limits, Unreadable, decode_text, read_sheets
 from tasks.intake.validate import inspect_file
 from tests.intake.files import csv_bytes, messy_workbook, need_row
 
+pytestmark = [pytest.mark.integration]
+
 CAMPAIGN = load_campaign(CAMPAIGNS_DIR / "huaian-2010.yaml")
 LIMITS = Limits(max_bytes=20_000_000, max_expanded=200_000_000)
 

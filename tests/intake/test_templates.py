@@ -4,6 +4,7 @@ our own validation: the templates and the validator agree on every header."""
 import io
 from datetime import date, datetime
 
+import pytest
 from openpyxl import load_workbook
 
 from config.settings import CAMPAIGNS_DIR
@@ -11,6 +12,8 @@ from schemas.loading import load_campaign
 from tasks.intake.templates import template
 from tasks.intake.validate import inspect_file
 from tests.intake.files import need_row
+
+pytestmark = [pytest.mark.integration]
 
 CAMPAIGN = load_campaign(CAMPAIGNS_DIR / "huaian-2010.yaml")
 

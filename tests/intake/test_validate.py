@@ -9,6 +9,8 @@ from schemas.loading import load_campaign
 from tasks.intake.validate import inspect_file
 from tests.intake.files import messy_workbook, need_row
 
+pytestmark = [pytest.mark.integration]
+
 CAMPAIGN = load_campaign(CAMPAIGNS_DIR / "huaian-2010.yaml")
 
 

@@ -1,10 +1,13 @@
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from schemas.workdays import WorkCalendar
 from tasks.ladder import days_phrase, ladder_steps, step_on
+
+pytestmark = [pytest.mark.unit]
 
 CAL = WorkCalendar()
 LADDER = {

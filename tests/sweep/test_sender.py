@@ -15,7 +15,10 @@ from notifications.outbox import enqueue
 from notifications.sender import deliver_sync, recover
 from schemas.outbox import Notification
 from tasks.extensions import resend
+from tasks.mail import send_queued
 from tasks.sweep_run import sweep_day
+
+pytestmark = [pytest.mark.integration]
 
 NOW = datetime(2010, 6, 23, 9)
 
@@ -35,7 +38,7 @@ def statuses(app):
 
 
 def send(app):
-    return deliver_sync(app.store, app.settings, app.campaign, now=NOW)
+    return send_queued(app, now=NOW)
 
 
 def test_451_then_accept_is_retried_550_fails_and_the_rest_goes_on(mail_app, smtp):
@@ -176,8 +179,8 @@ def test_starttls_when_configured_is_required_not_opportunistic(mail_app, smtp):
 
 def test_data_from_files_is_escaped_in_html_mail():
     from config.settings import CAMPAIGNS_DIR
-    from notifications.outbox import render_digest
     from schemas.loading import load_campaign
+    from tasks.digest import render_digest
 
     c = load_campaign(CAMPAIGNS_DIR / "huaian-2010.yaml")
     item = {"unit": "<script>alert(1)</script>", "title": "需求&排查", "form_label": "附表3", "period": "第1批",

@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 
+import pytest
 from sqlalchemy import select
 
 from schemas.outbox import Notification
@@ -9,6 +10,8 @@ from tasks.extensions import grant_extension
 from tasks.intake.service import submit_file
 from tasks.sweep_run import sweep_day
 from tests.intake.files import messy_workbook, write
+
+pytestmark = [pytest.mark.integration]
 
 CONTACTS = [
     ["赵局长", "科技局局长", "组长", "", "13805170201", "zhao@example.cn", ""],
@@ -83,13 +86,13 @@ def test_an_extension_moves_the_ladder(mail_app, smtp):
 
 
 def test_a_file_accepted_after_queueing_makes_the_reminder_stale(mail_app, smtp, tmp_path):
-    from notifications.sender import deliver_sync
+    from tasks.mail import send_queued
     from tasks.sweep_run import queue_day
 
     queue_day(mail_app, date(2010, 6, 23), datetime(2010, 6, 23, 9))
     good = write(tmp_path, "附表2_清河区.xlsx", messy_workbook("contacts", CONTACTS, unit="清河区"))
     submit_file(mail_app, good, received_at=datetime(2010, 6, 23, 9, 5))
-    report = deliver_sync(mail_app.store, mail_app.settings, mail_app.campaign, now=datetime(2010, 6, 23, 9, 10))
+    report = send_queued(mail_app, now=datetime(2010, 6, 23, 9, 10))
     assert report.stale == 1 and report.sent == 19  # 14 reminders + the receipt + the held change told to 4 addresses
     with mail_app.store.session() as s:
         stale = s.scalars(select(Notification).where(Notification.status == "stale")).one()
@@ -100,13 +103,13 @@ def test_a_file_accepted_after_queueing_makes_the_reminder_stale(mail_app, smtp,
 def test_a_digest_loses_only_the_items_that_no_longer_apply(mail_app, smtp, tmp_path):
     """07-05: the committee's digest lists every unit still without 附表2; one unit's file is
     accepted between queueing and sending: the digest goes out rebuilt without that unit."""
-    from notifications.sender import deliver_sync
+    from tasks.mail import send_queued
     from tasks.sweep_run import queue_day
 
     queue_day(mail_app, date(2010, 7, 5), datetime(2010, 7, 5, 9))
     good = write(tmp_path, "附表2_清河区.xlsx", messy_workbook("contacts", CONTACTS, unit="清河区"))
     submit_file(mail_app, good, received_at=datetime(2010, 7, 5, 9, 5))
-    report = deliver_sync(mail_app.store, mail_app.settings, mail_app.campaign, now=datetime(2010, 7, 5, 9, 10))
+    report = send_queued(mail_app, now=datetime(2010, 7, 5, 9, 10))
     assert report.stale >= 1 and report.failed == 0  # 清河区's own escalation is not sent
     [committee] = sent_to(smtp, "zhxt@kjj.huaian.example.cn")
     body = committee.get_body(preferencelist=("plain",)).get_content()

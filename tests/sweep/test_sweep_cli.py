@@ -3,6 +3,10 @@ import os
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = [pytest.mark.integration]
+
 
 def test_sweep_json_contract_dry_run_writes_nothing_to_send(tmp_path):
     env = {**os.environ, "DUBAN_HOME": str(tmp_path / "var")}

@@ -1,0 +1,49 @@
+"""The state of one obligation on a day, where the grace rule lives: a pure function of dates."""
+
+from datetime import date
+
+import pytest
+
+from schemas.workdays import WorkCalendar
+from tasks.state import Facts, State, obligation_state
+
+pytestmark = [pytest.mark.unit]
+CAL = WorkCalendar()
+DUE = date(2010, 9, 20)  # a Monday; 09-22..24 are the Mid-Autumn holiday, 09-25 a make-up Saturday
+
+
+def state(as_of: date, **facts) -> tuple[State, int]:  # type: ignore[no-untyped-def]
+    s = obligation_state(Facts(due=facts.pop("due", DUE), **facts), as_of, CAL, grace_working_days=2)
+    return s.state, s.days_late
+
+
+def test_before_and_after_the_due_date_with_nothing_received():
+    assert state(date(2010, 9, 1)) == (State.PENDING, 0)
+    assert state(date(2010, 9, 14)) == (State.DUE_SOON, 0)  # 5 working days before, counting the make-up Sunday
+    assert state(DUE) == (State.DUE_SOON, 0)
+    assert state(date(2010, 9, 27)) == (State.OVERDUE, 7)
+
+
+def test_on_time_late_and_awaiting_correction():
+    assert state(DUE, accepted=date(2010, 9, 18), first_received=date(2010, 9, 18)) == (State.ON_TIME, 0)
+    assert state(date(2010, 9, 30), accepted=date(2010, 9, 27), first_received=date(2010, 9, 27)) == (State.LATE, 7)
+    assert state(date(2010, 9, 21), first_received=date(2010, 9, 19)) == (State.RECEIVED, 1)
+
+
+def test_the_grace_rule_counts_working_days_and_needs_the_first_file_on_time():
+    # received 09-20 (rejected), corrected within 2 working days: 09-21, then 09-25 (the holiday doesn't count)
+    assert state(date(2010, 9, 30), first_received=DUE, accepted=date(2010, 9, 25)) == (State.ON_TIME, 0)
+    assert state(date(2010, 9, 30), first_received=DUE, accepted=date(2010, 9, 26)) == (State.LATE, 6)
+    # a first file after the due date earns no grace
+    assert state(date(2010, 9, 30), first_received=date(2010, 9, 21), accepted=date(2010, 9, 21)) == (State.LATE, 1)
+
+
+def test_an_extension_excuses_until_its_new_date_and_the_future_is_ignored():
+    assert state(date(2010, 9, 25), due=date(2010, 9, 30), extended=True) == (State.EXCUSED, 0)
+    assert state(date(2010, 10, 8), due=date(2010, 9, 30), extended=True) == (State.OVERDUE, 8)
+    assert state(date(2010, 9, 19), accepted=date(2010, 9, 20)) == (State.DUE_SOON, 0)  # not yet received on 09-19
+
+
+def test_the_light_and_done_follow_the_state():
+    assert [s.light for s in (State.ON_TIME, State.RECEIVED, State.OVERDUE, State.PENDING)] == ["green", "yellow", "red", "grey"]
+    assert State.LATE.is_done and not State.RECEIVED.is_done
