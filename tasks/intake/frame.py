@@ -59,8 +59,9 @@ def _as_declared(values: list[str | None], choices: tuple[str, ...]) -> list[str
 
 
 def _memo_map(fn: Callable[[Any], Any], values: list[Any]) -> list[Any]:
-    memo: dict[Any, Any] = {}
-    return [memo[v] if v in memo else memo.setdefault(v, fn(v)) for v in values]
+    """`fn` over `values`, once per distinct value (a column repeats itself a lot)."""
+    memo = {v: fn(v) for v in dict.fromkeys(values)}
+    return list(map(memo.__getitem__, values))
 
 
 def _parse(col: Column, folded: list[str | None], table: Table, issues: list[Issue]) -> list[Any]:

@@ -68,38 +68,55 @@ def _text(v: Any) -> str:
 
 def holds(c: Condition, rec: Rec, form: Form) -> bool:
     """Does one condition hold for a row? Flags compare by their words (是/否)."""
+    return test(c, form)(rec)
+
+
+def test(c: Condition, form: Form):  # type: ignore[no-untyped-def]
+    """A condition made once into a test of a row (rules run it on every row of a file)."""
     op, want = c.operator
-    v = rec.get(c.column)
-    col = form.col(c.column)
-    if col.kind == "flag" and isinstance(v, bool):
-        v = col.choices[0] if v else col.choices[1]
+    key = c.column
+    col = form.col(key)
+    if col.kind == "flag":
+        yes = col.choices[0]
+
+        def value(rec: Rec) -> Any:
+            v = rec.get(key)
+            return (yes if v else col.choices[1]) if isinstance(v, bool) else v
+    else:
+        def value(rec: Rec) -> Any:
+            return rec.get(key)
+
     if op == "empty":
-        return (v is None) == want
-    if v is None:
-        return False
+        return lambda rec: (value(rec) is None) == want
     if op == "eq":
-        return v == want
+        return lambda rec: (v := value(rec)) is not None and v == want
     if op == "ne":
-        return v != want
+        return lambda rec: (v := value(rec)) is not None and v != want
     if op == "in_":
-        return v in want
+        return lambda rec: (v := value(rec)) is not None and v in want
     if op == "shorter_than":
-        return isinstance(v, str) and len(v) < want
+        return lambda rec: isinstance(v := value(rec), str) and len(v) < want
     if op == "lt_column":
-        other = rec.get(want)
-        return other is not None and v < other
-    try:
-        return {"lt": v < want, "le": v <= want, "gt": v > want, "ge": v >= want}[op]
-    except TypeError:  # a text compared with a number: the condition cannot hold
-        return False
+        return lambda rec: (v := value(rec)) is not None and (o := rec.get(want)) is not None and v < o
+    compare = {"lt": lambda v: v < want, "le": lambda v: v <= want, "gt": lambda v: v > want, "ge": lambda v: v >= want}[op]
+
+    def ordered(rec: Rec) -> bool:
+        v = value(rec)
+        try:
+            return v is not None and compare(v)
+        except TypeError:  # a text compared with a number: the condition cannot hold
+            return False
+
+    return ordered
 
 
 def _required_when(c: _Ctx, rule: Any, recs: list[Rec]) -> Iterator[Issue]:
     if not c.has(rule.column) or not all(c.has(w.column) for w in rule.when):
         return
     first = rule.when[0]
+    tests = [test(w, c.form) for w in rule.when]
     for r in recs:
-        if not all(holds(w, r, c.form) for w in rule.when):
+        if not all(t(r) for t in tests):
             continue
         v = r.get(rule.column)
         if v is None or (rule.positive and not (isinstance(v, int | float) and v > 0)):
@@ -173,8 +190,9 @@ def _when(c: _Ctx, rule: Any, recs: list[Rec]) -> Iterator[Issue]:
     if not all(c.has(w.column) for w in rule.conditions):
         return
     at = rule.column or rule.conditions[0].column
+    tests = [test(w, c.form) for w in rule.conditions]
     for r in recs:
-        if all(holds(w, r, c.form) for w in rule.conditions):
+        if all(t(r) for t in tests):
             v = r.get(at)
             yield c.issue(rule, r, at, "请核实", value=v, length=len(v) if isinstance(v, str) else "")
 
