@@ -60,10 +60,12 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_tls: bool = False
     smtp_timeout: float = 30.0
+    smtp_connect_timeout: float = 5.0  # a server that does not answer is given up in seconds, not a minute
     smtp_concurrency: int = 4
     smtp_retries: int = 4  # attempts per message for 4xx answers and dropped connections
     smtp_backoff: float = 0.5  # seconds before the first retry; doubles each time
     send_lease_seconds: int = 900  # a claim by another host older than this is presumed dead
+    max_escalations: int = 30  # more escalation notices (per recipient) in one sweep wait for ops to confirm
     mail_from: str = "淮安市科洽会组委会 <kqh@kjj.huaian.example.cn>"
 
     @field_validator("campaign")

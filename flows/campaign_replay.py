@@ -52,8 +52,8 @@ def replay_day(app: App, author: Author, day: date, sends: list[Send], extension
         with app.store.session(write=True) as s:
             grant_extension(s, app.campaign, unit=e.unit, obligation=e.obligation, period=periods_of[0] if periods_of else None,
                             new_due=e.new_due, reason=e.reason, granted_by=app.campaign.group_of(e.obligation).name,
-                            now=datetime.combine(day, time(17)))
-    swept = sweep_day(app, day)
+                            now=datetime.combine(day, time(17)), mail_from=app.settings.mail_from)
+    swept = sweep_day(app, day, confirmed_by="演示回放")  # the replay's ops have seen the whole campaign
     verdicts = []
     for s in sends:  # each file is received at its own time, which the replay sets (never a file's mtime)
         verdicts += intake_inbox(app, received_at=drop(app, author, s, rnd))

@@ -1,4 +1,4 @@
-"""Resend failed or uncertain emails in one step (ops enter the ids shown in the artifact)."""
+"""Resend failed or uncertain emails in one step (ops enter the ids shown in the artifact, or none for all)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from tasks.extensions import resend_now
 
 
 @flow(name="resend-mail", log_prints=True)
-def resend_mail(ids: list[int], requested_by: str, campaign: str | None = None) -> dict:
-    """Requeue the given emails and send them now."""
+def resend_mail(requested_by: str, ids: list[int] | None = None, campaign: str | None = None) -> dict:
+    """Requeue the given emails (every failed and uncertain one when no id is given) and send them now."""
     app = open_app(campaign)
-    requeued, report = resend_now(app, ids, by=requested_by, now=app.now())
-    print(f"重发 {len(requeued)} 封，发出 {report.sent}，失败 {report.failed}")
-    return {"requeued": requeued, "sent": report.sent, "failed": report.failed}
+    requeued, skipped, report = resend_now(app, ids or None, by=requested_by, now=app.now())
+    for i, why in skipped.items():
+        print(f"#{i} 未重新排队：{why}")
+    print(f"重新排队 {len(requeued)} 封。{report.summary()}")
+    return {"requeued": requeued, "sent": report.sent, "failed": report.failed, "skipped": skipped}

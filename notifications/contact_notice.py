@@ -8,9 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from notifications.message import Rendered
 from notifications.outbox import enqueue
-from notifications.render import render
+from notifications.render import compose
 from schemas.campaign import Campaign
 from schemas.tables import ContactChange, Submission
 
@@ -52,11 +51,10 @@ def queue_contact_notice(session: Session, *, campaign: Campaign, change: Contac
     subject = f"【联系人变更】{unit}：{label}"
     queued = 0
     for email, name in addresses(change):
-        ctx = dict(title=subject, organiser=campaign.organiser, name=name or "您好", unit=unit, label=label, what=what,
-                   filename=sub.filename if sub else "", received=f"{change.requested_at:%Y年%m月%d日 %H:%M}",
-                   old=_people(change.old), new=_people(change.new), comment=change.comment or "",
-                   decided_by=change.decided_by or "", pending=change.status == "pending")
-        message = Rendered(subject, render("contact_change.txt.j2", **ctx), render("contact_change.html.j2", **ctx))
+        message = compose(campaign, "contact_change", subject, name=name or "您好", unit=unit, label=label, what=what,
+                          filename=sub.filename if sub else "", received=f"{change.requested_at:%Y年%m月%d日 %H:%M}",
+                          old=_people(change.old), new=_people(change.new), comment=change.comment or "",
+                          decided_by=change.decided_by or "", pending=change.status == "pending")
         if enqueue(session, key=f"contact-change:{change.id}:{change.status}:{email}", kind="contacts",
                    campaign=campaign.id, to_email=email, to_name=name, message=message, now=now,
                    as_of=now.date(), mail_from=mail_from, tz=campaign.timezone):

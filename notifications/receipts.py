@@ -9,9 +9,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from notifications.message import Rendered
 from notifications.outbox import enqueue
-from notifications.render import render
+from notifications.render import compose
 from schemas.campaign import Campaign
 from schemas.tables import Submission, Unit, ValidationIssue, current_contacts
 
@@ -44,11 +43,10 @@ def queue_receipt(session: Session, *, campaign: Campaign, submission_id: int, n
     attachments = [(f"批注_{sub.filename.rsplit('.', 1)[0]}.xlsx", XLSX, annotated.read_bytes())] if annotated else []
     queued = 0
     for c in liaisons:
-        ctx = dict(title=subject, organiser=campaign.organiser, name=c.name, unit=unit.name, filename=sub.filename,
-                   received=f"{sub.received_at:%Y年%m月%d日 %H:%M}", verdict=verdict, accepted=sub.status == "accepted",
-                   errors=errors[:SHOWN], hints=hints[:SHOWN], more=max(0, len(errors) - SHOWN) + max(0, len(hints) - SHOWN),
-                   annotated=bool(annotated))
-        message = Rendered(subject, render("receipt.txt.j2", **ctx), render("receipt.html.j2", **ctx), attachments)
+        message = compose(campaign, "receipt", subject, attachments=attachments, name=c.name, unit=unit.name,
+                          filename=sub.filename, received=f"{sub.received_at:%Y年%m月%d日 %H:%M}", verdict=verdict,
+                          accepted=sub.status == "accepted", errors=errors[:SHOWN], hints=hints[:SHOWN],
+                          more=max(0, len(errors) - SHOWN) + max(0, len(hints) - SHOWN), annotated=bool(annotated))
         if enqueue(session, key=f"receipt:{sub.id}:{c.email.lower()}", kind="receipt", campaign=campaign.id,
                    to_email=c.email, to_name=c.name, message=message, now=now, as_of=sub.received_at.date(),
                    mail_from=mail_from, tz=campaign.timezone):

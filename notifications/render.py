@@ -12,6 +12,9 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from notifications.message import Rendered
+from schemas.campaign import Campaign
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
@@ -32,3 +35,19 @@ def environment() -> Environment:
 
 def render(template: str, /, **context: Any) -> str:
     return environment().get_template(template).render(**context)
+
+
+def office_contact(campaign: Campaign) -> str:
+    """Whom to ask, as every mail ends: the campaign's office, its phone and address."""
+    o = campaign.office
+    parts = [f"电话 {o.phone}" if o.phone else "", f"邮箱 {o.email}" if o.email else ""]
+    detail = "，".join(p for p in parts if p)
+    return (o.name or campaign.organiser) + (f"（{detail}）" if detail else "")
+
+
+def compose(campaign: Campaign, template: str, subject: str, *,
+            attachments: list[tuple[str, str, bytes]] | None = None, **context: Any) -> Rendered:
+    """One mail from `template`.txt.j2 and .html.j2, ending with the organiser and the office's contact."""
+    ctx = dict(title=subject, organiser=campaign.organiser, contact=office_contact(campaign), **context)
+    return Rendered(subject, render(f"{template}.txt.j2", **ctx), render(f"{template}.html.j2", **ctx),
+                    attachments or [])

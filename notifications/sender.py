@@ -23,7 +23,13 @@ from typing import Any
 import aiosmtplib
 from sqlalchemy import literal, select, update
 from sqlalchemy.orm import Session
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception_type,
+    retry_if_not_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
 
 from config.settings import Settings
 from notifications.message import Rendered
@@ -73,6 +79,11 @@ class Uncertain(Exception):
     """The connection was lost after the message body was handed over."""
 
 
+class Unreachable(Transient):
+    """The server cannot be reached at all (refused, unknown host, TLS, login): no message can
+    go, so the run stops trying at once instead of retrying every message."""
+
+
 @dataclass
 class DeliveryReport:
     sent: int = 0
@@ -81,6 +92,25 @@ class DeliveryReport:
     uncertain: int = 0
     deferred: int = 0
     recovered: int = 0
+    problem: str | None = None  # why the server could not be reached, in words
+
+    @property
+    def attempted(self) -> int:
+        return self.sent + self.failed + self.uncertain + self.deferred
+
+    @property
+    def all_failed(self) -> bool:
+        """Mail was tried and none of it went: the run is a failure, whatever else it did."""
+        return self.attempted > 0 and self.sent == 0
+
+    def as_json(self) -> dict[str, object]:
+        return {"sent": self.sent, "failed": self.failed, "uncertain": self.uncertain, "deferred": self.deferred,
+                "stale": self.stale, "problem": self.problem}
+
+    def summary(self) -> str:
+        """One line for ops: what went, what did not, and why."""
+        text = f"邮件：发出 {self.sent} 封，失败 {self.failed}，存疑 {self.uncertain}，待重试 {self.deferred}，已无需发送 {self.stale}"
+        return text + (f"。{self.problem}" if self.problem else "")
 
 
 def worker_id() -> str:
@@ -191,6 +221,9 @@ class _Worker:
 
     async def one(self, to_email: str, raw: bytes) -> tuple[str, str | None, int | None]:
         """Send one message with retries; (status, error, SMTP code)."""
+        if self.report.problem:  # the server cannot be reached: nothing more is tried in this run
+            self.report.deferred += 1
+            return QUEUED, self.report.problem, None
         try:
             try:
                 code = await self._transaction(to_email, raw)
@@ -202,10 +235,14 @@ class _Worker:
                 async for attempt in AsyncRetrying(
                     stop=stop_after_attempt(retries),
                     wait=wait_exponential(multiplier=backoff * 2, max=30),
-                    retry=retry_if_exception_type(Transient), reraise=True,
+                    retry=retry_if_exception_type(Transient) & retry_if_not_exception_type(Unreachable), reraise=True,
                 ):
                     with attempt:
                         code = await self._transaction(to_email, raw)
+        except Unreachable as e:
+            self.report.problem = self.report.problem or str(e)
+            self.report.deferred += 1
+            return QUEUED, str(e), None
         except Transient as e:
             self.report.deferred += 1
             return QUEUED, f"暂时无法发送，稍后重试：{e}", e.code
@@ -274,18 +311,20 @@ class _Worker:
         if self.smtp is not None and self.smtp.is_connected:
             return self.smtp
         st = self.settings
+        where = f"{st.smtp_host}:{st.smtp_port}"
         context = ssl.create_default_context() if (st.smtp_tls or st.smtp_starttls) else None
         smtp = aiosmtplib.SMTP(hostname=st.smtp_host, port=st.smtp_port, timeout=st.smtp_timeout,
                                use_tls=st.smtp_tls, start_tls=True if st.smtp_starttls else False,
                                tls_context=context, validate_certs=True)
         try:
-            await smtp.connect()
+            await asyncio.wait_for(smtp.connect(), timeout=st.smtp_connect_timeout)
             if st.smtp_username:
                 await smtp.login(st.smtp_username, st.smtp_password.get_secret_value() if st.smtp_password else "")
-        except aiosmtplib.SMTPAuthenticationError as e:
-            raise Permanent(f"SMTP 登录失败（{e.code}）", e.code) from None
-        except (TimeoutError, aiosmtplib.SMTPException, OSError) as e:
-            raise Transient(f"无法连接邮件服务器 {st.smtp_host}:{st.smtp_port}（{type(e).__name__}）") from None
+        except (aiosmtplib.SMTPException, OSError) as e:
+            why = unreachable_reason(e, where, st.smtp_connect_timeout)
+            if why:
+                raise Unreachable(why) from None
+            raise Transient(f"无法连接邮件服务器 {where}（{type(e).__name__}）") from None
         self.smtp = smtp
         return smtp
 
@@ -327,3 +366,31 @@ class _Worker:
 
 
 __all__ = ["DeliveryReport", "Rendered", "deliver", "deliver_sync", "recover"]
+
+
+def unreachable_reason(e: BaseException, where: str, connect_timeout: float) -> str | None:
+    """Why no mail at all can go to the server, in words ops can act on, or None when the
+    failure may pass by itself. The library wraps the socket's error: its causes are read too."""
+    chain: list[BaseException] = []
+    cur: BaseException | None = e
+    while cur is not None and len(chain) < 8:
+        chain.append(cur)
+        cur = cur.__cause__ or cur.__context__
+
+    def has(*kinds: type[BaseException]) -> bool:
+        return any(isinstance(x, kinds) for x in chain)
+
+    if has(aiosmtplib.SMTPAuthenticationError):
+        return f"邮件服务器 {where} 拒绝登录：请检查 DUBAN_SMTP_USERNAME 和 DUBAN_SMTP_PASSWORD"
+    if has(ssl.SSLError):
+        return f"与邮件服务器 {where} 的 TLS 握手失败：请检查 DUBAN_SMTP_TLS / DUBAN_SMTP_STARTTLS 和服务器证书"
+    if has(ConnectionRefusedError) or "Errno 111" in str(e) or "Connect call failed" in str(e):
+        return f"无法连接邮件服务器 {where}（连接被拒绝）：服务器未运行，或地址、端口有误（DUBAN_SMTP_HOST、DUBAN_SMTP_PORT）"
+    if has(socket.gaierror):
+        return f"无法连接邮件服务器 {where}（找不到这个主机名）：请检查 DUBAN_SMTP_HOST"
+    if has(TimeoutError):
+        return f"无法连接邮件服务器 {where}（{connect_timeout:g} 秒内没有响应）：请检查网络和防火墙"
+    if has(aiosmtplib.SMTPConnectError, OSError):
+        errno_text = next((x.strerror for x in chain if isinstance(x, OSError) and x.strerror), None)
+        return f"无法连接邮件服务器 {where}（{errno_text or '连接中断'}）"
+    return None

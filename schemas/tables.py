@@ -123,6 +123,7 @@ class Submission(Base):
     form: Mapped[str | None] = mapped_column(String(64))
     period: Mapped[str | None] = mapped_column(String(32))
     # accepted | rejected | unreadable | duplicate | refused (not a regular file, over the size limit)
+    # | external (delivered outside Duban before it started: recorded by ops with `duban backfill`)
     status: Mapped[str] = mapped_column(String(16))
     summary: Mapped[str] = mapped_column(Text, default="")
     row_count: Mapped[int] = mapped_column(default=0)
@@ -155,6 +156,9 @@ class ContactChange(Base):
     decided_by: Mapped[str | None] = mapped_column(String(64))
     comment: Mapped[str | None] = mapped_column(Text)
     unit: Mapped[Unit] = relationship()
+
+
+DELIVERED = ("accepted", "external")  # what meets an obligation: an accepted file, or one delivered outside Duban
 
 
 class ValidationIssue(Base):

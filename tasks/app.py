@@ -28,10 +28,12 @@ class App:
         return now_local(self.campaign.timezone)
 
 
-def open_app(campaign_id: str | None = None, *, settings: Settings | None = None) -> App:
-    """Load the campaign, open (create, migrate) the store under DUBAN_HOME and sync the campaign."""
+def open_app(campaign_id: str | None = None, *, settings: Settings | None = None,
+             campaign: Campaign | None = None) -> App:
+    """Load the campaign (unless given, loaded), open (create, migrate) the store under
+    DUBAN_HOME and sync the campaign."""
     settings = settings or get_settings()
-    campaign = load_campaign(settings.campaign_path(campaign_id))
+    campaign = campaign or load_campaign(settings.campaign_path(campaign_id))
     for d in (settings.home, settings.files_dir, settings.inbox_dir, settings.mail_dir):
         d.mkdir(parents=True, exist_ok=True)
     store = open_store(settings.db_url, home=settings.home)

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from notifications.message import Rendered
 from notifications.outbox import enqueue
-from notifications.render import render
-from schemas.campaign import Campaign
+from notifications.render import compose
+from schemas.campaign import Campaign, period_label
 from schemas.outbox import Notification, NotificationItem
 from tasks.ladder import days_phrase
 from tasks.sweep import Decision
@@ -23,13 +23,12 @@ def render_digest(campaign: Campaign, name: str, items: list[dict], as_of: date)
     subject = (f"【督办】{len(late)}项报送已逾期" if late else f"【催报提醒】{len(items)}项报送即将截止") + f"（{as_of:%m月%d日}）"
     todo = ("逾期事项请立即组织报送；已报送但被退回的，请按回执修改后重新报送。" if late
             else f"请在截止日期前通过{campaign.organiser}指定的方式报送；如已报送请忽略本提醒。")
-    ctx = dict(title=subject, organiser=campaign.organiser, name=name, items=items, todo=todo,
-               as_of_text=f"{as_of.year}年{as_of.month}月{as_of.day}日")
-    return Rendered(subject, render("digest.txt.j2", **ctx), render("digest.html.j2", **ctx))
+    return compose(campaign, "digest", subject, name=name, items=items, todo=todo,
+                   as_of_text=f"{as_of.year}年{as_of.month}月{as_of.day}日")
 
 
 def item_view(d: Decision, as_of: date) -> dict:
-    return dict(unit=d.unit, title=d.title, form_label=d.form_label, period=d.period, due=d.due.isoformat(),
+    return dict(unit=d.unit, name=d.name, period=period_label(d.period), due=d.due.isoformat(),
                 phrase=days_phrase(d.due, as_of), late=as_of > d.due, escalation=d.step.kind == "escalation",
                 level=d.step.level)
 

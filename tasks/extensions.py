@@ -1,16 +1,20 @@
-"""Extensions (延期) granted by ops, and one-step resends: both audited."""
+"""Extensions (延期) granted or refused by ops, and resends of mail that did not go: all audited,
+and the unit is told the answer by mail."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from notifications.extension_notice import queue_extension_notice
 from notifications.sender import DeliveryReport
-from schemas.campaign import Campaign
-from schemas.outbox import FAILED, QUEUED, UNCERTAIN, Notification
+from schemas.campaign import Campaign, period_label, periods
+from schemas.outbox import CLAIMED, FAILED, QUEUED, SENDING, SENT, STALE, UNCERTAIN, Notification
 from schemas.tables import Extension, Obligation, Unit
+from tasks import names
 from tasks.app import App
 from tasks.audit import audit
 
@@ -19,68 +23,141 @@ class OpsError(ValueError):
     """A request ops made that cannot be done; `str()` says why."""
 
 
-def grant_extension(session: Session, campaign: Campaign, *, unit: str, obligation: str, period: str | None,
-                    new_due: date, reason: str, granted_by: str, now: datetime) -> Obligation:
-    """Move one obligation's due date; the ladder follows the new date from the next sweep."""
-    if not reason.strip():
-        raise OpsError("请写明延期理由")
-    q = (select(Obligation).join(Unit, Obligation.unit_id == Unit.id)
-         .where(Obligation.campaign == campaign.id, Unit.name == unit, Obligation.code == obligation))
-    found = session.scalars(q.where(Obligation.period == period) if period else q).all()
-    if not found:
-        raise OpsError(f"找不到 {unit} 的任务 {obligation}{' ' + period if period else ''}")
-    if len(found) > 1:
-        raise OpsError(f"{unit} 的任务 {obligation} 有多期（{'、'.join(o.period for o in found)}），请用 --period 指定")
-    ob = found[0]
-    if new_due <= ob.effective_due:
-        raise OpsError(f"新的截止日期 {new_due} 应晚于现在的截止日期 {ob.effective_due}")
-    session.add(Extension(obligation_id=ob.id, new_due=new_due, reason=reason, granted_by=granted_by, granted_at=now))
-    audit(session, at=now, actor=granted_by, action="extension.grant", subject=f"{unit}/{obligation}/{ob.period}",
-          old_due=ob.effective_due.isoformat(), new_due=new_due.isoformat(), reason=reason)
-    ob.extended_due = new_due
+@dataclass
+class Decided:
+    """One extension decision: the obligation, the calendar problem if the UI could not follow,
+    and the delivery of the unit's notice."""
+
+    obligation: Obligation
+    unit: str
+    name: str  # the obligation as people read it, with its period
+    granted: bool
+    calendar_problem: str | None = None
+    delivery: DeliveryReport | None = None
+
+
+def _find(session: Session, campaign: Campaign, unit: str, obligation: str, period: str | None) -> Obligation:
+    """The one obligation meant by what ops typed (names, titles, labels, period labels)."""
+    try:
+        unit = names.unit(campaign, unit)
+        code = names.obligation(campaign, obligation)
+        period = names.period(campaign, code, period)
+    except names.UnknownName as e:
+        raise OpsError(str(e)) from None
+    ob = session.scalar(select(Obligation).join(Unit, Obligation.unit_id == Unit.id).where(
+        Obligation.campaign == campaign.id, Unit.name == unit, Obligation.code == code, Obligation.period == period))
+    if ob is None:
+        raise OpsError(f"{unit}不需要报送“{campaign.obligation_name(code)}”")
     return ob
 
 
-def resend(session: Session, ids: list[int], *, by: str, now: datetime) -> list[int]:
-    """Put failed or uncertain emails back in the queue (same Message-ID); return the ids requeued."""
-    rows = session.scalars(select(Notification).where(Notification.id.in_(ids))).all()
-    done = []
+def _what(campaign: Campaign, ob: Obligation) -> str:
+    name = campaign.obligation_name(ob.code)
+    return f"{name} {period_label(ob.period)}" if len(periods(campaign.obligation(ob.code))) > 1 else name
+
+
+def grant_extension(session: Session, campaign: Campaign, *, unit: str, obligation: str, period: str | None,
+                    new_due: date, reason: str, granted_by: str, now: datetime, mail_from: str) -> Obligation:
+    """Move one obligation's due date (the ladder follows it from the next sweep) and queue the
+    unit's notice."""
+    if not reason.strip():
+        raise OpsError("请写明延期理由")
+    ob = _find(session, campaign, unit, obligation, period)
+    if new_due <= ob.effective_due:
+        raise OpsError(f"新的截止日期 {new_due} 应晚于现在的截止日期 {ob.effective_due}")
+    old_due = ob.effective_due
+    ext = Extension(obligation_id=ob.id, new_due=new_due, reason=reason, granted_by=granted_by, granted_at=now)
+    session.add(ext)
+    session.flush()
+    unit_name = session.get(Unit, ob.unit_id).name
+    audit(session, at=now, actor=granted_by, action="extension.grant", subject=f"{unit_name}/{ob.code}/{ob.period}",
+          old_due=old_due.isoformat(), new_due=new_due.isoformat(), reason=reason)
+    ob.extended_due = new_due
+    queue_extension_notice(session, campaign=campaign, unit_id=ob.unit_id, unit=unit_name, what=_what(campaign, ob),
+                           due=old_due, new_due=new_due, reason=reason, key=f"extension:{ext.id}", now=now,
+                           mail_from=mail_from)
+    return ob
+
+
+def refuse_extension(session: Session, campaign: Campaign, *, unit: str, obligation: str, period: str | None,
+                     reason: str, refused_by: str, now: datetime, mail_from: str) -> Obligation:
+    """Record that a request for more time was refused, and queue the unit's notice."""
+    ob = _find(session, campaign, unit, obligation, period)
+    unit_name = session.get(Unit, ob.unit_id).name
+    audit(session, at=now, actor=refused_by, action="extension.refuse", subject=f"{unit_name}/{ob.code}/{ob.period}",
+          due=ob.effective_due.isoformat(), reason=reason)
+    queue_extension_notice(session, campaign=campaign, unit_id=ob.unit_id, unit=unit_name, what=_what(campaign, ob),
+                           due=ob.effective_due, new_due=None, reason=reason, key=f"extension-refused:{ob.id}:{now:%Y%m%d%H%M%S}",
+                           now=now, mail_from=mail_from)
+    return ob
+
+
+def decide_extension(app: App, *, unit: str, obligation: str, period: str | None, new_due: date | None,
+                     reason: str, by: str, now: datetime) -> Decided:
+    """Grant (a new date) or refuse (none) a request for more time, mail the unit at once, and
+    move the unit's checkpoints in the Prefect UI when a server is configured (a calendar that
+    cannot follow never undoes the decision: the next sweep moves it). The one path for
+    `duban extend` and the grant-extension flow."""
+    from tasks.mail import send_queued
+    from tasks.prefect_api import server_configured, sync_calendar
+
+    with app.store.session(write=True) as s:
+        if new_due is None:
+            ob = refuse_extension(s, app.campaign, unit=unit, obligation=obligation, period=period, reason=reason,
+                                  refused_by=by, now=now, mail_from=app.settings.mail_from)
+        else:
+            ob = grant_extension(s, app.campaign, unit=unit, obligation=obligation, period=period, new_due=new_due,
+                                 reason=reason, granted_by=by, now=now, mail_from=app.settings.mail_from)
+        out = Decided(ob, s.get(Unit, ob.unit_id).name, _what(app.campaign, ob), new_due is not None)
+    out.delivery = send_queued(app, now=now)
+    if out.granted and server_configured():
+        try:
+            sync_calendar(app)
+        except Exception as e:  # the calendar is for people to look at
+            out.calendar_problem = f"{type(e).__name__}: {e}"
+    return out
+
+
+WHY_NOT = {
+    SENT: "已于 {sent_at} 发出，无需重发",
+    STALE: "已作废（相关报送已受理，不再需要发送）",
+    QUEUED: "已在发送队列中，下次发送时发出",
+    CLAIMED: "正在发送中",
+    SENDING: "正在发送中",
+}
+
+
+def resend(session: Session, campaign: Campaign, ids: list[int] | None, *, by: str, now: datetime
+           ) -> tuple[list[int], dict[int, str]]:
+    """Put failed or uncertain emails back in the queue (same Message-ID): the given ids, or
+    every failed and uncertain mail of the campaign (`ids` None). Returns the ids requeued and,
+    for each id that was not, why."""
+    q = select(Notification).where(Notification.campaign == campaign.id)
+    q = q.where(Notification.id.in_(ids)) if ids is not None else q.where(Notification.status.in_((FAILED, UNCERTAIN)))
+    rows = session.scalars(q.order_by(Notification.id)).all()
+    if ids is not None:
+        missing = sorted(set(ids) - {n.id for n in rows})
+        if missing:
+            raise OpsError(f"本活动没有这些邮件：{'、'.join(f'#{i}' for i in missing)}（duban mail 列出全部邮件）")
+    done, skipped = [], {}
     for n in rows:
         if n.status not in (FAILED, UNCERTAIN):
+            skipped[n.id] = WHY_NOT.get(n.status, n.status).format(
+                sent_at=f"{n.sent_at:%Y-%m-%d %H:%M}" if n.sent_at else "")
             continue
         audit(session, at=now, actor=by, action="mail.resend", subject=n.key, notification_id=n.id,
               previous_status=n.status, previous_error=n.last_error)
         n.status, n.claimed_by, n.last_error = QUEUED, None, None
         done.append(n.id)
-    missing = set(ids) - {n.id for n in rows}
-    if missing:
-        raise OpsError(f"没有这些邮件：{sorted(missing)}")
-    return done
+    return done, skipped
 
 
-def extend(app: App, *, unit: str, obligation: str, period: str | None, new_due: date, reason: str,
-           granted_by: str, now: datetime) -> tuple[Obligation, str | None]:
-    """Grant an extension, then move the unit's checkpoints in the Prefect UI when a server is
-    configured. Returns the obligation and, if the calendar could not be moved, why (the
-    extension stands; the next sweep moves it). The one path for `duban extend` and the flow."""
-    from tasks.prefect_api import server_configured, sync_calendar
-
-    with app.store.session(write=True) as s:
-        ob = grant_extension(s, app.campaign, unit=unit, obligation=obligation, period=period, new_due=new_due,
-                             reason=reason, granted_by=granted_by, now=now)
-    if not server_configured():
-        return ob, None
-    try:
-        sync_calendar(app)
-    except Exception as e:  # the calendar is for people to look at: it never undoes an extension
-        return ob, f"{type(e).__name__}: {e}"
-    return ob, None
-
-
-def resend_now(app: App, ids: list[int], *, by: str, now: datetime) -> tuple[list[int], DeliveryReport]:
-    """Requeue failed or uncertain mail and send it at once. The one path for `duban resend` and the flow."""
+def resend_now(app: App, ids: list[int] | None, *, by: str, now: datetime
+               ) -> tuple[list[int], dict[int, str], DeliveryReport]:
+    """Requeue failed or uncertain mail (`ids`, or all of it) and send it at once, with whatever
+    else waits in the queue. The one path for `duban resend` and the resend-mail flow."""
     from tasks.mail import send_queued
 
     with app.store.session(write=True) as s:
-        requeued = resend(s, ids, by=by, now=now)
-    return requeued, send_queued(app, now=now)
+        requeued, skipped = resend(s, app.campaign, ids, by=by, now=now)
+    return requeued, skipped, send_queued(app, now=now)

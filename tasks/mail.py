@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
+
 from notifications.sender import DeliveryReport, Freshness, deliver_sync
+from schemas.outbox import Notification
 from tasks.app import App
 from tasks.digest import render_digest
 from tasks.stale import has_stale_items, stale_items
@@ -17,3 +20,35 @@ FRESHNESS = Freshness(has_stale=has_stale_items, stale_items=stale_items, rebuil
 def send_queued(app: App, *, now: datetime, limit: int | None = None) -> DeliveryReport:
     """Send every queued mail of the campaign (up to `limit`) as of `now`."""
     return deliver_sync(app.store, app.settings, app.campaign, now=now, limit=limit, freshness=FRESHNESS)
+
+
+STATUS_LABELS = {"queued": "待发送", "claimed": "发送中", "sending": "发送中", "sent": "已发出", "failed": "失败",
+                 "uncertain": "存疑", "stale": "已作废"}
+
+
+def mail_rows(app: App, statuses: tuple[str, ...] | None = None, *, limit: int | None = None) -> list[dict]:
+    """The campaign's mail (of some statuses), oldest first: id, status, recipient, subject, the
+    reason it did not go (as the sender recorded it), when it was queued and how often tried."""
+    q = select(Notification.id, Notification.status, Notification.recipient_email, Notification.subject,
+               Notification.last_error, Notification.created_at, Notification.attempts, Notification.sent_at
+               ).where(Notification.campaign == app.campaign.id)
+    if statuses:
+        q = q.where(Notification.status.in_(statuses))
+    q = q.order_by(Notification.id)
+    with app.store.session() as s:
+        rows = s.execute(q.limit(limit) if limit else q).all()
+    return [{"id": r.id, "status": r.status, "to": r.recipient_email, "subject": r.subject, "error": r.last_error or "",
+             "queued_at": r.created_at.isoformat(sep=" ", timespec="minutes"), "attempts": r.attempts,
+             "sent_at": r.sent_at.isoformat(sep=" ", timespec="minutes") if r.sent_at else None} for r in rows]
+
+
+def age_text(since: datetime, now: datetime) -> str:
+    """How long ago, as ops say it: 刚刚, 25分钟前, 3小时前, 2天前."""
+    minutes = max(int((now - since).total_seconds() // 60), 0)
+    if minutes < 1:
+        return "刚刚"
+    if minutes < 60:
+        return f"{minutes}分钟前"
+    if minutes < 48 * 60:
+        return f"{minutes // 60}小时前"
+    return f"{minutes // 1440}天前"

@@ -89,10 +89,11 @@ def unit_figures(rows: list[StatusRow], kinds: dict[str, str], as_of: date,
 
 
 def overdue(rows: list[StatusRow], levels: dict[int, int]) -> list[Overdue]:
-    """Every obligation past its date with nothing accepted, most days late first."""
+    """Every obligation whose light is red (past its date, nothing accepted, no grace left), most
+    days late first: the same state the status command, the checkpoints and the unit page show."""
     items = [Overdue(r.unit, r.obligation, r.form, r.period, r.effective_due, r.days_late,
                      levels.get(r.obligation_id, 0))
-             for r in rows if r.state in (State.OVERDUE, State.RECEIVED) and r.days_late > 0]
+             for r in rows if r.state.light == "red"]
     return sorted(items, key=lambda o: (-o.days_late, o.unit, o.obligation, o.period))
 
 

@@ -8,14 +8,14 @@ from sqlalchemy import ColumnElement, Exists, and_, exists, select
 from sqlalchemy.orm import Session
 
 from schemas.outbox import NotificationItem
-from schemas.tables import Obligation, Submission
+from schemas.tables import DELIVERED, Obligation, Submission
 
 
 def _accepted(now: datetime):  # type: ignore[no-untyped-def]
     """The item's obligation (joined as Obligation) has an accepted file received by `now`."""
     return exists().where(and_(
         Submission.unit_id == Obligation.unit_id, Submission.form == Obligation.form,
-        Submission.period == Obligation.period, Submission.status == "accepted", Submission.received_at <= now,
+        Submission.period == Obligation.period, Submission.status.in_(DELIVERED), Submission.received_at <= now,
     ))
 
 

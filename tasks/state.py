@@ -12,7 +12,8 @@ from schemas.workdays import WorkCalendar
 class State(StrEnum):
     PENDING = "pending"  # not yet due, nothing received
     DUE_SOON = "due_soon"  # inside the reminder window
-    RECEIVED = "received"  # a file came but was rejected: awaiting correction
+    RECEIVED = "received"  # a file came but was rejected: awaiting correction, within the grace
+    RETURNED_OVERDUE = "returned_overdue"  # rejected, and still not corrected after the grace: overdue
     ON_TIME = "accepted_on_time"
     LATE = "accepted_late"
     OVERDUE = "overdue"
@@ -23,7 +24,7 @@ class State(StrEnum):
         """Traffic light for people: green done, yellow due soon / awaiting correction, red overdue."""
         if self in (State.ON_TIME, State.LATE):
             return "green"
-        if self is State.OVERDUE:
+        if self in (State.OVERDUE, State.RETURNED_OVERDUE):
             return "red"
         if self in (State.DUE_SOON, State.RECEIVED):
             return "yellow"
@@ -47,6 +48,7 @@ _LABELS = {
     State.PENDING: "未到期",
     State.DUE_SOON: "即将到期",
     State.RECEIVED: "已收到待更正",
+    State.RETURNED_OVERDUE: "退回未改，已逾期",
     State.ON_TIME: "按时完成",
     State.LATE: "逾期完成",
     State.OVERDUE: "逾期未交",
@@ -91,8 +93,10 @@ def obligation_state(
             return Standing(State.ON_TIME, 0)
         return Standing(State.LATE, (accepted - f.due).days)
     late = max((as_of - f.due).days, 0)
-    if received:
-        return Standing(State.RECEIVED, late)
+    if received:  # a rejected file: awaiting correction while the grace lasts, then overdue like no file at all
+        if received <= f.due and as_of <= cal.shift(f.due, grace_working_days) or as_of <= f.due:
+            return Standing(State.RECEIVED, late)
+        return Standing(State.RETURNED_OVERDUE, late)
     if as_of > f.due:
         return Standing(State.OVERDUE, late)
     if f.extended:

@@ -12,10 +12,10 @@ from sqlalchemy import Text, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from schemas.campaign import Campaign
-from schemas.tables import Obligation, Submission, Unit
+from schemas.tables import DELIVERED, Obligation, Submission, Unit
 from tasks.state import Facts, State, obligation_state
 
-COUNTED = ("accepted", "rejected")
+COUNTED = (*DELIVERED, "rejected")
 
 
 @lru_cache(maxsize=256)
@@ -68,7 +68,7 @@ def status_rows(session: Session, campaign: Campaign, as_of: date) -> list[Statu
             Submission.form,
             Submission.period,
             func.min(case((Submission.status.in_(COUNTED) & seen, Submission.received_at))).label("first"),
-            func.min(case(((Submission.status == "accepted") & seen, Submission.received_at))).label("acc"),
+            func.min(case((Submission.status.in_(DELIVERED) & seen, Submission.received_at))).label("acc"),
         )
         .where(Submission.campaign == campaign.id)
         .group_by(Submission.unit_id, Submission.form, Submission.period)
@@ -104,3 +104,21 @@ def status_rows(session: Session, campaign: Campaign, as_of: date) -> list[Statu
         out.append(StatusRow(oid, unit, code, form, period, due, extended, v.state, acc or first,
                              v.days_late, group, ladder))
     return out
+
+
+def narrow(rows: list[StatusRow], as_of: date, *, unit: str | None = None, obligation: str | None = None,
+           overdue: bool = False, due_within: int | None = None) -> list[StatusRow]:
+    """The rows ops asked for: one unit, one obligation, only the red ones, or only those still
+    open and due within `due_within` days of `as_of`."""
+    return [r for r in rows
+            if (unit is None or r.unit == unit) and (obligation is None or r.obligation == obligation)
+            and (not overdue or r.state.light == "red")
+            and (due_within is None or (not r.state.is_done and 0 <= (r.effective_due - as_of).days <= due_within))]
+
+
+def totals(rows: list[StatusRow]) -> list[tuple[State, int]]:
+    """How many rows are in each state, in the order of the states, none left out that occurs."""
+    counts: dict[State, int] = {}
+    for r in rows:
+        counts[r.state] = counts.get(r.state, 0) + 1
+    return [(s, counts[s]) for s in State if s in counts]

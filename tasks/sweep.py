@@ -33,9 +33,8 @@ class Decision:
     obligation_id: int
     unit: str
     obligation: str
-    title: str
+    name: str  # as people read it: 附表5 对接洽谈及签约项目动态 (a title that is its form's title, once)
     form: str
-    form_label: str
     period: str
     due: date
     state: State
@@ -75,8 +74,8 @@ def decide(session: Session, campaign: Campaign, as_of: date) -> list[Decision]:
     sent = _already_queued(session, campaign.id)
     out = []
     for r, due, step in due_now:
-        d = Decision(r.obligation_id, r.unit, r.obligation, campaign.obligation(r.obligation).title, r.form,
-                     campaign.form(r.form).label, r.period, due, r.state, step)
+        d = Decision(r.obligation_id, r.unit, r.obligation, campaign.obligation_name(r.obligation), r.form,
+                     r.period, due, r.state, step)
         seen: set[str] = set()
         for role in step.to:
             if role == "group":

@@ -47,3 +47,46 @@ def test_an_extension_excuses_until_its_new_date_and_the_future_is_ignored():
 def test_the_light_and_done_follow_the_state():
     assert [s.light for s in (State.ON_TIME, State.RECEIVED, State.OVERDUE, State.PENDING)] == ["green", "yellow", "red", "grey"]
     assert State.LATE.is_done and not State.RECEIVED.is_done
+
+
+def test_rejected_and_not_corrected_after_the_grace_is_overdue_and_red():
+    # rejected on the due date: awaiting correction through the grace (09-21, 09-25), red after it
+    assert state(date(2010, 9, 25), first_received=DUE) == (State.RECEIVED, 5)
+    assert state(date(2010, 9, 26), first_received=DUE) == (State.RETURNED_OVERDUE, 6)
+    assert State.RETURNED_OVERDUE.light == "red" and not State.RETURNED_OVERDUE.is_done
+    # a first (rejected) file after the due date earns no grace: red at once
+    assert state(date(2010, 9, 21), first_received=date(2010, 9, 21)) == (State.RETURNED_OVERDUE, 1)
+
+
+def test_every_place_that_shows_a_state_agrees():
+    """The status command, the briefing's overdue list and the checkpoint reports read one state."""
+    from types import SimpleNamespace
+
+    from tasks.checkpoints import report
+    from tasks.metrics import overdue
+    from tasks.status import StatusRow
+    from tests.intake.files import CAMPAIGN
+
+    rows = [StatusRow(i, "清河区", "O4", "negotiations", "2010-08", date(2010, 8, 20), None, s, None, 3 if s.light == "red" else 0)
+            for i, s in enumerate(State)]
+    red = {r.state for r in rows if r.state.light == "red"}
+    assert {r.state for r in rows if overdue([r], {})} == red == {State.OVERDUE, State.RETURNED_OVERDUE}
+    _, table = report(SimpleNamespace(campaign=CAMPAIGN), "O4", "2010-08", date(2010, 8, 30), status=rows)
+    assert [t["状态"] for t in table] == [s.label for s in State]
+    assert {s.badge for s in State if s.light == "red"} == {"●红"}
+
+
+def test_status_narrows_to_what_ops_ask_and_counts_each_state():
+    from tasks.status import StatusRow, narrow, totals
+
+    def row(unit, ob, due, s):  # type: ignore[no-untyped-def]
+        return StatusRow(0, unit, ob, "f", "2010", due, None, s, None, 0)
+
+    rows = [row("清河区", "O1", date(2010, 6, 30), State.OVERDUE), row("清河区", "O7", date(2010, 7, 20), State.DUE_SOON),
+            row("盱眙县", "O7", date(2010, 7, 20), State.ON_TIME), row("盱眙县", "O4", date(2010, 8, 20), State.PENDING)]
+    day = date(2010, 7, 16)
+    assert narrow(rows, day, unit="清河区") == rows[:2]
+    assert narrow(rows, day, obligation="O7") == rows[1:3]
+    assert narrow(rows, day, overdue=True) == rows[:1]
+    assert narrow(rows, day, due_within=5) == rows[1:2]  # open and due in 5 days; done ones left out
+    assert totals(rows) == [(State.PENDING, 1), (State.DUE_SOON, 1), (State.ON_TIME, 1), (State.OVERDUE, 1)]

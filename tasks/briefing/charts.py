@@ -98,6 +98,13 @@ def no_data(fig, ax) -> None:  # type: ignore[no-untyped-def]
     ax.text(0.5, 0.5, "暂无数据", ha="center", va="center", fontsize=16, color="#888", transform=ax.transAxes)
 
 
+def drawable(points: list[tuple[str, float]], target: float | None = None,
+             milestones: list[tuple[str, float]] = ()) -> bool:  # type: ignore[assignment]
+    """Pure: whether a trend has anything to draw an axis for. All zeros and no target is no
+    data: the chart says 暂无数据 instead of an empty −0.04…0.04 axis."""
+    return bool(points) and bool(any(v for _, v in points) or target or any(v for _, v in milestones))
+
+
 def trend_chart(label: str, unit: str, points: list[tuple[str, float]], *, target: float | None = None,
                 milestones: list[tuple[str, float]] = ()) -> bytes:  # type: ignore[assignment]
     """An indicator's value at each period (bars), with its milestones and its target as lines."""
@@ -105,7 +112,7 @@ def trend_chart(label: str, unit: str, points: list[tuple[str, float]], *, targe
     fig = plt.figure(figsize=(4.6, 2.6))
     ax = fig.add_axes((0.11, 0.14, 0.86, 0.72))
     fig.text(0.5, 0.97, f"{label}（{unit}）" if unit else label, ha="center", va="top", fontsize=11)
-    if not points or not (any(v for _, v in points) or target or milestones):  # nothing to draw an axis for
+    if not drawable(points, target, milestones):
         no_data(fig, ax)
         return _png(fig)
     names, values = [p for p, _ in points], [v for _, v in points]

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from notifications.message import Rendered
-from notifications.render import render
+from notifications.render import office_contact, render
 from schemas.campaign import period_label, periods
 from schemas.indicators import Target
 from tasks import metrics
@@ -84,7 +84,7 @@ def text(d: BriefingData) -> str:
     if d.overdue:
         lines += ["", "逾期未报："] + [f"- {o.unit} {c.obligation_name(o.obligation)} {period_label(o.period)} 逾期{o.days_late}天"
                                     for o in d.overdue[:50]]
-    lines += ["", "完整简报见 HTML 正文或附件 PDF。"]
+    lines += ["", "完整简报见 HTML 正文或附件 PDF。", "", f"—— {c.organiser}", f"联系我们：{office_contact(c)}"]
     return "\n".join(lines)
 
 

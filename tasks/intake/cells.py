@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from schemas.addresses import BadAddress, email_address
 
@@ -77,13 +77,31 @@ def a_date(s: str) -> date:
     for p in _DATE_PATTERNS:
         m = p.match(t)
         if m:
+            y, mo, d = int(m[1]), int(m[2]), int(m[3])
             try:
-                return date(int(m[1]), int(m[2]), int(m[3]))
+                return date(y, mo, d)
             except ValueError:
-                raise CellError("不是有效日期") from None
+                why = "月份应为1–12" if not 1 <= mo <= 12 else f"{y}年{mo}月没有{d}日"
+                raise CellError(f"不是有效日期（{why}）") from None
     if re.fullmatch(r"\d{4,5}(\.\d+)?", t) and 20000 < float(t) < 80000:
         return EXCEL_EPOCH + timedelta(days=int(float(t)))
     raise CellError("应填写日期，如 2010-07-05 或 2010年7月5日")
+
+
+_TIME = re.compile(r"^(.*?)(?:\s*T\s*|\s+|(?<=日))(\d{1,2})[:时点](\d{1,2})(?:[:分](\d{1,2})秒?)?分?$")
+
+
+def a_datetime(s: str) -> tuple[date, time | None]:
+    """A date in any form `a_date` reads, with an optional time of day (2010年7月16日 10:30,
+    2010/7/16 10:30, 2010-07-16T10:30:00): the date, and the time or None."""
+    t = fold(s).strip()
+    m = _TIME.match(t)
+    if not m:
+        return a_date(t), None
+    hh, mm, ss = int(m[2]), int(m[3]), int(m[4] or 0)
+    if hh > 23 or mm > 59 or ss > 59:
+        raise CellError("时间不对，应在 0:00 到 23:59 之间")
+    return a_date(m[1]), time(hh, mm, ss)
 
 
 def _digits(s: str) -> str:

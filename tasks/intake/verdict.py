@@ -8,7 +8,7 @@ from typing import Any, Literal
 Severity = Literal["error", "warning"]
 # what a file came to, as ops and clerks read it (the one map of these words)
 STATUS_LABELS = {"accepted": "通过", "rejected": "退回更正", "unreadable": "无法读取", "duplicate": "重复文件",
-                 "refused": "拒收", "crashed": "内部错误"}
+                 "refused": "拒收", "crashed": "内部错误", "external": "系统外报送"}
 
 
 @dataclass(frozen=True, slots=True)

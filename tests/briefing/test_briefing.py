@@ -122,3 +122,13 @@ def test_many_units_get_one_readable_chart_per_page(july):
     assert {cid for cid, _, _ in m.inline} == {f"{n}-monthly-{d.number}@duban" for n in
                                                ["completeness", "completeness-2", "completeness-3", *c.names()["trends"]]}
     assert all(f'src="cid:{cid}"' in m.html for cid, _, _ in m.inline)
+
+
+def test_a_chart_without_data_says_so_instead_of_drawing_an_empty_axis():
+    from tasks.briefing.charts import completeness_chart, drawable, trend_chart
+
+    assert not drawable([]) and not drawable([("7月", 0.0), ("8月", 0.0)])
+    assert drawable([("7月", 0.0)], target=10) and drawable([("7月", 3.0)])
+    assert not drawable([("7月", 0.0)], milestones=[("年中", 0.0)])
+    for png in (trend_chart("签约项目", "个", [("7月", 0.0), ("8月", 0.0)]), completeness_chart([], [], [])):
+        assert png.startswith(b"\x89PNG")

@@ -58,7 +58,7 @@ def test_checkpoint_runs_follow_the_campaign_and_its_extensions(prefect_harness,
         def extend(to: date) -> None:
             with app.store.session(write=True) as s:
                 grant_extension(s, app.campaign, unit="清浦区", obligation="O7", period=None, new_due=to,
-                                reason="与高校再次会商", granted_by="专题活动组", now=datetime(2010, 6, 2, 17))
+                                reason="与高校再次会商", granted_by="专题活动组", now=datetime(2010, 6, 2, 17), mail_from=app.settings.mail_from)
 
         extend(date(2010, 7, 27))
         moved = sync_calendar(app, now=june)

@@ -35,8 +35,8 @@ def test_resend_mail_sends_a_failed_mail_again_with_its_message_id(served):
     sweep_day(app, date(2010, 6, 23))
     with app.store.session() as s:
         failed = s.scalars(select(Notification).where(Notification.status == "failed")).one()
-    out = resend_mail([failed.id], requested_by="综合协调组")
-    assert out == {"requeued": [failed.id], "sent": 1, "failed": 0}
+    out = resend_mail(requested_by="综合协调组", ids=[failed.id])
+    assert out == {"requeued": [failed.id], "sent": 1, "failed": 0, "skipped": {}}
     assert [m["Message-ID"] for m in rec.received].count(failed.message_id) == 1
     with app.store.session() as s:
         assert s.scalar(select(AuditLog.actor).where(AuditLog.action == "mail.resend")) == "综合协调组"
@@ -48,7 +48,8 @@ def test_grant_extension_moves_the_due_date_and_is_audited(served):
     app, _ = served
     out = grant_extension(unit="清浦区", obligation="O7", new_due=date(2010, 7, 28), reason="需与高校再次会商",
                           granted_by="专题活动组")
-    assert out == {"unit": "清浦区", "obligation": "O7", "period": "2010", "new_due": "2010-07-28"}
+    assert out == {"unit": "清浦区", "obligation": "O7", "period": "2010", "granted": True, "new_due": "2010-07-28",
+                   "notified": 2}  # the unit's liaison and head hear it
     with app.store.session() as s:
         ob = s.scalars(select(Obligation).join(Unit).where(Unit.name == "清浦区", Obligation.code == "O7")).one()
         assert ob.extended_due == date(2010, 7, 28)

@@ -71,7 +71,7 @@ def test_a_connection_lost_after_data_is_uncertain_and_resent_only_on_request(ma
     assert send(mail_app).sent == 0  # never resent automatically
     with mail_app.store.session(write=True) as s:
         row = s.scalars(select(Notification).where(Notification.status == "uncertain")).one()
-        assert resend(s, [row.id], by="ops", now=NOW) == [row.id]
+        assert resend(s, mail_app.campaign, [row.id], by="ops", now=NOW) == ([row.id], {})
         mid = row.message_id
     assert send(mail_app).sent == 1
     assert smtp.message_ids()[mid] == 2  # ops chose to resend; the same Message-ID lets clients dedupe
@@ -183,8 +183,25 @@ def test_data_from_files_is_escaped_in_html_mail():
     from tasks.digest import render_digest
 
     c = load_campaign(CAMPAIGNS_DIR / "huaian-2010.yaml")
-    item = {"unit": "<script>alert(1)</script>", "title": "需求&排查", "form_label": "附表3", "period": "第1批",
+    item = {"unit": "<script>alert(1)</script>", "name": "附表3 需求&排查", "period": "第1批",
             "due": "2010-07-05", "phrase": "今天截止", "late": False, "escalation": False, "level": 1}
     m = render_digest(c, "<b>王</b>", [item], date(2010, 7, 5))
     assert "<script>" not in m.html and "&lt;script&gt;" in m.html and "&lt;b&gt;王" in m.html
     assert "<script>alert(1)</script>" in m.text  # plain text is not HTML: shown as written
+
+
+def test_a_server_that_refuses_connections_is_reported_at_once_and_nothing_is_lost(mail_app):
+    import time
+
+    from notifications.capture import free_port
+
+    queue(mail_app, 30)
+    mail_app.settings.smtp_port = free_port()  # nobody listens there
+    t0 = time.perf_counter()
+    r = send(mail_app)
+    assert time.perf_counter() - t0 < 5  # not a minute of retries
+    assert (r.sent, r.deferred, r.all_failed) == (0, 30, True)
+    assert "连接被拒绝" in r.problem and str(mail_app.settings.smtp_port) in r.problem
+    assert statuses(mail_app) == {"queued": 30}  # all still waiting, each with the reason
+    with mail_app.store.session() as s:
+        assert {n.last_error for n in s.scalars(select(Notification))} == {r.problem}

@@ -45,7 +45,9 @@ def test_escalations_reach_the_head_and_then_the_group(mail_app, smtp):
     sweep_day(mail_app, date(2010, 7, 1))
     assert len(sent_to(smtp, "qinghe.head@example.cn")) == 1
     assert sent_to(smtp, "zhxt@kjj.huaian.example.cn") == []
-    r = sweep_day(mail_app, date(2010, 7, 5))
+    held = sweep_day(mail_app, date(2010, 7, 5))  # 15 counties at level 2, three addresses each: too many at once
+    assert held.queued == 0 and "45 份督办通知（15 项逾期任务）" in held.held and held.delivery is None
+    r = sweep_day(mail_app, date(2010, 7, 5), confirmed_by="综合协调组")
     o1 = [d for d in r.decisions if d.obligation == "O1" and d.unit == "清河区"][0]
     assert (o1.step.kind, o1.step.level) == ("escalation", 2)
     assert {x.role for x in o1.recipients} == {"liaison", "head", "group"}
@@ -76,7 +78,8 @@ def test_accepted_stops_the_ladder_rejected_does_not_and_approved_contacts_are_u
 def test_an_extension_moves_the_ladder(mail_app, smtp):
     with mail_app.store.session(write=True) as s:
         grant_extension(s, mail_app.campaign, unit="清河区", obligation="O1", period=None, new_due=date(2010, 7, 15),
-                        reason="机构调整", granted_by="综合协调组", now=datetime(2010, 6, 30, 17))
+                        reason="机构调整", granted_by="综合协调组", now=datetime(2010, 6, 30, 17),
+                        mail_from=mail_app.settings.mail_from)
     r = sweep_day(mail_app, date(2010, 7, 1))
     assert "清河区" not in {d.unit for d in r.decisions if d.obligation == "O1"}
     r = sweep_day(mail_app, date(2010, 7, 14))
@@ -106,7 +109,7 @@ def test_a_digest_loses_only_the_items_that_no_longer_apply(mail_app, smtp, tmp_
     from tasks.mail import send_queued
     from tasks.sweep_run import queue_day
 
-    queue_day(mail_app, date(2010, 7, 5), datetime(2010, 7, 5, 9))
+    queue_day(mail_app, date(2010, 7, 5), datetime(2010, 7, 5, 9), confirmed_by="综合协调组")
     good = write(tmp_path, "附表2_清河区.xlsx", messy_workbook("contacts", CONTACTS, unit="清河区"))
     submit_file(mail_app, good, received_at=datetime(2010, 7, 5, 9, 5))
     report = send_queued(mail_app, now=datetime(2010, 7, 5, 9, 10))

@@ -1,0 +1,273 @@
+"""What every `duban` command shares: the group (usage errors in Chinese, never a traceback),
+the first line naming the store and the campaign, date and name parameters, and tables
+aligned by display width. Heavy imports (Prefect, Great Expectations, SQLAlchemy) stay inside
+the commands that need them."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, time
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import ValidationError
+
+from config.settings import BadCampaignId
+from schemas.loading import CampaignError
+from schemas.workdays import CalendarError
+
+
+class Group(click.Group):
+    """`duban`: click's own usage errors (unknown option, bad value, missing argument) said in Chinese."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            rv = super().main(args, prog_name or "duban", complete_var, standalone_mode=False, **extra)
+        except click.ClickException as e:
+            click.echo(f"错误：{in_chinese(e)}", err=True)
+            sys.exit(e.exit_code)
+        except click.exceptions.Abort:
+            click.echo("已取消", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _param(p: click.Parameter | None, hint: str | None = None) -> str:
+    if isinstance(p, click.Option):
+        return f"选项 {p.opts[0]}"
+    if isinstance(p, click.Argument):
+        return f"参数 {p.metavar or (p.name or '').upper()}"
+    return f"选项 {hint}" if hint and hint.startswith("--") else hint or "参数"
+
+
+def in_chinese(e: click.ClickException) -> str:
+    """A click error as a person reads it, with where to look for the usage."""
+    if isinstance(e, click.NoSuchOption):
+        text = f"没有选项 {e.option_name}" + (f"，您是否要找：{'、'.join(sorted(e.possibilities))}" if e.possibilities else "")
+    elif isinstance(e, click.MissingParameter):
+        text = f"缺少{_param(e.param, e.param_hint and str(e.param_hint))}" + (f"（{e.param.help}）" if isinstance(
+            e.param, click.Option) and e.param.help else "")
+    elif isinstance(e, click.BadParameter):
+        text = f"{_param(e.param, e.param_hint and str(e.param_hint))} 有误：{e.message}"
+    elif isinstance(e, click.UsageError):
+        m = re.match(r"No such command '(.+)'", e.message)
+        extra = re.match(r"Got unexpected extra arguments? \((.*)\)", e.message)
+        text = f"没有命令“{m[1]}”" if m else f"多余的参数：{extra[1]}" if extra else e.message
+    else:
+        return e.format_message()
+    where = e.ctx.command_path if e.ctx else "duban"
+    return f"{text}\n（{where} --help 查看用法）"
+
+
+class Ctx:
+    """One command's view of Duban: settings, campaign and store, each opened once, when first needed."""
+
+    def __init__(self, campaign_id: str | None, as_json: bool):
+        self.campaign_id, self.as_json = campaign_id, as_json
+
+    @cached_property
+    def settings(self):  # type: ignore[no-untyped-def]
+        from config.settings import get_settings
+
+        return get_settings()
+
+    @cached_property
+    def campaign(self):  # type: ignore[no-untyped-def]
+        from schemas.loading import load_campaign
+
+        return load_campaign(self.settings.campaign_path(self.campaign_id))
+
+    @cached_property
+    def app(self):  # type: ignore[no-untyped-def]
+        from tasks.app import open_app
+
+        return open_app(settings=self.settings, campaign=self.campaign)
+
+    def header(self) -> str:
+        """Which store and campaign this command uses: the first thing it prints."""
+        s = self.settings
+        home = s.home.resolve()
+        where = f"数据目录 {home}" + ("" if "home" in s.model_fields_set else "（未设置 DUBAN_HOME，使用当前目录下的 var/）")
+        db = f"数据库 {_masked(s.db_url)}" if s.database_url else "数据库 SQLite"
+        try:
+            what = f"活动 {self.campaign.id}《{self.campaign.name}》"
+        except (CampaignError, BadCampaignId):
+            what = f"活动 {self.campaign_id or s.campaign}"
+        return f"{where} · {db} · {what}"
+
+    def say(self, text: str = "") -> None:
+        """A line for the person: stdout, or stderr when stdout carries JSON."""
+        click.echo(text, err=self.as_json)
+
+
+def _masked(url: str) -> str:
+    return re.sub(r"(//[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
+def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:
+    """Print `data` as JSON, or call `human` to print it for a person."""
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        human()
+
+
+def common(f: Callable) -> Callable:
+    """`--campaign` and `--json` on every command, the header line first, and user errors as a
+    message, never a traceback. The command receives a `Ctx` as its first argument."""
+
+    @click.option("--campaign", "campaign_id", default=None, help="活动编号（默认取 DUBAN_CAMPAIGN）")
+    @click.option("--json", "as_json", is_flag=True, help="输出 JSON（说明文字写到标准错误）")
+    @functools.wraps(f)
+    def wrapper(*args: Any, campaign_id: str | None, as_json: bool, **kwargs: Any) -> Any:
+        ctx = Ctx(campaign_id, as_json)
+        try:
+            ctx.say(ctx.header())
+            return f(ctx, *args, **kwargs)
+        except (CampaignError, CalendarError, BadCampaignId) as e:
+            click.echo(str(e), err=True)
+            sys.exit(2)
+        except ValidationError as e:  # settings from the environment or .env
+            click.echo("配置有误（环境变量 DUBAN_* 或 .env）：\n" + "\n".join(
+                f"  - DUBAN_{'_'.join(map(str, err['loc'])).upper()}：{err['msg'].removeprefix('Value error, ')}"
+                if err["loc"] else f"  - {err['msg'].removeprefix('Value error, ')}" for err in e.errors()), err=True)
+            sys.exit(2)
+        except BrokenPipeError:  # `duban calendar | head`
+            sys.stderr.close()
+            sys.exit(0)
+        except (click.ClickException, click.exceptions.Exit, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as e:  # a name nobody has, else the last line of defence: log it, tell the user where
+            from tasks.names import UnknownName
+
+            if isinstance(e, UnknownName):
+                click.echo(str(e), err=True)
+                sys.exit(2)
+            log = _log_crash(ctx)
+            click.echo(f"内部错误：{type(e).__name__}: {e}\n详细信息已写入 {log}", err=True)
+            sys.exit(3)
+
+    return wrapper
+
+
+def _log_crash(ctx: Ctx) -> Path:
+    try:
+        home = ctx.settings.home
+    except ValidationError:
+        home = Path(os.environ.get("DUBAN_HOME", "var"))
+    log = home / "logs" / "duban-errors.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a", encoding="utf-8") as fh:
+        fh.write(traceback.format_exc() + "\n")
+    return log
+
+
+DATE_FORMS = "可写 2010-07-16、2010/7/16、2010.7.16 或 2010年7月16日"
+
+
+class When(click.ParamType):
+    """A date (or a date and time) as people write it: the parser the files use, errors in Chinese."""
+
+    def __init__(self, with_time: bool):
+        self.with_time = with_time
+        self.name = "时间" if with_time else "日期"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, date):
+            return value
+        from tasks.intake.cells import CellError, a_datetime
+
+        text = str(value).strip()
+        if self.with_time:
+            try:  # full ISO 8601, with an offset (2010-07-16T10:30:00+08:00)
+                return datetime.fromisoformat(text)
+            except ValueError:
+                pass
+        try:
+            day, at = a_datetime(text)
+        except CellError as e:
+            self.fail(f"“{text}”{e}（{DATE_FORMS}{'，可加时间如 10:30' if self.with_time else ''}）", param, ctx)
+        return datetime.combine(day, at or time()) if self.with_time else day
+
+
+DATE, DATETIME = When(False), When(True)
+
+
+class Whole(click.ParamType):
+    name = "整数"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        if str(value).strip().isdigit():
+            return int(str(value).strip())
+        self.fail(f"“{value}”不是整数", param, ctx)
+
+
+class ExistingFile(click.ParamType):
+    name = "文件"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Path:
+        p = Path(value)
+        if p.is_dir():
+            self.fail(f"“{value}”是文件夹，请给出文件", param, ctx)
+        if not p.exists():
+            self.fail(f"找不到文件“{value}”", param, ctx)
+        return p
+
+
+class Folder(click.ParamType):
+    name = "文件夹"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Path:
+        p = Path(value)
+        if p.exists() and not p.is_dir():
+            self.fail(f"“{value}”是文件，不是文件夹", param, ctx)
+        return p
+
+
+WHOLE, FILE, FOLDER = Whole(), ExistingFile(), Folder()
+
+
+def as_of_option(f: Callable) -> Callable:
+    return click.option("--as-of", type=DATE, default=None,
+                        help=f"按此日期计算（{DATE_FORMS}；默认今天，按活动时区）")(f)
+
+
+def named(option: str, kind: str, campaign: Any, text: str | None) -> Any:
+    """What a person typed for `option`, resolved by `tasks.names.<kind>` (None stays None); an unknown
+    or ambiguous name is a usage error that lists the candidates."""
+    from tasks import names
+
+    if text is None:
+        return None
+    try:
+        return getattr(names, kind)(campaign, text)
+    except names.UnknownName as e:
+        raise click.BadParameter(str(e), param_hint=option) from None
+
+
+def width(text: str) -> int:
+    from wcwidth import wcswidth  # only when a table is printed for a person
+
+    return max(wcswidth(text), len(text))
+
+
+def table(rows: list[list[str]], *, indent: str = "") -> list[str]:
+    """Rows as lines, each column padded to its widest cell by display width (a Chinese character
+    takes two columns), so long unit names and titles stay aligned."""
+    if not rows:
+        return []
+    widths = [max(width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return [indent + "  ".join(c + " " * (w - width(c)) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]

@@ -1,0 +1,208 @@
+"""Commands about files and the campaign file: calendar, schema, check, validate, submit,
+intake, templates, backfill."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from flows.cli.common import DATETIME, FILE, FOLDER, Ctx, common, emit, named, table
+from flows.cli.group import main
+
+
+@main.command("calendar")
+@common
+def calendar_cmd(ctx: Ctx) -> None:
+    """列出全部报送任务：单位、任务、表单、期次、截止日期。"""
+    from schemas.campaign import period_label
+    from tasks.calendar import build_calendar
+
+    campaign = ctx.campaign
+    rows = build_calendar(campaign)
+
+    def human() -> None:
+        click.echo(f"{campaign.name}（{campaign.start} ～ {campaign.end}）共 {len(rows)} 项报送任务")
+        for line in table([[str(r.due), campaign.obligation_name(r.obligation), period_label(r.period), r.unit]
+                           for r in rows]):
+            click.echo(line)
+
+    emit([r.as_json() for r in rows], ctx.as_json, human)
+
+
+@main.command("schema")
+def schema_cmd() -> None:
+    """打印活动配置文件的 JSON Schema（供编辑器校验和补全）。"""
+    from schemas.loading import json_schema
+
+    click.echo("活动配置文件格式（JSON Schema，不涉及数据目录和活动）", err=True)
+    click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
+
+
+@main.command("check")
+@click.argument("file", type=FILE, metavar="活动文件")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+def check_cmd(file: Path, as_json: bool) -> None:
+    """检查一个活动配置文件：一次列出所有问题和行号。退出码：0 没有问题，1 有问题。"""
+    from schemas.loading import CampaignError, load_campaign
+
+    click.echo(f"检查活动文件 {file.resolve()}（不读写数据目录）", err=as_json)
+    try:
+        c = load_campaign(file)
+    except CampaignError as e:
+        message = str(e)
+        emit({"ok": False, "problems": e.problems}, as_json, lambda: click.echo(message, err=True))
+        sys.exit(1)
+    summary = {"ok": True, "problems": [], "id": c.id, "units": len(c.units), "forms": len(c.forms),
+               "obligations": len(c.obligations), "targets": len(c.targets)}
+    emit(summary, as_json, lambda: click.echo(
+        f"{file}：没有问题（{c.name}：{len(c.units)} 个单位，{len(c.forms)} 张表单，{len(c.obligations)} 项任务，"
+        f"{len(c.targets)} 项目标）"))
+
+
+def _file_options(f: Any) -> Any:
+    for opt in (
+        click.option("--unit", default=None, help="填报单位，可只写名称的开头（不填则从标题、“填报单位”或文件名识别）"),
+        click.option("--form", default=None, help="表单：标签或代码（不填则从标题或表头识别）"),
+        click.option("--period", default=None, help="期次，如 2010-08、2010年8月 或 第1批"),
+    ):
+        f = opt(f)
+    return click.argument("file", type=FILE, metavar="文件")(f)
+
+
+def _names(ctx: Ctx, unit: str | None, form: str | None) -> tuple[str | None, str | None]:
+    """--unit and --form as the campaign names them, checked before anything is read or stored."""
+    return named("--unit", "unit", ctx.campaign, unit), named("--form", "form", ctx.campaign, form)
+
+
+def _print_verdict(data: dict[str, Any], extra: str = "", *, status: str, campaign: Any) -> None:
+    from tasks.intake.verdict import STATUS_LABELS as labels
+
+    form = next((f.name for f in campaign.forms if f.code == data.get("form")), data.get("form"))
+    head = " ".join(str(x) for x in (data.get("unit"), form, data.get("period")) if x) or "文件"
+    click.echo(f"{head}：{labels.get(status, status)}，{data['rows']} 行{extra}")
+    for kind, word in (("error", "需要更正的错误"), ("warning", "请核对的提示（不影响受理）")):
+        shown = [i for i in data["issues"] if i["severity"] == kind]
+        if shown:
+            click.echo(f"{word}（{len(shown)}）：")
+            for n, i in enumerate(shown, 1):
+                click.echo(f"  {n}. {i['message']}")
+
+
+@main.command("validate")
+@_file_options
+@common
+def validate_cmd(ctx: Ctx, file: Path, unit: str | None, form: str | None, period: str | None) -> None:
+    """校验一个报送文件（不保存）。退出码：0 通过，1 未通过，2 无法读取或无法识别。"""
+    from tasks.intake.service import validate_file
+
+    unit, form = _names(ctx, unit, form)
+    v = validate_file(ctx.settings, ctx.campaign, file, unit=unit, form=form, period=period)
+    data = v.as_json()
+    emit(data, ctx.as_json, lambda: _print_verdict(data, status=v.status, campaign=ctx.campaign))
+    sys.exit(v.exit_code)
+
+
+@main.command("submit")
+@_file_options
+@click.option("--received-at", type=DATETIME, default=None, help="收到时间，如 2010-07-16 10:30 或 2010年7月16日（默认现在）")
+@common
+def submit_cmd(ctx: Ctx, file: Path, unit: str | None, form: str | None, period: str | None,
+               received_at: Any) -> None:
+    """校验并保存一个报送文件，生成回执。退出码同 validate。"""
+    from tasks.clock import to_local
+    from tasks.intake.service import submit_file
+
+    unit, form = _names(ctx, unit, form)  # every argument is checked before anything is stored
+    when = to_local(received_at, ctx.campaign.timezone) if received_at else None
+    result = submit_file(ctx.app, file, unit=unit, form=form, period=period, received_at=when)
+    data = result.as_json()
+    note = "（与已收到的文件完全相同，不重复计数）" if result.status == "duplicate" else ""
+    emit(data, ctx.as_json, lambda: _print_verdict(data, note, status=result.verdict.status, campaign=ctx.campaign))
+    sys.exit(result.exit_code)
+
+
+@main.command("intake")
+@click.option("--received-at", type=DATETIME, default=None, help="收到时间（回放和测试用；默认为领取文件时的时间）")
+@common
+def intake_cmd(ctx: Ctx, received_at: Any) -> None:
+    """处理收件箱（DUBAN_HOME/inbox）中的每个文件一次：校验、保存、回执。退出码：0 正常，1 有文件出现内部错误。"""
+    from tasks.clock import to_local
+    from tasks.intake.run import intake_inbox
+    from tasks.intake.verdict import STATUS_LABELS
+    from tasks.mail import send_queued
+
+    app = ctx.app
+    when = to_local(received_at, app.campaign.timezone) if received_at else None
+    results = intake_inbox(app, received_at=when)
+    report = send_queued(app, now=app.now())
+
+    def human() -> None:
+        click.echo(f"收件箱 {app.settings.inbox_dir}：处理 {len(results)} 个文件")
+        for r in results:
+            what = " ".join(x for x in (r.unit, r.form, r.period) if x) or "—"
+            click.echo(f"  {STATUS_LABELS.get(r.status, r.status)}  {r.file}  {what}  错误{r.errors} 提示{r.warnings}"
+                       + (f"  {r.reason}" if r.status in ("unreadable", "refused", "crashed") else ""))
+        held = [r.contact_change for r in results if r.contact_change]
+        if held:
+            click.echo(f"联系人变更待审核：{'、'.join(map(str, held))}（duban contacts 查看，duban contacts 编号 --approve --by 姓名 批准）")
+
+    emit([r.as_json() for r in results], ctx.as_json, human)
+    if report.attempted:
+        click.echo("回执" + report.summary(), err=True)
+    sys.exit(1 if any(r.crashed for r in results) else 0)
+
+
+@main.command("templates")
+@click.option("--out", "out_dir", type=FOLDER, required=True, help="输出目录")
+@common
+def templates_cmd(ctx: Ctx, out_dir: Path) -> None:
+    """为每张报表生成空白 Excel 模板（含下拉列表和填表说明）。"""
+    from tasks.intake.templates import write_templates
+
+    paths = write_templates(ctx.campaign, out_dir)
+    emit([str(p) for p in paths], ctx.as_json, lambda: [click.echo(str(p)) for p in paths])
+
+
+@main.command("backfill")
+@click.argument("file", type=FILE, metavar="登记表")
+@click.option("--by", "recorded_by", required=True, help="登记人")
+@click.option("--dry-run", is_flag=True, help="只检查，不登记")
+@common
+def backfill_cmd(ctx: Ctx, file: Path, recorded_by: str, dry_run: bool) -> None:
+    """登记 Duban 启用前各单位已在系统外报送的材料（Excel 或 CSV：单位、任务、期次、收到日期、说明）。
+    任何一行有问题则一行也不登记。退出码：0 已登记，1 有问题。"""
+    from tasks.backfill import read, record
+    from tasks.intake.service import limits_of
+
+    if not recorded_by.strip():
+        raise click.BadParameter("请填写登记人", param_hint="--by")
+    lines = read(file.read_bytes(), file.name, ctx.campaign, limits_of(ctx.settings))
+    if not dry_run:
+        app = ctx.app
+        lines = record(app, lines, by=recorded_by, now=app.now())
+    problems = [x for x in lines if x.problem]
+    done = [x for x in lines if x.submission_id]
+
+    def human() -> None:
+        from schemas.campaign import period_label
+
+        for p in problems:
+            click.echo(p.problem, err=True)
+        rows = [[x.unit or "", ctx.campaign.obligation_name(x.obligation), period_label(x.period or ""), str(x.received)]
+                for x in (lines if dry_run else done) if x.obligation and not x.problem]
+        for line in table(rows, indent="  "):
+            click.echo(line)
+        if dry_run:
+            click.echo(f"检查 {len(lines)} 行：{len(problems)} 行有问题（未登记）")
+        elif done:
+            click.echo(f"已登记 {len(done)} 项系统外报送（登记人 {recorded_by}，已写入审计日志）"
+                       + (f"；{len(problems)} 行未登记" if problems else ""))
+        else:
+            click.echo("未登记任何一项：请改正以上问题后重新运行" if problems else "登记表是空的", err=True)
+
+    emit([x.as_json() for x in lines], ctx.as_json, human)
+    sys.exit(1 if problems and not done else 0)
