@@ -52,19 +52,26 @@ bench: $(STAMP)
 	$(BIN)/python -m pytest bench -q --benchmark-disable-gc -p no:cacheprovider
 
 # A local Prefect server (its database under var/prefect/), the work pool, every deployment
-# of prefect.yaml, and one worker in the foreground (Ctrl-C stops the worker and the server).
+# of prefect.yaml, the units' pages (duban portal, port 8400) and one worker in the foreground
+# (Ctrl-C stops the worker, the pages and the server). Prefect's basic auth comes from .env
+# (PREFECT_SERVER_API_AUTH_STRING=user:password) when it is set there.
 serve: $(STAMP)
 	@mkdir -p var/prefect
-	@PREFECT_HOME=$(CURDIR)/var/prefect $(BIN)/prefect server start --host 127.0.0.1 --port 4200 > var/prefect/server.log 2>&1 & \
+	@set -a; [ -f .env ] && . ./.env; set +a; \
+	  export PREFECT_API_AUTH_STRING="$${PREFECT_API_AUTH_STRING:-$$PREFECT_SERVER_API_AUTH_STRING}"; \
+	  PREFECT_HOME=$(CURDIR)/var/prefect $(BIN)/prefect server start --host 127.0.0.1 --port 4200 > var/prefect/server.log 2>&1 & \
 	  echo $$! > var/prefect/server.pid
 	@for i in $$(seq 1 120); do curl -sf http://127.0.0.1:4200/api/health >/dev/null && break; sleep 1; done
-	@export PREFECT_API_URL=http://127.0.0.1:4200/api DUBAN_ROOT=$(CURDIR); \
+	@set -a; [ -f .env ] && . ./.env; set +a; \
+	  export PREFECT_API_AUTH_STRING="$${PREFECT_API_AUTH_STRING:-$$PREFECT_SERVER_API_AUTH_STRING}"; \
+	  export PREFECT_API_URL=http://127.0.0.1:4200/api DUBAN_ROOT=$(CURDIR); \
 	  $(BIN)/prefect work-pool inspect duban >/dev/null 2>&1 || $(BIN)/prefect work-pool create duban --type process; \
 	  $(BIN)/prefect --no-prompt deploy --all && \
 	  $(BIN)/duban schedule && \
-	  echo "Prefect 界面：http://127.0.0.1:4200 —— 工作进程启动中（Ctrl-C 结束）" && \
+	  { $(BIN)/duban portal --host 127.0.0.1 --port 8400 > var/portal.log 2>&1 & echo $$! > var/portal.pid; } && \
+	  echo "Prefect 界面：http://127.0.0.1:4200 · 单位页面：http://127.0.0.1:8400 —— 工作进程启动中（Ctrl-C 结束）" && \
 	  $(BIN)/prefect worker start --pool duban; \
-	  kill $$(cat var/prefect/server.pid) 2>/dev/null || true
+	  kill $$(cat var/portal.pid) 2>/dev/null; kill $$(cat var/prefect/server.pid) 2>/dev/null || true
 
 lint: $(STAMP)
 	$(BIN)/ruff check .  # formatting is by hand: long lines where they read better

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from functools import cached_property
 from pathlib import Path
@@ -68,6 +69,16 @@ class Settings(BaseSettings):
     max_escalations: int = 30  # more escalation notices (per recipient) in one sweep wait for ops to confirm
     mail_from: str = "淮安市科洽会组委会 <kqh@kjj.huaian.example.cn>"
 
+    # the units' pages (`duban portal`): the public base URL put into mails (behind a TLS proxy
+    # in production), the signing keys of their links (comma-separated, newest last: the old ones
+    # still open links while they rotate out), and the limits of what a unit may post
+    portal_url: str = "http://127.0.0.1:8400"
+    portal_secret: SecretStr | None = None
+    portal_link_days: int = 60
+    portal_cookie_minutes: int = 30
+    portal_max_files: int = 5
+    portal_uploads_per_hour: int = 30
+
     @field_validator("campaign")
     @classmethod
     def _campaign_id(cls, v: str) -> str:
@@ -83,6 +94,10 @@ class Settings(BaseSettings):
                 raise ValueError("生产环境必须通过环境变量 DUBAN_SMTP_PASSWORD 设置真实的 SMTP 密码")
             if not (self.smtp_starttls or self.smtp_tls):
                 raise ValueError("生产环境必须启用 DUBAN_SMTP_STARTTLS 或 DUBAN_SMTP_TLS")
+            if not self.portal_secret or len(self.portal_secret.get_secret_value()) < 32:
+                raise ValueError("生产环境必须通过环境变量 DUBAN_PORTAL_SECRET 设置至少 32 个字符的链接签名密钥")
+            if not self.portal_url.startswith("https://"):
+                raise ValueError("生产环境的 DUBAN_PORTAL_URL 必须是 https:// 地址（放在 TLS 反向代理之后）")
         return self
 
     @cached_property
@@ -107,6 +122,28 @@ class Settings(BaseSettings):
     @property
     def briefings_dir(self) -> Path:
         return self.home / "briefings"
+
+    def portal_keys(self) -> list[str]:
+        """The link-signing keys, newest last. Without DUBAN_PORTAL_SECRET (development only: the
+        production check above refuses it) a random key is made once and kept under DUBAN_HOME."""
+        if self.portal_secret:
+            return [k.strip() for k in self.portal_secret.get_secret_value().split(",") if k.strip()]
+        path = self.home / "portal.key"
+        if not path.exists():
+            import secrets
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".portal.key.{os.getpid()}")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+            try:
+                os.link(tmp, path)  # atomic: two processes starting at once agree on one key
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink()
+        return [path.read_text().strip()]
 
     def campaign_path(self, campaign_id: str | None = None) -> Path:
         """The campaign file of `campaign_id` (checked: a flow parameter or a CLI argument

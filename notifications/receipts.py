@@ -26,7 +26,7 @@ VERDICTS = {
 
 
 def queue_receipt(session: Session, *, campaign: Campaign, submission_id: int, now: datetime, mail_from: str,
-                  annotated: Path | None = None) -> int:
+                  annotated: Path | None = None, link: str | None = None) -> int:
     """Queue the receipt of one submission to its unit's current liaisons; return how many."""
     sub = session.get(Submission, submission_id)
     if sub is None or sub.unit_id is None:
@@ -46,7 +46,8 @@ def queue_receipt(session: Session, *, campaign: Campaign, submission_id: int, n
         message = compose(campaign, "receipt", subject, attachments=attachments, name=c.name, unit=unit.name,
                           filename=sub.filename, received=f"{sub.received_at:%Y年%m月%d日 %H:%M}", verdict=verdict,
                           accepted=sub.status == "accepted", errors=errors[:SHOWN], hints=hints[:SHOWN],
-                          more=max(0, len(errors) - SHOWN) + max(0, len(hints) - SHOWN), annotated=bool(annotated))
+                          more=max(0, len(errors) - SHOWN) + max(0, len(hints) - SHOWN), annotated=bool(annotated),
+                          link=link)
         if enqueue(session, key=f"receipt:{sub.id}:{c.email.lower()}", kind="receipt", campaign=campaign.id,
                    to_email=c.email, to_name=c.name, message=message, now=now, as_of=sub.received_at.date(),
                    mail_from=mail_from, tz=campaign.timezone):

@@ -48,6 +48,9 @@ def office_contact(campaign: Campaign) -> str:
 def compose(campaign: Campaign, template: str, subject: str, *,
             attachments: list[tuple[str, str, bytes]] | None = None, **context: Any) -> Rendered:
     """One mail from `template`.txt.j2 and .html.j2, ending with the organiser and the office's contact."""
-    ctx = dict(title=subject, organiser=campaign.organiser, contact=office_contact(campaign), **context)
+    ctx = {"link": None, "links": [], **context, "title": subject, "organiser": campaign.organiser,
+           "contact": office_contact(campaign)}
+    if ctx["link"] and not ctx["links"]:
+        ctx["links"] = [(context.get("unit") or "", ctx["link"])]
     return Rendered(subject, render(f"{template}.txt.j2", **ctx), render(f"{template}.html.j2", **ctx),
                     attachments or [])

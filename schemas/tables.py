@@ -35,6 +35,8 @@ class Unit(Base):
     campaign: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(32))
+    # in every signed link to the unit's page: raising it (`duban link UNIT --revoke`) voids them all
+    link_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class ContactList(Base):
@@ -130,10 +132,34 @@ class Submission(Base):
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("submission.id"))
     # a monthly form resubmitted for the same period supersedes the earlier version
     superseded_by: Mapped[int | None] = mapped_column(ForeignKey("submission.id"))
+    # who sent it through the unit's page (填报人 and phone, as typed), and by which channel
+    channel: Mapped[str] = mapped_column(String(16), default="inbox", server_default="inbox")  # inbox | portal | cli
+    submitted_by: Mapped[str | None] = mapped_column(String(64))
+    submitter_phone: Mapped[str | None] = mapped_column(String(32))
     unit: Mapped[Unit | None] = relationship(foreign_keys=[unit_id])
     issues: Mapped[list[ValidationIssue]] = relationship(
         back_populates="submission", order_by="ValidationIssue.id"
     )
+
+
+class ExtensionRequest(Base):
+    """A unit's request for more time (延期申请), made on its page; ops answer it in the Prefect UI
+    (`extension-request` flow) and the answer goes through the extension path."""
+
+    __tablename__ = "extension_request"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    obligation_id: Mapped[int] = mapped_column(ForeignKey("obligation.id"), index=True)
+    requested_due: Mapped[date]
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str] = mapped_column(String(32))
+    requested_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | granted | refused
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    answer: Mapped[str | None] = mapped_column(Text)
+    granted_due: Mapped[date | None]
+    obligation: Mapped[Obligation] = relationship()
 
 
 class ContactChange(Base):

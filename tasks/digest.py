@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -17,14 +18,15 @@ from tasks.ladder import days_phrase
 from tasks.sweep import Decision
 
 
-def render_digest(campaign: Campaign, name: str, items: list[dict], as_of: date) -> Rendered:
+def render_digest(campaign: Campaign, name: str, items: list[dict], as_of: date,
+                  links: list[tuple[str, str]] | None = None) -> Rendered:
     """One email listing every item of one recipient for the day."""
     late = [i for i in items if i["late"]]
     subject = (f"【督办】{len(late)}项报送已逾期" if late else f"【催报提醒】{len(items)}项报送即将截止") + f"（{as_of:%m月%d日}）"
     todo = ("逾期事项请立即组织报送；已报送但被退回的，请按回执修改后重新报送。" if late
             else f"请在截止日期前通过{campaign.organiser}指定的方式报送；如已报送请忽略本提醒。")
     return compose(campaign, "digest", subject, name=name, items=items, todo=todo,
-                   as_of_text=f"{as_of.year}年{as_of.month}月{as_of.day}日")
+                   as_of_text=f"{as_of.year}年{as_of.month}月{as_of.day}日", links=links or [])
 
 
 def item_view(d: Decision, as_of: date) -> dict:
@@ -34,14 +36,18 @@ def item_view(d: Decision, as_of: date) -> dict:
 
 
 def queue_digests(session: Session, campaign: Campaign, decisions: list[Decision], *, as_of: date,
-                  now: datetime, mail_from: str) -> list[Notification]:
-    """One digest per recipient per day carrying all of that person's new items."""
+                  now: datetime, mail_from: str, links: Callable[[str], str | None] | None = None) -> list[Notification]:
+    """One digest per recipient per day carrying all of that person's new items; a unit's own
+    people (not the committee's groups) get the link to their unit's page."""
     per: dict[str, list[tuple[Decision, str]]] = defaultdict(list)
     names: dict[str, str] = {}
+    own: dict[str, dict[str, None]] = defaultdict(dict)  # recipient -> the units whose contact they are
     for d in decisions:
         for r in d.recipients:
             per[r.email.lower()].append((d, r.email))
             names.setdefault(r.email.lower(), r.name)
+            if r.role != "group":
+                own[r.email.lower()][d.unit] = None
     out = []
     for email, pairs in per.items():
         base = f"digest:{campaign.id}:{as_of.isoformat()}:{email}"
@@ -49,7 +55,8 @@ def queue_digests(session: Session, campaign: Campaign, decisions: list[Decision
         key = base if not earlier else f"{base}:{earlier + 1}"
         items = [item_view(d, as_of) for d, _ in pairs]
         n = enqueue(session, key=key, kind="digest", campaign=campaign.id, to_email=pairs[0][1],
-                    to_name=names[email], message=render_digest(campaign, names[email], items, as_of),
+                    to_name=names[email],
+                    message=render_digest(campaign, names[email], items, as_of, _links(own[email], links)),
                     now=now, as_of=as_of, mail_from=mail_from, tz=campaign.timezone)
         if n is None:
             continue
@@ -62,3 +69,9 @@ def queue_digests(session: Session, campaign: Campaign, decisions: list[Decision
         out.append(n)
     session.flush()
     return out
+
+
+def _links(units: dict[str, None], links: Callable[[str], str | None] | None) -> list[tuple[str, str]]:
+    if links is None:
+        return []
+    return [(u, url) for u in units if (url := links(u))]

@@ -3,6 +3,7 @@ and the unit is told the answer by mail."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -13,7 +14,7 @@ from notifications.extension_notice import queue_extension_notice
 from notifications.sender import DeliveryReport
 from schemas.campaign import Campaign, period_label, periods
 from schemas.outbox import CLAIMED, FAILED, QUEUED, SENDING, SENT, STALE, UNCERTAIN, Notification
-from schemas.tables import Extension, Obligation, Unit
+from schemas.tables import Extension, ExtensionRequest, Obligation, Unit
 from tasks import names
 from tasks.app import App
 from tasks.audit import audit
@@ -57,7 +58,8 @@ def _what(campaign: Campaign, ob: Obligation) -> str:
 
 
 def grant_extension(session: Session, campaign: Campaign, *, unit: str, obligation: str, period: str | None,
-                    new_due: date, reason: str, granted_by: str, now: datetime, mail_from: str) -> Obligation:
+                    new_due: date, reason: str, granted_by: str, now: datetime, mail_from: str,
+                    link: Callable[[str], str | None] | None = None) -> Obligation:
     """Move one obligation's due date (the ladder follows it from the next sweep) and queue the
     unit's notice."""
     if not reason.strip():
@@ -75,12 +77,13 @@ def grant_extension(session: Session, campaign: Campaign, *, unit: str, obligati
     ob.extended_due = new_due
     queue_extension_notice(session, campaign=campaign, unit_id=ob.unit_id, unit=unit_name, what=_what(campaign, ob),
                            due=old_due, new_due=new_due, reason=reason, key=f"extension:{ext.id}", now=now,
-                           mail_from=mail_from)
+                           mail_from=mail_from, link=link(unit_name) if link else None)
     return ob
 
 
 def refuse_extension(session: Session, campaign: Campaign, *, unit: str, obligation: str, period: str | None,
-                     reason: str, refused_by: str, now: datetime, mail_from: str) -> Obligation:
+                     reason: str, refused_by: str, now: datetime, mail_from: str,
+                     link: Callable[[str], str | None] | None = None) -> Obligation:
     """Record that a request for more time was refused, and queue the unit's notice."""
     ob = _find(session, campaign, unit, obligation, period)
     unit_name = session.get(Unit, ob.unit_id).name
@@ -88,7 +91,7 @@ def refuse_extension(session: Session, campaign: Campaign, *, unit: str, obligat
           due=ob.effective_due.isoformat(), reason=reason)
     queue_extension_notice(session, campaign=campaign, unit_id=ob.unit_id, unit=unit_name, what=_what(campaign, ob),
                            due=ob.effective_due, new_due=None, reason=reason, key=f"extension-refused:{ob.id}:{now:%Y%m%d%H%M%S}",
-                           now=now, mail_from=mail_from)
+                           now=now, mail_from=mail_from, link=link(unit_name) if link else None)
     return ob
 
 
@@ -98,16 +101,18 @@ def decide_extension(app: App, *, unit: str, obligation: str, period: str | None
     move the unit's checkpoints in the Prefect UI when a server is configured (a calendar that
     cannot follow never undoes the decision: the next sweep moves it). The one path for
     `duban extend` and the grant-extension flow."""
+    from tasks.links import LinkMaker
     from tasks.mail import send_queued
     from tasks.prefect_api import server_configured, sync_calendar
 
     with app.store.session(write=True) as s:
+        links = LinkMaker(s, app.settings, app.campaign)
         if new_due is None:
             ob = refuse_extension(s, app.campaign, unit=unit, obligation=obligation, period=period, reason=reason,
-                                  refused_by=by, now=now, mail_from=app.settings.mail_from)
+                                  refused_by=by, now=now, mail_from=app.settings.mail_from, link=links)
         else:
             ob = grant_extension(s, app.campaign, unit=unit, obligation=obligation, period=period, new_due=new_due,
-                                 reason=reason, granted_by=by, now=now, mail_from=app.settings.mail_from)
+                                 reason=reason, granted_by=by, now=now, mail_from=app.settings.mail_from, link=links)
         out = Decided(ob, s.get(Unit, ob.unit_id).name, _what(app.campaign, ob), new_due is not None)
     out.delivery = send_queued(app, now=now)
     if out.granted and server_configured():
@@ -161,3 +166,49 @@ def resend_now(app: App, ids: list[int] | None, *, by: str, now: datetime
     with app.store.session(write=True) as s:
         requeued, skipped = resend(s, app.campaign, ids, by=by, now=now)
     return requeued, skipped, send_queued(app, now=now)
+
+
+def request_extension(session: Session, campaign: Campaign, *, unit_id: int, obligation_id: int, new_due: date,
+                      reason: str, name: str, phone: str, now: datetime) -> ExtensionRequest:
+    """A unit's own request for more time (from its page), recorded and audited; ops answer it."""
+    ob = session.get(Obligation, obligation_id)
+    if ob is None or ob.unit_id != unit_id:
+        raise OpsError("本单位没有这项报送任务")
+    if not reason.strip():
+        raise OpsError("请写明申请延期的理由")
+    if not name.strip() or not phone.strip():
+        raise OpsError(f"请填写申请人姓名和联系电话，便于{campaign.organiser}联系")
+    if new_due <= ob.effective_due:
+        raise OpsError(f"申请的新截止日期应晚于现在的截止日期 {ob.effective_due:%Y年%m月%d日}")
+    waiting = session.scalar(select(ExtensionRequest).where(ExtensionRequest.obligation_id == ob.id,
+                                                            ExtensionRequest.status == "pending"))
+    if waiting is not None:
+        raise OpsError(f"这项任务已有一份延期申请（{waiting.requested_at:%m月%d日}提交）正在审核，请等待{campaign.organiser}答复")
+    req = ExtensionRequest(obligation_id=ob.id, requested_due=new_due, reason=reason.strip(), requested_by=name.strip(),
+                           phone=phone.strip(), requested_at=now, status="pending")
+    session.add(req)
+    session.flush()
+    unit_name = session.get(Unit, unit_id).name
+    audit(session, at=now, actor=f"{unit_name} {req.requested_by}", action="extension.request",
+          subject=f"{unit_name}/{ob.code}/{ob.period}", request_id=req.id, requested_due=new_due.isoformat(),
+          reason=req.reason, phone=req.phone)
+    return req
+
+
+def answer_request(app: App, request_id: int, *, new_due: date | None, reason: str, by: str, now: datetime) -> Decided:
+    """Ops' answer to a unit's request: granted (a date) or refused, through the extension path
+    (audited, the unit mailed, the ladder moved); the request records the answer for the page."""
+    with app.store.session() as s:
+        req = s.get(ExtensionRequest, request_id)
+        if req is None or req.obligation.campaign != app.campaign.id:
+            raise OpsError(f"本活动没有编号为 {request_id} 的延期申请")
+        if req.status != "pending":
+            raise OpsError(f"延期申请 {request_id} 已经答复过了")
+        ob = req.obligation
+        unit, code, period = ob.unit.name, ob.code, ob.period
+    out = decide_extension(app, unit=unit, obligation=code, period=period, new_due=new_due, reason=reason, by=by, now=now)
+    with app.store.session(write=True) as s:
+        req = s.get(ExtensionRequest, request_id)
+        req.status = "granted" if new_due else "refused"
+        req.decided_at, req.decided_by, req.answer, req.granted_due = now, by, reason, new_due
+    return out

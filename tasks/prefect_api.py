@@ -14,6 +14,7 @@ from tasks.status import status_rows
 
 log = logging.getLogger(__name__)
 CONTACT_CHANGE = "contact-change/contact-change"
+EXTENSION_REQUEST = "extension-request/extension-request"
 DEPLOYMENT = "campaign-checkpoint/campaign-checkpoint"
 TAG = "督办日程"
 
@@ -55,6 +56,25 @@ def ask_for_contact_decisions(campaign_id: str, change_ids: list[int]) -> int:
         log.warning("could not start contact-change runs: %s", e)
         return 0
     return len(change_ids)
+
+
+def ask_for_extension_decision(campaign_id: str, request_id: int) -> bool:
+    """An `extension-request` run, paused for ops' answer in the UI; False without a server or
+    that deployment (the request is kept either way and the page says it waits)."""
+    if not server_configured():
+        return False
+    from prefect.deployments import run_deployment
+
+    try:
+        if not has_deployment(EXTENSION_REQUEST):
+            return False
+        run_deployment(EXTENSION_REQUEST, parameters={"request_id": request_id, "campaign": campaign_id}, timeout=0,
+                       as_subflow=False, idempotency_key=f"extension-request:{campaign_id}:{request_id}",
+                       flow_run_name=f"extension-request-{request_id}")
+    except Exception as e:
+        log.warning("could not start the extension-request run: %s", e)
+        return False
+    return True
 
 
 def sync_calendar(app: App, *, now: datetime | None = None, until: datetime | None = None) -> dict[str, int]:

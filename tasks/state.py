@@ -43,6 +43,11 @@ class State(StrEnum):
     def label(self) -> str:
         return _LABELS[self]
 
+    @property
+    def page_label(self) -> str:
+        """The light's word on a unit's own page: 未提交 / 未通过 / 已通过 / 已延期 / 逾期."""
+        return _PAGE_LABELS[self]
+
 
 _LABELS = {
     State.PENDING: "未到期",
@@ -53,6 +58,17 @@ _LABELS = {
     State.LATE: "逾期完成",
     State.OVERDUE: "逾期未交",
     State.EXCUSED: "已批准延期",
+}
+
+_PAGE_LABELS = {
+    State.PENDING: "未提交",
+    State.DUE_SOON: "未提交",
+    State.RECEIVED: "未通过",
+    State.RETURNED_OVERDUE: "逾期",
+    State.ON_TIME: "已通过",
+    State.LATE: "已通过",
+    State.OVERDUE: "逾期",
+    State.EXCUSED: "已延期",
 }
 
 

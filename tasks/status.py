@@ -58,8 +58,9 @@ class StatusRow:
         }
 
 
-def status_rows(session: Session, campaign: Campaign, as_of: date) -> list[StatusRow]:
-    """State of every (unit, obligation, period) of `campaign` on `as_of` (files after it ignored)."""
+def status_rows(session: Session, campaign: Campaign, as_of: date, *, unit_id: int | None = None) -> list[StatusRow]:
+    """State of every (unit, obligation, period) of `campaign` on `as_of` (files after it ignored);
+    of one unit's only with `unit_id` (its page)."""
     cutoff = datetime.combine(as_of, datetime.max.time())
     seen = Submission.received_at <= cutoff
     subs = (
@@ -70,7 +71,7 @@ def status_rows(session: Session, campaign: Campaign, as_of: date) -> list[Statu
             func.min(case((Submission.status.in_(COUNTED) & seen, Submission.received_at))).label("first"),
             func.min(case((Submission.status.in_(DELIVERED) & seen, Submission.received_at))).label("acc"),
         )
-        .where(Submission.campaign == campaign.id)
+        .where(Submission.campaign == campaign.id, *([Submission.unit_id == unit_id] if unit_id else []))
         .group_by(Submission.unit_id, Submission.form, Submission.period)
         .subquery()
     )
@@ -85,7 +86,7 @@ def status_rows(session: Session, campaign: Campaign, as_of: date) -> list[Statu
             & (subs.c.form == Obligation.form)
             & (subs.c.period == Obligation.period),
         )
-        .where(Obligation.campaign == campaign.id)
+        .where(Obligation.campaign == campaign.id, *([Obligation.unit_id == unit_id] if unit_id else []))
         .order_by(Obligation.due, Obligation.code, Obligation.id)
     )
     cal = campaign.work_calendar

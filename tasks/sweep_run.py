@@ -12,6 +12,7 @@ from schemas.outbox import FAILED, UNCERTAIN
 from tasks.app import App
 from tasks.audit import audit
 from tasks.digest import queue_digests
+from tasks.links import LinkMaker
 from tasks.mail import mail_rows, send_queued
 from tasks.sweep import Decision, decide
 
@@ -69,7 +70,8 @@ def queue_day(app: App, as_of: date, now: datetime, *, confirmed_by: str | None 
                     audit(s, at=now, actor=confirmed_by, action="sweep.confirm", subject=as_of.isoformat(),
                           escalation_notices=escalation_notices(decisions))
                 queued = queue_digests(s, app.campaign, decisions, as_of=as_of, now=now,
-                                       mail_from=app.settings.mail_from)
+                                       mail_from=app.settings.mail_from,
+                                       links=LinkMaker(s, app.settings, app.campaign))
                 return decisions, len(queued), None
         except IntegrityError:  # PostgreSQL: the other sweep queued the same items first
             if attempt == 2:

@@ -15,15 +15,18 @@ import io
 import re
 import zipfile
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import IO
 
 from tasks.intake.cells import text_of
+from tasks.intake.sniff import OLE_MAGIC, ZIP_MAGIC, markup_kind
 
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP_MAGIC = b"PK\x03\x04"
+# names that promise a workbook: bytes that are none of the formats read are refused, not read as CSV
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et", ".ett", ".ods"}
 MAX_ZIP_MEMBERS = 2000
+MAX_ROWS = 1_048_576  # what Excel itself can show: the cap of the text formats' row numbers
 TOO_COMPLEX = "文件过大或结构异常，无法读取。请删除无关的工作表和空白行列，用 Excel 另存为 .xlsx 后重新发送"
 
 
@@ -53,10 +56,12 @@ class Unreadable(Exception):
 class Sheet:
     name: str
     rows: list[list[str | None]]  # rows[i] is Excel row i + 1
+    formulas: tuple[tuple[int, int], ...] = ()  # (row, column), 0-based: formulas with no computed value
 
 
 def parse(data: bytes, filename: str, limits: Limits) -> list[Sheet]:
-    """All sheets of an xlsx/xls/ods/csv file as text cells, or `Unreadable` with the reason."""
+    """All sheets of a workbook (xlsx/xls/ods/WPS et, whatever the name; an HTML table or Excel
+    2003 XML named .xls) or of a CSV/tab-separated text file, or `Unreadable` with the reason."""
     if not data:
         raise Unreadable("empty-file", "文件是空的（0字节），请重新导出后再发送")
     if len(data) > limits.max_bytes:
@@ -69,7 +74,16 @@ def parse(data: bytes, filename: str, limits: Limits) -> list[Sheet]:
         if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00i\x00o\x00n\x00I\x00n\x00f\x00o" in data:
             raise Unreadable("encrypted", "工作簿设置了打开密码，无法读取：请取消密码后重新发送")
         return _calamine(data, limits)
-    if suffix in {".xlsx", ".xlsm", ".xls"}:
+    kind = markup_kind(data)
+    if kind:
+        if kind == "html":
+            from tasks.intake.html_table import html_sheets
+
+            return html_sheets(data, PurePath(filename).stem or "Sheet1", limits)
+        from tasks.intake.spreadsheet_ml import spreadsheet_ml_sheets
+
+        return spreadsheet_ml_sheets(data, limits)
+    if suffix in WORKBOOK_SUFFIXES:
         raise Unreadable("not-a-workbook", f"文件扩展名是 {suffix}，但内容不是 Excel 工作簿（可能已损坏）")
     return [Sheet(PurePath(filename).stem or "CSV", _csv_rows(data, limits))]
 
@@ -135,10 +149,10 @@ def _check_declared_dimension(head: bytes, limits: Limits) -> None:
         return
     rows = int(m[4]) - int(m[2]) + 1
     cols = column_number(m[3].decode()) - column_number(m[1].decode()) + 1
-    _check_extent(rows, cols, limits)
+    check_extent(rows, cols, limits)
 
 
-def _check_extent(rows: int, cols: int, limits: Limits) -> None:
+def check_extent(rows: int, cols: int, limits: Limits) -> None:
     if cols > limits.max_columns or rows * cols > limits.max_cells:
         raise Unreadable("too-complex", TOO_COMPLEX)
 
@@ -149,17 +163,18 @@ def _calamine(data: bytes, limits: Limits) -> list[Sheet]:
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
+        uncomputed = _uncomputed(data, wb.sheet_names)
         for name in wb.sheet_names:
             sh = wb.get_sheet_by_name(name)  # an absurd extent aborts the child here (memory limit)
-            _check_extent(sh.height, sh.width, limits)
+            check_extent(sh.height, sh.width, limits)
             merged = sh.merged_cell_ranges or []
-            _check_merged(merged, sh.height, sh.width, limits)
+            check_merged(merged, sh.height, sh.width, limits)
             rows = [
                 [(v if v and not v.isspace() else None) if v.__class__ is str else text_of(v) for v in row]
                 for row in sh.to_python(skip_empty_area=False)
             ]  # text_of's str case inlined: most cells are text, and this loop is hot
-            _fill_merged(rows, merged)
-            sheets.append(Sheet(name, rows))
+            fill_merged(rows, merged)
+            sheets.append(Sheet(name, rows, _still_empty(rows, uncomputed.get(name, ()))))
         return sheets
     except PasswordError:
         raise Unreadable("encrypted", "工作簿设置了密码，无法读取：请取消密码后重新发送") from None
@@ -175,10 +190,22 @@ def _calamine(data: bytes, limits: Limits) -> list[Sheet]:
         raise Unreadable("not-a-workbook", "Excel 文件已损坏，无法读取，请用 Excel 另存为 .xlsx 后重新发送") from None
 
 
+def _uncomputed(data: bytes, names: list[str]) -> dict[str, list[tuple[int, int]]]:
+    if not data.startswith(ZIP_MAGIC):
+        return {}  # .xls keeps a result with every formula; .ods is not looked into
+    from tasks.intake.formulas import uncomputed_formulas
+
+    return uncomputed_formulas(data, names)
+
+
+def _still_empty(rows: list[list[str | None]], cells: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    return tuple((r, c) for r, c in cells if r >= len(rows) or c >= len(rows[r]) or rows[r][c] is None)
+
+
 Range = tuple[tuple[int, int], tuple[int, int]]
 
 
-def _check_merged(ranges: list[Range], height: int, width: int, limits: Limits) -> None:
+def check_merged(ranges: list[Range], height: int, width: int, limits: Limits) -> None:
     """Merged ranges fill cells one by one: their number and their area (clipped to the sheet)
     are capped before any is filled (1,000 copies of A1:Z10000 in 5 KB took hours)."""
     if len(ranges) > limits.max_merged:
@@ -190,7 +217,7 @@ def _check_merged(ranges: list[Range], height: int, width: int, limits: Limits) 
             raise Unreadable("too-complex", TOO_COMPLEX)
 
 
-def _fill_merged(rows: list[list[str | None]], ranges: list[Range]) -> None:
+def fill_merged(rows: list[list[str | None]], ranges: list[Range]) -> None:
     for (r0, c0), (r1, c1) in ranges:
         if r0 >= len(rows) or c0 >= len(rows[r0]):
             continue

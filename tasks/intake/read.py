@@ -21,6 +21,7 @@ from pathlib import PurePath
 import orjson
 
 from tasks.intake.parse import TOO_COMPLEX, Limits, Sheet, Unreadable, decode_text
+from tasks.intake.sniff import tabular_text
 
 DOCUMENT_SUFFIXES = {".docx", ".doc", ".pdf", ".txt", ".wps"}
 
@@ -105,7 +106,7 @@ class ReaderPool:
         self._give(child, limits.memory_bytes)
         if "error" in out:
             raise Unreadable(*out["error"])
-        return [Sheet(name, rows) for name, rows in out["sheets"]]
+        return [Sheet(name, rows, tuple(map(tuple, formulas))) for name, rows, formulas in out["sheets"]]
 
     def _take(self, memory_bytes: int) -> _Child:
         with self._lock:
@@ -130,7 +131,7 @@ atexit.register(_POOL.close)
 
 
 def read_sheets(data: bytes, filename: str, limits: Limits) -> list[Sheet]:
-    """All sheets of an xlsx/xls/csv file as text cells, or `Unreadable` with the reason."""
+    """All sheets of a workbook or table file (see `parse.parse`) as text cells, or `Unreadable`."""
     if not data:
         raise Unreadable("empty-file", "文件是空的（0字节），请重新导出后再发送")
     if len(data) > limits.max_bytes:  # refused here too: never piped to the child
@@ -138,5 +139,10 @@ def read_sheets(data: bytes, filename: str, limits: Limits) -> list[Sheet]:
     return _POOL.read(data, filename, limits)
 
 
-def is_document(filename: str) -> bool:
-    return PurePath(filename).suffix.lower() in DOCUMENT_SUFFIXES
+def is_document(filename: str, data: bytes = b"") -> bool:
+    """A document (Word, PDF, prose text) by its name; a .txt whose lines are cut into columns
+    (Excel's "Unicode 文本", a CSV saved as .txt) is a table all the same."""
+    suffix = PurePath(filename).suffix.lower()
+    if suffix == ".txt" and data and tabular_text(data):
+        return False
+    return suffix in DOCUMENT_SUFFIXES

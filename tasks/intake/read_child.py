@@ -7,7 +7,7 @@ for 549 GB for a 4.8 KB .xlsx) or spin aborts this process, never the intake wor
 
 Protocol, per file: the parent writes one JSON line `{"filename", "size", "limits"}` and `size`
 bytes; the child answers with an 8-byte big-endian length and a JSON object, either
-`{"sheets": [[name, rows], ...]}` or `{"error": [code, message]}`. JSON, not pickle: the
+`{"sheets": [[name, rows, formulas], ...]}` or `{"error": [code, message]}`. JSON, not pickle: the
 parent never executes anything the child sends back.
 """
 
@@ -39,7 +39,7 @@ def serve(memory_bytes: int) -> None:
         soft = int(_cpu_used()) + limits.cpu_seconds + 1  # per file: SIGXCPU ends this process past it
         resource.setrlimit(resource.RLIMIT_CPU, (soft if cpu_hard < 0 else min(soft, cpu_hard), cpu_hard))
         try:
-            out: dict[str, object] = {"sheets": [[s.name, s.rows] for s in parse(data, request["filename"], limits)]}
+            out: dict[str, object] = {"sheets": [[s.name, s.rows, s.formulas] for s in parse(data, request["filename"], limits)]}
         except Unreadable as e:
             out = {"error": [e.code, str(e)]}
         except MemoryError:

@@ -22,7 +22,7 @@ class Refused(Exception):
         super().__init__(message)
 
 
-def _too_large(size: int, limit: int) -> Refused:
+def too_large(size: int, limit: int) -> Refused:
     return Refused("too-large", f"文件大小 {_human(size)}，超过 {_human(limit)} 的上限，未能受理；请删除无关工作表或拆分后重新发送", size)
 
 
@@ -42,7 +42,7 @@ def open_received(path: Path, max_bytes: int) -> bytes:
     if not stat.S_ISREG(st.st_mode):
         raise Refused("not-a-file", f"收到的不是普通文件（{_kind(st.st_mode)}），未能受理；请直接发送 Excel 文件")
     if st.st_size > max_bytes:
-        raise _too_large(st.st_size, max_bytes)
+        raise too_large(st.st_size, max_bytes)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as e:
@@ -52,13 +52,13 @@ def open_received(path: Path, max_bytes: int) -> bytes:
         if not stat.S_ISREG(st.st_mode):
             raise Refused("not-a-file", f"收到的不是普通文件（{_kind(st.st_mode)}），未能受理；请直接发送 Excel 文件")
         if st.st_size > max_bytes:
-            raise _too_large(st.st_size, max_bytes)
+            raise too_large(st.st_size, max_bytes)
         chunks, got = [], 0
         while got <= max_bytes and (chunk := os.read(fd, min(1 << 20, max_bytes + 1 - got))):
             chunks.append(chunk)
             got += len(chunk)
         if got > max_bytes:  # it grew while we read it
-            raise _too_large(got, max_bytes)
+            raise too_large(got, max_bytes)
         return b"".join(chunks)
     except OSError as e:
         raise Refused("io-error", f"无法读取文件（{e.strerror or type(e).__name__}）", st.st_size) from None

@@ -68,13 +68,16 @@ def submit_file(app: App, path: Path, *, unit: str | None = None, form: str | No
     try:
         data = open_received(path, app.settings.max_file_bytes)
     except Refused as e:
-        return _refused(app, name, e, received, unit)
+        return submit_refused(app, name, e, received_at=received, unit=unit)
     return submit_bytes(app, data, name, unit=unit, form=form, period=period, received_at=received)
 
 
 def submit_bytes(app: App, data: bytes, name: str, *, unit: str | None = None, form: str | None = None,
-                 period: str | None = None, received_at: datetime | None = None) -> Submitted:
-    """Keep the bytes as received, judge them, record the submission and its rows, queue the receipt."""
+                 period: str | None = None, received_at: datetime | None = None, expect_unit: str | None = None,
+                 channel: str = "inbox", submitted_by: str | None = None, phone: str | None = None) -> Submitted:
+    """Keep the bytes as received, judge them, record the submission and its rows, queue the receipt.
+
+    `expect_unit`: the sender's unit is known (its page): a file naming another unit is refused."""
     # imported here, not at the top: `duban validate` never needs the outbox (~0.4 s)
     from notifications.contact_notice import queue_contact_notice
     from notifications.receipts import queue_receipt
@@ -83,12 +86,18 @@ def submit_bytes(app: App, data: bytes, name: str, *, unit: str | None = None, f
     received = received_at or app.now()
     sha = keep_bytes(app.settings.files_dir, data)  # first: whatever happens next, the file is kept
     v = inspect_file(data, name, app.campaign, received=received.date(), limits=limits_of(app.settings),
-                     unit=unit, form=form, period=period)
+                     unit=unit, form=form, period=period, expect_unit=expect_unit)
     title = app.campaign.form(v.form).title if v.form else None
     text = summary(v, form_title=title)
     with app.store.session(write=True) as s:
         sub = record(s, app.campaign, v, sha=sha, size=len(data), received_at=received)
         sub.summary = text
+        sub.channel, sub.submitted_by, sub.submitter_phone = channel, submitted_by, phone
+        if any(i.code == "unit-mismatch" for i in v.issues):  # ops see it: a unit sent another unit's form
+            from tasks.audit import audit
+
+            audit(s, at=received, actor=f"{expect_unit} {submitted_by or ''}".strip(), action="submission.mismatch",
+                  subject=f"{expect_unit}/{sub.id}", filename=name, reason=v.issues[0].message)
         annotated = None
         if v.issues and v.sheets and sub.status != "duplicate":
             from tasks.intake.annotate import annotated_workbook
@@ -98,7 +107,7 @@ def submit_bytes(app: App, data: bytes, name: str, *, unit: str | None = None, f
             annotated.write_bytes(annotated_workbook(v, v.sheets, summary_text=text))
         # the receipt goes to the contacts in force when the file came, before any change applies
         queue_receipt(s, campaign=app.campaign, submission_id=sub.id, now=received, annotated=annotated,
-                      mail_from=app.settings.mail_from)
+                      mail_from=app.settings.mail_from, link=_link(s, app, sub.unit_id))
         held = None
         if sub.status == "accepted" and v.form and app.campaign.form(v.form).contacts:
             change = propose(s, app.campaign, sub, v.records, received)
@@ -108,12 +117,26 @@ def submit_bytes(app: App, data: bytes, name: str, *, unit: str | None = None, f
         return Submitted(v, sub.id, sub.status, annotated, held)
 
 
-def _refused(app: App, name: str, e: Refused, received: datetime, unit: str | None) -> Submitted:
+def submit_refused(app: App, name: str, e: Refused, *, received_at: datetime, unit: str | None,
+                   channel: str = "inbox", submitted_by: str | None = None, phone: str | None = None) -> Submitted:
+    """Record and answer an entry refused before its bytes were taken (not a file, too large)."""
     from notifications.receipts import queue_receipt
 
+    received = received_at
     v = refused_verdict(name, e, app.campaign, unit)
     with app.store.session(write=True) as s:
         sub = record_refused(s, app.campaign, filename=name, size=e.size, code=e.code, reason=str(e),
                              unit=v.unit, received_at=received)
-        queue_receipt(s, campaign=app.campaign, submission_id=sub.id, now=received, mail_from=app.settings.mail_from)
+        sub.channel, sub.submitted_by, sub.submitter_phone = channel, submitted_by, phone
+        queue_receipt(s, campaign=app.campaign, submission_id=sub.id, now=received, mail_from=app.settings.mail_from,
+                      link=_link(s, app, sub.unit_id))
         return Submitted(v, sub.id, "refused", None)
+
+
+def _link(session, app: App, unit_id: int | None) -> str | None:  # type: ignore[no-untyped-def]
+    """The unit's page link for its receipt."""
+    from schemas.tables import Unit
+    from tasks.links import make_link
+
+    unit = session.get(Unit, unit_id) if unit_id else None
+    return make_link(app.settings, unit).url if unit else None

@@ -10,7 +10,7 @@ from pathlib import PurePath
 
 from schemas.campaign import Campaign, periods
 from schemas.forms import Form
-from tasks.intake import rules
+from tasks.intake import formulas, rules
 from tasks.intake.frame import normalise
 from tasks.intake.identify import (
     Unidentified,
@@ -21,7 +21,7 @@ from tasks.intake.identify import (
     unit_in_name,
 )
 from tasks.intake.locate import find_table
-from tasks.intake.read import Limits, Unreadable, is_document, read_sheets
+from tasks.intake.read import DOCUMENT_SUFFIXES, Limits, Unreadable, is_document, read_sheets
 from tasks.intake.verdict import Issue, Verdict
 
 DEFAULT_LIMITS = Limits()
@@ -37,12 +37,16 @@ def inspect_file(
     unit: str | None = None,
     form: str | None = None,
     period: str | None = None,
+    expect_unit: str | None = None,
 ) -> Verdict:
-    """The verdict on one received file (never raises for bad input)."""
+    """The verdict on one received file (never raises for bad input).
+
+    `unit` files it for that unit whatever it says; `expect_unit` (the sender is known: a unit's
+    page) files it for that unit unless the file names another one, which is refused as a mismatch."""
     with _no_cyclic_gc():
-        v = _inspect(data, filename, campaign, received, limits, unit, form, period)
+        v = _inspect(data, filename, campaign, received, limits, unit, form, period, expect_unit)
     if v.unreadable and v.unit is None:  # answered all the same when its name names a unit
-        v.unit = unit_in_name(v.filename, campaign)
+        v.unit = expect_unit or unit_in_name(v.filename, campaign)
     return v
 
 
@@ -61,14 +65,19 @@ def _no_cyclic_gc() -> Iterator[None]:
 
 
 def _inspect(data: bytes, filename: str, campaign: Campaign, received: date, limits: Limits,
-             unit: str | None, form: str | None, period: str | None) -> Verdict:
+             unit: str | None, form: str | None, period: str | None, expect_unit: str | None = None) -> Verdict:
     v = Verdict(filename=PurePath(filename).name)
     forms = _forms(campaign, form)
     if not forms:
         return _refuse(v, "unknown-form", f"本活动没有表单“{form}”")
     try:
-        if is_document(filename) or (len(forms) == 1 and forms[0].document):
-            return _document(v, data, filename, campaign, forms, received, unit, period, limits)
+        if len(forms) == 1 and forms[0].document and not is_document(filename, data):
+            sent = _form_table(data, filename, campaign, limits)
+            if sent:  # a report form does not meet a document obligation
+                return _refuse(v, "not-a-document", f"收到的是报表“{sent.label}”，不是{forms[0].label}：{forms[0].label}请以 Word、"
+                               f"PDF 或文本文档报送，{sent.label}请作为报表单独报送")
+        if is_document(filename, data) or (len(forms) == 1 and forms[0].document):
+            return _document(v, data, filename, campaign, forms, received, unit, period, limits, expect_unit)
         sheets = read_sheets(data, filename, limits)
         v.sheets = sheets
         table = find_table(sheets, forms)
@@ -76,7 +85,7 @@ def _inspect(data: bytes, filename: str, campaign: Campaign, received: date, lim
             labels = "、".join(f.label for f in forms if not f.document)
             return _refuse(v, "unknown-form", f"无法识别是哪张报表：未找到本活动报表（{labels}）的表头。请使用下发的统一模板填写，不要改动表头")
         v.form, v.sheet, v.header_row, v.headers = table.form.code, table.sheet, table.header_row, table.headers
-        v.unit = unit or identify_unit([table.context, filename], campaign)
+        v.unit = unit or _unit(expect_unit, [table.context, filename], campaign)
         _check_unit(v.unit, campaign)
         v.period = period or _period(v, campaign, [table.context, filename], received, table.sheet)
     except (Unreadable, Unidentified) as e:
@@ -94,11 +103,23 @@ def _inspect(data: bytes, filename: str, campaign: Campaign, received: date, lim
 
     issues += run_suite(table, frame, campaign)
     issues += rules.check(table, records, v.period, campaign)
+    issues = formulas.explain(issues, table, sheets)
     order = {k: i for i, k in enumerate(table.columns)}
     by_header = {h: order[k] for k, h in table.headers.items()}
     v.issues += sorted(issues, key=lambda i: (i.row or 0, by_header.get(i.column or "", -1), i.code))
     v.records = records
     return _assumed_last(v)
+
+
+def _form_table(data: bytes, filename: str, campaign: Campaign, limits: Limits) -> Form | None:
+    """The report form a file sent for a document obligation really is, if it is one."""
+    if PurePath(filename).suffix.lower() in DOCUMENT_SUFFIXES - {".txt"}:
+        return None
+    try:
+        table = find_table(read_sheets(data, filename, limits), [f for f in campaign.forms if not f.document])
+    except Unreadable:
+        return None
+    return table.form if table else None
 
 
 def _forms(campaign: Campaign, form: str | None) -> list[Form]:
@@ -123,6 +144,20 @@ def _assumed_last(v: Verdict) -> Verdict:
     return v
 
 
+def _unit(expect: str | None, texts: list[str], campaign: Campaign) -> str:
+    """The unit a file names; when the sender's unit is known, that unit unless the file names another."""
+    if expect is None:
+        return identify_unit(texts, campaign)
+    try:
+        named = identify_unit(texts, campaign)
+    except Unidentified:
+        return expect
+    if named != expect:
+        raise Unidentified("unit-mismatch", f"文件中填写的单位是“{named}”，不是本单位（{expect}）。请只报送本单位的报表；"
+                           f"如为代报，请由{named}自行报送")
+    return named
+
+
 def _check_unit(unit: str, campaign: Campaign) -> None:
     if unit not in {u.name for u in campaign.units}:
         raise Unidentified("unit-unknown", f"“{unit}”不是本活动的填报单位")
@@ -134,7 +169,7 @@ def _refuse(v: Verdict, code: str, message: str) -> Verdict:
     return v
 
 
-def _document(v, data, filename, campaign, forms, received, unit, period, limits):  # type: ignore[no-untyped-def]
+def _document(v, data, filename, campaign, forms, received, unit, period, limits, expect_unit=None):  # type: ignore[no-untyped-def]
     docs = [f for f in forms if f.document]
     if not docs:
         return _refuse(v, "unknown-form", "收到的是文档，但本活动没有需要报送文档的任务")
@@ -143,7 +178,7 @@ def _document(v, data, filename, campaign, forms, received, unit, period, limits
     if len(data) > limits.max_bytes:
         return _refuse(v, "too-large", f"文件超过 {limits.max_bytes / 1e6:.0f} MB 的上限，请压缩图片或拆分后重新发送")
     v.form = docs[0].code
-    v.unit = unit or identify_unit([filename], campaign)
+    v.unit = unit or _unit(expect_unit, [filename], campaign)
     _check_unit(v.unit, campaign)
     v.period = period or _period(v, campaign, [filename], received, None)
     v.records = []

@@ -10,6 +10,7 @@ from config.settings import CAMPAIGNS_DIR
 from schemas.loading import load_campaign
 from tasks.intake.validate import inspect_file
 from tests.intake.files import csv_bytes, messy_workbook, need_row, xls_bytes
+from tests.intake.format_files import html_xls, ods_bytes, spreadsheet_ml, unicode_text
 
 pytestmark = [pytest.mark.integration]
 
@@ -18,6 +19,10 @@ SEEDS = [
     messy_workbook("tech-needs", [need_row(0)]),
     csv_bytes("tech-needs", [need_row(0)]),
     xls_bytes("tech-needs", [need_row(0)]),
+    html_xls("tech-needs", [need_row(0)]),
+    spreadsheet_ml("tech-needs", [need_row(0)], formulas={(0, 3): "=1"}),
+    ods_bytes("tech-needs", [need_row(0)]),
+    unicode_text("tech-needs", [need_row(0)]),
 ]
 
 

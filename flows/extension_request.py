@@ -1,0 +1,75 @@
+"""Extension request (延期申请): a unit asked for more time on its page; ops approve it with a
+date or refuse it with a reason, in the Prefect UI. The answer goes through the extension path:
+audited, mailed to the unit, shown on its page, and the ladder follows the new date."""
+
+from __future__ import annotations
+
+import html
+from datetime import date, datetime
+
+from prefect import flow, pause_flow_run
+from prefect.artifacts import create_markdown_artifact
+from prefect.input import RunInput
+
+from schemas.campaign import period_label
+from schemas.tables import ExtensionRequest
+from tasks.app import App, open_app
+from tasks.extensions import answer_request
+
+
+class ExtensionAnswer(RunInput):
+    """What ops answer in the Prefect UI."""
+
+    approve: bool = True
+    new_due: date | None = None
+    reason: str = ""
+    decided_by: str = ""
+
+
+def _cell(text: str) -> str:
+    """What a unit typed, safe in a markdown table cell: no HTML, no column breaks."""
+    return html.escape(text).replace("|", "｜").replace("\n", " ")
+
+
+def describe(app: App, request_id: int) -> tuple[ExtensionRequest, str]:
+    with app.store.session() as s:
+        r = s.get(ExtensionRequest, request_id)
+        if r is None or r.obligation.campaign != app.campaign.id:
+            raise ValueError(f"本活动没有编号为 {request_id} 的延期申请")
+        ob = r.obligation
+        md = [f"# {ob.unit.name} 延期申请 #{r.id}", "",
+              "| 项目 | 内容 |", "|---|---|",
+              f"| 任务 | {app.campaign.obligation_name(ob.code)} {period_label(ob.period)} |",
+              f"| 现截止日期 | {ob.effective_due:%Y-%m-%d} |",
+              f"| 申请延至 | {r.requested_due:%Y-%m-%d} |",
+              f"| 理由 | {_cell(r.reason)} |",
+              f"| 申请人 | {_cell(r.requested_by)}（{_cell(r.phone)}） |",
+              f"| 提交时间 | {r.requested_at:%Y-%m-%d %H:%M} |", "",
+              "批准：approve 选 true，可改写 new_due；不批准：approve 选 false，并在 reason 中写明理由。"]
+        s.expunge(r)
+        return r, "\n".join(md)
+
+
+@flow(name="extension-request", flow_run_name="extension-request-{request_id}", log_prints=True)
+def extension_request(request_id: int, campaign: str | None = None, timeout_seconds: int = 14 * 24 * 3600,
+                      poll_seconds: int = 10, at: datetime | None = None) -> dict:
+    """Show the request, wait for ops' answer, then grant or refuse it and tell the unit."""
+    app = open_app(campaign)
+    req, markdown = describe(app, request_id)
+    create_markdown_artifact(key=f"extension-request-{request_id}", markdown=markdown, description="单位延期申请")
+    if req.status != "pending":
+        print(f"延期申请 {request_id} 已答复（{req.status}）")
+        return {"request": request_id, "status": req.status}
+    answer = pause_flow_run(wait_for_input=ExtensionAnswer.with_initial_data(
+        new_due=req.requested_due, description="批准请确认新的截止日期；不批准请选择 approve=false 并写明理由。"),
+        timeout=timeout_seconds, poll_interval=poll_seconds)
+    new_due = (answer.new_due or req.requested_due) if answer.approve else None
+    reason = answer.reason.strip() or (f"同意延期：{req.reason}" if answer.approve else "")
+    if not reason:
+        reason = f"{app.campaign.organiser}经研究，不同意延期，请按原截止日期报送"
+    d = answer_request(app, request_id, new_due=new_due, reason=reason,
+                       by=answer.decided_by or app.campaign.organiser, now=at or app.now())
+    print(f"延期申请 {request_id}：{'已批准，延至 ' + str(new_due) if d.granted else '未批准'}"
+          + (f"；{d.delivery.summary()}" if d.delivery else ""))
+    return {"request": request_id, "status": "granted" if d.granted else "refused",
+            "new_due": new_due.isoformat() if new_due else None}

@@ -1,0 +1,134 @@
+"""What one unit's page shows: its obligations with their lights, its submissions, its templates.
+
+Everything here is read for one unit id: the page never queries another unit's rows. The light
+and its word come from the one state function (`tasks.status` → `tasks.state`), as in `status`,
+the briefing and the checkpoints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from schemas.campaign import Campaign, period_label, periods
+from schemas.tables import ExtensionRequest, Obligation, Submission, Unit, ValidationIssue
+from tasks.status import status_rows
+
+SUBMISSION_LABELS = {
+    "accepted": "已通过", "rejected": "未通过", "unreadable": "无法读取", "duplicate": "重复文件",
+    "refused": "未受理", "external": "系统外已报送",
+}
+REQUEST_LABELS = {"pending": "延期申请审核中", "granted": "延期已批准", "refused": "延期未批准"}
+
+
+@dataclass(frozen=True)
+class Item:
+    obligation_id: int
+    name: str
+    form: str
+    period: str
+    due: date
+    extended: bool
+    light: str
+    word: str
+    when: str  # 还有3个工作日 / 今天截止 / 逾期2天 / 已于7月2日通过
+    open: bool  # may still be submitted or extended
+    request: str | None  # the state of its latest extension request, in words
+
+
+@dataclass(frozen=True)
+class Sent:
+    id: int
+    filename: str
+    received_at: datetime
+    what: str
+    status: str
+    word: str
+    errors: int
+    warnings: int
+    late: bool
+    by: str | None
+    annotated: bool
+
+
+@dataclass
+class UnitPage:
+    unit: str
+    campaign: str
+    as_of: date
+    items: list[Item] = field(default_factory=list)
+    sent: list[Sent] = field(default_factory=list)
+    templates: list[tuple[str, str]] = field(default_factory=list)  # (form code, label and title)
+
+
+def _when(row, as_of: date, cal) -> str:  # type: ignore[no-untyped-def]
+    due = row.effective_due
+    if row.state.is_done:
+        return f"已于{row.submitted_at:%m月%d日}通过" if row.submitted_at else "已完成"
+    if as_of > due:
+        return f"逾期{(as_of - due).days}天"
+    if as_of == due:
+        return "今天截止"
+    return f"还有{cal.count_between(as_of, due)}个工作日"
+
+
+def unit_page(session: Session, campaign: Campaign, unit: Unit, as_of: date, *, annotated: set[int]) -> UnitPage:
+    """The page of `unit` on `as_of`; `annotated`: ids of submissions with an annotated workbook."""
+    cal = campaign.work_calendar
+    page = UnitPage(unit.name, campaign.name, as_of)
+    rows = status_rows(session, campaign, as_of, unit_id=unit.id)
+    requests = _latest_requests(session, [r.obligation_id for r in rows])
+    for r in rows:
+        many = len(periods(campaign.obligation(r.obligation))) > 1
+        page.items.append(Item(
+            r.obligation_id, campaign.obligation_name(r.obligation), r.form, period_label(r.period) if many else "",
+            r.effective_due, r.extended_due is not None, r.state.light, r.state.page_label, _when(r, as_of, cal),
+            not r.state.is_done, REQUEST_LABELS.get(requests.get(r.obligation_id, ""))))
+    dues = {(r.form, r.period): r.effective_due for r in rows}
+    counts = _issue_counts(session, unit.id)
+    subs = session.scalars(select(Submission).where(Submission.campaign == campaign.id, Submission.unit_id == unit.id)
+                           .order_by(Submission.received_at.desc(), Submission.id.desc())).all()
+    forms = {f.code: f for f in campaign.forms}
+    for s in subs:
+        form = forms.get(s.form or "")
+        what = f"{form.name} {period_label(s.period) if s.period else ''}".strip() if form else "未识别的文件"
+        due = dues.get((s.form, s.period))
+        errors, warnings = counts.get(s.id, (0, 0))
+        page.sent.append(Sent(s.id, s.filename, s.received_at, what, s.status, SUBMISSION_LABELS.get(s.status, s.status),
+                              errors, warnings, bool(due and s.received_at.date() > due), s.submitted_by,
+                              s.id in annotated))
+    owed = dict.fromkeys(r.form for r in rows)
+    page.templates = [(code, forms[code].name) for code in owed if not forms[code].document]
+    return page
+
+
+def _latest_requests(session: Session, obligation_ids: list[int]) -> dict[int, str]:
+    if not obligation_ids:
+        return {}
+    q = (select(ExtensionRequest.obligation_id, ExtensionRequest.status)
+         .where(ExtensionRequest.obligation_id.in_(obligation_ids)).order_by(ExtensionRequest.id))
+    return dict(session.execute(q).tuples().all())
+
+
+def _issue_counts(session: Session, unit_id: int) -> dict[int, tuple[int, int]]:
+    q = (select(ValidationIssue.submission_id, ValidationIssue.severity, func.count())
+         .join(Submission, Submission.id == ValidationIssue.submission_id)
+         .where(Submission.unit_id == unit_id).group_by(ValidationIssue.submission_id, ValidationIssue.severity))
+    out: dict[int, list[int]] = {}
+    for sid, severity, n in session.execute(q).tuples():
+        out.setdefault(sid, [0, 0])[0 if severity == "error" else 1] += n
+    return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+def owned_obligation(session: Session, unit: Unit, obligation_id: int) -> Obligation | None:
+    """The obligation `obligation_id` if it is `unit`'s own, else None (never another unit's)."""
+    ob = session.get(Obligation, obligation_id)
+    return ob if ob is not None and ob.unit_id == unit.id else None
+
+
+def owned_submission(session: Session, unit: Unit, submission_id: int) -> Submission | None:
+    sub = session.get(Submission, submission_id)
+    return sub if sub is not None and sub.unit_id == unit.id else None

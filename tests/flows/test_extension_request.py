@@ -1,0 +1,59 @@
+"""延期申请 from a unit's page: the extension-request flow pauses for ops in the Prefect UI, then
+the answer goes through the extension path and the unit is mailed."""
+
+import threading
+import time
+from datetime import date, datetime
+
+import pytest
+from prefect.artifacts import Artifact
+from sqlalchemy import select
+
+from tests.sweep.smtp import Recorder, start
+
+pytestmark = [pytest.mark.prefect, pytest.mark.integration]
+
+
+@pytest.mark.parametrize("approve", [True, False])
+def test_ops_answer_a_units_request_in_the_ui(prefect_harness, sqlite_settings, monkeypatch, approve):
+    from prefect.flow_runs import resume_flow_run
+
+    from flows.extension_request import extension_request
+    from schemas.tables import ExtensionRequest, Obligation, Unit
+    from tasks.app import open_app
+    from tasks.extensions import request_extension
+    from tests.flows.test_supervision_briefing import _paused_run_id
+
+    rec = Recorder()
+    ctl, port = start(rec)
+    monkeypatch.setenv("DUBAN_HOME", str(sqlite_settings.home))
+    monkeypatch.setenv("DUBAN_SMTP_PORT", str(port))
+    monkeypatch.setenv("DUBAN_PORTAL_SECRET", "s" * 40)
+    app = open_app()
+    with app.store.session(write=True) as s:
+        unit = s.scalar(select(Unit).where(Unit.name == "盱眙县"))
+        ob = s.scalar(select(Obligation).where(Obligation.unit_id == unit.id, Obligation.code == "O7"))
+        req = request_extension(s, app.campaign, unit_id=unit.id, obligation_id=ob.id, new_due=date(2010, 7, 30),
+                                reason="县领导出差", name="赵六", phone="0517-88000000", now=datetime(2010, 7, 10, 9))
+        rid = req.id
+    result: list = []
+    t = threading.Thread(target=lambda: result.append(extension_request(rid, poll_seconds=1, timeout_seconds=60,
+                                                                        at=datetime(2010, 7, 12, 9))))
+    try:
+        t.start()
+        run_id = _paused_run_id(f"extension-request-{rid}", time.time() + 90)
+        assert "县领导出差" in Artifact.get(f"extension-request-{rid}").data
+        answer = {"approve": True, "new_due": "2010-07-28", "decided_by": "综合协调组"} if approve else \
+            {"approve": False, "reason": "全市统一时间，不予延期", "decided_by": "综合协调组"}
+        resume_flow_run(run_id, run_input=answer)
+        t.join(90)
+    finally:
+        ctl.stop()
+    assert result and result[0]["status"] == ("granted" if approve else "refused")
+    with app.store.session() as s:
+        r = s.get(ExtensionRequest, rid)
+        assert r.status == result[0]["status"] and r.decided_by == "综合协调组"
+        assert (r.obligation.extended_due == date(2010, 7, 28)) if approve else r.obligation.extended_due is None
+    subjects = [str(m["Subject"]) for m in rec.received]
+    assert subjects and any(("已批准" if approve else "未批准") in x for x in subjects)
+    app.store.dispose()
