@@ -10,7 +10,8 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 .PHONY: demo test test-fast bench lint serve clean-var
 
 # System packages a fresh Debian machine lacks: a CJK font for the briefings' charts and PDF
-# (Pango, which WeasyPrint needs, ships with the base image), and chromium for the UI test.
+# (Pango, which WeasyPrint needs, ships with the base image), chromium for the UI and page tests,
+# and dovecot-imapd for the mailbox tests (started by the tests with their own config).
 # Elsewhere: see the README.
 $(SYSDEPS):
 	@if ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
@@ -27,6 +28,14 @@ $(SYSDEPS):
 	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else \
 	    echo "警告：未找到 chromium，Prefect 界面测试无法运行。请安装 Debian 的 chromium 软件包。"; \
+	  fi; \
+	fi
+	@if ! command -v dovecot >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "安装 dovecot-imapd（邮箱收件测试用的 IMAP 服务器，测试自行启动，不作为系统服务运行）"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; \
+	  else \
+	    echo "警告：未找到 dovecot，邮箱收件测试将跳过。请安装 Debian 的 dovecot-imapd 软件包。"; \
 	  fi; \
 	fi
 	@mkdir -p $(VENV) && touch $@

@@ -69,6 +69,19 @@ class Settings(BaseSettings):
     max_escalations: int = 30  # more escalation notices (per recipient) in one sweep wait for ops to confirm
     mail_from: str = "淮安市科洽会组委会 <kqh@kjj.huaian.example.cn>"
 
+    # the bureau's mailbox, read as an intake channel (`duban mailbox`, the mail-intake flow);
+    # unset host: nobody reads mail. Handled mail is moved, never deleted.
+    imap_host: str | None = None
+    imap_port: int = 993
+    imap_username: str | None = None
+    imap_password: SecretStr | None = None
+    imap_folder: str = "INBOX"
+    imap_tls: bool = True
+    imap_timeout: float = 30.0
+    imap_max_message_bytes: int = 60 * 1024 * 1024
+    imap_done_folder: str = "已处理"
+    imap_failed_folder: str = "处理失败"
+
     # the units' pages (`duban portal`): the public base URL put into mails (behind a TLS proxy
     # in production), the signing keys of their links (comma-separated, newest last: the old ones
     # still open links while they rotate out), and the limits of what a unit may post
@@ -94,6 +107,8 @@ class Settings(BaseSettings):
                 raise ValueError("生产环境必须通过环境变量 DUBAN_SMTP_PASSWORD 设置真实的 SMTP 密码")
             if not (self.smtp_starttls or self.smtp_tls):
                 raise ValueError("生产环境必须启用 DUBAN_SMTP_STARTTLS 或 DUBAN_SMTP_TLS")
+            if self.imap_host and not self.imap_tls:
+                raise ValueError("生产环境读取邮箱必须启用 DUBAN_IMAP_TLS：邮箱密码不能明文发送")
             if not self.portal_secret or len(self.portal_secret.get_secret_value()) < 32:
                 raise ValueError("生产环境必须通过环境变量 DUBAN_PORTAL_SECRET 设置至少 32 个字符的链接签名密钥")
             if not self.portal_url.startswith("https://"):

@@ -8,6 +8,7 @@ library. The envelope recipient is always passed to SMTP explicitly, never read 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.headerregistry import Address
@@ -28,6 +29,11 @@ class Rendered:
     html: str
     attachments: list[tuple[str, str, bytes]] = field(default_factory=list)  # (filename, mime, bytes)
     inline: list[tuple[str, str, bytes]] = field(default_factory=list)  # (cid, mime, bytes)
+    in_reply_to: str | None = None  # a reply: the Message-ID answered, and the References chain
+    references: str | None = None
+
+
+MSG_ID = re.compile(r"<[!-;=?-~]{1,240}>")  # printable ASCII, no < > or space inside
 
 
 def one_line(s: str) -> str:
@@ -61,6 +67,11 @@ def build(r: Rendered, *, to_email: str, to_name: str, sender: str, msg_id: str,
     except (ValueError, IndexError) as e:
         raise BadMessage(f"邮件头无效：{e}") from None
     m["Message-ID"] = msg_id
+    if r.in_reply_to:  # ids from a received message: only well-formed ones, never a line break
+        ids = [i for i in (r.references or r.in_reply_to).split() if MSG_ID.fullmatch(i)][-10:]
+        if MSG_ID.fullmatch(r.in_reply_to):
+            m["In-Reply-To"] = r.in_reply_to
+            m["References"] = " ".join(ids or [r.in_reply_to])
     m["Date"] = format_datetime(date)  # aware: the campaign's zone
     m["Auto-Submitted"] = "auto-generated"
     m.set_content(r.text)

@@ -3,6 +3,7 @@ rejected with its errors and hints (from the stored issues) and the annotated wo
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -13,6 +14,18 @@ from notifications.outbox import enqueue
 from notifications.render import compose
 from schemas.campaign import Campaign
 from schemas.tables import Submission, Unit, ValidationIssue, current_contacts
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The received message a receipt answers."""
+
+    message_id: str
+    references: str
+    subject: str
+    sender: str
+    sender_name: str = ""
+
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN = 20  # issues of each kind listed in the mail; the annotated workbook has them all
@@ -26,8 +39,11 @@ VERDICTS = {
 
 
 def queue_receipt(session: Session, *, campaign: Campaign, submission_id: int, now: datetime, mail_from: str,
-                  annotated: Path | None = None, link: str | None = None) -> int:
-    """Queue the receipt of one submission to its unit's current liaisons; return how many."""
+                  annotated: Path | None = None, link: str | None = None, reply: Reply | None = None) -> int:
+    """Queue the receipt of one submission to its unit's current liaisons; return how many.
+
+    A file that came by mail is answered as a reply (In-Reply-To, References, "Re: …"), to the
+    sender and to the unit's liaisons, each address once."""
     sub = session.get(Submission, submission_id)
     if sub is None or sub.unit_id is None:
         return 0  # nobody to answer: the unit is unknown (the file is kept and shown to ops)
@@ -40,16 +56,22 @@ def queue_receipt(session: Session, *, campaign: Campaign, submission_id: int, n
     hints = [i.message for i in issues if i.severity == "warning"]
     verdict = VERDICTS[sub.status]
     subject = f"【回执】{unit.name}《{title}》{sub.period or ''}：{verdict.split('，')[0].rstrip('。')}"
+    people = [(c.email, c.name) for c in liaisons]
+    if reply is not None:
+        subject = reply.subject if reply.subject.lower().startswith("re:") else f"Re: {reply.subject or subject}"
+        if reply.sender and reply.sender.lower() not in {e.lower() for e, _ in people}:
+            people.insert(0, (reply.sender, reply.sender_name or "您好"))
     attachments = [(f"批注_{sub.filename.rsplit('.', 1)[0]}.xlsx", XLSX, annotated.read_bytes())] if annotated else []
     queued = 0
-    for c in liaisons:
-        message = compose(campaign, "receipt", subject, attachments=attachments, name=c.name, unit=unit.name,
+    for email, name in people:
+        message = compose(campaign, "receipt", subject, attachments=attachments, name=name, unit=unit.name,
                           filename=sub.filename, received=f"{sub.received_at:%Y年%m月%d日 %H:%M}", verdict=verdict,
                           accepted=sub.status == "accepted", errors=errors[:SHOWN], hints=hints[:SHOWN],
                           more=max(0, len(errors) - SHOWN) + max(0, len(hints) - SHOWN), annotated=bool(annotated),
-                          link=link)
-        if enqueue(session, key=f"receipt:{sub.id}:{c.email.lower()}", kind="receipt", campaign=campaign.id,
-                   to_email=c.email, to_name=c.name, message=message, now=now, as_of=sub.received_at.date(),
+                          link=link, in_reply_to=reply.message_id if reply else None,
+                          references=reply.references if reply else None)
+        if enqueue(session, key=f"receipt:{sub.id}:{email.lower()}", kind="receipt", campaign=campaign.id,
+                   to_email=email, to_name=name, message=message, now=now, as_of=sub.received_at.date(),
                    mail_from=mail_from, tz=campaign.timezone):
             queued += 1
     return queued

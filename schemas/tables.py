@@ -9,7 +9,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text, UniqueConstraint, select
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 NAMING = {
@@ -160,6 +170,32 @@ class ExtensionRequest(Base):
     answer: Mapped[str | None] = mapped_column(Text)
     granted_due: Mapped[date | None]
     obligation: Mapped[Obligation] = relationship()
+
+
+class MailIn(Base):
+    """A message read from the bureau's mailbox, recorded before anything in it is filed.
+
+    (mailbox, UIDVALIDITY, UID) says which message of which folder; the Message-ID catches the
+    same message delivered twice or seen again after the server renumbered the folder.
+    `files` lists what became of each attachment ({name, sha256, submission, status, form, period})."""
+
+    __tablename__ = "mail_in"
+    __table_args__ = (UniqueConstraint("mailbox", "uidvalidity", "uid"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign: Mapped[str] = mapped_column(String(64))
+    mailbox: Mapped[str] = mapped_column(String(255))
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    uid: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[str] = mapped_column(String(255), index=True)
+    sender: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(Text, default="")
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    # processing | processed | ignored | held | no-attachment | released
+    action: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime]  # the server's arrival time (INTERNALDATE), in the campaign's zone
+    recorded_at: Mapped[datetime]
+    files: Mapped[list[Any]] = mapped_column(default=list)
 
 
 class ContactChange(Base):

@@ -23,8 +23,10 @@ def render_digest(campaign: Campaign, name: str, items: list[dict], as_of: date,
     """One email listing every item of one recipient for the day."""
     late = [i for i in items if i["late"]]
     subject = (f"【督办】{len(late)}项报送已逾期" if late else f"【催报提醒】{len(items)}项报送即将截止") + f"（{as_of:%m月%d日}）"
-    todo = ("逾期事项请立即组织报送；已报送但被退回的，请按回执修改后重新报送。" if late
-            else f"请在截止日期前通过{campaign.organiser}指定的方式报送；如已报送请忽略本提醒。")
+    where = (f"回复本邮件并附上报表文件（或发送至 {campaign.office.email}）" if campaign.office.email
+             else f"按{campaign.organiser}指定的方式")
+    todo = (f"逾期事项请立即组织报送：{where}，或在本单位报送页面上传；已报送但被退回的，请按回执修改后重新报送。" if late
+            else f"请在截止日期前{where}报送，或在本单位报送页面上传；如已报送请忽略本提醒。")
     return compose(campaign, "digest", subject, name=name, items=items, todo=todo,
                    as_of_text=f"{as_of.year}年{as_of.month}月{as_of.day}日", links=links or [])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from config.settings import Settings
 from schemas.campaign import Campaign
@@ -15,6 +16,9 @@ from tasks.intake.keep import keep_bytes, record, record_refused
 from tasks.intake.receive import Refused, open_received
 from tasks.intake.validate import Limits, inspect_file
 from tasks.intake.verdict import Issue, Verdict, summary
+
+if TYPE_CHECKING:
+    from notifications.receipts import Reply
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,8 @@ def submit_file(app: App, path: Path, *, unit: str | None = None, form: str | No
 
 def submit_bytes(app: App, data: bytes, name: str, *, unit: str | None = None, form: str | None = None,
                  period: str | None = None, received_at: datetime | None = None, expect_unit: str | None = None,
-                 channel: str = "inbox", submitted_by: str | None = None, phone: str | None = None) -> Submitted:
+                 channel: str = "inbox", submitted_by: str | None = None, phone: str | None = None,
+                 reply: Reply | None = None) -> Submitted:
     """Keep the bytes as received, judge them, record the submission and its rows, queue the receipt.
 
     `expect_unit`: the sender's unit is known (its page): a file naming another unit is refused."""
@@ -107,7 +112,7 @@ def submit_bytes(app: App, data: bytes, name: str, *, unit: str | None = None, f
             annotated.write_bytes(annotated_workbook(v, v.sheets, summary_text=text))
         # the receipt goes to the contacts in force when the file came, before any change applies
         queue_receipt(s, campaign=app.campaign, submission_id=sub.id, now=received, annotated=annotated,
-                      mail_from=app.settings.mail_from, link=_link(s, app, sub.unit_id))
+                      mail_from=app.settings.mail_from, link=_link(s, app, sub.unit_id), reply=reply)
         held = None
         if sub.status == "accepted" and v.form and app.campaign.form(v.form).contacts:
             change = propose(s, app.campaign, sub, v.records, received)

@@ -70,9 +70,13 @@ def test_a_clerk_on_a_phone_uploads_a_bad_file_and_sees_the_row_messages(served,
         b.close()
 
 
-def test_every_mail_reads_on_a_phone(app, tmp_path):
+def test_every_mail_reads_on_a_phone(sqlite_settings, tmp_path):
     """Reminder, escalation and receipt HTML at 400 px: no horizontal scrolling."""
     from datetime import date
+
+    from tasks.app import open_app
+
+    app = open_app("huaian-2010", settings=sqlite_settings)
 
     from tasks.digest import render_digest
     from tasks.intake.service import submit_bytes

@@ -1,0 +1,187 @@
+"""A received e-mail, read as a submission: who sent it, whether a machine did, and its files.
+
+Pure: bytes in, values out. Attachments are found in every part, in forwarded messages
+(message/rfc822) and in .zip archives (under the same limits as a workbook's archive); inline
+images, signatures and calendar invitations are not files a unit sends. Names encoded as RFC 2231
+or as an RFC 2047 word inside the filename parameter (QQ Mail, Foxmail, 163) are decoded, in GBK,
+GB18030 or UTF-8.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from email import policy
+from email.header import decode_header, make_header
+from email.message import EmailMessage, Message
+from email.parser import BytesParser
+from email.utils import getaddresses, parseaddr
+from pathlib import PurePath
+
+SKIPPED_TYPES = {"application/pgp-signature", "application/pkcs7-signature", "application/x-pkcs7-signature",
+                 "text/calendar", "application/ics", "message/delivery-status", "message/disposition-notification"}
+MAX_DEPTH = 3  # forwarded inside forwarded inside forwarded: no deeper
+MAX_FILES = 20
+AUTO_SUBJECT = re.compile(r"自动回复|自动答复|auto(matic)?[ -]?reply|out of (the )?office|不在办公(室)?|休假", re.I)
+BOUNCE_SUBJECT = re.compile(r"退信|未送达|无法送达|投递失败|undeliver|delivery (status )?notification|returned mail|"
+                            r"mail delivery (failed|system)|failure notice", re.I)
+BOUNCE_SENDERS = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|bounce[s]?)([+@-]|$)", re.I)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    message_id: str
+    sender: str  # the address, lower-cased ('' for a null sender)
+    sender_name: str
+    subject: str
+    references: str  # the References chain to reply with
+    files: list[tuple[str, bytes]] = field(default_factory=list)
+    automatic: str | None = None  # why no answer may go to it: an auto-reply, a bounce, our own mail
+    skipped: list[str] = field(default_factory=list)  # parts that were not files (for ops)
+
+
+def _decode(value: str | None) -> str:
+    """A header or parameter value, with RFC 2047 words inside it decoded (GBK read as GB18030)."""
+    if not value:
+        return ""
+    value = str(value)
+    if "=?" not in value:
+        return value
+    try:
+        fixed = re.sub(r"=\?(gb2312|gbk)\?", "=?gb18030?", value, flags=re.I)
+        return str(make_header(decode_header(fixed)))
+    except (LookupError, ValueError, UnicodeDecodeError):
+        return value
+
+
+def _filename(part: Message) -> str | None:
+    name = part.get_param("filename", header="content-disposition") or part.get_param("name")
+    if name is None:
+        return None
+    if isinstance(name, tuple):  # RFC 2231: (charset, language, value)
+        charset, _, raw = name
+        charset = "gb18030" if (charset or "").lower() in ("gbk", "gb2312") else (charset or "utf-8")
+        try:
+            name = raw.encode("latin-1", "surrogateescape").decode(charset)
+        except (LookupError, UnicodeError):
+            name = str(raw)
+    name = _decode(str(name))
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    return name[:200] or None
+
+
+def _is_file(part: Message, name: str | None) -> bool:
+    ctype = part.get_content_type()
+    if ctype in SKIPPED_TYPES or (name or "").lower().endswith((".p7s", ".asc", ".sig", ".ics", ".vcf")):
+        return False
+    disposition = (part.get_content_disposition() or "").lower()
+    if part.get_content_maintype() == "image" and (disposition != "attachment" or part.get("Content-ID")):
+        return False  # a logo, a signature picture, a pasted screenshot
+    return bool(name) and disposition != "inline" or disposition == "attachment"
+
+
+def _unzip(name: str, data: bytes, max_expanded: int) -> tuple[list[tuple[str, bytes]], list[str]]:
+    """The files of a .zip a clerk sent, refused whole when it would expand past `max_expanded`."""
+    try:
+        z = zipfile.ZipFile(io.BytesIO(data))
+        infos = [i for i in z.infolist() if not i.is_dir() and not PurePath(i.filename).name.startswith((".", "__MACOSX"))]
+        if sum(i.file_size for i in infos) > max_expanded or len(infos) > MAX_FILES:
+            return [(name, data)], []  # judged as sent: intake refuses it with its reason
+        out = []
+        for i in infos:
+            member = i.filename
+            if not i.flag_bits & 0x800:  # no UTF-8 flag: Windows in China wrote GBK
+                try:
+                    member = member.encode("cp437").decode("gb18030")
+                except UnicodeError:
+                    pass
+            out.append((PurePath(member.replace("\\", "/")).name, z.read(i)))
+        return out, []
+    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError):
+        return [(name, data)], []  # a broken or encrypted archive is answered like any unreadable file
+
+
+def _walk(msg: Message, depth: int, max_expanded: int, files: list, skipped: list) -> None:
+    for part in msg.iter_parts() if isinstance(msg, EmailMessage) else (msg.get_payload() or []):
+        if part.is_multipart():
+            _walk(part, depth, max_expanded, files, skipped)
+            continue
+        if part.get_content_type() == "message/rfc822":
+            if depth < MAX_DEPTH:
+                for inner in part.get_payload() or []:
+                    if isinstance(inner, Message):
+                        if inner.is_multipart():
+                            _walk(inner, depth + 1, max_expanded, files, skipped)
+            continue
+        name = _filename(part)
+        if not _is_file(part, name):
+            if name:
+                skipped.append(name)
+            continue
+        data = part.get_payload(decode=True) or b""
+        name = name or "附件"
+        if name.lower().endswith(".zip"):
+            inside, _ = _unzip(name, data, max_expanded)
+            files.extend(inside)
+        else:
+            files.append((name, data))
+
+
+def automatic(msg: Message, sender: str, own: set[str]) -> str | None:
+    """Why this message must not be answered (RFC 3834 and what real servers send), or None."""
+    if not sender:
+        return "退信（空发件人）"
+    if sender in own or msg.get("X-Duban"):
+        return "本系统发出的邮件"
+    auto = (msg.get("Auto-Submitted") or "no").strip().lower()
+    if auto != "no":
+        return f"自动发送的邮件（Auto-Submitted: {auto}）"
+    if msg.get("X-Autoreply") or msg.get("X-Autorespond") or msg.get("X-Auto-Response-Suppress", "").lower() == "all":
+        return "自动回复"
+    if (msg.get("Precedence") or "").strip().lower() in ("bulk", "junk", "list", "auto_reply"):
+        return "群发或自动邮件"
+    if BOUNCE_SENDERS.match(sender.split("@", 1)[0] + "@") or msg.get_content_type() == "multipart/report":
+        return "退信"
+    subject = _decode(msg.get("Subject"))
+    if BOUNCE_SUBJECT.search(subject):
+        return "退信"
+    if AUTO_SUBJECT.search(subject):
+        return "自动回复"
+    return None
+
+
+def read_message(raw: bytes, *, own: set[str], max_expanded: int) -> Incoming:
+    """One received message as a submission (never raises for a malformed message)."""
+    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    try:
+        name, sender = parseaddr(str(msg.get("From", "")))
+    except (ValueError, IndexError, TypeError):
+        name, sender = "", ""
+    sender = sender.strip().lower() if "@" in sender else ""
+    if (msg.get("Return-Path") or "").strip() == "<>":
+        sender = ""
+    mid = str(msg.get("Message-ID") or "").strip()
+    if not re.fullmatch(r"<[^<>\s]{1,240}>", mid):
+        mid = "<sha256." + hashlib.sha256(raw).hexdigest()[:40] + "@duban.invalid>"
+    refs = " ".join(str(msg.get("References") or "").split()[-10:] + [mid])
+    files: list[tuple[str, bytes]] = []
+    skipped: list[str] = []
+    try:
+        if msg.is_multipart():
+            _walk(msg, 0, max_expanded, files, skipped)
+        else:
+            fname = _filename(msg)
+            if fname and _is_file(msg, fname):
+                files.append((fname, msg.get_payload(decode=True) or b""))
+    except (ValueError, TypeError, LookupError, AttributeError):
+        pass  # a part that cannot be decoded is no file
+    return Incoming(mid, sender, _decode(name), _decode(str(msg.get("Subject") or "")), refs, files[:MAX_FILES],
+                    automatic(msg, sender, own), skipped)
+
+
+def addresses_of(value: str) -> list[str]:
+    return [a.lower() for _, a in getaddresses([value]) if "@" in a]
