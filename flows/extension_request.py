@@ -9,12 +9,13 @@ from datetime import date, datetime
 
 from prefect import flow, pause_flow_run
 from prefect.artifacts import create_markdown_artifact
+from prefect.exceptions import FlowPauseTimeout
 from prefect.input import RunInput
 
 from schemas.campaign import period_label
 from schemas.tables import ExtensionRequest
 from tasks.app import App, open_app
-from tasks.extensions import answer_request
+from tasks.extensions import answer_request, expire_request
 
 
 class ExtensionAnswer(RunInput):
@@ -60,9 +61,14 @@ def extension_request(request_id: int, campaign: str | None = None, timeout_seco
     if req.status != "pending":
         print(f"延期申请 {request_id} 已答复（{req.status}）")
         return {"request": request_id, "status": req.status}
-    answer = pause_flow_run(wait_for_input=ExtensionAnswer.with_initial_data(
-        new_due=req.requested_due, description="批准请确认新的截止日期；不批准请选择 approve=false 并写明理由。"),
-        timeout=timeout_seconds, poll_interval=poll_seconds)
+    try:
+        answer = pause_flow_run(wait_for_input=ExtensionAnswer.with_initial_data(
+            new_due=req.requested_due, description="批准请确认新的截止日期；不批准请选择 approve=false 并写明理由。"),
+            timeout=timeout_seconds, poll_interval=poll_seconds)
+    except FlowPauseTimeout:  # nobody answered: the unit may ask again, and its page says so
+        expire_request(app, request_id, now=at or app.now())
+        print(f"延期申请 {request_id} 在期限内无人答复，已标记为未答复；单位可重新申请")
+        return {"request": request_id, "status": "expired"}
     new_due = (answer.new_due or req.requested_due) if answer.approve else None
     reason = answer.reason.strip() or (f"同意延期：{req.reason}" if answer.approve else "")
     if not reason:

@@ -57,6 +57,7 @@ def queue_receipt(session: Session, *, campaign: Campaign, submission_id: int, n
     verdict = VERDICTS[sub.status]
     subject = f"【回执】{unit.name}《{title}》{sub.period or ''}：{verdict.split('，')[0].rstrip('。')}"
     people = [(c.email, c.name) for c in liaisons]
+    own = {c.email.lower() for _, c in current_contacts(session, campaign.id, unit_ids=[sub.unit_id])}
     if reply is not None:
         subject = reply.subject if reply.subject.lower().startswith("re:") else f"Re: {reply.subject or subject}"
         if reply.sender and reply.sender.lower() not in {e.lower() for e, _ in people}:
@@ -68,7 +69,8 @@ def queue_receipt(session: Session, *, campaign: Campaign, submission_id: int, n
                           filename=sub.filename, received=f"{sub.received_at:%Y年%m月%d日 %H:%M}", verdict=verdict,
                           accepted=sub.status == "accepted", errors=errors[:SHOWN], hints=hints[:SHOWN],
                           more=max(0, len(errors) - SHOWN) + max(0, len(hints) - SHOWN), annotated=bool(annotated),
-                          link=link, in_reply_to=reply.message_id if reply else None,
+                          link=link if email.lower() in own else None,  # a sender ops vouched for gets no key
+                          in_reply_to=reply.message_id if reply else None,
                           references=reply.references if reply else None)
         if enqueue(session, key=f"receipt:{sub.id}:{email.lower()}", kind="receipt", campaign=campaign.id,
                    to_email=email, to_name=name, message=message, now=now, as_of=sub.received_at.date(),

@@ -164,7 +164,7 @@ class ExtensionRequest(Base):
     requested_by: Mapped[str] = mapped_column(String(64))
     phone: Mapped[str] = mapped_column(String(32))
     requested_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | granted | refused
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | granted | refused | expired
     decided_at: Mapped[datetime | None]
     decided_by: Mapped[str | None] = mapped_column(String(64))
     answer: Mapped[str | None] = mapped_column(Text)

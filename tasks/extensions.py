@@ -212,3 +212,12 @@ def answer_request(app: App, request_id: int, *, new_due: date | None, reason: s
         req.status = "granted" if new_due else "refused"
         req.decided_at, req.decided_by, req.answer, req.granted_due = now, by, reason, new_due
     return out
+
+
+def expire_request(app: App, request_id: int, *, now: datetime) -> None:
+    """A request nobody answered in time: no longer pending, so the unit may ask again."""
+    with app.store.session(write=True) as s:
+        req = s.get(ExtensionRequest, request_id)
+        if req is not None and req.status == "pending":
+            req.status, req.decided_at = "expired", now
+            audit(s, at=now, actor=app.campaign.organiser, action="extension.expire", subject=str(request_id))

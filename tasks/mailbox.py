@@ -154,7 +154,22 @@ def own_addresses(app: App) -> set[str]:
 
 
 def poll(app: App, box: Imap, *, now: datetime | None = None) -> list[MessageResult]:
-    """Read every message in the folder once; return what became of each."""
+    """Read every message in the folder once; return what became of each. One reader at a time
+    (a lock under DUBAN_HOME; the deployment's concurrency limit is 1 too): a run that finds
+    another one reading returns nothing, and the next run carries on."""
+    import fcntl
+
+    app.settings.home.mkdir(parents=True, exist_ok=True)
+    with open(app.settings.home / "mailbox.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.warning("another run is reading the mailbox; this one stops")
+            return []
+        return _poll(app, box, now)
+
+
+def _poll(app: App, box: Imap, now: datetime | None) -> list[MessageResult]:
     tz = ZoneInfo(app.campaign.timezone)
     uv = box.uidvalidity()
     own = own_addresses(app)
@@ -162,7 +177,13 @@ def poll(app: App, box: Imap, *, now: datetime | None = None) -> list[MessageRes
         known = senders(s, app.campaign.id)
     out = []
     for uid in box.uids():
-        out.append(_one(app, box, uv, uid, own, known, tz, now))
+        try:
+            out.append(_one(app, box, uv, uid, own, known, tz, now))
+        except (MailboxError, imaplib.IMAP4.abort, OSError):
+            raise  # the mailbox itself is gone: the next run starts again
+        except Exception as e:  # one message must never stop the others; it stays for the next run
+            log.exception("mail uid %s not handled", uid)
+            out.append(MessageResult(f"<uid.{uv}.{uid}>", "", None, "error", [], f"{type(e).__name__}: {e}"[:300]))
     return out
 
 
@@ -176,7 +197,7 @@ def _one(app: App, box: Imap, uv: int, uid: int, own: set[str], known: dict[str,
         box.move(uid, box.failed if row.action == "no-attachment" else box.done)
         return MessageResult(row.message_id, row.sender, None, "already-seen", list(row.files))
     raw, internal, size = box.fetch(uid, app.settings.imap_max_message_bytes)
-    received = internal.astimezone(tz).replace(tzinfo=None)
+    received = row.received_at if row is not None else internal.astimezone(tz).replace(tzinfo=None)
     recorded = now or datetime.now(tz).replace(tzinfo=None)
     if raw is None:
         inc = Incoming(f"<uid.{uv}.{uid}@{box.key.split('@')[-1].split('/')[0]}>", "", "", "", "")
@@ -187,9 +208,14 @@ def _one(app: App, box: Imap, uv: int, uid: int, own: set[str], known: dict[str,
     unit = known.get(inc.sender)
     with app.store.session(write=True) as s:
         if row is None:
-            seen = s.scalar(select(MailIn.id).where(MailIn.campaign == app.campaign.id,
-                                                    MailIn.message_id == inc.message_id[:255]))
-            if seen is not None:
+            seen = s.scalar(select(MailIn).where(MailIn.campaign == app.campaign.id,
+                                                 MailIn.message_id == inc.message_id[:255]).order_by(MailIn.id))
+            if seen is not None and seen.action == "processing":  # renumbered mid-way: finish it, as recorded
+                seen.mailbox, seen.uidvalidity, seen.uid = box.key, uv, uid
+                row, received = seen, seen.received_at
+            if row is not None:
+                action = row.action
+            elif seen is not None:
                 action = "already-seen"
             elif raw is None:
                 action = "no-attachment"
@@ -201,6 +227,7 @@ def _one(app: App, box: Imap, uv: int, uid: int, own: set[str], known: dict[str,
                 action, reason = "held", "发件地址不是任何单位登记的联系人"
             else:
                 action = "processing"
+        if row is None:
             unit_id = s.scalar(select(Unit.id).where(Unit.campaign == app.campaign.id, Unit.name == unit)) if unit else None
             row = MailIn(campaign=app.campaign.id, mailbox=box.key, uidvalidity=uv, uid=uid,
                          message_id=inc.message_id[:255], sender=inc.sender[:320], subject=inc.subject[:2000],

@@ -7,6 +7,7 @@ the briefing and the checkpoints.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -21,7 +22,8 @@ SUBMISSION_LABELS = {
     "accepted": "已通过", "rejected": "未通过", "unreadable": "无法读取", "duplicate": "重复文件",
     "refused": "未受理", "external": "系统外已报送",
 }
-REQUEST_LABELS = {"pending": "延期申请审核中", "granted": "延期已批准", "refused": "延期未批准"}
+REQUEST_LABELS = {"pending": "延期申请审核中", "granted": "延期已批准", "refused": "延期未批准",
+                  "expired": "延期申请未获答复，可重新申请"}
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,9 @@ def _when(row, as_of: date, cal) -> str:  # type: ignore[no-untyped-def]
     return f"还有{cal.count_between(as_of, due)}个工作日"
 
 
-def unit_page(session: Session, campaign: Campaign, unit: Unit, as_of: date, *, annotated: set[int]) -> UnitPage:
-    """The page of `unit` on `as_of`; `annotated`: ids of submissions with an annotated workbook."""
+def unit_page(session: Session, campaign: Campaign, unit: Unit, as_of: date, *,
+              annotated: Callable[[int, str], bool]) -> UnitPage:
+    """The page of `unit` on `as_of`; `annotated(id, sha256)`: has that submission an annotated workbook?"""
     cal = campaign.work_calendar
     page = UnitPage(unit.name, campaign.name, as_of)
     rows = status_rows(session, campaign, as_of, unit_id=unit.id)
@@ -99,7 +102,7 @@ def unit_page(session: Session, campaign: Campaign, unit: Unit, as_of: date, *, 
         errors, warnings = counts.get(s.id, (0, 0))
         page.sent.append(Sent(s.id, s.filename, s.received_at, what, s.status, SUBMISSION_LABELS.get(s.status, s.status),
                               errors, warnings, bool(due and s.received_at.date() > due), s.submitted_by,
-                              s.id in annotated))
+                              annotated(s.id, s.sha256)))
     owed = dict.fromkeys(r.form for r in rows)
     page.templates = [(code, forms[code].name) for code in owed if not forms[code].document]
     return page

@@ -38,7 +38,7 @@ from tasks.app import App, open_app
 from tasks.extensions import OpsError, request_extension
 from tasks.intake.cells import a_date
 from tasks.intake.receive import too_large
-from tasks.intake.service import Submitted, submit_bytes, submit_refused
+from tasks.intake.service import Submitted, annotated_path, submit_bytes, submit_refused
 from tasks.links import COOKIE_SALT, CSRF_SALT, LinkError, open_token, serializer
 from tasks.unit_page import owned_submission, unit_page
 
@@ -147,18 +147,17 @@ class Portal:
                          max_files=self.settings.portal_max_files)
 
     def _page_of(self, unit: Unit):  # type: ignore[no-untyped-def]
-        annotated_dir = self.settings.home / "annotated"
         with self.app.store.session() as s:
-            ids = {int(p.stem) for p in annotated_dir.glob("*.xlsx")} if annotated_dir.is_dir() else set()
-            return unit_page(s, self.app.campaign, unit, self.clock().date(), annotated=ids)
+            return unit_page(s, self.app.campaign, unit, self.clock().date(),
+                             annotated=lambda sid, sha: annotated_path(self.settings, sid, sha).is_file())
 
     async def annotated(self, request: Request) -> Response:
         unit, _ = self.unit_of(request)
         sid = request.path_params["sid"]
         with self.app.store.session() as s:
             sub = owned_submission(s, unit, sid)
-            name = sub.filename if sub else ""
-        path = self.settings.home / "annotated" / f"{sid}.xlsx"
+            name, sha = (sub.filename, sub.sha256) if sub else ("", "")
+        path = annotated_path(self.settings, sid, sha)
         if sub is None or not path.is_file():
             raise HTTPException(404, "没有这份批注工作簿。")
         stem = name.rsplit(".", 1)[0]

@@ -105,17 +105,18 @@ def _unzip(name: str, data: bytes, max_expanded: int) -> tuple[list[tuple[str, b
         return [(name, data)], []  # a broken or encrypted archive is answered like any unreadable file
 
 
-def _walk(msg: Message, depth: int, max_expanded: int, files: list, skipped: list) -> None:
+def _walk(msg: Message, depth: int, budget: list[int], files: list, skipped: list) -> None:
+    """Files of `msg` into `files`; `budget[0]`: bytes the message's archives may still expand to."""
     for part in msg.iter_parts() if isinstance(msg, EmailMessage) else (msg.get_payload() or []):
         if part.is_multipart():
-            _walk(part, depth, max_expanded, files, skipped)
+            _walk(part, depth, budget, files, skipped)
             continue
         if part.get_content_type() == "message/rfc822":
             if depth < MAX_DEPTH:
                 for inner in part.get_payload() or []:
                     if isinstance(inner, Message):
                         if inner.is_multipart():
-                            _walk(inner, depth + 1, max_expanded, files, skipped)
+                            _walk(inner, depth + 1, budget, files, skipped)
             continue
         name = _filename(part)
         if not _is_file(part, name):
@@ -125,7 +126,8 @@ def _walk(msg: Message, depth: int, max_expanded: int, files: list, skipped: lis
         data = part.get_payload(decode=True) or b""
         name = name or "附件"
         if name.lower().endswith(".zip"):
-            inside, _ = _unzip(name, data, max_expanded)
+            inside, _ = _unzip(name, data, budget[0])
+            budget[0] -= sum(len(d) for n, d in inside if (n, d) != (name, data))
             files.extend(inside)
         else:
             files.append((name, data))
@@ -156,6 +158,14 @@ def automatic(msg: Message, sender: str, own: set[str]) -> str | None:
 
 def read_message(raw: bytes, *, own: set[str], max_expanded: int) -> Incoming:
     """One received message as a submission (never raises for a malformed message)."""
+    try:
+        return _read(raw, own, max_expanded)
+    except Exception:  # nested past Python's recursion limit, or worse: a message with no usable file
+        mid = "<sha256." + hashlib.sha256(raw).hexdigest()[:40] + "@duban.invalid>"
+        return Incoming(mid, "", "", "", mid, [], None, ["（邮件结构异常，无法读取）"])
+
+
+def _read(raw: bytes, own: set[str], max_expanded: int) -> Incoming:
     msg = BytesParser(policy=policy.default).parsebytes(raw)
     try:
         name, sender = parseaddr(str(msg.get("From", "")))
@@ -172,13 +182,13 @@ def read_message(raw: bytes, *, own: set[str], max_expanded: int) -> Incoming:
     skipped: list[str] = []
     try:
         if msg.is_multipart():
-            _walk(msg, 0, max_expanded, files, skipped)
+            _walk(msg, 0, [max_expanded], files, skipped)
         else:
             fname = _filename(msg)
             if fname and _is_file(msg, fname):
                 files.append((fname, msg.get_payload(decode=True) or b""))
-    except (ValueError, TypeError, LookupError, AttributeError):
-        pass  # a part that cannot be decoded is no file
+    except (ValueError, TypeError, LookupError, AttributeError, RecursionError, MemoryError):
+        skipped.append("（邮件结构异常，无法读取附件）")  # a malformed message has no files, never a crash
     return Incoming(mid, sender, _decode(name), _decode(str(msg.get("Subject") or "")), refs, files[:MAX_FILES],
                     automatic(msg, sender, own), skipped)
 

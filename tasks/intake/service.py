@@ -43,6 +43,12 @@ def limits_of(settings: Settings) -> Limits:
                   s.read_memory_bytes, s.read_cpu_seconds, s.read_timeout_seconds)
 
 
+def annotated_path(settings: Settings, submission_id: int, sha: str) -> Path:
+    """The annotated copy of a submission: named by its id AND its file's hash, so a copy left by a
+    run that died before committing can never pass for a later submission that reuses the id."""
+    return settings.home / "annotated" / f"{submission_id}-{sha[:16]}.xlsx"
+
+
 def validate_file(settings: Settings, campaign: Campaign, path: Path, *, unit: str | None = None,
                   form: str | None = None, period: str | None = None,
                   received_at: datetime | None = None) -> Verdict:
@@ -107,7 +113,7 @@ def submit_bytes(app: App, data: bytes, name: str, *, unit: str | None = None, f
         if v.issues and v.sheets and sub.status != "duplicate":
             from tasks.intake.annotate import annotated_workbook
 
-            annotated = app.settings.home / "annotated" / f"{sub.id}.xlsx"
+            annotated = annotated_path(app.settings, sub.id, sha)
             annotated.parent.mkdir(parents=True, exist_ok=True)
             annotated.write_bytes(annotated_workbook(v, v.sheets, summary_text=text))
         # the receipt goes to the contacts in force when the file came, before any change applies

@@ -57,3 +57,24 @@ def test_ops_answer_a_units_request_in_the_ui(prefect_harness, sqlite_settings, 
     subjects = [str(m["Subject"]) for m in rec.received]
     assert subjects and any(("已批准" if approve else "未批准") in x for x in subjects)
     app.store.dispose()
+
+
+def test_a_request_nobody_answers_expires_and_the_unit_may_ask_again(prefect_harness, sqlite_settings, monkeypatch):
+    from flows.extension_request import extension_request
+    from schemas.tables import ExtensionRequest, Obligation, Unit
+    from tasks.app import open_app
+    from tasks.extensions import request_extension
+
+    monkeypatch.setenv("DUBAN_HOME", str(sqlite_settings.home))
+    app = open_app()
+    with app.store.session(write=True) as s:
+        unit = s.scalar(select(Unit).where(Unit.name == "盱眙县"))
+        ob = s.scalar(select(Obligation).where(Obligation.unit_id == unit.id, Obligation.code == "O7"))
+        rid = request_extension(s, app.campaign, unit_id=unit.id, obligation_id=ob.id, new_due=date(2010, 7, 30),
+                                reason="出差", name="赵六", phone="1", now=datetime(2010, 7, 10, 9)).id
+    assert extension_request(rid, timeout_seconds=2, poll_seconds=1)["status"] == "expired"
+    with app.store.session(write=True) as s:
+        assert s.get(ExtensionRequest, rid).status == "expired"
+        request_extension(s, app.campaign, unit_id=unit.id, obligation_id=ob.id, new_due=date(2010, 7, 30),
+                          reason="出差", name="赵六", phone="1", now=datetime(2010, 7, 11, 9))  # may ask again
+    app.store.dispose()

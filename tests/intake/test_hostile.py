@@ -104,7 +104,9 @@ def test_the_intake_flow_over_hostile_and_good_files(prefect_harness, sqlite_set
     assert any(p.name.endswith(LONG_NAME[-20:]) for p in (sqlite_settings.home / "processed").iterdir())
     from openpyxl import load_workbook
 
-    annotated = app.settings.home / "annotated" / f"{subs['清河区[附表3].csv'].id}.xlsx"
+    from tasks.intake.service import annotated_path
+
+    annotated = annotated_path(app.settings, subs["清河区[附表3].csv"].id, subs["清河区[附表3].csv"].sha256)
     assert load_workbook(annotated).sheetnames == ["校验结果", "清河区_附表3_"]
 
 

@@ -95,6 +95,9 @@ def test_unknown_senders_are_held_kept_and_released_by_ops(dovecot, mapp):
     with mapp.store.session() as s:
         assert s.get(MailIn, held.id).action == "released"
         assert s.scalars(select(Submission)).one().unit.name == "清河区"
+        after = {n.recipient_email: n.text for n in s.scalars(select(Notification).where(Notification.kind == "receipt"))}
+    assert "/u/" not in after["someone@gmail.example.com"]  # ops vouched for the file, not for a key to the page
+    assert "/u/" in after[LIAISON]
 
 
 def test_a_file_naming_another_unit_is_refused_as_a_mismatch(dovecot, mapp):
@@ -212,3 +215,13 @@ def test_killed_at_random_moments_then_rerun_nothing_twice_nothing_lost(dovecot,
         app.store.dispose()
     assert dovecot.count("INBOX") == 0 and dovecot.count("已处理") == n
     assert kills >= 1
+
+
+def test_a_malformed_message_never_stops_the_ones_after_it(dovecot, mapp):
+    nested = b"".join(b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' % (i, i) for i in range(1500))
+    evil = b"From: x@evil.example.com\r\nSubject: x\r\nMessage-ID: <evil@x>\r\nMIME-Version: 1.0\r\n" + nested
+    dovecot.append(evil, datetime(2010, 7, 5, 8).replace(tzinfo=SH))
+    dovecot.append(message(files=[("附表3.xlsx", GOOD)]).as_bytes(), datetime(2010, 7, 5, 9).replace(tzinfo=SH))
+    out = run(mapp)
+    assert [r.action for r in out][-1] == "processed"
+    assert out[0].action in ("no-attachment", "error")
