@@ -50,8 +50,9 @@ $(STAMP): pyproject.toml $(SYSDEPS)
 demo: $(STAMP)
 	$(BIN)/duban demo
 
+# on every core, up to 4 (pytest-xdist): each worker has its own Prefect harness, ports and stores
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --maxprocesses=4
 
 # pure logic only (working days, ladder, state, cells, rules, indicators, campaign files): seconds
 test-fast: $(STAMP)

@@ -86,6 +86,9 @@ def app(settings: Settings):  # type: ignore[no-untyped-def]
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
     why = _pg_state.get("why")
+    if not why:  # under pytest-xdist the workers knew: their skip reports say it
+        pg = [r for r in terminalreporter.stats.get("skipped", []) if "PostgreSQL 不可用" in str(r.longrepr)]
+        why = str(pg[0].longrepr[2]).split("（", 1)[-1].rstrip("）") if pg else None
     if why:
         terminalreporter.write_sep("!", "PostgreSQL 测试已跳过 — PostgreSQL tests were SKIPPED", red=True, bold=True)
         terminalreporter.write_line(f"  {PG_URL}: {why}", red=True)
