@@ -10,7 +10,7 @@ from prefect.cache_policies import NO_CACHE
 
 from tasks.app import App, open_app
 from tasks.intake.inbox import Claim
-from tasks.intake.run import FileResult, intake_inbox, process_claim
+from tasks.intake.run import FileResult, intake_inbox, process_batch, process_claim
 from tasks.mail import send_queued
 from tasks.prefect_api import ask_for_contact_decisions
 
@@ -21,13 +21,22 @@ def process_file(app: App, claim: Claim, received_at: datetime | None = None) ->
     return process_claim(app, claim, received_at)
 
 
+@task(name="process-batch", task_run_name="{claims[0].name} 等 {n} 个文件", cache_policy=NO_CACHE)
+def process_files(app: App, claims: list[Claim], received_at: datetime | None = None, n: int = 0) -> list[FileResult]:
+    """Take, judge (together), record and answer a batch of claimed files; settle each."""
+    return process_batch(app, claims, received_at)
+
+
 @flow(name="intake", log_prints=True)
-def intake(campaign: str | None = None, received_at: datetime | None = None) -> list[dict[str, object]]:
+def intake(campaign: str | None = None, received_at: datetime | None = None, batch_size: int = 0) -> list[dict[str, object]]:
     """Process every file waiting in the inbox exactly once, answer each, and publish the verdicts.
 
-    `received_at` stamps every file (replays, tests); by default a file is received when claimed."""
+    `received_at` stamps every file (replays, tests); by default a file is received when claimed.
+    `batch_size` > 1 judges that many files together (one task each batch): for the 20th, when
+    every county's monthly forms arrive at once."""
     app = open_app(campaign)
-    results = intake_inbox(app, received_at=received_at, each=process_file)
+    results = intake_inbox(app, received_at=received_at, each=process_file, batch=batch_size,
+                           each_batch=lambda a, cs, r: process_files(a, cs, r, n=len(cs)))
     report = send_queued(app, now=app.now())  # the receipts, now
     held = [r.contact_change for r in results if r.contact_change]
     ask_for_contact_decisions(app.campaign.id, held)

@@ -186,6 +186,15 @@ class Event(Model):
     schedule: Schedule
 
 
+class IntakePolicy(Model):
+    """What is still accepted after a due date. By default nothing is locked: a late file is
+    accepted and counted late."""
+
+    closes_after_days: int | None = Field(
+        None, ge=0, description="days after an obligation's due date (extension included) after which files for it "
+                                "are no longer accepted; unset: never closed")
+
+
 class Office(Model):
     """Whom a unit contacts about the campaign: every mail ends with it."""
 
@@ -246,6 +255,7 @@ class Campaign(Model):
     contacts: ContactPolicy = ContactPolicy()
     events: list[Event] = []
     office: Office = Office()
+    intake: IntakePolicy = IntakePolicy()
     demo: Demo = Demo()
 
     @property

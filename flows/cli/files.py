@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from flows.cli.common import DATETIME, FILE, FOLDER, Ctx, common, emit, named, table
+from flows.cli.common import DATETIME, FILE, FOLDER, WHOLE, Ctx, common, emit, named, table
 from flows.cli.group import main
 
 
@@ -127,8 +127,10 @@ def submit_cmd(ctx: Ctx, file: Path, unit: str | None, form: str | None, period:
 
 @main.command("intake")
 @click.option("--received-at", type=DATETIME, default=None, help="收到时间（回放和测试用；默认为领取文件时的时间）")
+@click.option("--batch", type=WHOLE, default=200, show_default=True,
+              help="每批一起校验的文件数（同一报表的文件一次校验；1 为逐个校验）")
 @common
-def intake_cmd(ctx: Ctx, received_at: Any) -> None:
+def intake_cmd(ctx: Ctx, received_at: Any, batch: int) -> None:
     """处理收件箱（DUBAN_HOME/inbox）中的每个文件一次：校验、保存、回执。退出码：0 正常，1 有文件出现内部错误。"""
     from tasks.clock import to_local
     from tasks.intake.run import intake_inbox
@@ -137,7 +139,7 @@ def intake_cmd(ctx: Ctx, received_at: Any) -> None:
 
     app = ctx.app
     when = to_local(received_at, app.campaign.timezone) if received_at else None
-    results = intake_inbox(app, received_at=when)
+    results = intake_inbox(app, received_at=when, batch=batch)
     report = send_queued(app, now=app.now())
 
     def human() -> None:

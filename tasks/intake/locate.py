@@ -9,6 +9,7 @@ matches the most columns of some form; the title helps break ties.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 
 from schemas.forms import Column, Form
 from tasks.intake.cells import fold, header_key
@@ -31,13 +32,27 @@ class Table:
     context: str = ""  # text above the header: title, 填报单位 line
 
 
-def _keys(col: Column) -> set[str]:
-    return {header_key(col.header), *(header_key(a) for a in col.aliases)}
+@lru_cache(maxsize=16384)
+def _header_key(text: str) -> str:
+    """`header_key` of a cell, cached: the same titles, notes and headers come in every file."""
+    return header_key(text)
 
 
-def _match(row: list[str | None], form: Form) -> dict[str, int]:
+def _keys(col: Column) -> frozenset[str]:
+    return _keys_of(col.header, tuple(col.aliases))
+
+
+@cache
+def _keys_of(header: str, aliases: tuple[str, ...]) -> frozenset[str]:
+    return frozenset({header_key(header), *(header_key(a) for a in aliases)})
+
+
+def _match(row: list[str | None], form: Form, cells: list[tuple[int, str]] | None = None) -> dict[str, int]:
+    """Which of `form`'s columns a row's cells name; `cells`: the row's (index, header key), made
+    once per row for all forms."""
     found: dict[str, int] = {}
-    cells = [(i, header_key(c)) for i, c in enumerate(row) if c]
+    if cells is None:
+        cells = [(i, _header_key(c)) for i, c in enumerate(row) if c]
     for col in form.columns:
         keys = _keys(col)
         for i, k in cells:
@@ -53,10 +68,11 @@ def find_table(sheets: list[Sheet], forms: list[Form]) -> Table | None:
     for sheet in sheets:
         above = ""
         for r, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
+            cells = [(i, _header_key(c)) for i, c in enumerate(row) if c]
             for form in forms:
                 if form.document:
                     continue
-                found = _match(row, form)
+                found = _match(row, form, cells)
                 if len(found) < 2:
                     continue
                 score = len(found) / len(form.columns) + (0.2 if form.label in above or form.title in above else 0)

@@ -12,7 +12,8 @@ from datetime import datetime
 from tasks.app import App
 from tasks.clock import to_local
 from tasks.intake.inbox import Claim, claim_all, settle
-from tasks.intake.service import submit_file
+from tasks.intake.receive import Refused, open_received
+from tasks.intake.service import Submitted, submit_batch, submit_file, submit_refused
 from tasks.intake.verdict import STATUS_LABELS
 
 log = logging.getLogger(__name__)
@@ -59,9 +60,17 @@ def process_claim(app: App, claim: Claim, received_at: datetime | None = None) -
     try:
         r = submit_file(app, claim.path, received_at=when, filename=claim.name)
     except Exception as e:  # one bad file must not strand the others in .claimed/
-        log.exception("intake of %r crashed", claim.name)
-        _settle(app, claim, failed=True, submission_id=None)
-        return FileResult(claim.name, "crashed", when, reason=f"{type(e).__name__}: {e}")
+        return _crashed(app, claim, when, e)
+    return _done(app, claim, when, r)
+
+
+def _crashed(app: App, claim: Claim, when: datetime, e: Exception) -> FileResult:
+    log.error("intake of %r crashed", claim.name, exc_info=e)
+    _settle(app, claim, failed=True, submission_id=None)
+    return FileResult(claim.name, "crashed", when, reason=f"{type(e).__name__}: {e}")
+
+
+def _done(app: App, claim: Claim, when: datetime, r: Submitted) -> FileResult:
     _settle(app, claim, failed=r.status in FAILED, submission_id=r.submission_id)
     v = r.verdict
     return FileResult(claim.name, r.status, when, v.unit, v.form, v.period, len(v.records), len(v.errors),
@@ -75,8 +84,40 @@ def _settle(app: App, claim: Claim, *, failed: bool, submission_id: int | None) 
         log.error("could not move %r out of the inbox: %s", claim.name, e)
 
 
+def process_batch(app: App, claims: list[Claim], received_at: datetime | None = None) -> list[FileResult]:
+    """`process_claim` over many claims at once: each taken and kept, all judged together
+    (`submit_batch`), each recorded, answered and settled on its own. Same results, same order."""
+    out: list[FileResult | None] = [None] * len(claims)
+    items, at = [], []
+    for i, c in enumerate(claims):
+        when = received_at or to_local(c.claimed_at, app.campaign.timezone)
+        try:
+            data = open_received(c.path, app.settings.max_file_bytes)
+        except Refused as e:  # not a file, too large: recorded and answered unread, as one at a time
+            out[i] = _done(app, c, when, submit_refused(app, c.name, e, received_at=when, unit=None))
+            continue
+        except Exception as e:
+            out[i] = _crashed(app, c, when, e)
+            continue
+        items.append((data, c.name, when))
+        at.append(i)
+    for (i, r), (_, _, when) in zip(zip(at, submit_batch(app, items), strict=True), items, strict=True):
+        out[i] = _crashed(app, claims[i], when, r) if isinstance(r, Exception) else _done(app, claims[i], when, r)
+    return [r for r in out if r is not None]
+
+
 def intake_inbox(app: App, *, received_at: datetime | None = None,
-                 each: Callable[[App, Claim, datetime | None], FileResult] = process_claim) -> list[FileResult]:
+                 each: Callable[[App, Claim, datetime | None], FileResult] = process_claim,
+                 batch: int = 0,
+                 each_batch: Callable[[App, list[Claim], datetime | None], list[FileResult]] | None = None
+                 ) -> list[FileResult]:
     """Every file waiting in the inbox, processed once. `received_at` stamps them all (replays and
-    tests); by default each is received when it is claimed, by Duban's own clock."""
-    return [each(app, c, received_at) for c in claim_all(app.settings.inbox_dir)]
+    tests); by default each is received when it is claimed, by Duban's own clock. With `batch`,
+    files are judged `batch` at a time (`process_batch`): the same verdicts, a fraction of the cost."""
+    claims = claim_all(app.settings.inbox_dir)
+    if batch <= 1:
+        return [each(app, c, received_at) for c in claims]
+    out: list[FileResult] = []
+    for k in range(0, len(claims), batch):
+        out += (each_batch or process_batch)(app, claims[k:k + batch], received_at)
+    return out

@@ -89,19 +89,49 @@ def submit_bytes(app: App, data: bytes, name: str, *, unit: str | None = None, f
     """Keep the bytes as received, judge them, record the submission and its rows, queue the receipt.
 
     `expect_unit`: the sender's unit is known (its page): a file naming another unit is refused."""
+    received = received_at or app.now()
+    sha = keep_bytes(app.settings.files_dir, data)  # first: whatever happens next, the file is kept
+    v = inspect_file(data, name, app.campaign, received=received.date(), limits=limits_of(app.settings),
+                     unit=unit, form=form, period=period, expect_unit=expect_unit)
+    return file_verdict(app, v, sha=sha, size=len(data), name=name, received=received, expect_unit=expect_unit,
+                        channel=channel, submitted_by=submitted_by, phone=phone, reply=reply)
+
+
+def submit_batch(app: App, items: list[tuple[bytes, str, datetime]]) -> list[Submitted | Exception]:
+    """Many received files (bytes, name, received time): each kept first, all judged together
+    (`inspect_files`: one Great Expectations call per form and set of columns), then each recorded
+    and answered in its own transaction, so a crash keeps every file and loses no verdict already
+    recorded. A file whose judging or recording raised is its own result, the others unaffected."""
+    from tasks.intake.validate import Crashed, Received, inspect_files
+
+    shas = [keep_bytes(app.settings.files_dir, data) for data, _, _ in items]
+    verdicts = inspect_files([Received(data, name, when.date()) for data, name, when in items], app.campaign,
+                             limits=limits_of(app.settings))
+    out: list[Submitted | Exception] = []
+    for (data, name, when), sha, v in zip(items, shas, verdicts, strict=True):
+        try:
+            if isinstance(v, Crashed):  # judged alone: a crash of the batch path must not cost the file
+                v = inspect_file(data, name, app.campaign, received=when.date(), limits=limits_of(app.settings))
+            out.append(file_verdict(app, v, sha=sha, size=len(data), name=name, received=when))
+        except Exception as e:
+            out.append(e)
+    return out
+
+
+def file_verdict(app: App, v: Verdict, *, sha: str, size: int, name: str, received: datetime,
+                 expect_unit: str | None = None, channel: str = "inbox", submitted_by: str | None = None,
+                 phone: str | None = None, reply: Reply | None = None) -> Submitted:
+    """Record a judged file (kept already under `sha`), its rows and issues, and queue its receipt."""
     # imported here, not at the top: `duban validate` never needs the outbox (~0.4 s)
     from notifications.contact_notice import queue_contact_notice
     from notifications.receipts import queue_receipt
     from tasks.contacts import propose
 
-    received = received_at or app.now()
-    sha = keep_bytes(app.settings.files_dir, data)  # first: whatever happens next, the file is kept
-    v = inspect_file(data, name, app.campaign, received=received.date(), limits=limits_of(app.settings),
-                     unit=unit, form=form, period=period, expect_unit=expect_unit)
+    _close_if_past(app, v, received)
     title = app.campaign.form(v.form).title if v.form else None
     text = summary(v, form_title=title)
     with app.store.session(write=True) as s:
-        sub = record(s, app.campaign, v, sha=sha, size=len(data), received_at=received)
+        sub = record(s, app.campaign, v, sha=sha, size=size, received_at=received)
         sub.summary = text
         sub.channel, sub.submitted_by, sub.submitter_phone = channel, submitted_by, phone
         if any(i.code == "unit-mismatch" for i in v.issues):  # ops see it: a unit sent another unit's form
@@ -126,6 +156,29 @@ def submit_bytes(app: App, data: bytes, name: str, *, unit: str | None = None, f
                                  mail_from=app.settings.mail_from)
             held = change.id if change.status == "pending" else None
         return Submitted(v, sub.id, sub.status, annotated, held)
+
+
+def _close_if_past(app: App, v: Verdict, received: datetime) -> None:
+    """A campaign that closes obligations N days after their due date (`intake.closes_after_days`)
+    refuses a file for a closed one, saying so; without it, nothing is locked."""
+    days = app.campaign.intake.closes_after_days
+    if days is None or v.unreadable or not (v.unit and v.form and v.period):
+        return
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from schemas.tables import Obligation, Unit
+
+    with app.store.session() as s:
+        dues = [o.effective_due for o in s.scalars(select(Obligation).join(Unit, Obligation.unit_id == Unit.id).where(
+            Obligation.campaign == app.campaign.id, Unit.name == v.unit, Obligation.form == v.form,
+            Obligation.period == v.period))]
+    if dues and all(received.date() > d + timedelta(days=days) for d in dues):
+        last = max(dues) + timedelta(days=days)
+        v.unreadable = True
+        v.issues.insert(0, Issue("error", "closed", f"本期报送已于{last:%Y年%m月%d日}关闭（截止日后{days}天），不再接收；"
+                                                    f"如需补报，请联系{app.campaign.organiser}"))
 
 
 def submit_refused(app: App, name: str, e: Refused, *, received_at: datetime, unit: str | None,

@@ -146,3 +146,45 @@ def _issue(table: Table, frame: pd.DataFrame, spec: Spec, idx: int) -> Issue:
         return Issue("error", "negative", f"{where}不能为负数，当前为“{value}”", table.sheet, row, header)
     bound = f"不小于{_num(lo)}" if hi is None else f"不大于{_num(hi)}" if lo is None else f"在{_num(lo)}到{_num(hi)}之间"
     return Issue("error", "out-of-range", f"{where}应{bound}，当前为“{value}”", table.sheet, row, header)
+
+
+def run_suites(items: list[tuple[Table, pd.DataFrame]], campaign: Campaign) -> list[list[Issue]]:
+    """`run_suite` over many tables of one form with the same columns, in one GX validation over
+    one frame: each row keeps its file (the offset of its frame) and its Excel row (`__row`), so
+    every failure maps back to one cell of one file. Expectations are row-wise (not null, in set,
+    between), so a row's result does not depend on the rows beside it."""
+    if not items:
+        return []
+    table0 = items[0][0]
+    cols = list(items[0][1].columns)
+    if any(list(f.columns) != cols or t.form.code != table0.form.code for t, f in items):
+        raise ValueError("run_suites: the tables of one call must share form and columns")
+    kept = [(i, t, f) for i, (t, f) in enumerate(items) if not f.empty]
+    out: list[list[Issue]] = [[] for _ in items]
+    if not kept:
+        return out
+    frame = pd.concat([f for _, _, f in kept], ignore_index=True, copy=False)
+    starts = []
+    n = 0
+    for _, _, f in kept:
+        starts.append(n)
+        n += len(f)
+    present = frozenset(table0.columns)
+    specs = expectations(table0.form, present, campaign)
+    with GX_LOCK:
+        _, batch_definition = _context()
+        batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        quick = batch.validate(suite(table0.form, present, campaign), result_format="BOOLEAN_ONLY")
+        failed = [_checked(r) for r in quick.results if not r.success]
+        results = [batch.validate(_expectation(cfg), result_format="COMPLETE") for cfg in failed]
+    by = {(_snake(spec[1]), spec[2]["column"], _value_set(spec[2])): spec for spec in specs}
+    import bisect
+
+    for r in results:
+        cfg = _checked(r)
+        spec = by[(cfg.type, cfg.kwargs["column"], _value_set(cfg.kwargs))]
+        for idx in r.result.get("unexpected_index_list") or []:
+            k = bisect.bisect_right(starts, int(idx)) - 1
+            i, table, f = kept[k]
+            out[i].append(_issue(table, f, spec, int(idx) - starts[k]))
+    return out
