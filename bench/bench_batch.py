@@ -36,7 +36,8 @@ def files(n: int) -> list[tuple[str, bytes]]:
     return out
 
 
-def intake(fs: list[tuple[str, bytes]], batch: int) -> float:
+def intake(fs: list[tuple[str, bytes]], batch: int, processes: int = 1) -> float:
+    """`duban intake` over the files, in `processes` processes sharing one inbox and store."""
     home = Path(tempfile.mkdtemp(prefix="bench-batch-"))
     (home / "inbox").mkdir(parents=True)
     for name, data in fs:
@@ -45,12 +46,16 @@ def intake(fs: list[tuple[str, bytes]], batch: int) -> float:
            "DUBAN_PORTAL_SECRET": "b" * 40}
     env.pop("DUBAN_DATABASE_URL", None)
     subprocess.run([str(ROOT / ".venv/bin/duban"), "calendar", "--json"], env=env, capture_output=True)  # store made
+    cmd = [str(ROOT / ".venv/bin/duban"), "intake", "--json", "--batch", str(batch), "--received-at", "2010-07-06 09:00"]
     t = time.perf_counter()
-    p = subprocess.run([str(ROOT / ".venv/bin/duban"), "intake", "--json", "--batch", str(batch),
-                        "--received-at", "2010-07-06 09:00"], env=env, capture_output=True, text=True)
+    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(processes)]
+    outs = [p.communicate() for p in procs]
     took = time.perf_counter() - t
-    out = json.loads(p.stdout)
-    assert len(out) == len(fs), p.stderr[-500:]
+    out = [r for stdout, _ in outs for r in json.loads(stdout)]
+    p = procs[0]
+    p.stderr = outs[0][1]  # type: ignore[assignment]
+    assert len(out) == len(fs) and len({r["file"] for r in out}) == len(fs), str(p.stderr)[-500:]
     assert sum(1 for r in out if r["status"] == "rejected") == (len(fs) + 9) // 10, [r["status"] for r in out][:20]
     return took
 
@@ -67,6 +72,12 @@ def bare(fs: list[tuple[str, bytes]]) -> float:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--processes"]:  # 1 and 2 processes on one inbox
+        fs = files(int(sys.argv[2]) if len(sys.argv) > 2 else 1000)
+        one, two = intake(fs, 100, 1), intake(fs, 100, 2)
+        print(f"{len(fs)} files, batches of 100: 1 process {one:.1f} s ({one / len(fs) * 1000:.1f} ms/file), "
+              f"2 processes {two:.1f} s ({two / len(fs) * 1000:.1f} ms/file): {one / two:.2f}x")
+        return
     sizes = [int(a) for a in sys.argv[1:]] or [1, 100, 1000, 3000]
     bare(files(5))  # warm the reader
     for n in sizes:

@@ -146,18 +146,18 @@ class Settings(BaseSettings):
         path = self.home / "portal.key"
         if not path.exists():
             import secrets
+            import tempfile
 
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".portal.key.{os.getpid()}")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".portal.key.")  # 0600, a name of its own
             with os.fdopen(fd, "w") as f:
                 f.write(secrets.token_urlsafe(48))
             try:
-                os.link(tmp, path)  # atomic: two processes starting at once agree on one key
+                os.link(tmp, path)  # atomic: processes and threads starting at once agree on one key
             except FileExistsError:
                 pass
             finally:
-                tmp.unlink()
+                os.unlink(tmp)
         return [path.read_text().strip()]
 
     def campaign_path(self, campaign_id: str | None = None) -> Path:

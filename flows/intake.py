@@ -12,7 +12,7 @@ from tasks.app import App, open_app
 from tasks.intake.inbox import Claim
 from tasks.intake.run import FileResult, intake_inbox, process_batch, process_claim
 from tasks.mail import send_queued
-from tasks.prefect_api import ask_for_contact_decisions
+from tasks.prefect_api import ask_for_contact_decisions, fan_out
 
 
 @task(name="process-file", task_run_name="{claim.name}", cache_policy=NO_CACHE)
@@ -28,13 +28,20 @@ def process_files(app: App, claims: list[Claim], received_at: datetime | None = 
 
 
 @flow(name="intake", log_prints=True)
-def intake(campaign: str | None = None, received_at: datetime | None = None, batch_size: int = 0) -> list[dict[str, object]]:
+def intake(campaign: str | None = None, received_at: datetime | None = None, batch_size: int = 0,
+           workers: int = 1) -> list[dict[str, object]]:
     """Process every file waiting in the inbox exactly once, answer each, and publish the verdicts.
 
     `received_at` stamps every file (replays, tests); by default a file is received when claimed.
     `batch_size` > 1 judges that many files together (one task each batch): for the 20th, when
-    every county's monthly forms arrive at once."""
+    every county's monthly forms arrive at once. `workers` > 1 (with `batch_size`) starts that many
+    runs in all, which any workers of the pool pick up: each claims a batch at a time by atomic
+    rename, so they share the inbox and no file is processed twice."""
     app = open_app(campaign)
+    if workers > 1 and batch_size > 1:
+        started = fan_out("intake/intake", {"campaign": campaign, "received_at": received_at,
+                                            "batch_size": batch_size, "workers": 1}, workers - 1)
+        print(f"另启动 {started} 个收件运行，分担收件箱")
     results = intake_inbox(app, received_at=received_at, each=process_file, batch=batch_size,
                            each_batch=lambda a, cs, r: process_files(a, cs, r, n=len(cs)))
     report = send_queued(app, now=app.now())  # the receipts, now

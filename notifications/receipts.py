@@ -48,7 +48,8 @@ def queue_receipt(session: Session, *, campaign: Campaign, submission_id: int, n
     if sub is None or sub.unit_id is None:
         return 0  # nobody to answer: the unit is unknown (the file is kept and shown to ops)
     unit = session.get(Unit, sub.unit_id)
-    liaisons = [c for _, c in current_contacts(session, campaign.id, unit_ids=[sub.unit_id], roles=("liaison",))]
+    everyone = [c for _, c in current_contacts(session, campaign.id, unit_ids=[sub.unit_id])]
+    liaisons = [c for c in everyone if c.role == "liaison"]
     title = campaign.form(sub.form).title if sub.form and sub.form in {f.code for f in campaign.forms} else "报送文件"
     issues = [] if sub.status == "duplicate" else session.scalars(
         select(ValidationIssue).where(ValidationIssue.submission_id == sub.id).order_by(ValidationIssue.id)).all()
@@ -57,7 +58,7 @@ def queue_receipt(session: Session, *, campaign: Campaign, submission_id: int, n
     verdict = VERDICTS[sub.status]
     subject = f"【回执】{unit.name}《{title}》{sub.period or ''}：{verdict.split('，')[0].rstrip('。')}"
     people = [(c.email, c.name) for c in liaisons]
-    own = {c.email.lower() for _, c in current_contacts(session, campaign.id, unit_ids=[sub.unit_id])}
+    own = {c.email.lower() for c in everyone}
     if reply is not None:
         subject = reply.subject if reply.subject.lower().startswith("re:") else f"Re: {reply.subject or subject}"
         if reply.sender and reply.sender.lower() not in {e.lower() for e, _ in people}:

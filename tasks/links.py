@@ -8,8 +8,10 @@ keep opening while it rotates out. Mail scanners open every link, so opening one
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -50,12 +52,24 @@ class Link:
 
 
 def serializer(settings: Settings, salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.portal_keys(), salt=salt)
+    return _serializer(tuple(settings.portal_keys()), salt)
+
+
+@lru_cache(maxsize=16)
+def _serializer(keys: tuple[str, ...], salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(list(keys), salt=salt)
+
+
+@lru_cache(maxsize=4096)
+def _token(keys: tuple[str, ...], unit_id: int, version: int, minute: int) -> str:
+    """A unit's link token, signed once a minute at most: a batch of receipts for one unit shares it
+    (the token's own timestamp is when it was signed; a minute earlier changes no expiry in days)."""
+    return _serializer(keys, LINK_SALT).dumps({"u": unit_id, "v": version})
 
 
 def make_link(settings: Settings, unit: Unit, *, now: datetime | None = None) -> Link:
     """A link to `unit`'s page, valid for DUBAN_PORTAL_LINK_DAYS from now."""
-    token = serializer(settings, LINK_SALT).dumps({"u": unit.id, "v": unit.link_version})
+    token = _token(tuple(settings.portal_keys()), unit.id, unit.link_version, int(time.time() // 60))
     now = now or datetime.now().astimezone()
     return Link(unit.name, f"{settings.portal_url.rstrip('/')}/u/{token}",
                 now + timedelta(days=settings.portal_link_days))

@@ -77,6 +77,24 @@ def ask_for_extension_decision(campaign_id: str, request_id: int) -> bool:
     return True
 
 
+def fan_out(deployment: str, parameters: dict, extra: int) -> int:
+    """Start `extra` more runs of `deployment` (for any worker of its pool to pick up); how many
+    were started (0 without a server or that deployment)."""
+    if extra <= 0 or not server_configured():
+        return 0
+    from prefect.deployments import run_deployment
+
+    try:
+        if not has_deployment(deployment):
+            return 0
+        for _ in range(extra):
+            run_deployment(deployment, parameters=parameters, timeout=0, as_subflow=False)
+    except Exception as e:
+        log.warning("could not start more %s runs: %s", deployment, e)
+        return 0
+    return extra
+
+
 def sync_calendar(app: App, *, now: datetime | None = None, until: datetime | None = None) -> dict[str, int]:
     """Make the upcoming `campaign-checkpoint` runs match the campaign (only runs after `now`, and
     up to `until` when given: a replay lays out only the days it replays)."""

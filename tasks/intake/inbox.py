@@ -31,10 +31,12 @@ class Claim:
     claimed_at: datetime  # aware: when Duban took it, i.e. when it was received
 
 
-def claim_all(inbox: Path, *, now: datetime | None = None, stale_after: timedelta = STALE_AFTER) -> list[Claim]:
+def claim_all(inbox: Path, *, now: datetime | None = None, stale_after: timedelta = STALE_AFTER,
+              limit: int | None = None) -> list[Claim]:
     """Claim every waiting entry (files, links, anything but folders and hidden names), and
     claims a dead run left behind for longer than `stale_after`. Losing a race is not an error;
-    an entry that cannot be claimed is logged and left, never stopping the others."""
+    an entry that cannot be claimed is logged and left, never stopping the others. With `limit`,
+    at most that many: runs that claim a batch at a time share a large inbox between them."""
     now = now or datetime.now(UTC)
     claimed_dir = inbox / CLAIMED
     claimed_dir.mkdir(parents=True, exist_ok=True)
@@ -45,6 +47,8 @@ def claim_all(inbox: Path, *, now: datetime | None = None, stale_after: timedelt
         c = _take(Path(entry.path), claimed_dir, entry.name, now)
         if c:
             out.append(c)
+            if limit is not None and len(out) >= limit:
+                return out
     for left in _stale(claimed_dir, now, stale_after):
         c = _take(left.path, claimed_dir, left.name, left.claimed_at, old=left.path)
         if c:

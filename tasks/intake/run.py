@@ -114,10 +114,9 @@ def intake_inbox(app: App, *, received_at: datetime | None = None,
     """Every file waiting in the inbox, processed once. `received_at` stamps them all (replays and
     tests); by default each is received when it is claimed, by Duban's own clock. With `batch`,
     files are judged `batch` at a time (`process_batch`): the same verdicts, a fraction of the cost."""
-    claims = claim_all(app.settings.inbox_dir)
     if batch <= 1:
-        return [each(app, c, received_at) for c in claims]
+        return [each(app, c, received_at) for c in claim_all(app.settings.inbox_dir)]
     out: list[FileResult] = []
-    for k in range(0, len(claims), batch):
-        out += (each_batch or process_batch)(app, claims[k:k + batch], received_at)
+    while claims := claim_all(app.settings.inbox_dir, limit=batch):  # a batch claimed at a time:
+        out += (each_batch or process_batch)(app, claims, received_at)  # other runs share the rest
     return out

@@ -1,0 +1,79 @@
+"""Where an intake batch's time goes, per file (issue 18): N ten-row files through
+`intake_inbox(batch=200)` in this process, with each step timed by wrapping it.
+
+    .venv/bin/python bench/where_time_goes.py [N]      (default 1000)
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SPENT: dict[str, float] = defaultdict(float)
+
+
+def timed(module, name: str, label: str) -> None:  # type: ignore[no-untyped-def]
+    fn = getattr(module, name)
+
+    def wrapper(*a, **k):  # type: ignore[no-untyped-def]
+        t = time.perf_counter()
+        try:
+            return fn(*a, **k)
+        finally:
+            SPENT[label] += time.perf_counter() - t
+
+    setattr(module, name, wrapper)
+
+
+def main() -> None:
+    from bench.bench_batch import files
+    from config.settings import Settings
+    from notifications import receipts
+    from tasks.app import open_app
+    from tasks.intake import annotate, rules, run, service, suites, validate
+    from tasks.intake import read as read_mod
+
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    home = Path(tempfile.mkdtemp(prefix="bench-where-"))
+    app = open_app("huaian-2010", settings=Settings(home=home, portal_secret="b" * 40, _env_file=None))  # type: ignore[call-arg]
+    (home / "inbox").mkdir(parents=True, exist_ok=True)
+    fs = files(n + 20)
+    for name, data in fs[:20]:
+        (home / "inbox" / name).write_bytes(data)
+    run.intake_inbox(app, received_at=datetime(2010, 7, 6, 9), batch=200)  # warm: GX, the reader child
+    for name, data in fs[20:]:
+        (home / "inbox" / name).write_bytes(data)
+    timed(service, "keep_bytes", "keep the bytes")
+    timed(validate, "read_sheets", "read (reader child, IPC)")
+    timed(validate, "find_table", "locate the table")
+    timed(validate, "normalise", "normalise cells")
+    timed(suites, "run_suites", "Great Expectations (batched)")
+    timed(rules, "check", "form rules")
+    timed(service, "record", "record submission, issues, rows")
+    timed(annotate, "annotated_workbook", "annotated workbook (1 file in 10)")
+    timed(service, "summary", "receipt: summary text")
+    timed(service, "file_verdict", "= record and answer, all of it (incl. commit)")
+    timed(receipts, "compose", "receipt: render templates")
+    timed(receipts, "enqueue", "receipt: build and queue")
+    timed(service, "_link", "receipt: unit's link")
+    timed(run, "_settle", "settle (move the file)")
+    _ = read_mod
+    t = time.perf_counter()
+    out = run.intake_inbox(app, received_at=datetime(2010, 7, 6, 9), batch=200)
+    total = time.perf_counter() - t
+    assert len(out) == n
+    print(f"{n} files in {total:.1f} s = {total / n * 1000:.1f} ms a file; per file:")
+    for label, s in sorted(SPENT.items(), key=lambda kv: -kv[1]):
+        print(f"  {label:<34} {s / n * 1000:6.2f} ms")
+    print(f"  {'(the rest)':<34} {(total - sum(SPENT.values())) / n * 1000:6.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
