@@ -71,7 +71,8 @@ serve: $(STAMP)
 	  export PREFECT_API_AUTH_STRING="$${PREFECT_API_AUTH_STRING:-$$PREFECT_SERVER_API_AUTH_STRING}"; \
 	  PREFECT_HOME=$(CURDIR)/var/prefect $(BIN)/prefect server start --host 127.0.0.1 --port 4200 > var/prefect/server.log 2>&1 & \
 	  echo $$! > var/prefect/server.pid
-	@for i in $$(seq 1 120); do curl -sf http://127.0.0.1:4200/api/health >/dev/null && break; sleep 1; done
+	@set -a; [ -f .env ] && . ./.env; set +a; auth="$${PREFECT_API_AUTH_STRING:-$$PREFECT_SERVER_API_AUTH_STRING}"; \
+	  for i in $$(seq 1 120); do curl -sf $${auth:+-u "$$auth"} http://127.0.0.1:4200/api/health >/dev/null && break; sleep 1; done
 	@set -a; [ -f .env ] && . ./.env; set +a; \
 	  export PREFECT_API_AUTH_STRING="$${PREFECT_API_AUTH_STRING:-$$PREFECT_SERVER_API_AUTH_STRING}"; \
 	  export PREFECT_API_URL=http://127.0.0.1:4200/api DUBAN_ROOT=$(CURDIR); \
