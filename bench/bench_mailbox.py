@@ -22,27 +22,21 @@ N = 200
 
 
 def main() -> None:
+    from bench.bench_batch import COUNTIES
+    from bench.bench_batch import files as batch_files
     from config.settings import Settings
     from tasks.app import open_app
     from tasks.intake.run import intake_inbox
     from tasks.mailbox import opened, poll
-    from tests.intake.files import messy_workbook, need_row
     from tests.mailbox.conftest import message
     from tests.mailbox.dovecot import Dovecot, available
 
     why = available()
     if why:
         sys.exit(why)
-    units = ["清河区", "清浦区", "楚州区", "淮阴区", "涟水县", "洪泽县", "盱眙县", "金湖县"]
     contacts = {"清河区": "qinghe", "清浦区": "qingpu", "楚州区": "chuzhou", "淮阴区": "huaiyin", "涟水县": "lianshui",
                 "洪泽县": "hongze", "盱眙县": "xuyi", "金湖县": "jinhu"}
-    files = []
-    for i in range(N):
-        u = units[i % len(units)]
-        rows = [need_row(i * 10 + k) for k in range(10)]
-        if i % 10 == 0:
-            rows[3] = need_row(i * 10 + 3, sales_wan="很多")
-        files.append((u, f"附表3_{u}_{i}.xlsx", messy_workbook("tech-needs", rows, unit=u, title="附表3：第1批技术需求")))
+    files = [(COUNTIES[i % len(COUNTIES)], name, data) for i, (name, data) in enumerate(batch_files(N))]
     sh = ZoneInfo("Asia/Shanghai")
     when = datetime(2010, 7, 5, 9, tzinfo=sh)
     rounds = []

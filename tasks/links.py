@@ -113,6 +113,12 @@ def revoke(session: Session, campaign: Campaign, unit_name: str) -> int:
 def open_token(session: Session, settings: Settings, campaign: Campaign, token: str, *, salt: str = LINK_SALT,
                max_age: int | None = None) -> Unit:
     """The unit a link (or page cookie) opens, or `LinkError` saying why not."""
+    return open_token_payload(session, settings, campaign, token, salt=salt, max_age=max_age)[0]
+
+
+def open_token_payload(session: Session, settings: Settings, campaign: Campaign, token: str, *,
+                       salt: str = LINK_SALT, max_age: int | None = None) -> tuple[Unit, dict]:
+    """`open_token`, with the token's checked payload (a page cookie carries its CSRF nonce)."""
     max_age = max_age if max_age is not None else settings.portal_link_days * 86400
 
     def fail(kind: str, message: str, status: int) -> LinkError:
@@ -131,4 +137,4 @@ def open_token(session: Session, settings: Settings, campaign: Campaign, token: 
         raise fail("tampered", TAMPERED, 403)
     if unit.link_version != payload["v"]:
         raise fail("revoked", REVOKED, 403)
-    return unit
+    return unit, payload

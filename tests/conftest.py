@@ -104,6 +104,18 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: igno
         terminalreporter.write_line(f"  {available()}", red=True)
 
 
+@pytest.fixture
+def smtp():  # type: ignore[no-untyped-def]
+    """A real SMTP server (aiosmtpd) that records what it receives; `.port` is where it listens."""
+    from tests.sweep.smtp import Recorder, start
+
+    rec = Recorder()
+    ctl, port = start(rec)
+    rec.port = port  # type: ignore[attr-defined]
+    yield rec
+    ctl.stop()
+
+
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
     """One temporary Prefect server (SQLite) for the whole run: entering it costs ~16 s."""

@@ -21,19 +21,9 @@ from notifications.capture import free_port
 from schemas.tables import AuditLog, Submission
 from tasks import names
 from tests.intake.files import messy_workbook, need_row, write
-from tests.sweep.smtp import Recorder, start
 
 pytestmark = [pytest.mark.integration]
 COUNTIES = 15  # the counties and districts owe the special-activity plan
-
-
-@pytest.fixture
-def smtp():  # type: ignore[no-untyped-def]
-    rec = Recorder()
-    ctl, port = start(rec)
-    rec.port = port  # type: ignore[attr-defined]
-    yield rec
-    ctl.stop()
 
 
 @pytest.fixture

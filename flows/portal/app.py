@@ -39,7 +39,14 @@ from tasks.extensions import OpsError, request_extension
 from tasks.intake.cells import a_date
 from tasks.intake.receive import too_large
 from tasks.intake.service import Submitted, annotated_path, submit_bytes, submit_refused
-from tasks.links import COOKIE_SALT, CSRF_SALT, LinkError, open_token, serializer
+from tasks.links import (
+    COOKIE_SALT,
+    CSRF_SALT,
+    LinkError,
+    open_token,
+    open_token_payload,
+    serializer,
+)
 from tasks.unit_page import owned_submission, unit_page
 
 HERE = Path(__file__).resolve().parent
@@ -102,9 +109,9 @@ class Portal:
         if not token:
             raise LinkError("no-session", f"请从{self.organiser}邮件中的链接进入本单位页面。", 401)
         with self.app.store.session() as s:
-            unit = open_token(s, self.settings, self.app.campaign, token, salt=COOKIE_SALT, max_age=self.cookie_age)
+            unit, payload = open_token_payload(s, self.settings, self.app.campaign, token, salt=COOKIE_SALT,
+                                               max_age=self.cookie_age)
             s.expunge(unit)
-        payload = serializer(self.settings, COOKIE_SALT).loads(token)
         return unit, payload
 
     def csrf_for(self, payload: dict) -> str:

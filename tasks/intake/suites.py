@@ -84,25 +84,7 @@ def suite(form: Form, present: frozenset[str], campaign: Campaign):  # type: ign
 
 def run_suite(table: Table, frame: pd.DataFrame, campaign: Campaign) -> list[Issue]:
     """Validate the normalised frame; one issue per failing cell, in Chinese."""
-    if frame.empty:
-        return []
-    present = frozenset(table.columns)
-    specs = expectations(table.form, present, campaign)
-    with GX_LOCK:
-        _, batch_definition = _context()
-        batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-        # Pass/fail first (cheap); only the expectations that failed are run again for their rows.
-        quick = batch.validate(suite(table.form, present, campaign), result_format="BOOLEAN_ONLY")
-        failed = [_checked(r) for r in quick.results if not r.success]
-        results = [batch.validate(_expectation(cfg), result_format="COMPLETE") for cfg in failed]
-    by = {(_snake(spec[1]), spec[2]["column"], _value_set(spec[2])): spec for spec in specs}
-    issues: list[Issue] = []
-    for r in results:
-        cfg = _checked(r)
-        spec = by[(cfg.type, cfg.kwargs["column"], _value_set(cfg.kwargs))]
-        for idx in r.result.get("unexpected_index_list") or []:
-            issues.append(_issue(table, frame, spec, int(idx)))
-    return issues
+    return _validate([(table, frame)], campaign)[0]
 
 
 def _value_set(kwargs: dict) -> tuple:
@@ -149,9 +131,14 @@ def _issue(table: Table, frame: pd.DataFrame, spec: Spec, idx: int) -> Issue:
 
 
 def run_suites(items: list[tuple[Table, pd.DataFrame]], campaign: Campaign) -> list[list[Issue]]:
-    """`run_suite` over many tables of one form with the same columns, in one GX validation over
-    one frame: each row keeps its file (the offset of its frame) and its Excel row (`__row`), so
-    every failure maps back to one cell of one file. Expectations are row-wise (not null, in set,
+    """`run_suite` over many tables of one form with the same columns, in one GX validation."""
+    return _validate(items, campaign)
+
+
+def _validate(items: list[tuple[Table, pd.DataFrame]], campaign: Campaign) -> list[list[Issue]]:
+    """Tables of one form with the same columns, validated in one GX call over one frame: each row
+    keeps its file (the offset of its frame) and its Excel row (`__row`), so every failure maps
+    back to one cell of one file. Expectations are row-wise (not null, in set,
     between), so a row's result does not depend on the rows beside it."""
     if not items:
         return []
@@ -163,7 +150,7 @@ def run_suites(items: list[tuple[Table, pd.DataFrame]], campaign: Campaign) -> l
     out: list[list[Issue]] = [[] for _ in items]
     if not kept:
         return out
-    frame = pd.concat([f for _, _, f in kept], ignore_index=True, copy=False)
+    frame = kept[0][2] if len(kept) == 1 else pd.concat([f for _, _, f in kept], ignore_index=True, copy=False)
     starts = []
     n = 0
     for _, _, f in kept:
@@ -174,6 +161,7 @@ def run_suites(items: list[tuple[Table, pd.DataFrame]], campaign: Campaign) -> l
     with GX_LOCK:
         _, batch_definition = _context()
         batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        # Pass/fail first (cheap); only the expectations that failed are run again for their rows.
         quick = batch.validate(suite(table0.form, present, campaign), result_format="BOOLEAN_ONLY")
         failed = [_checked(r) for r in quick.results if not r.success]
         results = [batch.validate(_expectation(cfg), result_format="COMPLETE") for cfg in failed]

@@ -1,17 +1,5 @@
-from collections.abc import Iterator
 
 import pytest
-
-from tests.sweep.smtp import Recorder, start
-
-
-@pytest.fixture
-def smtp() -> Iterator[Recorder]:
-    rec = Recorder()
-    ctl, port = start(rec)
-    rec.port = port  # type: ignore[attr-defined]
-    yield rec
-    ctl.stop()
 
 
 @pytest.fixture
