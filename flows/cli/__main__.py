@@ -1,3 +1,4 @@
-from flows.cli import main
+from flows.cli import run
 
-main()
+run()
+

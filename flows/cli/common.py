@@ -157,6 +157,9 @@ def common(f: Callable) -> Callable:
             log = _log_crash(ctx)
             click.echo(f"内部错误：{type(e).__name__}: {e}\n详细信息已写入 {log}", err=True)
             sys.exit(3)
+        finally:  # close the store's connections (the console script exits without tearing down)
+            if "app" in ctx.__dict__:
+                ctx.app.store.dispose()
 
     return wrapper
 

@@ -66,10 +66,9 @@ def _suite(name: str, specs: tuple[tuple[str, str], ...]):  # type: ignore[no-un
     import json
 
     ctx, _ = _context()
-    s = ctx.suites.add(gx.ExpectationSuite(name=name))
-    for cls, kwargs in specs:
-        s.add_expectation(getattr(gx.expectations, cls)(**json.loads(kwargs)))
-    return s
+    # built whole and stored once (adding expectations one by one re-serialises the suite each time)
+    return ctx.suites.add(gx.ExpectationSuite(
+        name=name, expectations=[getattr(gx.expectations, cls)(**json.loads(kwargs)) for cls, kwargs in specs]))
 
 
 def suite(form: Form, present: frozenset[str], campaign: Campaign):  # type: ignore[no-untyped-def]
