@@ -28,16 +28,16 @@ def enqueue(session: Session, *, key: str, kind: str, campaign: str, to_email: s
                      created_at=now)
     n.attachments = [Attachment(filename=f, mime=m, content=b) for f, m, b in message.attachments]
     n.attachments += [Attachment(filename=cid, mime=m, content=b, cid=cid) for cid, m, b in message.inline]
+    build_raw(n, message, mail_from=mail_from, tz=tz, now=now)  # before the insert: one statement, no update
     session.add(n)
     session.flush()
-    build_raw(n, message, mail_from=mail_from, tz=tz, now=now)
     return n
 
 
 def build_raw(n: Notification, message: Rendered, *, mail_from: str, tz: str, now: datetime) -> None:
     """Build the row's message (stable Message-ID), or mark the row failed with the reason."""
     domain = parseaddr(mail_from)[1].rpartition("@")[2] or "duban.local"
-    n.message_id = n.message_id or message_id(n.id, n.key, domain)
+    n.message_id = n.message_id or message_id(n.key, domain)
     try:
         n.raw = build(message, to_email=n.recipient_email, to_name=n.recipient_name, sender=mail_from,
                       msg_id=n.message_id, date=now.replace(tzinfo=ZoneInfo(tz))).as_bytes()

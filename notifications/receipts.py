@@ -3,9 +3,11 @@ rejected with its errors and hints (from the stored issues) and the annotated wo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +16,11 @@ from notifications.outbox import enqueue
 from notifications.render import compose
 from schemas.campaign import Campaign
 from schemas.tables import Submission, Unit, ValidationIssue, current_contacts
+
+
+class HasMessage(Protocol):
+    severity: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -39,8 +46,10 @@ VERDICTS = {
 
 
 def queue_receipt(session: Session, *, campaign: Campaign, submission_id: int, now: datetime, mail_from: str,
-                  annotated: Path | None = None, link: str | None = None, reply: Reply | None = None) -> int:
+                  annotated: Path | None = None, link: str | None = None, reply: Reply | None = None,
+                  issues: Sequence[HasMessage] | None = None) -> int:
     """Queue the receipt of one submission to its unit's current liaisons; return how many.
+    `issues`: the ones just recorded for it, in order (else they are read back from the store).
 
     A file that came by mail is answered as a reply (In-Reply-To, References, "Re: …"), to the
     sender and to the unit's liaisons, each address once."""
@@ -51,8 +60,11 @@ def queue_receipt(session: Session, *, campaign: Campaign, submission_id: int, n
     everyone = [c for _, c in current_contacts(session, campaign.id, unit_ids=[sub.unit_id])]
     liaisons = [c for c in everyone if c.role == "liaison"]
     title = campaign.form(sub.form).title if sub.form and sub.form in {f.code for f in campaign.forms} else "报送文件"
-    issues = [] if sub.status == "duplicate" else session.scalars(
-        select(ValidationIssue).where(ValidationIssue.submission_id == sub.id).order_by(ValidationIssue.id)).all()
+    if sub.status == "duplicate":
+        issues = []
+    elif issues is None:
+        issues = session.scalars(select(ValidationIssue).where(ValidationIssue.submission_id == sub.id)
+                                 .order_by(ValidationIssue.id)).all()
     errors = [i.message for i in issues if i.severity == "error"]
     hints = [i.message for i in issues if i.severity == "warning"]
     verdict = VERDICTS[sub.status]

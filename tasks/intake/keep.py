@@ -53,12 +53,16 @@ def kept_path(files_dir: Path, sha: str) -> Path:
 
 
 def record(
-    session: Session, campaign: Campaign, v: Verdict, *, sha: str, size: int, received_at: datetime
+    session: Session, campaign: Campaign, v: Verdict, *, sha: str, size: int, received_at: datetime,
+    units: dict[str, int] | None = None, **fields: str | None,
 ) -> Submission:
-    """Record one received file and its verdict; store its rows when accepted."""
+    """Record one received file and its verdict; store its rows when accepted. `units` (name ->
+    id) saves a query per file in a batch; `fields` are further columns of the submission
+    (summary, channel, submitted_by, submitter_phone), written in the same insert."""
     _serialise(session)
     campaign_id = campaign.id
-    unit_id = session.scalar(select(Unit.id).where(Unit.campaign == campaign_id, Unit.name == v.unit)) if v.unit else None
+    unit_id = (units.get(v.unit) if units is not None else session.scalar(
+        select(Unit.id).where(Unit.campaign == campaign_id, Unit.name == v.unit))) if v.unit else None
     # A duplicate is the same bytes judged as the same thing again. Bytes that could not be
     # read or identified before (e.g. no unit), now identified by an override, are judged anew.
     same = (Submission.status == "unreadable",) if v.unreadable else (
@@ -71,8 +75,9 @@ def record(
     )
     sub = Submission(
         campaign=campaign_id, sha256=sha, filename=v.filename, size=size, received_at=received_at,
-        unit_id=unit_id, form=v.form, period=v.period, summary="", row_count=len(v.records),
+        unit_id=unit_id, form=v.form, period=v.period, row_count=len(v.records),
         status="duplicate" if earlier else v.status, duplicate_of=earlier.id if earlier else None,
+        **{"summary": "", **fields},
     )
     session.add(sub)
     session.flush()

@@ -18,6 +18,8 @@ from tasks.intake.validate import Limits, inspect_file
 from tasks.intake.verdict import Issue, Verdict, summary
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from notifications.receipts import Reply
 
 
@@ -99,69 +101,100 @@ def submit_bytes(app: App, data: bytes, name: str, *, unit: str | None = None, f
 
 def submit_batch(app: App, items: list[tuple[bytes, str, datetime]]) -> list[Submitted | Exception]:
     """Many received files (bytes, name, received time): each kept first, all judged together
-    (`inspect_files`: one Great Expectations call per form and set of columns), then each recorded
-    and answered in its own transaction, so a crash keeps every file and loses no verdict already
-    recorded. A file whose judging or recording raised is its own result, the others unaffected."""
+    (`inspect_files`: one Great Expectations call per form and set of columns), then all recorded
+    and answered in one transaction, each file inside its own savepoint: one commit for the batch,
+    and a file whose recording raised is rolled back alone and returned as its exception, the
+    others unaffected. A crash before the commit loses no verdict: the files are kept, still
+    claimed in the inbox, and judged again by the next run."""
     from tasks.intake.validate import Crashed, Received, inspect_files
 
+    limits = limits_of(app.settings)
     shas = [keep_bytes(app.settings.files_dir, data) for data, _, _ in items]
-    verdicts = inspect_files([Received(data, name, when.date()) for data, name, when in items], app.campaign,
-                             limits=limits_of(app.settings))
-    out: list[Submitted | Exception] = []
-    for (data, name, when), sha, v in zip(items, shas, verdicts, strict=True):
-        try:
-            if isinstance(v, Crashed):  # judged alone: a crash of the batch path must not cost the file
-                v = inspect_file(data, name, app.campaign, received=when.date(), limits=limits_of(app.settings))
-            out.append(file_verdict(app, v, sha=sha, size=len(data), name=name, received=when))
+    verdicts: list[Verdict | Exception] = []
+    for (data, name, when), v in zip(items, inspect_files(
+            [Received(data, name, when.date()) for data, name, when in items], app.campaign, limits=limits), strict=True):
+        try:  # judged alone: a crash of the batch path must not cost the file
+            verdicts.append(inspect_file(data, name, app.campaign, received=when.date(), limits=limits)
+                            if isinstance(v, Crashed) else v)
         except Exception as e:
-            out.append(e)
+            verdicts.append(e)
+    out: list[Submitted | Exception] = []
+    try:
+        with app.store.session(write=True) as s:
+            from sqlalchemy import select
+
+            from schemas.tables import Unit
+
+            # held for the batch: each file's lookups of its unit are answered by the session
+            held = s.scalars(select(Unit).where(Unit.campaign == app.campaign.id)).all()
+            units = {u.name: u.id for u in held}
+            for (data, name, when), sha, v in zip(items, shas, verdicts, strict=True):
+                if isinstance(v, Exception):
+                    out.append(v)
+                    continue
+                try:
+                    with s.begin_nested():
+                        out.append(_file_verdict(s, app, v, sha=sha, size=len(data), name=name, received=when,
+                                                 units=units))
+                except Exception as e:
+                    out.append(e)
+    except Exception as e:  # the commit itself failed: nothing of the batch was recorded
+        return [e] * len(items)
     return out
 
 
 def file_verdict(app: App, v: Verdict, *, sha: str, size: int, name: str, received: datetime,
                  expect_unit: str | None = None, channel: str = "inbox", submitted_by: str | None = None,
                  phone: str | None = None, reply: Reply | None = None) -> Submitted:
-    """Record a judged file (kept already under `sha`), its rows and issues, and queue its receipt."""
+    """Record a judged file (kept already under `sha`), its rows and issues, and queue its
+    receipt, in a transaction of its own."""
+    with app.store.session(write=True) as s:
+        return _file_verdict(s, app, v, sha=sha, size=size, name=name, received=received, expect_unit=expect_unit,
+                             channel=channel, submitted_by=submitted_by, phone=phone, reply=reply)
+
+
+def _file_verdict(s: Session, app: App, v: Verdict, *, sha: str, size: int, name: str, received: datetime,
+                  expect_unit: str | None = None, channel: str = "inbox", submitted_by: str | None = None,
+                  phone: str | None = None, reply: Reply | None = None, units: dict[str, int] | None = None
+                  ) -> Submitted:
     # imported here, not at the top: `duban validate` never needs the outbox (~0.4 s)
     from notifications.contact_notice import queue_contact_notice
     from notifications.receipts import queue_receipt
     from tasks.contacts import propose
 
-    _close_if_past(app, v, received)
+    _close_if_past(s, app.campaign, v, received)
     title = app.campaign.form(v.form).title if v.form else None
     text = summary(v, form_title=title)
-    with app.store.session(write=True) as s:
-        sub = record(s, app.campaign, v, sha=sha, size=size, received_at=received)
-        sub.summary = text
-        sub.channel, sub.submitted_by, sub.submitter_phone = channel, submitted_by, phone
-        if any(i.code == "unit-mismatch" for i in v.issues):  # ops see it: a unit sent another unit's form
-            from tasks.audit import audit
+    sub = record(s, app.campaign, v, sha=sha, size=size, received_at=received, units=units, summary=text,
+                 channel=channel, submitted_by=submitted_by, submitter_phone=phone)
+    if any(i.code == "unit-mismatch" for i in v.issues):  # ops see it: a unit sent another unit's form
+        from tasks.audit import audit
 
-            audit(s, at=received, actor=f"{expect_unit} {submitted_by or ''}".strip(), action="submission.mismatch",
-                  subject=f"{expect_unit}/{sub.id}", filename=name, reason=v.issues[0].message)
-        annotated = None
-        if v.issues and v.sheets and sub.status != "duplicate":
-            from tasks.intake.annotate import annotated_workbook
+        audit(s, at=received, actor=f"{expect_unit} {submitted_by or ''}".strip(), action="submission.mismatch",
+              subject=f"{expect_unit}/{sub.id}", filename=name, reason=v.issues[0].message)
+    annotated = None
+    if v.issues and v.sheets and sub.status != "duplicate":
+        from tasks.intake.annotate import annotated_workbook
 
-            annotated = annotated_path(app.settings, sub.id, sha)
-            annotated.parent.mkdir(parents=True, exist_ok=True)
-            annotated.write_bytes(annotated_workbook(v, v.sheets, summary_text=text))
-        # the receipt goes to the contacts in force when the file came, before any change applies
-        queue_receipt(s, campaign=app.campaign, submission_id=sub.id, now=received, annotated=annotated,
-                      mail_from=app.settings.mail_from, link=_link(s, app, sub.unit_id), reply=reply)
-        held = None
-        if sub.status == "accepted" and v.form and app.campaign.form(v.form).contacts:
-            change = propose(s, app.campaign, sub, v.records, received)
-            queue_contact_notice(s, campaign=app.campaign, change=change, now=received,
-                                 mail_from=app.settings.mail_from)
-            held = change.id if change.status == "pending" else None
-        return Submitted(v, sub.id, sub.status, annotated, held)
+        annotated = annotated_path(app.settings, sub.id, sha)
+        annotated.parent.mkdir(parents=True, exist_ok=True)
+        annotated.write_bytes(annotated_workbook(v, v.sheets, summary_text=text))
+    # the receipt goes to the contacts in force when the file came, before any change applies
+    queue_receipt(s, campaign=app.campaign, submission_id=sub.id, now=received, annotated=annotated,
+                  mail_from=app.settings.mail_from, link=_link(s, app, sub.unit_id), reply=reply, issues=v.issues)
+    held = None
+    if sub.status == "accepted" and v.form and app.campaign.form(v.form).contacts:
+        change = propose(s, app.campaign, sub, v.records, received)
+        queue_contact_notice(s, campaign=app.campaign, change=change, now=received,
+                             mail_from=app.settings.mail_from)
+        held = change.id if change.status == "pending" else None
+    return Submitted(v, sub.id, sub.status, annotated, held)
 
 
-def _close_if_past(app: App, v: Verdict, received: datetime) -> None:
+def _close_if_past(s: Session, campaign: Campaign, v: Verdict, received: datetime) -> None:
     """A campaign that closes obligations N days after their due date (`intake.closes_after_days`)
     refuses a file for a closed one, saying so; without it, nothing is locked."""
-    days = app.campaign.intake.closes_after_days
+    days = campaign.intake.closes_after_days
     if days is None or v.unreadable or not (v.unit and v.form and v.period):
         return
     from datetime import timedelta
@@ -170,15 +203,14 @@ def _close_if_past(app: App, v: Verdict, received: datetime) -> None:
 
     from schemas.tables import Obligation, Unit
 
-    with app.store.session() as s:
-        dues = [o.effective_due for o in s.scalars(select(Obligation).join(Unit, Obligation.unit_id == Unit.id).where(
-            Obligation.campaign == app.campaign.id, Unit.name == v.unit, Obligation.form == v.form,
-            Obligation.period == v.period))]
+    dues = [o.effective_due for o in s.scalars(select(Obligation).join(Unit, Obligation.unit_id == Unit.id).where(
+        Obligation.campaign == campaign.id, Unit.name == v.unit, Obligation.form == v.form,
+        Obligation.period == v.period))]
     if dues and all(received.date() > d + timedelta(days=days) for d in dues):
         last = max(dues) + timedelta(days=days)
         v.unreadable = True
         v.issues.insert(0, Issue("error", "closed", f"本期报送已于{last:%Y年%m月%d日}关闭（截止日后{days}天），不再接收；"
-                                                    f"如需补报，请联系{app.campaign.organiser}"))
+                                                    f"如需补报，请联系{campaign.organiser}"))
 
 
 def submit_refused(app: App, name: str, e: Refused, *, received_at: datetime, unit: str | None,
