@@ -47,12 +47,27 @@ def _keys_of(header: str, aliases: tuple[str, ...]) -> frozenset[str]:
     return frozenset({header_key(header), *(header_key(a) for a in aliases)})
 
 
+_FORM_KEYS: dict[int, tuple[Form, frozenset[str]]] = {}
+
+
+def _form_keys(form: Form) -> frozenset[str]:
+    """Every header key that names one of `form`'s columns (kept with the form, so its id is never reused)."""
+    got = _FORM_KEYS.get(id(form))
+    if got is None or got[0] is not form:
+        got = _FORM_KEYS[id(form)] = (form, frozenset().union(*(_keys(c) for c in form.columns)))
+    return got[1]
+
+
 def _match(row: list[str | None], form: Form, cells: list[tuple[int, str]] | None = None) -> dict[str, int]:
     """Which of `form`'s columns a row's cells name; `cells`: the row's (index, header key), made
     once per row for all forms."""
     found: dict[str, int] = {}
     if cells is None:
         cells = [(i, _header_key(c)) for i, c in enumerate(row) if c]
+    keys_of_form = _form_keys(form)
+    cells = [(i, k) for i, k in cells if k in keys_of_form]  # a cell naming none of them matches no column
+    if not cells:
+        return found
     for col in form.columns:
         keys = _keys(col)
         for i, k in cells:
