@@ -5,13 +5,20 @@ against a bare `pandas.read_excel(engine="calamine")` of the same files in this 
     .venv/bin/python bench/bench_batch.py [N ...]      (default: 1 100 1000 3000)
 
 Prints ms per file for each N, so the fixed cost (imports, the store) and the marginal cost per
-file are both visible, and the ratio to the bare read (target at 3,000: <= 10x).
+file are both visible, and the ratio to the bare read (target at 3,000: <= 10x). Then the
+largest run again with bad input mixed in (unreadable, duplicate, oversized, unknown form,
+empty): every other verdict must be identical and every file answered (its receipt queued).
+
+    .venv/bin/python bench/bench_batch.py --processes [N]   (default 1000)
+
+`duban intake` in 1 and in 2 processes sharing one inbox and store.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -20,30 +27,27 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-COUNTIES = ["清河区", "清浦区", "楚州区", "淮阴区", "涟水县", "洪泽县", "盱眙县", "金湖县"]
 
 
 def files(n: int) -> list[tuple[str, bytes]]:
-    from tests.intake.files import messy_workbook, need_row
+    from tests.intake.files import county_files
 
-    out = []
-    for i in range(n):
-        u = COUNTIES[i % len(COUNTIES)]
-        rows = [need_row(i * 10 + k) for k in range(10)]
-        if i % 10 == 0:
-            rows[4] = need_row(i * 10 + 4, sales_wan="很多")
-        out.append((f"附表3_{u}_{i}.xlsx", messy_workbook("tech-needs", rows, unit=u, title="附表3：第1批技术需求")))
-    return out
+    return list(county_files(n).items())
 
 
-def intake(fs: list[tuple[str, bytes]], batch: int, processes: int = 1) -> float:
-    """`duban intake` over the files, in `processes` processes sharing one inbox and store."""
+def intake(fs: list[tuple[str, bytes]], batch: int, processes: int = 1, *, bad: bool = False) -> tuple[float, dict]:
+    """`duban intake` over the files, in `processes` processes sharing one inbox and store; with
+    `bad`, the bad input of tests/intake/files.py mixed in. (seconds, file -> its JSON result)"""
+    from tests.intake.files import bad_files, write_bad
+
     home = Path(tempfile.mkdtemp(prefix="bench-batch-"))
     (home / "inbox").mkdir(parents=True)
     for name, data in fs:
         (home / "inbox" / name).write_bytes(data)
+    if bad:
+        write_bad(home / "inbox", dict(fs))
     env = {**os.environ, "DUBAN_HOME": str(home), "DUBAN_SMTP_PORT": "1", "DUBAN_SMTP_CONNECT_TIMEOUT": "0.2",
-           "DUBAN_PORTAL_SECRET": "b" * 40}
+           "DUBAN_PORTAL_SECRET": "b" * 40, "DUBAN_MAX_FILE_BYTES": "200000"}
     env.pop("DUBAN_DATABASE_URL", None)
     subprocess.run([str(ROOT / ".venv/bin/duban"), "calendar", "--json"], env=env, capture_output=True)  # store made
     cmd = [str(ROOT / ".venv/bin/duban"), "intake", "--json", "--batch", str(batch), "--received-at", "2010-07-06 09:00"]
@@ -52,12 +56,17 @@ def intake(fs: list[tuple[str, bytes]], batch: int, processes: int = 1) -> float
              for _ in range(processes)]
     outs = [p.communicate() for p in procs]
     took = time.perf_counter() - t
-    out = [r for stdout, _ in outs for r in json.loads(stdout)]
-    p = procs[0]
-    p.stderr = outs[0][1]  # type: ignore[assignment]
-    assert len(out) == len(fs) and len({r["file"] for r in out}) == len(fs), str(p.stderr)[-500:]
-    assert sum(1 for r in out if r["status"] == "rejected") == (len(fs) + 9) // 10, [r["status"] for r in out][:20]
-    return took
+    out = {r["file"]: r for stdout, _ in outs for r in json.loads(stdout)}
+    expected = len(fs) + (len(bad_files()) if bad else 0)
+    assert len(out) == expected, outs[0][1][-500:]
+    assert sum(1 for r in out.values() if r["status"] == "rejected") == (len(fs) + 9) // 10
+    if bad:
+        assert {n: out[n]["status"] for n in bad_files()} == bad_files(), {n: out[n] for n in bad_files()}
+    answered = sqlite3.connect(home / "duban.db").execute(
+        "SELECT count(DISTINCT substr(key, 1, instr(substr(key, 9), ':') + 8)) FROM notification WHERE kind = 'receipt'"
+    ).fetchone()[0]
+    assert answered == expected, (answered, expected)  # every file's receipt is queued
+    return took, out
 
 
 def bare(fs: list[tuple[str, bytes]]) -> float:
@@ -74,7 +83,7 @@ def bare(fs: list[tuple[str, bytes]]) -> float:
 def main() -> None:
     if sys.argv[1:2] == ["--processes"]:  # 1 and 2 processes on one inbox
         fs = files(int(sys.argv[2]) if len(sys.argv) > 2 else 1000)
-        one, two = intake(fs, 100, 1), intake(fs, 100, 2)
+        (one, _), (two, _) = intake(fs, 100, 1), intake(fs, 100, 2)
         print(f"{len(fs)} files, batches of 100: 1 process {one:.1f} s ({one / len(fs) * 1000:.1f} ms/file), "
               f"2 processes {two:.1f} s ({two / len(fs) * 1000:.1f} ms/file): {one / two:.2f}x")
         return
@@ -83,13 +92,18 @@ def main() -> None:
     for n in sizes:
         fs = files(n)
         b = bare(fs)
-        batched = intake(fs, 200)
-        single = intake(fs, 1) if n <= 1000 else None
+        batched, clean = intake(fs, 200)
+        single = intake(fs, 1)[0] if n <= 1000 else None
         line = (f"{n:>5} files: duban intake batched {batched:.1f} s = {batched / n * 1000:.1f} ms/file"
                 + (f" | one at a time {single:.1f} s = {single / n * 1000:.1f} ms/file" if single else "")
                 + f" | bare read_excel {b:.2f} s = {b / n * 1000:.2f} ms/file | batched / bare {batched / b:.1f}x")
         print(line, flush=True)
-
+    # bad input mixed into the largest run: the others' verdicts unchanged, every file answered
+    took, mixed = intake(fs, 200, bad=True)
+    same = sum(mixed[f] == clean[f] for f in clean)
+    print(f"{n:>5} files + {len(mixed) - n} bad (unreadable, duplicate, oversized, unknown form, empty): "
+          f"{took:.1f} s; {same} of {n} verdicts identical to the clean run; all {len(mixed)} files answered")
+    assert same == n
 
 if __name__ == "__main__":
     main()

@@ -1,7 +1,7 @@
 """Scale-out, as production runs it: a Prefect server on PostgreSQL, prefect.yaml's deployments,
 two process workers on one pool, and Duban's store on PostgreSQL. Intake and sweep runs started
-at the same moment land on both workers; every file is processed once and every mail reaches
-the SMTP server once."""
+at the same moment land on both workers, and an intake run with `workers: 2` starts another; every
+file is processed once and every mail reaches the SMTP server once."""
 
 from __future__ import annotations
 
@@ -57,6 +57,7 @@ def prefect_cli(env: dict[str, str], *args: str) -> str:
 
 def test_two_workers_on_postgres_process_each_file_and_mail_once(tmp_path, pg_schema_url):
     from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from flows.campaign_replay import drop
@@ -107,10 +108,18 @@ def test_two_workers_on_postgres_process_each_file_and_mail_once(tmp_path, pg_sc
                 wait_online(client, {"worker-a", "worker-b"}, timeout=120, logs=tmp_path)  # both can take runs
                 intake = client.read_deployment_by_name("intake/intake")
                 sweep = client.read_deployment_by_name("deadline-sweep/deadline-sweep")
-                ids = [client.create_flow_run_from_deployment(intake.id).id for _ in range(INTAKE_RUNS)]
+                # two runs file by file, and one that judges batches of 4 and fans out: `workers: 2`
+                # starts one more intake run, for whichever worker is free
+                ids = [client.create_flow_run_from_deployment(intake.id).id for _ in range(INTAKE_RUNS - 1)]
+                ids.append(client.create_flow_run_from_deployment(
+                    intake.id, parameters={"batch_size": 4, "workers": 2}).id)
                 ids += [client.create_flow_run_from_deployment(sweep.id, parameters={"as_of": SWEEP_DAY.isoformat()}).id
                         for _ in range(SWEEP_RUNS)]
                 runs = wait_final(client, ids, timeout=420, logs=tmp_path)
+                intakes = client.read_flow_runs(deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[intake.id])))
+                fanned = [r.id for r in intakes if r.id not in ids]
+                assert len(fanned) == 1 and fanned_params(intakes, fanned[0]) == {"batch_size": 4, "workers": 1}
+                runs += wait_final(client, fanned, timeout=180, logs=tmp_path)
         finally:
             for p in reversed(procs):
                 stop(p)
@@ -135,6 +144,11 @@ def test_two_workers_on_postgres_process_each_file_and_mail_once(tmp_path, pg_sc
     assert sent == sum(ids_at_server.values()), mail  # none lost: every sent row arrived
     assert {status for _, status in mail} <= {"sent", "stale"}, mail
     assert mail["receipt", "sent"] == len(sends) and mail["digest", "sent"] >= 10, mail  # receipts and reminders
+
+
+def fanned_params(runs, run_id):  # type: ignore[no-untyped-def]
+    p = next(r for r in runs if r.id == run_id).parameters
+    return {"batch_size": p.get("batch_size"), "workers": p.get("workers")}
 
 
 def wait_online(client, names: set[str], *, timeout: float, logs: Path) -> None:  # type: ignore[no-untyped-def]

@@ -94,3 +94,46 @@ def xls_bytes(form: str, rows: list[list[str]], *, unit: str = "涟水县") -> b
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+COUNTIES = ["清河区", "清浦区", "楚州区", "淮阴区", "涟水县", "洪泽县", "盱眙县", "金湖县"]
+
+
+def county_files(n: int) -> dict[str, bytes]:
+    """`n` ten-row county files as on the 20th, one in ten with an error (as bench/bench_batch.py)."""
+    out = {}
+    for i in range(n):
+        u = COUNTIES[i % len(COUNTIES)]
+        rows = [need_row(i * 10 + k) for k in range(10)]
+        if i % 10 == 0:
+            rows[4] = need_row(i * 10 + 4, sales_wan="很多")
+        out[f"附表3_{u}_{i}.xlsx"] = messy_workbook("tech-needs", rows, unit=u, title="附表3：第1批技术需求")
+    return out
+
+
+def bad_files() -> dict[str, str]:
+    """Bad input to mix in, name -> the status it must get: unreadable, duplicate (清河区's file
+    again, under another county's name: its bytes say 清河区), oversized, unknown form, empty."""
+    return {
+        "附表3_清河区_损坏.xlsx": "unreadable",
+        "附表3_清浦区_0_副本.xlsx": "duplicate",
+        "附表3_楚州区_超大.xlsx": "refused",
+        "附表9_淮阴区_不认识的表.xlsx": "unreadable",
+        "附表3_涟水县_空.csv": "unreadable",
+    }
+
+
+def write_bad(inbox: Path, good: dict[str, bytes]) -> None:
+    """`bad_files` into `inbox` (the oversized one is 300 KB: run with max_file_bytes below that)."""
+    (inbox / "附表3_清河区_损坏.xlsx").write_bytes(b"PK\x03\x04" + b"\x00" * 500)
+    (inbox / "附表3_清浦区_0_副本.xlsx").write_bytes(good["附表3_清河区_0.xlsx"])  # the same bytes again
+    (inbox / "附表3_楚州区_超大.xlsx").write_bytes(b"x" * 300_000)
+    wb = Workbook()
+    wb.active.append(["附表9：不存在的表"])
+    wb.active.append(["甲", "乙", "丙", "丁"])
+    wb.active.append(["1", "2", "3", "4"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    (inbox / "附表9_淮阴区_不认识的表.xlsx").write_bytes(buf.getvalue())
+    (inbox / "附表3_涟水县_空.csv").write_bytes(b"")
+

@@ -8,7 +8,16 @@ from datetime import date, datetime
 import pytest
 
 from tests.intake import format_files as ff
-from tests.intake.files import CAMPAIGN, csv_bytes, messy_workbook, need_row, xls_bytes
+from tests.intake.files import (
+    CAMPAIGN,
+    bad_files,
+    county_files,
+    csv_bytes,
+    messy_workbook,
+    need_row,
+    write_bad,
+    xls_bytes,
+)
 from tests.intake.hostile import good_files, merge_bomb, sparse_xlsx
 
 pytestmark = pytest.mark.integration
@@ -100,4 +109,83 @@ def test_nothing_is_locked_unless_the_campaign_closes_obligations(sqlite_setting
     assert r.status == "unreadable" and "2010年07月10日关闭" in r.verdict.issues[0].message
     ok = messy_workbook("tech-needs", [need_row(3)], unit="清河区", title="附表3：第1批技术需求")
     assert submit_bytes(closing, ok, "附表3b.xlsx", received_at=datetime(2010, 7, 9, 9)).status == "accepted"
+    app.store.dispose()
+
+
+def test_bad_input_in_a_batch_changes_no_verdict_of_the_others_and_every_file_is_answered(sqlite_settings, tmp_path):
+    """Issue 18: unreadable, duplicate, oversized, unknown-form and empty files among 60 county
+    files, judged in batches of 16: the others' verdicts are those of a run without them, and
+    every file gets its result and its receipt to its unit."""
+    from sqlalchemy import func, select
+
+    from schemas.outbox import Notification
+    from schemas.tables import Submission
+    from tasks.app import open_app
+    from tasks.intake.run import intake_inbox
+
+    good = county_files(60)
+    runs = {}
+    for mixed in (False, True):
+        settings = sqlite_settings.model_copy(update={"home": tmp_path / f"home{mixed}", "max_file_bytes": 200_000})
+        app = open_app("huaian-2010", settings=settings)
+        settings.inbox_dir.mkdir(parents=True, exist_ok=True)
+        for n, d in good.items():
+            (settings.inbox_dir / n).write_bytes(d)
+        if mixed:
+            write_bad(settings.inbox_dir, good)
+        res = intake_inbox(app, received_at=datetime(2010, 7, 6, 9), batch=16)
+        with app.store.session() as s:
+            subs = s.scalar(select(func.count()).select_from(Submission))
+            names = dict(s.execute(select(Submission.id, Submission.filename)).tuples().all())
+            answered = {names[int(k.split(":")[1])] for k in s.scalars(
+                select(Notification.key).where(Notification.kind == "receipt"))}
+        runs[mixed] = ({r.file: r for r in res}, subs, answered)
+        app.store.dispose()
+    clean, clean_subs, clean_answered = runs[False]
+    mix, mix_subs, mix_answered = runs[True]
+    key = lambda r: (r.status, r.unit, r.form, r.period, r.rows, r.errors, r.warnings, r.reason)  # noqa: E731
+    assert {n: key(clean[n]) for n in good} == {n: key(mix[n]) for n in good}
+    assert sum(r.status == "rejected" for r in clean.values()) == 6 and clean_answered == set(good)
+    bad = bad_files()
+    assert {n: mix[n].status for n in bad} == bad, {n: (mix[n].status, mix[n].reason) for n in bad}
+    assert len(mix) == len(good) + len(bad) and mix_subs == clean_subs + len(bad)
+    assert mix_answered == set(good) | set(bad)  # each has a unit in its name or its bytes: each is answered
+    assert not any(r.crashed for r in mix.values())
+
+
+def test_a_file_whose_recording_fails_is_rolled_back_alone(sqlite_settings, monkeypatch):
+    """A batch is recorded in one transaction, each file in its own savepoint: a file whose
+    recording raises half-way (its submission inserted, its rows not) leaves nothing behind, goes
+    to failed/ as crashed, and the files before and after it in the batch are recorded."""
+    from sqlalchemy import func, select
+
+    from schemas.outbox import Notification
+    from schemas.rows import FormRow
+    from schemas.tables import Submission
+    from tasks.app import open_app
+    from tasks.intake import keep
+    from tasks.intake.run import intake_inbox
+
+    app = open_app("huaian-2010", settings=sqlite_settings)
+    sqlite_settings.inbox_dir.mkdir(parents=True, exist_ok=True)
+    good = county_files(9)
+    for n, d in good.items():
+        (sqlite_settings.inbox_dir / n).write_bytes(d)
+    real = keep._store_rows
+
+    def store_rows(session, campaign, sub, v, unit_id):  # type: ignore[no-untyped-def]
+        if v.filename == "附表3_淮阴区_3.xlsx":
+            raise RuntimeError("disk on fire")
+        return real(session, campaign, sub, v, unit_id)
+
+    monkeypatch.setattr(keep, "_store_rows", store_rows)
+    res = {r.file: r for r in intake_inbox(app, received_at=datetime(2010, 7, 6, 9), batch=9)}
+    assert res["附表3_淮阴区_3.xlsx"].status == "crashed" and "disk on fire" in res["附表3_淮阴区_3.xlsx"].reason
+    assert {r.status for n, r in res.items() if n != "附表3_淮阴区_3.xlsx"} == {"accepted", "rejected"}
+    with app.store.session() as s:
+        assert set(s.scalars(select(Submission.filename))) == set(good) - {"附表3_淮阴区_3.xlsx"}
+        assert s.scalar(select(func.count()).select_from(FormRow)) == 7 * 10  # 7 accepted files, none of the crashed one
+        assert s.scalar(select(func.count()).select_from(Notification)) == 8
+    assert (sqlite_settings.home / "failed").is_dir() and any(
+        p.name.endswith("附表3_淮阴区_3.xlsx") for p in (sqlite_settings.home / "failed").iterdir())
     app.store.dispose()
