@@ -38,8 +38,8 @@ def main() -> None:
     from config.settings import Settings
     from notifications import receipts
     from tasks.app import open_app
-    from tasks.intake import annotate, rules, run, service, suites, validate
     from tasks.intake import read as read_mod
+    from tasks.intake import rules, run, service, suites, validate
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     home = Path(tempfile.mkdtemp(prefix="bench-where-"))
@@ -57,12 +57,11 @@ def main() -> None:
     timed(validate, "normalise", "normalise cells")
     timed(suites, "run_suites", "Great Expectations (batched)")
     timed(rules, "check", "form rules")
+    timed(service, "_prepare", "summary, annotated workbook (1 in 10)")
     timed(service, "_file_verdict", "record and answer (one savepoint)")
     timed(run, "_settle", "settle (move the file)")
     # inside "record and answer":
     timed(service, "record", NESTED + "record submission, issues, rows")
-    timed(annotate, "annotated_workbook", NESTED + "annotated workbook (1 file in 10)")
-    timed(service, "summary", NESTED + "receipt: summary text")
     timed(receipts, "compose", NESTED + "receipt: render templates")
     timed(receipts, "enqueue", NESTED + "receipt: build and queue")
     timed(service, "_link", NESTED + "receipt: unit's link")

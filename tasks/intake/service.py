@@ -118,6 +118,15 @@ def submit_batch(app: App, items: list[tuple[bytes, str, datetime]]) -> list[Sub
                             if isinstance(v, Crashed) else v)
         except Exception as e:
             verdicts.append(e)
+    # what needs no lock is done before taking the store's writer: the closing check, the summary,
+    # the annotated workbook (recording is the part of intake that runs one process at a time)
+    prepared: list[Prepared | Exception] = []
+    with app.store.session() as s:
+        for (_, _, when), v in zip(items, verdicts, strict=True):
+            try:
+                prepared.append(v if isinstance(v, Exception) else _prepare(s, app, v, when))
+            except Exception as e:
+                prepared.append(e)
     out: list[Submitted | Exception] = []
     try:
         with app.store.session(write=True) as s:
@@ -128,14 +137,14 @@ def submit_batch(app: App, items: list[tuple[bytes, str, datetime]]) -> list[Sub
             # held for the batch: each file's lookups of its unit are answered by the session
             held = s.scalars(select(Unit).where(Unit.campaign == app.campaign.id)).all()
             units = {u.name: u.id for u in held}
-            for (data, name, when), sha, v in zip(items, shas, verdicts, strict=True):
-                if isinstance(v, Exception):
-                    out.append(v)
+            for (data, name, when), sha, v, p in zip(items, shas, verdicts, prepared, strict=True):
+                if isinstance(v, Exception) or isinstance(p, Exception):
+                    out.append(v if isinstance(v, Exception) else p)  # type: ignore[arg-type]
                     continue
                 try:
                     with s.begin_nested():
                         out.append(_file_verdict(s, app, v, sha=sha, size=len(data), name=name, received=when,
-                                                 units=units))
+                                                 units=units, prepared=p))
                 except Exception as e:
                     out.append(e)
     except Exception as e:  # the commit itself failed: nothing of the batch was recorded
@@ -153,19 +162,36 @@ def file_verdict(app: App, v: Verdict, *, sha: str, size: int, name: str, receiv
                              channel=channel, submitted_by=submitted_by, phone=phone, reply=reply)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What recording a judged file needs that takes no lock: its summary and annotated workbook."""
+
+    summary: str
+    annotated: bytes | None
+
+
+def _prepare(s: Session, app: App, v: Verdict, received: datetime) -> Prepared:
+    _close_if_past(s, app.campaign, v, received)
+    title = app.campaign.form(v.form).title if v.form else None
+    text = summary(v, form_title=title)
+    if not (v.issues and v.sheets):
+        return Prepared(text, None)
+    from tasks.intake.annotate import annotated_workbook
+
+    return Prepared(text, annotated_workbook(v, v.sheets, summary_text=text))
+
+
 def _file_verdict(s: Session, app: App, v: Verdict, *, sha: str, size: int, name: str, received: datetime,
                   expect_unit: str | None = None, channel: str = "inbox", submitted_by: str | None = None,
-                  phone: str | None = None, reply: Reply | None = None, units: dict[str, int] | None = None
-                  ) -> Submitted:
+                  phone: str | None = None, reply: Reply | None = None, units: dict[str, int] | None = None,
+                  prepared: Prepared | None = None) -> Submitted:
     # imported here, not at the top: `duban validate` never needs the outbox (~0.4 s)
     from notifications.contact_notice import queue_contact_notice
     from notifications.receipts import queue_receipt
     from tasks.contacts import propose
 
-    _close_if_past(s, app.campaign, v, received)
-    title = app.campaign.form(v.form).title if v.form else None
-    text = summary(v, form_title=title)
-    sub = record(s, app.campaign, v, sha=sha, size=size, received_at=received, units=units, summary=text,
+    p = prepared or _prepare(s, app, v, received)
+    sub = record(s, app.campaign, v, sha=sha, size=size, received_at=received, units=units, summary=p.summary,
                  channel=channel, submitted_by=submitted_by, submitter_phone=phone)
     if any(i.code == "unit-mismatch" for i in v.issues):  # ops see it: a unit sent another unit's form
         from tasks.audit import audit
@@ -173,12 +199,10 @@ def _file_verdict(s: Session, app: App, v: Verdict, *, sha: str, size: int, name
         audit(s, at=received, actor=f"{expect_unit} {submitted_by or ''}".strip(), action="submission.mismatch",
               subject=f"{expect_unit}/{sub.id}", filename=name, reason=v.issues[0].message)
     annotated = None
-    if v.issues and v.sheets and sub.status != "duplicate":
-        from tasks.intake.annotate import annotated_workbook
-
+    if p.annotated is not None and sub.status != "duplicate":
         annotated = annotated_path(app.settings, sub.id, sha)
         annotated.parent.mkdir(parents=True, exist_ok=True)
-        annotated.write_bytes(annotated_workbook(v, v.sheets, summary_text=text))
+        annotated.write_bytes(p.annotated)
     # the receipt goes to the contacts in force when the file came, before any change applies
     queue_receipt(s, campaign=app.campaign, submission_id=sub.id, now=received, annotated=annotated,
                   mail_from=app.settings.mail_from, link=_link(s, app, sub.unit_id), reply=reply, issues=v.issues)
