@@ -8,16 +8,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from schemas.campaign import Campaign
 from schemas.tables import AuditLog, Contact, ContactList, Obligation, Unit
 from tasks.calendar import build_calendar
 
+SYNC_LOCK = 0x6475_6261_6E08  # "duban" + the campaign sync lock
+
 
 def sync_campaign(session: Session, campaign: Campaign, *, now: datetime) -> int:
-    """Bring units, seed contacts and obligations of `campaign` into the store; return rows added."""
+    """Bring units, seed contacts and obligations of `campaign` into the store; return rows added.
+    Two processes starting at once on a new PostgreSQL store (two workers, two commands) take
+    turns, under a transaction-scoped advisory lock; on SQLite the writer's BEGIN IMMEDIATE does."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SYNC_LOCK})
     units = {u.name: u for u in session.scalars(select(Unit).where(Unit.campaign == campaign.id))}
     added = 0
     for spec in campaign.units:

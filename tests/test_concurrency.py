@@ -38,3 +38,31 @@ def test_two_read_then_write_processes_never_lock(tmp_path):
         seen = sorted(s.scalars(select(AuditLog.detail)).all(), key=lambda d: d["seen"])
     # serialised: every transaction saw all the rows committed before it, exactly once each
     assert [d["seen"] for d in seen] == list(range(120))
+
+
+def _open(url: str, home: str, barrier) -> None:  # type: ignore[no-untyped-def]
+    from config.settings import Settings
+    from tasks.app import open_app
+
+    barrier.wait()
+    open_app("huaian-2010", settings=Settings(home=home, database_url=url, _env_file=None)).store.dispose()
+
+
+def test_two_processes_opening_a_new_store_at_once_both_start(db_url, tmp_path):
+    """Two workers or commands starting together on a new store: one migrates and loads the
+    campaign, the other waits for it (no duplicate-unit error on PostgreSQL)."""
+    from schemas.tables import Unit
+    from tests.intake.files import CAMPAIGN
+
+    ctx = mp.get_context("spawn")
+    barrier = ctx.Barrier(2)
+    procs = [ctx.Process(target=_open, args=(db_url, str(tmp_path / f"home{i}"), barrier)) for i in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0, 0]
+    store = open_store(db_url)
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Unit)) == len(CAMPAIGN.units)
+    store.dispose()

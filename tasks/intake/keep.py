@@ -59,8 +59,8 @@ def record(
     """Record one received file and its verdict; store its rows when accepted. `units` (name ->
     id) saves a query per file in a batch; `fields` are further columns of the submission
     (summary, channel, submitted_by, submitter_phone), written in the same insert."""
-    _serialise(session)
     campaign_id = campaign.id
+    _serialise(session, campaign_id, v, sha)
     unit_id = (units.get(v.unit) if units is not None else session.scalar(
         select(Unit.id).where(Unit.campaign == campaign_id, Unit.name == v.unit))) if v.unit else None
     # A duplicate is the same bytes judged as the same thing again. Bytes that could not be
@@ -112,15 +112,25 @@ def contact_change_of(session: Session, submission_id: int) -> ContactChange | N
     return session.scalar(select(ContactChange).where(ContactChange.submission_id == submission_id))
 
 
-# Recording is read-then-write (is it a duplicate? which version does it supersede?). On
-# SQLite the writer session's BEGIN IMMEDIATE already serialises it; on PostgreSQL two
-# concurrent intakes take this transaction-scoped advisory lock (files arrive a few a minute).
+# Recording is read-then-write (is it a duplicate? which version does it supersede?), and both
+# questions are about one unit's files (or, for a file nobody could read, about its bytes). On
+# SQLite the writer session's BEGIN IMMEDIATE already serialises it; on PostgreSQL concurrent
+# intakes take a transaction-scoped advisory lock per unit, so different units' files are
+# recorded in parallel. A batch takes its locks in ascending order (`record_order`): two
+# batches never wait on each other in a cycle.
 INTAKE_LOCK = 0x6475_6261_6E03  # "duban" + issue 3
 
 
-def _serialise(session: Session) -> None:
+def lock_key(campaign_id: str, v: Verdict, sha: str) -> int:
+    """The advisory lock recording `v` takes: its unit's, or its bytes' when it was unreadable."""
+    what = f"sha:{sha}" if v.unreadable else f"unit:{v.unit or ''}"
+    digest = hashlib.blake2b(f"{INTAKE_LOCK}:{campaign_id}:{what}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _serialise(session: Session, campaign_id: str, v: Verdict, sha: str) -> None:
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INTAKE_LOCK})
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(campaign_id, v, sha)})
 
 
 def _store_rows(session: Session, campaign: Campaign, sub: Submission, v: Verdict, unit_id: int) -> None:

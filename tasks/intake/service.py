@@ -12,7 +12,7 @@ from schemas.campaign import Campaign
 from tasks.app import App
 from tasks.clock import now_local
 from tasks.intake.identify import unit_in_name
-from tasks.intake.keep import keep_bytes, record, record_refused
+from tasks.intake.keep import keep_bytes, lock_key, record, record_refused
 from tasks.intake.receive import Refused, open_received
 from tasks.intake.validate import Limits, inspect_file
 from tasks.intake.verdict import Issue, Verdict, summary
@@ -127,7 +127,6 @@ def submit_batch(app: App, items: list[tuple[bytes, str, datetime]]) -> list[Sub
                 prepared.append(v if isinstance(v, Exception) else _prepare(s, app, v, when))
             except Exception as e:
                 prepared.append(e)
-    out: list[Submitted | Exception] = []
     try:
         with app.store.session(write=True) as s:
             from sqlalchemy import select
@@ -137,19 +136,31 @@ def submit_batch(app: App, items: list[tuple[bytes, str, datetime]]) -> list[Sub
             # held for the batch: each file's lookups of its unit are answered by the session
             held = s.scalars(select(Unit).where(Unit.campaign == app.campaign.id)).all()
             units = {u.name: u.id for u in held}
-            for (data, name, when), sha, v, p in zip(items, shas, verdicts, prepared, strict=True):
+            done: dict[int, Submitted | Exception] = {}
+            for i in _lock_order(app.campaign.id, verdicts, shas):
+                (data, name, when), sha, v, p = items[i], shas[i], verdicts[i], prepared[i]
                 if isinstance(v, Exception) or isinstance(p, Exception):
-                    out.append(v if isinstance(v, Exception) else p)  # type: ignore[arg-type]
+                    done[i] = v if isinstance(v, Exception) else p  # type: ignore[assignment]
                     continue
                 try:
                     with s.begin_nested():
-                        out.append(_file_verdict(s, app, v, sha=sha, size=len(data), name=name, received=when,
-                                                 units=units, prepared=p))
+                        done[i] = _file_verdict(s, app, v, sha=sha, size=len(data), name=name, received=when,
+                                                units=units, prepared=p)
                 except Exception as e:
-                    out.append(e)
+                    done[i] = e
     except Exception as e:  # the commit itself failed: nothing of the batch was recorded
         return [e] * len(items)
-    return out
+    return [done[i] for i in range(len(items))]
+
+
+def _lock_order(campaign_id: str, verdicts: list[Verdict | Exception], shas: list[str]) -> list[int]:
+    """The batch's files in the order of the locks their recording takes (`lock_key`), so that
+    concurrent batches on PostgreSQL take them in one global order and never deadlock."""
+    def key(i: int) -> int:
+        v = verdicts[i]
+        return -(1 << 63) if isinstance(v, Exception) else lock_key(campaign_id, v, shas[i])
+
+    return sorted(range(len(verdicts)), key=key)
 
 
 def file_verdict(app: App, v: Verdict, *, sha: str, size: int, name: str, received: datetime,
