@@ -23,7 +23,7 @@ from email.message import EmailMessage, MIMEPart
 from email.policy import Policy
 from email.utils import format_datetime, formataddr, parseaddr
 
-from schemas.addresses import BadAddress, email_address
+from schemas.addresses import BadAddress, ascii_address
 
 
 class BadMessage(ValueError):
@@ -49,11 +49,11 @@ def one_line(s: str) -> str:
 
 
 def check_address(addr: str) -> str:
+    """`addr` as it goes on the wire (an internationalised domain in ASCII), or `BadMessage`."""
     try:
-        email_address(addr or "")
+        return ascii_address(addr or "")
     except BadAddress:
         raise BadMessage(f"收件地址无效：{addr!r}") from None
-    return addr
 
 
 def message_id(key: str, domain: str) -> str:
@@ -88,8 +88,7 @@ def _text(name: str, value: str) -> _Header:
 
 def _address(header: str, name: str, addr: str) -> _Header:
     """A mailbox header (From, To): a checked address with its display name encoded once."""
-    check_address(addr)
-    return _Header(header, formataddr((one_line(name), addr), charset="utf-8"))
+    return _Header(header, formataddr((one_line(name), check_address(addr)), charset="utf-8"))
 
 
 def build(r: Rendered, *, to_email: str, to_name: str, sender: str, msg_id: str, date: datetime) -> EmailMessage:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from notifications.message import BadMessage, Rendered, build, message_id
+from schemas.addresses import BadAddress, ascii_address
 from schemas.outbox import FAILED, Attachment, Notification
 
 
@@ -23,6 +24,11 @@ def enqueue(session: Session, *, key: str, kind: str, campaign: str, to_email: s
     """
     if session.scalar(select(Notification.id).where(Notification.key == key)) is not None:
         return None
+    if not to_email.isascii():  # an internationalised domain: its ASCII form, for the header and SMTP
+        try:
+            to_email = ascii_address(to_email)
+        except BadAddress:
+            pass  # queued as failed, with the reason, below
     n = Notification(key=key, kind=kind, campaign=campaign, recipient_email=to_email, recipient_name=to_name,
                      subject=message.subject, text=message.text, html=message.html, as_of=as_of,
                      created_at=now)

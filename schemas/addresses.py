@@ -24,3 +24,13 @@ def email_address(text: str) -> str:
         return validate_email(text.strip(), check_deliverability=False, allow_smtputf8=False).normalized
     except EmailNotValidError:
         raise BadAddress(INVALID) from None
+
+
+@lru_cache(maxsize=4096)
+def ascii_address(text: str) -> str:
+    """`text` as it goes into a header and an SMTP envelope: an internationalised domain in its
+    ASCII (IDNA) form, e.g. 例子.cn -> xn--fsqu00a.cn; or `BadAddress`."""
+    try:
+        return validate_email(text.strip(), check_deliverability=False, allow_smtputf8=False).ascii_email or ""
+    except EmailNotValidError:
+        raise BadAddress(INVALID) from None

@@ -89,6 +89,13 @@ def test_poison_rows_fail_alone(mail_app, smtp):
     assert "\n" not in str(injected["Subject"])
 
 
+def test_an_internationalised_domain_goes_out_in_its_ascii_form(mail_app, smtp):
+    queue(mail_app, 1, to="liaison@淮安.cn", name="王晓明")
+    assert send(mail_app).sent == 1
+    m = smtp.received[0]
+    assert m["X-Envelope-To"] == "liaison@xn--5brr03o.cn" and m["To"].addresses[0].domain == "xn--5brr03o.cn"
+
+
 def test_headers_are_encoded_and_message_ids_stable(mail_app, smtp):
     queue(mail_app, 1, to="liaison@example.cn", name="王晓明")
     send(mail_app)
