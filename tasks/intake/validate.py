@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -24,7 +25,7 @@ from tasks.intake.identify import (
     unit_in_name,
 )
 from tasks.intake.locate import Table, find_table
-from tasks.intake.read import DOCUMENT_SUFFIXES, Limits, Unreadable, is_document, read_sheets
+from tasks.intake.read import DOCUMENT_SUFFIXES, Limits, Sheet, Unreadable, is_document, read_sheets
 from tasks.intake.verdict import Issue, Verdict
 
 DEFAULT_LIMITS = Limits()
@@ -57,6 +58,10 @@ def inspect_file(
     return _answered(got, campaign, expect_unit)
 
 
+# A batch's files are read ahead, in reader children of their own (tasks/intake/read.py), while
+# the file before is judged: reading and judging use a core each. The window bounds what waits.
+READERS, READ_AHEAD = 2, 4
+
 @dataclass(frozen=True)
 class Received:
     """One file of a batch, with what is known of it."""
@@ -78,12 +83,16 @@ def inspect_files(files: list[Received], campaign: Campaign, *, limits: Limits =
     never spoils the others."""
     from tasks.intake.suites import run_suite, run_suites
 
-    with _no_cyclic_gc():
+    with _no_cyclic_gc(), ThreadPoolExecutor(READERS, thread_name_prefix="read-ahead") as pool:
         got: list[Verdict | Pending] = []
-        for f in files:
+        ahead: dict[int, Future[list[Sheet]]] = {}
+        for i, f in enumerate(files):
+            for j in range(i, min(i + READ_AHEAD, len(files))):  # the next files are read while this one is judged
+                if j not in ahead and not is_document(files[j].filename, files[j].data):
+                    ahead[j] = pool.submit(read_sheets, files[j].data, files[j].filename, limits)
             try:
                 got.append(_inspect(f.data, f.filename, campaign, f.received, limits, f.unit, f.form, f.period,
-                                    f.expect_unit))
+                                    f.expect_unit, read=ahead.pop(i, None)))
             except Exception as e:  # judged alone again by the caller's per-file path
                 got.append(_crashed(f.filename, e))
         groups: dict[tuple, list[int]] = {}
@@ -168,8 +177,8 @@ def _no_cyclic_gc() -> Iterator[None]:
 
 
 def _inspect(data: bytes, filename: str, campaign: Campaign, received: date, limits: Limits,
-             unit: str | None, form: str | None, period: str | None, expect_unit: str | None = None
-             ) -> Verdict | Pending:
+             unit: str | None, form: str | None, period: str | None, expect_unit: str | None = None,
+             read: Future[list[Sheet]] | None = None) -> Verdict | Pending:
     v = Verdict(filename=PurePath(filename).name)
     forms = _forms(campaign, form)
     if not forms:
@@ -182,7 +191,7 @@ def _inspect(data: bytes, filename: str, campaign: Campaign, received: date, lim
                                f"PDF 或文本文档报送，{sent.label}请作为报表单独报送")
         if is_document(filename, data) or (len(forms) == 1 and forms[0].document):
             return _document(v, data, filename, campaign, forms, received, unit, period, limits, expect_unit)
-        sheets = read_sheets(data, filename, limits)
+        sheets = read.result() if read is not None else read_sheets(data, filename, limits)
         v.sheets = sheets
         table = find_table(sheets, forms)
         if table is None:
