@@ -106,10 +106,16 @@ def submit_batch(app: App, items: list[tuple[bytes, str, datetime]]) -> list[Sub
     and a file whose recording raised is rolled back alone and returned as its exception, the
     others unaffected. A crash before the commit loses no verdict: the files are kept, still
     claimed in the inbox, and judged again by the next run."""
+    shas = [keep_bytes(app.settings.files_dir, data) for data, _, _ in items]  # first: every file is kept
+    verdicts = _judge_all(app, items)
+    prepared = _prepare_all(app, items, verdicts)
+    return _record_all(app, items, shas, verdicts, prepared)
+
+
+def _judge_all(app: App, items: list[tuple[bytes, str, datetime]]) -> list[Verdict | Exception]:
     from tasks.intake.validate import Crashed, Received, inspect_files
 
     limits = limits_of(app.settings)
-    shas = [keep_bytes(app.settings.files_dir, data) for data, _, _ in items]
     verdicts: list[Verdict | Exception] = []
     for (data, name, when), v in zip(items, inspect_files(
             [Received(data, name, when.date()) for data, name, when in items], app.campaign, limits=limits), strict=True):
@@ -118,8 +124,13 @@ def submit_batch(app: App, items: list[tuple[bytes, str, datetime]]) -> list[Sub
                             if isinstance(v, Crashed) else v)
         except Exception as e:
             verdicts.append(e)
-    # what needs no lock is done before taking the store's writer: the closing check, the summary,
-    # the annotated workbook (recording is the part of intake that runs one process at a time)
+    return verdicts
+
+
+def _prepare_all(app: App, items: list[tuple[bytes, str, datetime]], verdicts: list[Verdict | Exception]
+                 ) -> list[Prepared | Exception]:
+    """What needs no lock, done before taking the store's writer: the closing check, the summary,
+    the annotated workbook (recording is the part of intake that waits for other runs)."""
     prepared: list[Prepared | Exception] = []
     with app.store.session() as s:
         for (_, _, when), v in zip(items, verdicts, strict=True):
@@ -127,16 +138,22 @@ def submit_batch(app: App, items: list[tuple[bytes, str, datetime]]) -> list[Sub
                 prepared.append(v if isinstance(v, Exception) else _prepare(s, app, v, when))
             except Exception as e:
                 prepared.append(e)
+    return prepared
+
+
+def _record_all(app: App, items: list[tuple[bytes, str, datetime]], shas: list[str],
+                verdicts: list[Verdict | Exception], prepared: list[Prepared | Exception]
+                ) -> list[Submitted | Exception]:
+    from sqlalchemy import select
+
+    from schemas.tables import Unit
+
+    done: dict[int, Submitted | Exception] = {}
     try:
         with app.store.session(write=True) as s:
-            from sqlalchemy import select
-
-            from schemas.tables import Unit
-
             # held for the batch: each file's lookups of its unit are answered by the session
             held = s.scalars(select(Unit).where(Unit.campaign == app.campaign.id)).all()
             units = {u.name: u.id for u in held}
-            done: dict[int, Submitted | Exception] = {}
             for i in _lock_order(app.campaign.id, verdicts, shas):
                 (data, name, when), sha, v, p = items[i], shas[i], verdicts[i], prepared[i]
                 if isinstance(v, Exception) or isinstance(p, Exception):
