@@ -221,3 +221,65 @@ def test_concurrent_batches_of_the_same_units_record_each_file_once(app):
     assert statuses.count("duplicate") == 8 and len(statuses) == 32
     with app.store.session() as s:
         assert s.scalar(select(func.count(func.distinct(Submission.filename)))) == 24
+
+
+def test_killed_mid_batch_then_run_again_nothing_lost_nothing_sent_twice(sqlite_settings, tmp_path):
+    """`duban intake --batch 20` killed (SIGKILL) at random moments, three times, then left for
+    dead: its claims, 7 hours old, are taken again by the next run. A batch not committed left
+    no trace; every file ends with exactly one verdict of its own (a file recorded but not yet
+    moved when the run died is answered again as a duplicate) and no mail is queued twice."""
+    import json
+    import os
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+    from collections import Counter
+    from datetime import timedelta
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from schemas.outbox import Notification
+    from schemas.tables import Submission
+    from tasks.app import open_app
+    from tasks.intake.run import intake_inbox
+
+    home = sqlite_settings.home
+    app = open_app("huaian-2010", settings=sqlite_settings)  # the store made once, before the runs
+    good = county_files(240)
+    sqlite_settings.inbox_dir.mkdir(parents=True, exist_ok=True)
+    for n, d in good.items():
+        (sqlite_settings.inbox_dir / n).write_bytes(d)
+    env = {**os.environ, "DUBAN_HOME": str(home), "DUBAN_SMTP_PORT": "1", "DUBAN_SMTP_CONNECT_TIMEOUT": "0.2"}
+    env.pop("DUBAN_DATABASE_URL", None)
+    rnd = random.Random(18)
+    processed = home / "processed"
+    for _ in range(3):
+        before = len(list(processed.glob("*"))) if processed.exists() else 0
+        p = subprocess.Popen([str(Path(sys.executable).parent / "duban"), "intake", "--json", "--batch", "20",
+                              "--received-at", "2010-07-06 09:00"], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while p.poll() is None and len(list(processed.glob("*"))) <= before and time.monotonic() < deadline:
+            time.sleep(0.02)  # until its first batch is committed and moved
+        time.sleep(rnd.uniform(0, 0.4))  # then somewhere in the next batches
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        claimed = home / "inbox" / ".claimed"
+        assert list(claimed.glob("*.json")), "killed while holding claims"
+        for side in claimed.glob("*.json"):  # the dead run's claims, 7 hours later
+            meta = json.loads(side.read_text("utf-8"))
+            meta["claimed_at"] = (datetime.fromisoformat(meta["claimed_at"]) - timedelta(hours=7)).isoformat()
+            side.write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+    intake_inbox(app, received_at=datetime(2010, 7, 6, 9), batch=20)
+    with app.store.session() as s:
+        subs = s.execute(select(Submission.filename, Submission.status)).tuples().all()
+        keys = s.scalars(select(Notification.key)).all()
+    app.store.dispose()
+    own = Counter(name for name, status in subs if status != "duplicate")
+    assert own == Counter(set(good)), "every file: exactly one verdict of its own"
+    assert {status for _, status in subs} <= {"accepted", "rejected", "duplicate"}
+    assert len(keys) == len(set(keys)) == len(subs), "one receipt per recorded file, none twice"
+    assert not list((home / "inbox").glob("*.xlsx")) and not list((home / "inbox" / ".claimed").iterdir())
