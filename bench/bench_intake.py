@@ -3,7 +3,8 @@
     .venv/bin/python bench/bench_intake.py [ROWS] [--openpyxl]
 
 Prints both times, the ratio (target <= 2x, the reader child's round trip included), peak memory,
-and `duban validate` of a small file as a whole process (target < 2 s, issue 18).
+and `duban validate` of a small file as a whole process (target < 2 s, issue 18), with what its
+imports cost, package by package.
 """
 
 from __future__ import annotations
@@ -96,6 +97,23 @@ def main() -> None:
             subprocess.run(cli, env=env, capture_output=True, check=True)
             runs.append(time.perf_counter() - t)
         print(f"`duban validate` small file, whole process: best {min(runs):.2f} s, worst {max(runs):.2f} s (target < 2 s)")
+        imports = subprocess.run([sys.executable, "-X", "importtime", "-m", "flows.cli", *cli[1:]], env=env,
+                                 capture_output=True, text=True, cwd=ROOT).stderr
+        print("  of which imports, by package (python -X importtime, own time of every module):")
+        for pkg, us in import_costs(imports)[:10]:
+            print(f"    {pkg:<22} {us / 1e3:7.0f} ms")
+
+
+def import_costs(report: str) -> list[tuple[str, int]]:
+    """`-X importtime` lines summed by top-level package (each module's own time, so nothing twice)."""
+    costs: dict[str, int] = {}
+    for line in report.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        own, _, name = line.removeprefix("import time:").split("|")
+        pkg = name.strip().split(".")[0]
+        costs[pkg] = costs.get(pkg, 0) + int(own)
+    return sorted(costs.items(), key=lambda kv: -kv[1])
 
 
 if __name__ == "__main__":
