@@ -70,6 +70,9 @@ class _Header(str):
     name: str
 
     def __new__(cls, name: str, value: str) -> _Header:
+        lines = value.splitlines()
+        if "\r" in value.replace("\r\n", "") or any(not line[:1].isspace() for line in lines[1:]):
+            raise BadMessage(f"邮件头无效：{name} 含有换行")  # only folding may break a header's line
         h = super().__new__(cls, value)
         h.name = name
         return h
@@ -87,8 +90,12 @@ def _text(name: str, value: str) -> _Header:
 
 
 def _address(header: str, name: str, addr: str) -> _Header:
-    """A mailbox header (From, To): a checked address with its display name encoded once."""
-    return _Header(header, formataddr((one_line(name), check_address(addr)), charset="utf-8"))
+    """A mailbox header (From, To): a checked address with its display name encoded once (a long
+    Chinese name as several encoded words, folded, each within RFC 2047's 75 characters)."""
+    name, addr = one_line(name), check_address(addr)
+    if not name or name.isascii():
+        return _Header(header, formataddr((name, addr)))
+    return _Header(header, f"{Header(name, 'utf-8', header_name=header).encode()} <{addr}>")
 
 
 def build(r: Rendered, *, to_email: str, to_name: str, sender: str, msg_id: str, date: datetime) -> EmailMessage:
@@ -99,7 +106,8 @@ def build(r: Rendered, *, to_email: str, to_name: str, sender: str, msg_id: str,
     if r.in_reply_to:  # ids from a received message: only well-formed ones, never a line break
         ids = [i for i in (r.references or r.in_reply_to).split() if MSG_ID.fullmatch(i)][-10:]
         if MSG_ID.fullmatch(r.in_reply_to):
-            headers += [_Header("In-Reply-To", r.in_reply_to), _Header("References", " ".join(ids or [r.in_reply_to]))]
+            headers += [_Header("In-Reply-To", r.in_reply_to),
+                        _Header("References", "\n ".join(ids or [r.in_reply_to]))]  # an id a line: never over 998
     headers += [_Header("Date", format_datetime(date)),  # aware: the campaign's zone
                 _Header("Auto-Submitted", "auto-generated"), _Header("MIME-Version", "1.0")]
     body = _text_part(r.html, "html")
@@ -115,7 +123,7 @@ def build(r: Rendered, *, to_email: str, to_name: str, sender: str, msg_id: str,
 
 
 def _text_part(text: str, subtype: str) -> MIMEPart:
-    """A UTF-8 text part, base64 (what the library picks for Chinese text), headers set as written."""
+    """A UTF-8 text part, base64 (7-bit clean, lines of 76), its headers set as written."""
     part = MIMEPart()
     part["Content-Type"] = _Header("Content-Type", f'text/{subtype}; charset="utf-8"')
     part["Content-Transfer-Encoding"] = _Header("Content-Transfer-Encoding", "base64")

@@ -43,9 +43,15 @@ def enqueue(session: Session, *, key: str, kind: str, campaign: str, to_email: s
 def build_raw(n: Notification, message: Rendered, *, mail_from: str, tz: str, now: datetime) -> None:
     """Build the row's message (stable Message-ID), or mark the row failed with the reason."""
     domain = parseaddr(mail_from)[1].rpartition("@")[2] or "duban.local"
+    try:
+        domain = domain.encode("idna").decode("ascii")  # 淮安.cn -> xn--49sx14b.cn
+    except UnicodeError:
+        domain = "duban.local"
     n.message_id = n.message_id or message_id(n.key, domain)
     try:
         n.raw = build(message, to_email=n.recipient_email, to_name=n.recipient_name, sender=mail_from,
                       msg_id=n.message_id, date=now.replace(tzinfo=ZoneInfo(tz))).as_bytes()
     except BadMessage as e:
         n.raw, n.status, n.last_error = None, FAILED, str(e)
+    except UnicodeError as e:  # nothing should get here; if it does, the row fails, not the intake
+        n.raw, n.status, n.last_error = None, FAILED, f"邮件无法编码：{e}"

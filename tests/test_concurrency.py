@@ -32,6 +32,8 @@ def test_two_read_then_write_processes_never_lock(tmp_path):
         p.start()
     for p in procs:
         p.join(120)
+        if p.is_alive():
+            p.kill()
     assert [p.exitcode for p in procs] == [0, 0]
     store = open_store(url)
     with store.session() as s:
@@ -44,7 +46,7 @@ def _open(url: str, home: str, barrier) -> None:  # type: ignore[no-untyped-def]
     from config.settings import Settings
     from tasks.app import open_app
 
-    barrier.wait()
+    barrier.wait(60)
     open_app("huaian-2010", settings=Settings(home=home, database_url=url, _env_file=None)).store.dispose()
 
 
@@ -61,6 +63,8 @@ def test_two_processes_opening_a_new_store_at_once_both_start(db_url, tmp_path):
         p.start()
     for p in procs:
         p.join(120)
+        if p.is_alive():
+            p.kill()
     assert [p.exitcode for p in procs] == [0, 0]
     store = open_store(db_url)
     with store.session() as s:

@@ -116,7 +116,7 @@ def contact_change_of(session: Session, submission_id: int) -> ContactChange | N
 # questions are about one unit's files (or, for a file nobody could read, about its bytes). On
 # SQLite the writer session's BEGIN IMMEDIATE already serialises it; on PostgreSQL concurrent
 # intakes take a transaction-scoped advisory lock per unit, so different units' files are
-# recorded in parallel. A batch takes its locks in ascending order (`record_order`): two
+# recorded in parallel. A batch takes its locks in ascending order (`service._lock_order`): two
 # batches never wait on each other in a cycle.
 INTAKE_LOCK = 0x6475_6261_6E03  # "duban" + issue 3
 

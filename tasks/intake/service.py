@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 
     from notifications.receipts import Reply
 
+
+log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Submitted:
@@ -165,9 +168,45 @@ def _record_all(app: App, items: list[tuple[bytes, str, datetime]], shas: list[s
                                                 units=units, prepared=p)
                 except Exception as e:
                     done[i] = e
-    except Exception as e:  # the commit itself failed: nothing of the batch was recorded
-        return [e] * len(items)
+                    if not _transaction_alive(s):  # the database ended the whole transaction, not the savepoint
+                        raise
+    except Exception as e:
+        # The batch could not be recorded as one (its commit failed, the writer's lock timed out, the
+        # database rolled the transaction back): nothing of it was. Each file, in its own transaction.
+        log.warning("recording a batch of %d files failed (%s: %s); recording them one by one",
+                    len(items), type(e).__name__, e)
+        return _record_each(app, items, shas, verdicts, prepared)
     return [done[i] for i in range(len(items))]
+
+
+def _record_each(app: App, items: list[tuple[bytes, str, datetime]], shas: list[str],
+                 verdicts: list[Verdict | Exception], prepared: list[Prepared | Exception]
+                 ) -> list[Submitted | Exception]:
+    out: list[Submitted | Exception] = []
+    for (data, name, when), sha, v, p in zip(items, shas, verdicts, prepared, strict=True):
+        if isinstance(v, Exception) or isinstance(p, Exception):
+            out.append(v if isinstance(v, Exception) else p)
+            continue
+        try:
+            with app.store.session(write=True) as s:
+                out.append(_file_verdict(s, app, v, sha=sha, size=len(data), name=name, received=when, prepared=p))
+        except Exception as e:
+            out.append(e)
+    return out
+
+
+def _transaction_alive(s: Session) -> bool:
+    """Whether the session's transaction is still open after a file's savepoint was rolled back:
+    SQLite ends the whole transaction on some errors (a full disk, an I/O error), and a later
+    savepoint would then commit on its own."""
+    try:
+        raw = s.connection().connection.driver_connection
+    except Exception:
+        return False
+    if hasattr(raw, "in_transaction"):  # sqlite3
+        return bool(raw.in_transaction)
+    status = getattr(getattr(raw, "info", None), "transaction_status", None)  # psycopg 3
+    return status is None or status.name == "INTRANS"
 
 
 def _lock_order(campaign_id: str, verdicts: list[Verdict | Exception], shas: list[str]) -> list[int]:

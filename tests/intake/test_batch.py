@@ -256,6 +256,7 @@ def test_killed_mid_batch_then_run_again_nothing_lost_nothing_sent_twice(sqlite_
     env.pop("DUBAN_DATABASE_URL", None)
     rnd = random.Random(18)
     processed = home / "processed"
+    held = 0
     for _ in range(3):
         before = len(list(processed.glob("*"))) if processed.exists() else 0
         p = subprocess.Popen([str(Path(sys.executable).parent / "duban"), "intake", "--json", "--batch", "20",
@@ -268,11 +269,12 @@ def test_killed_mid_batch_then_run_again_nothing_lost_nothing_sent_twice(sqlite_
         p.send_signal(signal.SIGKILL)
         p.wait()
         claimed = home / "inbox" / ".claimed"
-        assert list(claimed.glob("*.json")), "killed while holding claims"
+        held += bool(list(claimed.glob("*.json")))  # killed mid-batch (not in the instant between two)
         for side in claimed.glob("*.json"):  # the dead run's claims, 7 hours later
             meta = json.loads(side.read_text("utf-8"))
             meta["claimed_at"] = (datetime.fromisoformat(meta["claimed_at"]) - timedelta(hours=7)).isoformat()
             side.write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+    assert held >= 2, "the runs were killed while holding claims"
     intake_inbox(app, received_at=datetime(2010, 7, 6, 9), batch=20)
     with app.store.session() as s:
         subs = s.execute(select(Submission.filename, Submission.status)).tuples().all()
@@ -283,3 +285,40 @@ def test_killed_mid_batch_then_run_again_nothing_lost_nothing_sent_twice(sqlite_
     assert {status for _, status in subs} <= {"accepted", "rejected", "duplicate"}
     assert len(keys) == len(set(keys)) == len(subs), "one receipt per recorded file, none twice"
     assert not list((home / "inbox").glob("*.xlsx")) and not list((home / "inbox" / ".claimed").iterdir())
+
+
+def test_a_batch_whose_transaction_the_database_ended_is_recorded_file_by_file(sqlite_settings, monkeypatch):
+    """SQLite ends the whole transaction on some errors (a full disk, an I/O error), not just the
+    file's savepoint: later savepoints would then commit on their own, and the files before would
+    be gone though reported recorded. The batch notices, and records its files one by one."""
+    from sqlalchemy import func, select
+
+    from schemas.outbox import Notification
+    from schemas.tables import Submission
+    from tasks.app import open_app
+    from tasks.intake import keep
+    from tasks.intake.run import intake_inbox
+
+    app = open_app("huaian-2010", settings=sqlite_settings)
+    sqlite_settings.inbox_dir.mkdir(parents=True, exist_ok=True)
+    good = county_files(12)
+    for n, d in good.items():
+        (sqlite_settings.inbox_dir / n).write_bytes(d)
+    real = keep._store_rows
+
+    def store_rows(session, campaign, sub, v, unit_id):  # type: ignore[no-untyped-def]
+        if v.filename == "附表3_淮阴区_3.xlsx":  # what SQLite does on SQLITE_FULL: the transaction is gone
+            session.connection().connection.driver_connection.execute("ROLLBACK")
+            raise RuntimeError("database or disk is full")
+        return real(session, campaign, sub, v, unit_id)
+
+    monkeypatch.setattr(keep, "_store_rows", store_rows)
+    res = {r.file: r for r in intake_inbox(app, received_at=datetime(2010, 7, 6, 9), batch=12)}
+    assert res["附表3_淮阴区_3.xlsx"].status == "crashed"
+    assert {r.status for n, r in res.items() if n != "附表3_淮阴区_3.xlsx"} == {"accepted", "rejected"}
+    with app.store.session() as s:
+        subs = s.execute(select(Submission.id, Submission.filename)).tuples().all()
+        receipts = s.scalar(select(func.count()).select_from(Notification))
+    assert sorted(n for _, n in subs) == sorted(set(good) - {"附表3_淮阴区_3.xlsx"})  # each once, none lost
+    assert {res[n].submission_id for _, n in subs} == {i for i, _ in subs} and receipts == 11
+    app.store.dispose()
