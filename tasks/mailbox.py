@@ -31,7 +31,8 @@ from tasks.intake.keep import keep_bytes, kept_path
 from tasks.intake.mailparse import Incoming, read_message
 
 log = logging.getLogger(__name__)
-ACTIONS = ("processed", "ignored", "held", "no-attachment", "already-seen")
+ACTIONS = ("processed", "ignored", "held", "no-attachment", "too-large", "already-seen")
+FAILED = ("no-attachment", "too-large")  # moved to 处理失败
 
 
 class MailboxError(RuntimeError):
@@ -79,18 +80,18 @@ class Imap:
     def uids(self) -> list[int]:
         return [int(u) for u in self.box.uids("ALL")]
 
-    def fetch(self, uid: int, max_bytes: int) -> tuple[bytes | None, datetime, int]:
-        """(raw message or None when over `max_bytes`, INTERNALDATE, size)."""
+    def fetch(self, uid: int, max_bytes: int) -> tuple[bytes, bool, datetime, int]:
+        """(the raw message, or only its header (at most 64 KB) when it is over `max_bytes`;
+        whether it is whole; INTERNALDATE; size)."""
         typ, data = self.box.client.uid("FETCH", str(uid), "(RFC822.SIZE INTERNALDATE)")
         head = b" ".join(d if isinstance(d, bytes) else b" ".join(d) for d in data if d)
         m = re.search(rb"RFC822\.SIZE (\d+)", head)
         size = int(m.group(1)) if m else 0
         internal = _internaldate(head) or datetime.now().astimezone()
-        if size > max_bytes:
-            return None, internal, size
-        typ, data = self.box.client.uid("FETCH", str(uid), "(BODY.PEEK[])")
-        raw = next(d[1] for d in data if isinstance(d, tuple))
-        return raw, internal, size
+        whole = size <= max_bytes
+        typ, data = self.box.client.uid("FETCH", str(uid), "(BODY.PEEK[])" if whole else "(BODY.PEEK[HEADER]<0.65536>)")
+        raw = next((d[1] for d in data if isinstance(d, tuple)), b"")
+        return raw, whole, internal, size
 
     def move(self, uid: int, folder: str) -> None:
         if folder not in self._made:
@@ -104,6 +105,11 @@ class Imap:
             self.box.logout()
         except Exception:  # already gone
             pass
+
+
+def _mb(n: int) -> str:
+    """A size as a person reads it: 40 KB, 1.5 MB, 60 MB."""
+    return f"{n / 1e3:.0f} KB" if n < 1e6 else f"{n / 1e6:.1f} MB" if n < 10e6 else f"{n / 1e6:.0f} MB"
 
 
 def _internaldate(head: bytes) -> datetime | None:
@@ -194,17 +200,14 @@ def _one(app: App, box: Imap, uv: int, uid: int, own: set[str], known: dict[str,
         if row is not None and row.action != "processing":  # recorded, then the run stopped before moving it
             s.expunge(row)
     if row is not None and row.action != "processing":
-        box.move(uid, box.failed if row.action == "no-attachment" else box.done)
+        box.move(uid, box.failed if row.action in FAILED else box.done)
         return MessageResult(row.message_id, row.sender, None, "already-seen", list(row.files))
-    raw, internal, size = box.fetch(uid, app.settings.imap_max_message_bytes)
+    limit = app.settings.imap_max_message_bytes
+    raw, whole, internal, size = box.fetch(uid, limit)
     received = row.received_at if row is not None else internal.astimezone(tz).replace(tzinfo=None)
     recorded = now or datetime.now(tz).replace(tzinfo=None)
-    if raw is None:
-        inc = Incoming(f"<uid.{uv}.{uid}@{box.key.split('@')[-1].split('/')[0]}>", "", "", "", "")
-        reason = f"邮件过大（{size / 1e6:.0f} MB），未读取"
-    else:
-        inc = read_message(raw, own=own, max_expanded=app.settings.max_expanded_bytes)
-        reason = ""
+    inc = read_message(raw, own=own, max_expanded=app.settings.max_expanded_bytes)  # too large: its header only
+    reason = "" if whole else f"邮件大小 {_mb(size)}，超过 {_mb(limit)} 的上限"
     unit = known.get(inc.sender)
     with app.store.session(write=True) as s:
         if row is None:
@@ -217,8 +220,8 @@ def _one(app: App, box: Imap, uv: int, uid: int, own: set[str], known: dict[str,
                 action = row.action
             elif seen is not None:
                 action = "already-seen"
-            elif raw is None:
-                action = "no-attachment"
+            elif not whole:
+                action = "too-large" if not inc.automatic else "ignored"
             elif inc.automatic:
                 action, reason = "ignored", inc.automatic
             elif not inc.files:
@@ -238,7 +241,7 @@ def _one(app: App, box: Imap, uv: int, uid: int, own: set[str], known: dict[str,
             if action == "held":  # kept as received, filed when ops name the unit
                 row.files = [{"name": n, "sha256": keep_bytes(app.settings.files_dir, d), "size": len(d),
                               "status": "held", "form": None, "period": None} for n, d in inc.files]
-            if action in ("held", "no-attachment") and not inc.automatic and inc.sender:
+            if action in ("held", "no-attachment", "too-large") and not inc.automatic and inc.sender:
                 _acknowledge(s, app, row, inc, recorded)
         row_id, action = row.id, row.action
     if action == "processing":
@@ -248,7 +251,7 @@ def _one(app: App, box: Imap, uv: int, uid: int, own: set[str], known: dict[str,
     else:
         with app.store.session() as s:
             files = list(s.get(MailIn, row_id).files)
-    box.move(uid, box.failed if action == "no-attachment" else box.done)
+    box.move(uid, box.failed if action in FAILED else box.done)
     return MessageResult(inc.message_id, inc.sender, unit, action, files, reason)
 
 
@@ -290,8 +293,12 @@ def _acknowledge(session, app: App, row: MailIn, inc: Incoming, now: datetime) -
     from notifications.render import compose
 
     subject = inc.subject if inc.subject.lower().startswith("re:") else f"Re: {inc.subject or '您的来信'}"
-    what = ("已收到您的邮件和附件。发件地址不是本活动登记的单位联系人，附件已保存，待工作人员确认单位后处理。"
-            if row.action == "held" else "已收到您的邮件，但邮件中没有找到报表附件。请回复本邮件并附上 Excel 报表文件。")
+    what = {
+        "held": "已收到您的邮件和附件。发件地址不是本活动登记的单位联系人，附件已保存，待工作人员确认单位后处理。",
+        "no-attachment": "已收到您的邮件，但邮件中没有找到报表附件。请回复本邮件并附上 Excel 报表文件。",
+        "too-large": f"已收到您的邮件，但{row.reason}，未能处理。请删除无关的工作表或图片、"
+                     "压缩后重新发送，或分成几封邮件发送；也可以在本单位的报送页面上传。",
+    }[row.action]
     message = compose(app.campaign, "acknowledge", subject, name=inc.sender_name or "您好", what=what,
                       in_reply_to=inc.message_id, references=inc.references)
     enqueue(session, key=f"mail-ack:{app.campaign.id}:{inc.message_id[:200]}", kind="receipt", campaign=app.campaign.id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import datetime
 from email import message_from_bytes, policy
@@ -225,3 +226,24 @@ def test_a_malformed_message_never_stops_the_ones_after_it(dovecot, mapp):
     out = run(mapp)
     assert [r.action for r in out][-1] == "processed"
     assert out[0].action in ("no-attachment", "error")
+
+
+def test_a_message_over_the_size_limit_is_answered_with_why_and_never_fetched_whole(dovecot, mail_settings):
+    """Too large to read (DUBAN_IMAP_MAX_MESSAGE_BYTES): only its header is fetched, the sender
+    is told why in words a clerk understands and what to do, and it is moved to 处理失败, once."""
+    from tasks.app import open_app
+
+    app = open_app("huaian-2010", settings=mail_settings.model_copy(update={"imap_max_message_bytes": 40_000}))
+    big = message(files=[("附表3_清河区.xlsx", GOOD), ("扫描件.pdf", b"%PDF-1.4" + bytes(60_000))], msg_id="<big@x>")
+    dovecot.append(big.as_bytes(), datetime(2010, 7, 5, 9).replace(tzinfo=SH))
+    out = run(app)
+    assert [(r.action, r.unit, r.message_id) for r in out] == [("too-large", "清河区", "<big@x>")]
+    assert run(app) == [] and dovecot.count("处理失败") == 1
+    with app.store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Submission)) == 0
+        n = s.scalars(select(Notification)).one()
+    m = message_from_bytes(n.raw, policy=policy.default)
+    text = m.get_body(("plain",)).get_content()
+    assert n.recipient_email == LIAISON and m["In-Reply-To"] == "<big@x>"
+    assert re.search(r"但邮件大小 \d+ KB，超过 40 KB 的上限，未能处理", text) and "分成几封邮件发送" in text, text
+    app.store.dispose()
