@@ -108,8 +108,9 @@ class Imap:
 
 
 def _mb(n: int) -> str:
-    """A size as a person reads it: 40 KB, 1.5 MB, 60 MB."""
-    return f"{n / 1e3:.0f} KB" if n < 1e6 else f"{n / 1e6:.1f} MB" if n < 10e6 else f"{n / 1e6:.0f} MB"
+    """A size as Windows shows it to the person who sent it (1 MB = 1024 KB): 40 KB, 1.5 MB, 60 MB."""
+    kb, mb = n / 1024, n / 1024 / 1024
+    return f"{kb:.0f} KB" if mb < 1 else f"{mb:.1f} MB" if mb < 10 else f"{mb:.0f} MB"
 
 
 def _internaldate(head: bytes) -> datetime | None:

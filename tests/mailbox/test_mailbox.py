@@ -233,7 +233,7 @@ def test_a_message_over_the_size_limit_is_answered_with_why_and_never_fetched_wh
     is told why in words a clerk understands and what to do, and it is moved to 处理失败, once."""
     from tasks.app import open_app
 
-    app = open_app("huaian-2010", settings=mail_settings.model_copy(update={"imap_max_message_bytes": 40_000}))
+    app = open_app("huaian-2010", settings=mail_settings.model_copy(update={"imap_max_message_bytes": 40 * 1024}))
     big = message(files=[("附表3_清河区.xlsx", GOOD), ("扫描件.pdf", b"%PDF-1.4" + bytes(60_000))], msg_id="<big@x>")
     dovecot.append(big.as_bytes(), datetime(2010, 7, 5, 9).replace(tzinfo=SH))
     out = run(app)
