@@ -28,7 +28,7 @@ from config.settings import Settings
 from schemas.tables import MailIn, Submission, Unit, current_contacts
 from tasks.app import App
 from tasks.intake.keep import keep_bytes, kept_path
-from tasks.intake.mailparse import Incoming, read_message
+from tasks.intake.mailparse import MAX_FILES, Incoming, read_message
 
 log = logging.getLogger(__name__)
 ACTIONS = ("processed", "ignored", "held", "no-attachment", "too-large", "already-seen")
@@ -244,6 +244,10 @@ def _one(app: App, box: Imap, uv: int, uid: int, own: set[str], known: dict[str,
                               "status": "held", "form": None, "period": None} for n, d in inc.files]
             if action in ("held", "no-attachment", "too-large") and not inc.automatic and inc.sender:
                 _acknowledge(s, app, row, inc, recorded)
+            elif action == "processing" and inc.over:  # each file gets its receipt; these none: say so
+                _acknowledge(s, app, row, inc, recorded, what=(
+                    f"本邮件的附件超过 {MAX_FILES} 个，前 {MAX_FILES} 个已处理（各有回执），以下 {len(inc.over)} 个未处理，"
+                    f"请另发邮件报送：{'、'.join(inc.over[:30])}{' 等' if len(inc.over) > 30 else ''}。"))
         row_id, action = row.id, row.action
     if action == "processing":
         files = _file_all(app, row_id, inc, unit, received)
@@ -288,13 +292,15 @@ def _note(name: str, sub: Submission) -> dict:
             "period": sub.period}
 
 
-def _acknowledge(session, app: App, row: MailIn, inc: Incoming, now: datetime) -> None:  # type: ignore[no-untyped-def]
-    """One short answer to a held or empty message: no validation details, nobody's data."""
+def _acknowledge(session, app: App, row: MailIn, inc: Incoming, now: datetime,  # type: ignore[no-untyped-def]
+                 what: str | None = None) -> None:
+    """One short answer to a message (held, empty, too large, too many files): no validation
+    details, nobody's data."""
     from notifications.outbox import enqueue
     from notifications.render import compose
 
     subject = inc.subject if inc.subject.lower().startswith("re:") else f"Re: {inc.subject or '您的来信'}"
-    what = {
+    what = what or {
         "held": "已收到您的邮件和附件。发件地址不是本活动登记的单位联系人，附件已保存，待工作人员确认单位后处理。",
         "no-attachment": "已收到您的邮件，但邮件中没有找到报表附件。请回复本邮件并附上 Excel 报表文件。",
         "too-large": f"已收到您的邮件，但{row.reason}，未能处理。请删除无关的工作表或图片、"

@@ -41,6 +41,7 @@ class Incoming:
     files: list[tuple[str, bytes]] = field(default_factory=list)
     automatic: str | None = None  # why no answer may go to it: an auto-reply, a bounce, our own mail
     skipped: list[str] = field(default_factory=list)  # parts that were not files (for ops)
+    over: list[str] = field(default_factory=list)  # files past the first MAX_FILES: not filed, the sender told
 
 
 def _decode(value: str | None) -> str:
@@ -190,7 +191,7 @@ def _read(raw: bytes, own: set[str], max_expanded: int) -> Incoming:
     except (ValueError, TypeError, LookupError, AttributeError, RecursionError, MemoryError):
         skipped.append("（邮件结构异常，无法读取附件）")  # a malformed message has no files, never a crash
     return Incoming(mid, sender, _decode(name), _decode(str(msg.get("Subject") or "")), refs, files[:MAX_FILES],
-                    automatic(msg, sender, own), skipped)
+                    automatic(msg, sender, own), skipped, [n for n, _ in files[MAX_FILES:]])
 
 
 def addresses_of(value: str) -> list[str]:

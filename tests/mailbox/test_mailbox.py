@@ -247,3 +247,16 @@ def test_a_message_over_the_size_limit_is_answered_with_why_and_never_fetched_wh
     assert n.recipient_email == LIAISON and m["In-Reply-To"] == "<big@x>"
     assert re.search(r"但邮件大小 \d+ KB，超过 40 KB 的上限，未能处理", text) and "分成几封邮件发送" in text, text
     app.store.dispose()
+
+
+def test_files_past_the_twentieth_are_named_to_the_sender_not_dropped_silently(dovecot, mapp):
+    files = [(f"附表3_清河区_{i:02d}.xlsx", messy_workbook("tech-needs", [need_row(100 + i)], unit="清河区",
+                                                          title="附表3：第1批技术需求")) for i in range(22)]
+    dovecot.append(message(files=files, msg_id="<many@x>").as_bytes(), datetime(2010, 7, 5, 9).replace(tzinfo=SH))
+    [r] = run(mapp)
+    assert r.action == "processed" and len(r.files) == 20
+    with mapp.store.session() as s:
+        acks = [n for n in s.scalars(select(Notification)) if n.key.startswith("mail-ack:")]
+    [ack] = acks
+    text = message_from_bytes(ack.raw, policy=policy.default).get_body(("plain",)).get_content()
+    assert "以下 2 个未处理" in text and "附表3_清河区_20.xlsx、附表3_清河区_21.xlsx" in text, text
