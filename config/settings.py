@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     imap_max_message_bytes: int = 60 * 1024 * 1024
     imap_done_folder: str = "已处理"
     imap_failed_folder: str = "处理失败"
+    # the authserv-id our own mail server writes in Authentication-Results: when set, a message
+    # counts as from a unit's contact only if that server vouched for its From domain (DMARC,
+    # or aligned DKIM/SPF); others are held for ops like mail from an unknown address
+    imap_trusted_authserv: str | None = None
 
     # the units' pages (`duban portal`): the public base URL put into mails (behind a TLS proxy
     # in production), the signing keys of their links (comma-separated, newest last: the old ones

@@ -207,9 +207,11 @@ def _one(app: App, box: Imap, uv: int, uid: int, own: set[str], known: dict[str,
     raw, whole, internal, size = box.fetch(uid, limit)
     received = row.received_at if row is not None else internal.astimezone(tz).replace(tzinfo=None)
     recorded = now or datetime.now(tz).replace(tzinfo=None)
-    inc = read_message(raw, own=own, max_expanded=app.settings.max_expanded_bytes)  # too large: its header only
+    inc = read_message(raw, own=own, max_expanded=app.settings.max_expanded_bytes,  # too large: its header only
+                       authserv=app.settings.imap_trusted_authserv)
     reason = "" if whole else f"邮件大小 {_mb(size)}，超过 {_mb(limit)} 的上限"
-    unit = known.get(inc.sender)
+    unit = known.get(inc.sender) if inc.verified is not False else None  # a forged From is nobody's
+    forged = inc.verified is False and inc.sender in known
     with app.store.session(write=True) as s:
         if row is None:
             seen = s.scalar(select(MailIn).where(MailIn.campaign == app.campaign.id,
@@ -228,7 +230,8 @@ def _one(app: App, box: Imap, uv: int, uid: int, own: set[str], known: dict[str,
             elif not inc.files:
                 action, reason = "no-attachment", "邮件中没有可识别的附件"
             elif unit is None:
-                action, reason = "held", "发件地址不是任何单位登记的联系人"
+                action, reason = "held", ("发件人未通过本单位邮件服务器的验证（DMARC/DKIM/SPF）" if forged
+                                          else "发件地址不是任何单位登记的联系人")
             else:
                 action = "processing"
         if row is None:
@@ -242,7 +245,11 @@ def _one(app: App, box: Imap, uv: int, uid: int, own: set[str], known: dict[str,
             if action == "held":  # kept as received, filed when ops name the unit
                 row.files = [{"name": n, "sha256": keep_bytes(app.settings.files_dir, d), "size": len(d),
                               "status": "held", "form": None, "period": None} for n, d in inc.files]
-            if action in ("held", "no-attachment", "too-large") and not inc.automatic and inc.sender:
+            if action == "held" and forged:  # to the address's real owner, who may not have sent it
+                _acknowledge(s, app, row, inc, recorded, what=(
+                    "本系统收到一封以您的地址发出、带有附件的邮件，但它未通过邮件服务器的发件人验证，附件已保存，"
+                    "待工作人员核实后处理。如果这封邮件不是您发送的，请告知我们。"))
+            elif action in ("held", "no-attachment", "too-large") and not inc.automatic and inc.sender:
                 _acknowledge(s, app, row, inc, recorded)
             elif action == "processing" and inc.over:  # each file gets its receipt; these none: say so
                 _acknowledge(s, app, row, inc, recorded, what=(

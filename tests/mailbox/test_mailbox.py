@@ -260,3 +260,28 @@ def test_files_past_the_twentieth_are_named_to_the_sender_not_dropped_silently(d
     [ack] = acks
     text = message_from_bytes(ack.raw, policy=policy.default).get_body(("plain",)).get_content()
     assert "以下 2 个未处理" in text and "附表3_清河区_20.xlsx、附表3_清河区_21.xlsx" in text, text
+
+
+def test_with_a_trusted_mail_server_a_forged_liaison_address_is_held_and_its_owner_told(dovecot, mail_settings):
+    """DUBAN_IMAP_TRUSTED_AUTHSERV: a file "from" a liaison is filed only when our mail server
+    vouched for the sender's domain; a forged one is held for ops, and the address's owner hears
+    of it (no file, no data in the answer)."""
+    from tasks.app import open_app
+
+    app = open_app("huaian-2010", settings=mail_settings.model_copy(update={"imap_trusted_authserv": "mx.kjj.example.cn"}))
+    real = message(files=[("附表3.xlsx", GOOD)], msg_id="<real@x>",
+                   headers={"Authentication-Results": "mx.kjj.example.cn; dmarc=pass header.from=example.cn"})
+    forged = message(files=[("附表3.xlsx", BAD)], msg_id="<forged@x>",
+                     headers={"Authentication-Results": "evil.example.com; dmarc=pass header.from=example.cn"})
+    dovecot.append(real.as_bytes(), datetime(2010, 7, 5, 9).replace(tzinfo=SH))
+    dovecot.append(forged.as_bytes(), datetime(2010, 7, 5, 9, 5).replace(tzinfo=SH))
+    out = {r.message_id: r for r in run(app)}
+    assert (out["<real@x>"].action, out["<real@x>"].unit) == ("processed", "清河区")
+    assert (out["<forged@x>"].action, out["<forged@x>"].unit) == ("held", None)
+    assert "未通过" in out["<forged@x>"].reason
+    with app.store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Submission)) == 1
+        ack = s.scalars(select(Notification).where(Notification.key.like("mail-ack:%"))).one()
+    text = message_from_bytes(ack.raw, policy=policy.default).get_body(("plain",)).get_content()
+    assert ack.recipient_email == LIAISON and "如果这封邮件不是您发送的" in text and "/u/" not in text
+    app.store.dispose()
