@@ -29,6 +29,7 @@ class Claim:
     path: Path  # .claimed/<uuid>
     name: str  # the name the file arrived with
     claimed_at: datetime  # aware: when Duban took it, i.e. when it was received
+    retaken: bool = False  # a claim a dead run left behind: it may have been recorded already
 
 
 def claim_all(inbox: Path, *, now: datetime | None = None, stale_after: timedelta = STALE_AFTER,
@@ -71,7 +72,7 @@ def _take(source: Path, claimed_dir: Path, name: str, at: datetime, *, old: Path
         return None
     if old is not None:
         old.with_suffix(".json").unlink(missing_ok=True)
-    return Claim(target, name, at)
+    return Claim(target, name, at, retaken=old is not None)
 
 
 def _stale(claimed_dir: Path, now: datetime, stale_after: timedelta) -> list[Claim]:

@@ -58,6 +58,8 @@ def process_claim(app: App, claim: Claim, received_at: datetime | None = None) -
     Never raises: a crash on one file is its result, and the file goes to failed/."""
     when = received_at or to_local(claim.claimed_at, app.campaign.timezone)
     try:
+        if (done := _recorded_already(app, claim, when)) is not None:
+            return done
         r = submit_file(app, claim.path, received_at=when, filename=claim.name)
     except Exception as e:  # one bad file must not strand the others in .claimed/
         return _crashed(app, claim, when, e)
@@ -84,6 +86,39 @@ def _settle(app: App, claim: Claim, *, failed: bool, submission_id: int | None) 
         log.error("could not move %r out of the inbox: %s", claim.name, e)
 
 
+def _recorded_already(app: App, claim: Claim, when: datetime) -> FileResult | None:
+    """A claim a dead run left behind whose file that run had recorded (and answered) before it
+    could move it: settled as it was recorded, not recorded and answered a second time."""
+    if not claim.retaken:
+        return None
+    import hashlib
+
+    from sqlalchemy import func, select
+
+    from schemas.tables import Submission, Unit, ValidationIssue
+
+    try:
+        sha = hashlib.sha256(open_received(claim.path, app.settings.max_file_bytes)).hexdigest()
+    except Refused:
+        return None
+    with app.store.session() as s:
+        sub = s.scalar(select(Submission).where(
+            Submission.campaign == app.campaign.id, Submission.sha256 == sha, Submission.filename == claim.name,
+            Submission.received_at == when, Submission.channel == "inbox").order_by(Submission.id).limit(1))
+        if sub is None:
+            return None
+        unit = s.scalar(select(Unit.name).where(Unit.id == sub.unit_id)) if sub.unit_id else None
+        counts = dict(s.execute(select(ValidationIssue.severity, func.count()).where(
+            ValidationIssue.submission_id == sub.id).group_by(ValidationIssue.severity)).tuples().all())
+        first = s.scalar(select(ValidationIssue.message).where(
+            ValidationIssue.submission_id == sub.id, ValidationIssue.severity == "error").order_by(ValidationIssue.id))
+        result = FileResult(claim.name, sub.status, when, unit, sub.form, sub.period, sub.row_count,
+                            counts.get("error", 0), counts.get("warning", 0), sub.id, reason=first or "")
+    log.warning("%r was recorded (submission %d) by a run that died before moving it; moved now", claim.name, sub.id)
+    _settle(app, claim, failed=result.status in FAILED, submission_id=sub.id)
+    return result
+
+
 def process_batch(app: App, claims: list[Claim], received_at: datetime | None = None) -> list[FileResult]:
     """`process_claim` over many claims at once: each taken and kept, all judged together
     (`submit_batch`), each recorded, answered and settled on its own. Same results, same order."""
@@ -92,6 +127,9 @@ def process_batch(app: App, claims: list[Claim], received_at: datetime | None = 
     for i, c in enumerate(claims):
         when = received_at or to_local(c.claimed_at, app.campaign.timezone)
         try:
+            if (done := _recorded_already(app, c, when)) is not None:
+                out[i] = done
+                continue
             data = open_received(c.path, app.settings.max_file_bytes)
         except Refused as e:  # not a file, too large: recorded and answered unread, as one at a time
             out[i] = _done(app, c, when, submit_refused(app, c.name, e, received_at=when, unit=None))

@@ -226,8 +226,8 @@ def test_concurrent_batches_of_the_same_units_record_each_file_once(app):
 def test_killed_mid_batch_then_run_again_nothing_lost_nothing_sent_twice(sqlite_settings, tmp_path):
     """`duban intake --batch 20` killed (SIGKILL) at random moments, three times, then left for
     dead: its claims, 7 hours old, are taken again by the next run. A batch not committed left
-    no trace; every file ends with exactly one verdict of its own (a file recorded but not yet
-    moved when the run died is answered again as a duplicate) and no mail is queued twice."""
+    no trace, a file recorded but not yet moved is moved as it was recorded: every file ends
+    with exactly one verdict and one receipt."""
     import json
     import os
     import random
@@ -280,10 +280,9 @@ def test_killed_mid_batch_then_run_again_nothing_lost_nothing_sent_twice(sqlite_
         subs = s.execute(select(Submission.filename, Submission.status)).tuples().all()
         keys = s.scalars(select(Notification.key)).all()
     app.store.dispose()
-    own = Counter(name for name, status in subs if status != "duplicate")
-    assert own == Counter(set(good)), "every file: exactly one verdict of its own"
-    assert {status for _, status in subs} <= {"accepted", "rejected", "duplicate"}
-    assert len(keys) == len(set(keys)) == len(subs), "one receipt per recorded file, none twice"
+    assert Counter(name for name, _ in subs) == Counter(set(good)), "every file: exactly one verdict"
+    assert {status for _, status in subs} == {"accepted", "rejected"}
+    assert len(keys) == len(set(keys)) == len(good), "one receipt per file, none twice"
     assert not list((home / "inbox").glob("*.xlsx")) and not list((home / "inbox" / ".claimed").iterdir())
 
 
@@ -321,4 +320,44 @@ def test_a_batch_whose_transaction_the_database_ended_is_recorded_file_by_file(s
         receipts = s.scalar(select(func.count()).select_from(Notification))
     assert sorted(n for _, n in subs) == sorted(set(good) - {"附表3_淮阴区_3.xlsx"})  # each once, none lost
     assert {res[n].submission_id for _, n in subs} == {i for i, _ in subs} and receipts == 11
+    app.store.dispose()
+
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_a_file_recorded_by_a_run_that_died_before_moving_it_is_moved_not_answered_again(sqlite_settings, batch):
+    """The instant between a batch's commit and moving its files: the claim, taken again later
+    (one at a time or batched), is settled as recorded; no second submission, no second receipt."""
+    import json
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from schemas.outbox import Notification
+    from schemas.tables import Submission
+    from tasks.app import open_app
+    from tasks.intake.inbox import claim_all
+    from tasks.intake.receive import open_received
+    from tasks.intake.run import intake_inbox
+    from tasks.intake.service import submit_batch
+
+    app = open_app("huaian-2010", settings=sqlite_settings)
+    sqlite_settings.inbox_dir.mkdir(parents=True, exist_ok=True)
+    for n, d in county_files(3).items():
+        (sqlite_settings.inbox_dir / n).write_bytes(d)
+    at = datetime(2010, 7, 6, 9)
+    claims = claim_all(sqlite_settings.inbox_dir)
+    first = submit_batch(app, [(open_received(c.path, 10**7), c.name, at) for c in claims])  # ...and it dies here
+    for side in (sqlite_settings.inbox_dir / ".claimed").glob("*.json"):  # 7 hours later
+        meta = json.loads(side.read_text("utf-8"))
+        meta["claimed_at"] = (datetime.fromisoformat(meta["claimed_at"]) - timedelta(hours=7)).isoformat()
+        side.write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+    res = intake_inbox(app, received_at=at, batch=batch)
+    assert sorted((r.file, r.status, r.submission_id) for r in res) == sorted(
+        (c.name, f.status, f.submission_id) for c, f in zip(claims, first, strict=True))  # type: ignore[union-attr]
+    with app.store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Submission)) == 3
+        assert s.scalar(select(func.count()).select_from(Notification)) == 3
+    assert not list((sqlite_settings.inbox_dir / ".claimed").iterdir())
+    assert len(list((sqlite_settings.home / "processed").iterdir())) == 3
     app.store.dispose()
