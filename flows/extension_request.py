@@ -5,6 +5,7 @@ audited, mailed to the unit, shown on its page, and the ladder follows the new d
 from __future__ import annotations
 
 import html
+import time
 from datetime import date, datetime
 
 from prefect import flow, pause_flow_run
@@ -15,7 +16,7 @@ from prefect.input import RunInput
 from schemas.campaign import period_label
 from schemas.tables import ExtensionRequest
 from tasks.app import App, open_app
-from tasks.extensions import answer_request, expire_request
+from tasks.extensions import OpsError, answer_request, expire_request
 
 
 class ExtensionAnswer(RunInput):
@@ -61,20 +62,29 @@ def extension_request(request_id: int, campaign: str | None = None, timeout_seco
     if req.status != "pending":
         print(f"延期申请 {request_id} 已答复（{req.status}）")
         return {"request": request_id, "status": req.status}
-    try:
-        answer = pause_flow_run(wait_for_input=ExtensionAnswer.with_initial_data(
-            new_due=req.requested_due, description="批准请确认新的截止日期；不批准请选择 approve=false 并写明理由。"),
-            timeout=timeout_seconds, poll_interval=poll_seconds)
-    except FlowPauseTimeout:  # nobody answered: the unit may ask again, and its page says so
-        expire_request(app, request_id, now=at or app.now())
-        print(f"延期申请 {request_id} 在期限内无人答复，已标记为未答复；单位可重新申请")
-        return {"request": request_id, "status": "expired"}
-    new_due = (answer.new_due or req.requested_due) if answer.approve else None
-    reason = answer.reason.strip() or (f"同意延期：{req.reason}" if answer.approve else "")
-    if not reason:
-        reason = f"{app.campaign.organiser}经研究，不同意延期，请按原截止日期报送"
-    d = answer_request(app, request_id, new_due=new_due, reason=reason,
-                       by=answer.decided_by or app.campaign.organiser, now=at or app.now())
+    deadline = time.monotonic() + timeout_seconds
+    while True:
+        try:
+            answer = pause_flow_run(wait_for_input=ExtensionAnswer.with_initial_data(
+                new_due=req.requested_due, description="批准请确认新的截止日期；不批准请选择 approve=false 并写明理由。"),
+                timeout=max(1, int(deadline - time.monotonic())), poll_interval=poll_seconds)
+        except FlowPauseTimeout:  # nobody answered: the unit may ask again, and its page says so
+            expire_request(app, request_id, now=at or app.now())
+            print(f"延期申请 {request_id} 在期限内无人答复，已标记为未答复；单位可重新申请")
+            return {"request": request_id, "status": "expired"}
+        new_due = (answer.new_due or req.requested_due) if answer.approve else None
+        reason = answer.reason.strip() or (f"同意延期：{req.reason}" if answer.approve else "")
+        if not reason:
+            reason = f"{app.campaign.organiser}经研究，不同意延期，请按原截止日期报送"
+        try:
+            d = answer_request(app, request_id, new_due=new_due, reason=reason,
+                               by=answer.decided_by or app.campaign.organiser, now=at or app.now())
+        except OpsError as e:  # an answer the extension path refuses: said, and asked again (never stuck pending)
+            print(f"延期申请 {request_id} 的答复未生效：{e}。请重新答复")
+            create_markdown_artifact(key=f"extension-request-{request_id}", description="单位延期申请",
+                                     markdown=f"{markdown}\n\n**上次答复未生效：{_cell(str(e))}。请重新答复。**")
+            continue
+        break
     print(f"延期申请 {request_id}：{'已批准，延至 ' + str(new_due) if d.granted else '未批准'}"
           + (f"；{d.delivery.summary()}" if d.delivery else ""))
     return {"request": request_id, "status": "granted" if d.granted else "refused",
