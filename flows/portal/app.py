@@ -127,7 +127,9 @@ class Portal:
 
     # --- routes ---------------------------------------------------------------------------
     async def enter(self, request: Request) -> Response:
-        """A link from a mail: checked, traded for a cookie, and out of the address bar."""
+        """A link from a mail: checked, traded for a cookie, and out of the address bar. A browser
+        already showing another unit's page is asked first (a POST carrying that page's CSRF
+        token): a link planted by someone else can never switch a clerk's page unnoticed."""
         token = request.path_params["token"]
 
         def check() -> Unit:
@@ -137,6 +139,18 @@ class Portal:
                 return unit
 
         unit = await anyio.to_thread.run_sync(check)
+        try:
+            current, payload = self.unit_of(request)
+        except LinkError:  # no page open in this browser (or an expired one): nothing to switch from
+            current, payload = None, {}
+        if current is not None and current.id != unit.id:
+            if request.method != "POST":
+                return self.page("switch.html.j2", current=current.name, unit=unit.name, csrf=self.csrf_for(payload))
+            try:
+                form = await request.form(max_files=0, max_fields=5, max_part_size=1024)
+            except (MultiPartException, HTTPException):
+                form = None
+            self.check_csrf(payload, form.get("csrf") if form is not None else None)
         cookie = serializer(self.settings, COOKIE_SALT).dumps({"u": unit.id, "v": unit.link_version,
                                                                "n": secrets.token_urlsafe(16)})
         response = RedirectResponse("/me", status_code=303, headers=HEADERS)
@@ -326,7 +340,7 @@ def create_app(app: App | None = None, *, clock: Callable[[], datetime] | None =
         return portal.error(500, f"系统暂时出现问题，您的文件如已上传会被保留。请稍后再试，或联系{portal.organiser}。")
 
     routes = [
-        Route("/u/{token:str}", portal.enter),
+        Route("/u/{token:str}", portal.enter, methods=["GET", "POST"]),
         Route("/me", portal.home),
         Route("/me/upload", portal.upload, methods=["POST"]),
         Route("/me/extension", portal.extension, methods=["POST"]),

@@ -285,3 +285,20 @@ def test_an_extension_request_is_recorded_answered_through_the_extension_path_an
         assert s.get(ExtensionRequest, req.id).status == "granted"
         assert s.scalars(select(AuditLog).where(AuditLog.action == "extension.grant")).first() is not None
     assert due < datetime(2010, 7, 30).date()
+
+
+def test_another_units_link_opened_in_a_browser_asks_before_switching(portal):
+    """A browser showing 清河区's page opens 盱眙县's link (a link someone planted, or a clerk with
+    two units' mails): nothing switches on the GET; the page asks, and only its own form (the
+    CSRF token of the page already open) switches. A forged POST from elsewhere does not."""
+    app, web, _ = portal
+    c = client_for(web, app, "清河区")
+    other = link(app, "盱眙县")
+    r = c.get(other)
+    assert r.status_code == 200 and "切换到盱眙县的报送页面" in r.text and "正在打开<strong>清河区</strong>" in r.text
+    assert "清河区" in c.get("/me").text  # still 清河区
+    assert c.post(other, data={"csrf": "forged"}).status_code == 403  # a form posted from another site
+    assert "清河区" in c.get("/me").text
+    r = c.post(other, data={"csrf": csrf(c.get(other).text)})
+    assert r.status_code == 303 and "盱眙县" in c.get("/me").text
+    assert c.get(link(app, "盱眙县")).status_code == 303  # its own link again: straight in
