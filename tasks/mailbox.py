@@ -68,6 +68,12 @@ class Imap:
         try:
             self.box = kind(s.imap_host, s.imap_port, timeout=s.imap_timeout)
             self.box.login(s.imap_username, s.imap_password.get_secret_value(), initial_folder=s.imap_folder)
+            # imaplib keeps the capabilities the server listed before login, and many (Dovecot)
+            # list MOVE only after it: without this, imap-tools moves by COPY then EXPUNGE, and a
+            # run killed between the two leaves the message in both folders
+            typ, caps = self.box.client.capability()
+            if typ == "OK" and caps and caps[-1]:
+                self.box.client.capabilities = tuple(caps[-1].decode("ascii", "replace").upper().split())
         except (OSError, imaplib.IMAP4.error) as e:
             raise MailboxError(f"无法连接邮箱 {s.imap_host}:{s.imap_port}（{_why(e)}）") from None
         except Exception as e:  # imap-tools' login and folder errors

@@ -285,3 +285,15 @@ def test_with_a_trusted_mail_server_a_forged_liaison_address_is_held_and_its_own
     text = message_from_bytes(ack.raw, policy=policy.default).get_body(("plain",)).get_content()
     assert ack.recipient_email == LIAISON and "如果这封邮件不是您发送的" in text and "/u/" not in text
     app.store.dispose()
+
+
+def test_messages_are_moved_by_imap_move_not_copy_then_expunge(dovecot, mail_settings):
+    """MOVE is atomic; COPY then EXPUNGE is not (a run killed between them leaves the message in
+    both folders). Dovecot lists MOVE only after login, so the capabilities are read again."""
+    from tasks.mailbox import Imap
+
+    box = Imap(mail_settings)
+    try:
+        assert "MOVE" in box.box.client.capabilities
+    finally:
+        box.close()
