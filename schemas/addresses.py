@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from email_validator import EmailNotValidError, validate_email
+from email_validator import EmailNotValidError, ValidatedEmail, validate_email
 
 INVALID = "不是有效的电子邮箱地址"
 
@@ -18,19 +18,19 @@ class BadAddress(ValueError):
 
 
 @lru_cache(maxsize=4096)
-def email_address(text: str) -> str:
-    """`text` as a normalised address (domain lower-cased), or `BadAddress`."""
+def _validated(text: str) -> ValidatedEmail:
     try:
-        return validate_email(text.strip(), check_deliverability=False, allow_smtputf8=False).normalized
+        return validate_email(text.strip(), check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError:
         raise BadAddress(INVALID) from None
 
 
-@lru_cache(maxsize=4096)
+def email_address(text: str) -> str:
+    """`text` as a normalised address (domain lower-cased), or `BadAddress`."""
+    return _validated(text).normalized
+
+
 def ascii_address(text: str) -> str:
     """`text` as it goes into a header and an SMTP envelope: an internationalised domain in its
     ASCII (IDNA) form, e.g. 例子.cn -> xn--fsqu00a.cn; or `BadAddress`."""
-    try:
-        return validate_email(text.strip(), check_deliverability=False, allow_smtputf8=False).ascii_email or ""
-    except EmailNotValidError:
-        raise BadAddress(INVALID) from None
+    return _validated(text).ascii_email or ""

@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.integration]
 
 def _writer(url: str, n: int, barrier) -> None:  # type: ignore[no-untyped-def]
     store = open_store(url)
-    barrier.wait()
+    barrier.wait(60)
     for _ in range(n):
         with store.session(write=True) as s:  # read, then write on what was read
             seen = s.scalar(select(func.count()).select_from(AuditLog))
@@ -22,19 +22,24 @@ def _writer(url: str, n: int, barrier) -> None:  # type: ignore[no-untyped-def]
     store.dispose()
 
 
-def test_two_read_then_write_processes_never_lock(tmp_path):
-    url = f"sqlite:///{tmp_path / 'duban.db'}"
-    open_store(url).dispose()
+def _both(target, args: list[tuple]) -> list[int | None]:  # type: ignore[no-untyped-def]
+    """`target(*a, barrier)` in two fresh processes released at the same instant; their exit codes."""
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(2)
-    procs = [ctx.Process(target=_writer, args=(url, 60, barrier)) for _ in range(2)]
+    procs = [ctx.Process(target=target, args=(*a, barrier)) for a in args]
     for p in procs:
         p.start()
     for p in procs:
         p.join(120)
         if p.is_alive():
             p.kill()
-    assert [p.exitcode for p in procs] == [0, 0]
+    return [p.exitcode for p in procs]
+
+
+def test_two_read_then_write_processes_never_lock(tmp_path):
+    url = f"sqlite:///{tmp_path / 'duban.db'}"
+    open_store(url).dispose()
+    assert _both(_writer, [(url, 60), (url, 60)]) == [0, 0]
     store = open_store(url)
     with store.session() as s:
         seen = sorted(s.scalars(select(AuditLog.detail)).all(), key=lambda d: d["seen"])
@@ -56,16 +61,7 @@ def test_two_processes_opening_a_new_store_at_once_both_start(db_url, tmp_path):
     from schemas.tables import Unit
     from tests.intake.files import CAMPAIGN
 
-    ctx = mp.get_context("spawn")
-    barrier = ctx.Barrier(2)
-    procs = [ctx.Process(target=_open, args=(db_url, str(tmp_path / f"home{i}"), barrier)) for i in range(2)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(120)
-        if p.is_alive():
-            p.kill()
-    assert [p.exitcode for p in procs] == [0, 0]
+    assert _both(_open, [(db_url, str(tmp_path / f"home{i}")) for i in range(2)]) == [0, 0]
     store = open_store(db_url)
     with store.session() as s:
         assert s.scalar(select(func.count()).select_from(Unit)) == len(CAMPAIGN.units)

@@ -4,6 +4,7 @@ only wraps each file in a Prefect task."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -91,8 +92,6 @@ def _recorded_already(app: App, claim: Claim, when: datetime) -> FileResult | No
     could move it: settled as it was recorded, not recorded and answered a second time."""
     if not claim.retaken:
         return None
-    import hashlib
-
     from sqlalchemy import func, select
 
     from schemas.tables import Submission, Unit, ValidationIssue

@@ -159,8 +159,8 @@ def _record_all(app: App, items: list[tuple[bytes, str, datetime]], shas: list[s
             units = {u.name: u.id for u in held}
             for i in _lock_order(app.campaign.id, verdicts, shas):
                 (data, name, when), sha, v, p = items[i], shas[i], verdicts[i], prepared[i]
-                if isinstance(v, Exception) or isinstance(p, Exception):
-                    done[i] = v if isinstance(v, Exception) else p  # type: ignore[assignment]
+                if (failed := _failed(v, p)) is not None:
+                    done[i] = failed
                     continue
                 try:
                     with s.begin_nested():
@@ -184,8 +184,8 @@ def _record_each(app: App, items: list[tuple[bytes, str, datetime]], shas: list[
                  ) -> list[Submitted | Exception]:
     out: list[Submitted | Exception] = []
     for (data, name, when), sha, v, p in zip(items, shas, verdicts, prepared, strict=True):
-        if isinstance(v, Exception) or isinstance(p, Exception):
-            out.append(v if isinstance(v, Exception) else p)
+        if (failed := _failed(v, p)) is not None:
+            out.append(failed)
             continue
         try:
             with app.store.session(write=True) as s:
@@ -193,6 +193,11 @@ def _record_each(app: App, items: list[tuple[bytes, str, datetime]], shas: list[
         except Exception as e:
             out.append(e)
     return out
+
+
+def _failed(v: Verdict | Exception, p: Prepared | Exception) -> Exception | None:
+    """What already went wrong with a file before recording it (judging or preparing), if anything."""
+    return v if isinstance(v, Exception) else p if isinstance(p, Exception) else None
 
 
 def _transaction_alive(s: Session) -> bool:

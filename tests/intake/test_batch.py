@@ -49,6 +49,44 @@ def _key(v):  # type: ignore[no-untyped-def]
     return (v.unit, v.form, v.period, v.unreadable, [i.as_json() for i in v.issues], len(v.records))
 
 
+def inbox_app(settings, files: dict[str, bytes]):  # type: ignore[no-untyped-def]
+    """The 2010 campaign's store under `settings`, with `files` waiting in its inbox."""
+    from tasks.app import open_app
+
+    app = open_app("huaian-2010", settings=settings)
+    settings.inbox_dir.mkdir(parents=True, exist_ok=True)
+    for n, d in files.items():
+        (settings.inbox_dir / n).write_bytes(d)
+    return app
+
+
+def age_claims(inbox, hours: int = 7) -> int:  # type: ignore[no-untyped-def]
+    """The claims a dead run left in `inbox`, made `hours` old (time as data, never a sleep); how many."""
+    import json
+    from datetime import timedelta
+
+    sides = list((inbox / ".claimed").glob("*.json"))
+    for side in sides:
+        meta = json.loads(side.read_text("utf-8"))
+        meta["claimed_at"] = (datetime.fromisoformat(meta["claimed_at"]) - timedelta(hours=hours)).isoformat()
+        side.write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+    return len(sides)
+
+
+def fail_rows_of(monkeypatch, filename: str, fail) -> None:  # type: ignore[no-untyped-def]
+    """Recording `filename`'s rows calls `fail(session)` (which raises) instead."""
+    from tasks.intake import keep
+
+    real = keep._store_rows
+
+    def store_rows(session, campaign, sub, v, unit_id):  # type: ignore[no-untyped-def]
+        if v.filename == filename:
+            fail(session)
+        return real(session, campaign, sub, v, unit_id)
+
+    monkeypatch.setattr(keep, "_store_rows", store_rows)
+
+
 def test_batched_verdicts_are_identical_to_one_at_a_time():
     from tasks.intake.validate import Received, inspect_file, inspect_files
 
@@ -162,23 +200,15 @@ def test_a_file_whose_recording_fails_is_rolled_back_alone(sqlite_settings, monk
     from schemas.outbox import Notification
     from schemas.rows import FormRow
     from schemas.tables import Submission
-    from tasks.app import open_app
-    from tasks.intake import keep
     from tasks.intake.run import intake_inbox
 
-    app = open_app("huaian-2010", settings=sqlite_settings)
-    sqlite_settings.inbox_dir.mkdir(parents=True, exist_ok=True)
     good = county_files(9)
-    for n, d in good.items():
-        (sqlite_settings.inbox_dir / n).write_bytes(d)
-    real = keep._store_rows
+    app = inbox_app(sqlite_settings, good)
 
-    def store_rows(session, campaign, sub, v, unit_id):  # type: ignore[no-untyped-def]
-        if v.filename == "附表3_淮阴区_3.xlsx":
-            raise RuntimeError("disk on fire")
-        return real(session, campaign, sub, v, unit_id)
+    def fail(session):  # type: ignore[no-untyped-def]
+        raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(keep, "_store_rows", store_rows)
+    fail_rows_of(monkeypatch, "附表3_淮阴区_3.xlsx", fail)
     res = {r.file: r for r in intake_inbox(app, received_at=datetime(2010, 7, 6, 9), batch=9)}
     assert res["附表3_淮阴区_3.xlsx"].status == "crashed" and "disk on fire" in res["附表3_淮阴区_3.xlsx"].reason
     assert {r.status for n, r in res.items() if n != "附表3_淮阴区_3.xlsx"} == {"accepted", "rejected"}
@@ -228,7 +258,6 @@ def test_killed_mid_batch_then_run_again_nothing_lost_nothing_sent_twice(sqlite_
     dead: its claims, 7 hours old, are taken again by the next run. A batch not committed left
     no trace, a file recorded but not yet moved is moved as it was recorded: every file ends
     with exactly one verdict and one receipt."""
-    import json
     import os
     import random
     import signal
@@ -236,22 +265,17 @@ def test_killed_mid_batch_then_run_again_nothing_lost_nothing_sent_twice(sqlite_
     import sys
     import time
     from collections import Counter
-    from datetime import timedelta
     from pathlib import Path
 
     from sqlalchemy import select
 
     from schemas.outbox import Notification
     from schemas.tables import Submission
-    from tasks.app import open_app
     from tasks.intake.run import intake_inbox
 
     home = sqlite_settings.home
-    app = open_app("huaian-2010", settings=sqlite_settings)  # the store made once, before the runs
     good = county_files(240)
-    sqlite_settings.inbox_dir.mkdir(parents=True, exist_ok=True)
-    for n, d in good.items():
-        (sqlite_settings.inbox_dir / n).write_bytes(d)
+    app = inbox_app(sqlite_settings, good)  # the store made once, before the runs
     env = {**os.environ, "DUBAN_HOME": str(home), "DUBAN_SMTP_PORT": "1", "DUBAN_SMTP_CONNECT_TIMEOUT": "0.2"}
     env.pop("DUBAN_DATABASE_URL", None)
     rnd = random.Random(18)
@@ -268,12 +292,7 @@ def test_killed_mid_batch_then_run_again_nothing_lost_nothing_sent_twice(sqlite_
         time.sleep(rnd.uniform(0, 0.4))  # then somewhere in the next batches
         p.send_signal(signal.SIGKILL)
         p.wait()
-        claimed = home / "inbox" / ".claimed"
-        held += bool(list(claimed.glob("*.json")))  # killed mid-batch (not in the instant between two)
-        for side in claimed.glob("*.json"):  # the dead run's claims, 7 hours later
-            meta = json.loads(side.read_text("utf-8"))
-            meta["claimed_at"] = (datetime.fromisoformat(meta["claimed_at"]) - timedelta(hours=7)).isoformat()
-            side.write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+        held += bool(age_claims(sqlite_settings.inbox_dir))  # killed mid-batch (not between two); 7 hours later
     assert held >= 2, "the runs were killed while holding claims"
     intake_inbox(app, received_at=datetime(2010, 7, 6, 9), batch=20)
     with app.store.session() as s:
@@ -294,24 +313,16 @@ def test_a_batch_whose_transaction_the_database_ended_is_recorded_file_by_file(s
 
     from schemas.outbox import Notification
     from schemas.tables import Submission
-    from tasks.app import open_app
-    from tasks.intake import keep
     from tasks.intake.run import intake_inbox
 
-    app = open_app("huaian-2010", settings=sqlite_settings)
-    sqlite_settings.inbox_dir.mkdir(parents=True, exist_ok=True)
     good = county_files(12)
-    for n, d in good.items():
-        (sqlite_settings.inbox_dir / n).write_bytes(d)
-    real = keep._store_rows
+    app = inbox_app(sqlite_settings, good)
 
-    def store_rows(session, campaign, sub, v, unit_id):  # type: ignore[no-untyped-def]
-        if v.filename == "附表3_淮阴区_3.xlsx":  # what SQLite does on SQLITE_FULL: the transaction is gone
-            session.connection().connection.driver_connection.execute("ROLLBACK")
-            raise RuntimeError("database or disk is full")
-        return real(session, campaign, sub, v, unit_id)
+    def fail(session):  # type: ignore[no-untyped-def]  # what SQLite does on SQLITE_FULL: the transaction is gone
+        session.connection().connection.driver_connection.execute("ROLLBACK")
+        raise RuntimeError("database or disk is full")
 
-    monkeypatch.setattr(keep, "_store_rows", store_rows)
+    fail_rows_of(monkeypatch, "附表3_淮阴区_3.xlsx", fail)
     res = {r.file: r for r in intake_inbox(app, received_at=datetime(2010, 7, 6, 9), batch=12)}
     assert res["附表3_淮阴区_3.xlsx"].status == "crashed"
     assert {r.status for n, r in res.items() if n != "附表3_淮阴区_3.xlsx"} == {"accepted", "rejected"}
@@ -328,30 +339,20 @@ def test_a_batch_whose_transaction_the_database_ended_is_recorded_file_by_file(s
 def test_a_file_recorded_by_a_run_that_died_before_moving_it_is_moved_not_answered_again(sqlite_settings, batch):
     """The instant between a batch's commit and moving its files: the claim, taken again later
     (one at a time or batched), is settled as recorded; no second submission, no second receipt."""
-    import json
-    from datetime import timedelta
-
     from sqlalchemy import func, select
 
     from schemas.outbox import Notification
     from schemas.tables import Submission
-    from tasks.app import open_app
     from tasks.intake.inbox import claim_all
     from tasks.intake.receive import open_received
     from tasks.intake.run import intake_inbox
     from tasks.intake.service import submit_batch
 
-    app = open_app("huaian-2010", settings=sqlite_settings)
-    sqlite_settings.inbox_dir.mkdir(parents=True, exist_ok=True)
-    for n, d in county_files(3).items():
-        (sqlite_settings.inbox_dir / n).write_bytes(d)
+    app = inbox_app(sqlite_settings, county_files(3))
     at = datetime(2010, 7, 6, 9)
     claims = claim_all(sqlite_settings.inbox_dir)
     first = submit_batch(app, [(open_received(c.path, 10**7), c.name, at) for c in claims])  # ...and it dies here
-    for side in (sqlite_settings.inbox_dir / ".claimed").glob("*.json"):  # 7 hours later
-        meta = json.loads(side.read_text("utf-8"))
-        meta["claimed_at"] = (datetime.fromisoformat(meta["claimed_at"]) - timedelta(hours=7)).isoformat()
-        side.write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+    assert age_claims(sqlite_settings.inbox_dir) == 3  # 7 hours later
     res = intake_inbox(app, received_at=at, batch=batch)
     assert sorted((r.file, r.status, r.submission_id) for r in res) == sorted(
         (c.name, f.status, f.submission_id) for c, f in zip(claims, first, strict=True))  # type: ignore[union-attr]
