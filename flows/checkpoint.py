@@ -12,6 +12,7 @@ from datetime import date
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
+from schemas.text import md
 from tasks.app import open_app
 from tasks.checkpoints import report
 
@@ -25,6 +26,6 @@ def campaign_checkpoint(obligation: str, period: str, step: str, as_of: date, du
     if table:
         create_table_artifact(key=f"checkpoint-{obligation.lower()}", table=table, description=f"{step}：{summary}")
     else:  # an event of the campaign (现场督查): what is on today
-        create_markdown_artifact(key=f"checkpoint-{obligation.lower()}", markdown=f"**{summary}**", description=step)
+        create_markdown_artifact(key=f"checkpoint-{obligation.lower()}", markdown=f"**{md(summary)}**", description=step)
     print(summary)
     return {"summary": summary, "units": len(table)}

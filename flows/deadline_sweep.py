@@ -16,6 +16,7 @@ from prefect.runtime import flow_run
 from prefect.states import Failed
 
 from schemas.campaign import period_label
+from schemas.text import md
 from tasks.app import App, open_app
 from tasks.sweep_run import SweepResult, sweep_day
 
@@ -106,7 +107,8 @@ def publish(result: SweepResult) -> None:
     if rows:
         create_table_artifact(key="deadline-sweep", table=rows, description=f"{result.as_of} 催报与督办")
     if result.needs_attention:
-        lines = [f"- #{a['id']} **{a['status']}** {a['to']}：{a['subject']}（{a['error']}）" for a in result.needs_attention]
+        lines = [f"- #{a['id']} **{md(a['status'])}** {md(a['to'])}：{md(a['subject'])}（{md(a['error'])}）"
+                 for a in result.needs_attention]
         create_markdown_artifact(
             key="mail-attention",
             markdown="## 需要处理的邮件\n\n" + "\n".join(lines) + "\n\n在 `resend-mail` 部署中填入编号即可一键重发（不填则重发全部）。",

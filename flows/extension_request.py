@@ -4,7 +4,6 @@ audited, mailed to the unit, shown on its page, and the ladder follows the new d
 
 from __future__ import annotations
 
-import html
 import time
 from datetime import date, datetime
 
@@ -15,6 +14,7 @@ from prefect.input import RunInput
 
 from schemas.campaign import period_label
 from schemas.tables import ExtensionRequest
+from schemas.text import md
 from tasks.app import App, open_app
 from tasks.extensions import OpsError, answer_request, expire_request
 
@@ -28,28 +28,23 @@ class ExtensionAnswer(RunInput):
     decided_by: str = ""
 
 
-def _cell(text: str) -> str:
-    """What a unit typed, safe in a markdown table cell: no HTML, no column breaks."""
-    return html.escape(text).replace("|", "｜").replace("\n", " ")
-
-
 def describe(app: App, request_id: int) -> tuple[ExtensionRequest, str]:
     with app.store.session() as s:
         r = s.get(ExtensionRequest, request_id)
         if r is None or r.obligation.campaign != app.campaign.id:
             raise ValueError(f"本活动没有编号为 {request_id} 的延期申请")
         ob = r.obligation
-        md = [f"# {ob.unit.name} 延期申请 #{r.id}", "",
-              "| 项目 | 内容 |", "|---|---|",
-              f"| 任务 | {app.campaign.obligation_name(ob.code)} {period_label(ob.period)} |",
-              f"| 现截止日期 | {ob.effective_due:%Y-%m-%d} |",
-              f"| 申请延至 | {r.requested_due:%Y-%m-%d} |",
-              f"| 理由 | {_cell(r.reason)} |",
-              f"| 申请人 | {_cell(r.requested_by)}（{_cell(r.phone)}） |",
-              f"| 提交时间 | {r.requested_at:%Y-%m-%d %H:%M} |", "",
-              "批准：approve 选 true，可改写 new_due；不批准：approve 选 false，并在 reason 中写明理由。"]
+        lines = [f"# {md(ob.unit.name)} 延期申请 #{r.id}", "",
+                 "| 项目 | 内容 |", "|---|---|",
+                 f"| 任务 | {md(app.campaign.obligation_name(ob.code))} {md(period_label(ob.period))} |",
+                 f"| 现截止日期 | {ob.effective_due:%Y-%m-%d} |",
+                 f"| 申请延至 | {r.requested_due:%Y-%m-%d} |",
+                 f"| 理由 | {md(r.reason)} |",
+                 f"| 申请人 | {md(r.requested_by)}（{md(r.phone)}） |",
+                 f"| 提交时间 | {r.requested_at:%Y-%m-%d %H:%M} |", "",
+                 "批准：approve 选 true，可改写 new_due；不批准：approve 选 false，并在 reason 中写明理由。"]
         s.expunge(r)
-        return r, "\n".join(md)
+        return r, "\n".join(lines)
 
 
 @flow(name="extension-request", flow_run_name="extension-request-{request_id}", log_prints=True)
@@ -82,7 +77,7 @@ def extension_request(request_id: int, campaign: str | None = None, timeout_seco
         except OpsError as e:  # an answer the extension path refuses: said, and asked again (never stuck pending)
             print(f"延期申请 {request_id} 的答复未生效：{e}。请重新答复")
             create_markdown_artifact(key=f"extension-request-{request_id}", description="单位延期申请",
-                                     markdown=f"{markdown}\n\n**上次答复未生效：{_cell(str(e))}。请重新答复。**")
+                                     markdown=f"{markdown}\n\n**上次答复未生效：{md(e)}。请重新答复。**")
             continue
         break
     print(f"延期申请 {request_id}：{'已批准，延至 ' + str(new_due) if d.granted else '未批准'}"

@@ -11,6 +11,7 @@ from prefect.input import RunInput
 from prefect.runtime import flow_run
 
 from schemas.campaign import period_label
+from schemas.text import md
 from tasks.app import App, open_app
 from tasks.briefing.figures import schedule
 from tasks.briefing.job import Compiled, compile_briefing, deliver_briefing, record
@@ -60,21 +61,22 @@ def supervision_briefing(as_of: date | None = None, campaign: str | None = None,
 def publish(app: App, c: Compiled) -> None:
     d = c.data
     key = "final-evaluation" if d.kind == "final" else "supervision-briefing"
-    lines = [f"# {d.title}", "", f"截至 {d.as_of}：应报 {d.totals['expected']:g} 项，完整率 "
+    lines = [f"# {md(d.title)}", "", f"截至 {d.as_of}：应报 {d.totals['expected']:g} 项，完整率 "
              f"{d.totals['completeness'] * 100:.1f}%，及时率 {d.totals['timeliness'] * 100:.1f}%，逾期未报 {len(d.overdue)} 项。",
              "", "| 指标 | 当前 | 目标 | 阶段目标 | 较上期 |", "|---|---:|---:|---:|---:|"]
-    lines += [f"| {f.value.label} | {f.value.text()} | {'' if f.target is None else f'{f.target.value:g}{f.target.unit}'} | "
-              f"{'' if f.milestone is None else f'{f.milestone.value:g}（{f.milestone.by}前）'} | "
-              f"{f.change_text} |" for f in d.figures]
-    lines += [f"\n> {f.value.label}较上期减少：{'、'.join(f.lowered_by)}" for f in d.figures if f.lowered_by]
+    lines += [f"| {md(f.value.label)} | {md(f.value.text())} | "
+              f"{'' if f.target is None else md(f'{f.target.value:g}{f.target.unit}')} | "
+              f"{'' if f.milestone is None else md(f'{f.milestone.value:g}（{f.milestone.by}前）')} | "
+              f"{md(f.change_text)} |" for f in d.figures]
+    lines += [f"\n> {md(f.value.label)}较上期减少：{md('、'.join(f.lowered_by))}" for f in d.figures if f.lowered_by]
     if d.overdue:
         lines += ["", "## 逾期未报", ""] + [
-            f"- {o.unit} {app.campaign.obligation_name(o.obligation)} {period_label(o.period)}：逾期 {o.days_late} 天"
+            f"- {md(o.unit)} {md(app.campaign.obligation_name(o.obligation))} {md(period_label(o.period))}：逾期 {o.days_late} 天"
             + (f"（已督办第{o.level}级）" if o.level else "") for o in d.overdue]
     for label, scores in d.ranking:
-        lines += ["", f"## 排名：{label}", ""] + [f"{s.rank}. {s.unit} {s.total}" for s in scores]
-    lines += ["", f"HTML/PDF：`{c.folder}`"]
-    create_markdown_artifact(key=key, markdown="\n".join(lines), description=d.title)
+        lines += ["", f"## 排名：{md(label)}", ""] + [f"{s.rank}. {md(s.unit)} {s.total}" for s in scores]
+    lines += ["", f"HTML/PDF：{md(c.folder)}"]
+    create_markdown_artifact(key=key, markdown="\n".join(lines), description=md(d.title))
     create_table_artifact(key="unit-status", description=f"{d.as_of} 各单位报送情况",
                           table=[{"单位": u.unit, "应报": u.expected, "已报": u.received, "按时": u.on_time,
                                   "逾期报": u.late, "未报": u.missing, "完整率": f"{u.completeness:.0%}",
