@@ -12,12 +12,13 @@ from collections.abc import Iterator
 from datetime import date, time
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from config.settings import CAMPAIGN_ID
 from schemas.addresses import BadAddress, email_address
 from schemas.forms import Condition, Form
 from schemas.indicators import Evaluation, Indicator, Kpi, Target, Wording
+from schemas.period import Period, period_label, period_span
 from schemas.workdays import WorkCalendar
 
 Role = Literal["liaison", "head"]
@@ -109,10 +110,15 @@ class Window(Model):
     label: str = ""
 
 
+def _period_key(v: str | None) -> str | None:
+    """A declared period as the store keys it, however the plan writes it (2017Q1, 2010年5月)."""
+    return None if v is None else Period.parse(v).key
+
+
 class Once(Model):
     every: Literal["once"]
     due: date
-    period: str | None = None
+    period: Annotated[str | None, AfterValidator(_period_key)] = None
 
 
 class Monthly(Model):
@@ -138,7 +144,8 @@ class Quarterly(Model):
 
 
 class DatedPeriod(Model):
-    period: str
+    period: Annotated[str, AfterValidator(_period_key)] = Field(
+        description="the period, as the plan writes it: 2017Q1, 2017年第一季度, 2010年5月, 第1批, 启动阶段")
     due: date
 
 
@@ -340,34 +347,6 @@ def periods(o: Obligation) -> list[tuple[str, date]]:
             out.append((f"{y}-{m:02d}上", date(y, m, min(s.days[0], last))))
             out.append((f"{y}-{m:02d}下", date(y, m, min(s.days[1], last))))
     return out
-
-
-def period_span(period: str) -> tuple[date, date] | None:
-    """The dates a named report period covers (2010-08, 2011-03上, 2012-Q1, 2010), or None
-    when the name says no dates (第1批)."""
-    if m := re.fullmatch(r"(\d{4})-(\d{2})", period):
-        y, mo = int(m[1]), int(m[2])
-        return date(y, mo, 1), date(y, mo, _cal.monthrange(y, mo)[1])
-    if m := re.fullmatch(r"(\d{4})-(\d{2})([上下])", period):
-        y, mo = int(m[1]), int(m[2])
-        return (date(y, mo, 1), date(y, mo, 15)) if m[3] == "上" else (date(y, mo, 16), date(y, mo, _cal.monthrange(y, mo)[1]))
-    if m := re.fullmatch(r"(\d{4})-Q([1-4])", period):
-        y, q = int(m[1]), int(m[2])
-        return date(y, q * 3 - 2, 1), date(y, q * 3, _cal.monthrange(y, q * 3)[1])
-    if m := re.fullmatch(r"(\d{4})(?:年度?)?", period):
-        return date(int(m[1]), 1, 1), date(int(m[1]), 12, 31)
-    return None
-
-
-def period_label(period: str) -> str:
-    """A period as people write it: 2010年8月, 2011年3月上半月, 2012年第1季度; others as they are."""
-    if m := re.fullmatch(r"(\d{4})-(\d{2})", period):
-        return f"{m[1]}年{int(m[2])}月"
-    if m := re.fullmatch(r"(\d{4})-(\d{2})([上下])", period):
-        return f"{m[1]}年{int(m[2])}月{m[3]}半月"
-    if m := re.fullmatch(r"(\d{4})-Q([1-4])", period):
-        return f"{m[1]}年第{m[2]}季度"
-    return period
 
 
 def _months(start: str, end: str) -> Iterator[tuple[int, int]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import difflib
 
 from schemas.campaign import Campaign, period_label, periods
+from schemas.period import Period
 from tasks.intake.cells import fold as _fold
 
 
@@ -79,8 +80,8 @@ def period(campaign: Campaign, obligation_id: str, text: str | None) -> str | No
             raise UnknownName(f"“{campaign.obligation_name(obligation_id)}”有多期，请指定期次："
                               f"{'、'.join(period_label(p) for p in owed)}")
         return owed[0] if owed else None
-    spellings = {fold(p): p for p in owed} | {fold(period_label(p)): p for p in owed}
-    found = spellings.get(fold(text))
+    key = Period.parse(text, campaign.start.year).key  # 2010年8月, 2010-08, 2010.8 are one period
+    found = key if key in owed else {fold(p): p for p in owed}.get(fold(text))
     if found is None:
         raise UnknownName(f"期次“{text}”不是“{campaign.obligation_name(obligation_id)}”的期次（"
                           f"{'、'.join(period_label(p) for p in owed)}）")
