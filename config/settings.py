@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     read_memory_bytes: int = 3 << 30
     read_cpu_seconds: int = 30
     read_timeout_seconds: float = 60.0
+    read_max_filled: int = 500_000  # non-empty cells of a file once merged cells are filled
+    read_max_text: int = 10_000_000  # characters of a file once merged cells are filled
+    read_max_reply_bytes: int = 64 * 1024 * 1024  # what intake accepts from the reader child per file
+    read_budget_seconds: float = 30.0  # judging, annotating and recording one file; past it, "too complex"
 
     # outgoing mail; the default is the local capture server (`duban smtp-capture`)
     smtp_host: str = "127.0.0.1"
@@ -67,7 +71,7 @@ class Settings(BaseSettings):
     smtp_backoff: float = 0.5  # seconds before the first retry; doubles each time
     send_lease_seconds: int = 900  # a claim by another host older than this is presumed dead
     max_escalations: int = 30  # more escalation notices (per recipient) in one sweep wait for ops to confirm
-    mail_from: str = "淮安市科洽会组委会 <kqh@kjj.huaian.example.cn>"
+    mail_from: str = ""  # "名称 <address>": overrides the campaign's sender (its office); unset: the campaign's
 
     # the bureau's mailbox, read as an intake channel (`duban mailbox`, the mail-intake flow);
     # unset host: nobody reads mail. Handled mail is moved, never deleted.
@@ -85,6 +89,9 @@ class Settings(BaseSettings):
     # counts as from a unit's contact only if that server vouched for its From domain (DMARC,
     # or aligned DKIM/SPF); others are held for ops like mail from an unknown address
     imap_trusted_authserv: str | None = None
+    # production reads no mailbox without the setting above, unless the operator says so here:
+    # then the From address alone decides whose mail it is (anyone can forge it)
+    imap_trust_from: bool = False
 
     # the units' pages (`duban portal`): the public base URL put into mails (behind a TLS proxy
     # in production), the signing keys of their links (comma-separated, newest last: the old ones

@@ -12,7 +12,7 @@ from datetime import date
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from schemas.text import md
+from schemas.text import md, md_rows
 from tasks.app import open_app
 from tasks.checkpoints import report
 
@@ -24,7 +24,7 @@ def campaign_checkpoint(obligation: str, period: str, step: str, as_of: date, du
     app = open_app(campaign)
     summary, table = report(app, obligation, period, as_of, units, due)
     if table:
-        create_table_artifact(key=f"checkpoint-{obligation.lower()}", table=table, description=f"{step}：{summary}")
+        create_table_artifact(key=f"checkpoint-{obligation.lower()}", table=md_rows(table), description=md(f"{step}：{summary}"))
     else:  # an event of the campaign (现场督查): what is on today
         create_markdown_artifact(key=f"checkpoint-{obligation.lower()}", markdown=f"**{md(summary)}**", description=step)
     print(summary)

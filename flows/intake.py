@@ -8,6 +8,7 @@ from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from schemas.text import md_rows
 from tasks.app import App, open_app
 from tasks.intake.inbox import Claim
 from tasks.intake.run import FileResult, intake_inbox, process_batch, process_claim
@@ -48,7 +49,7 @@ def intake(campaign: str | None = None, received_at: datetime | None = None, bat
     held = [r.contact_change for r in results if r.contact_change]
     ask_for_contact_decisions(app.campaign.id, held)
     if results:
-        create_table_artifact(key="intake-verdicts", table=[r.as_row() for r in results],
+        create_table_artifact(key="intake-verdicts", table=md_rows([r.as_row() for r in results]),
                               description=f"本次收到 {len(results)} 个文件的校验结果")
     print(f"收到 {len(results)} 个文件：" + "，".join(f"{r.unit or '—'} {r.form or '—'} {r.as_row()['结果']}" for r in results)
           + f"；回执发出 {report.sent} 封" + (f"；联系人变更待审核 {len(held)} 项" if held else ""))

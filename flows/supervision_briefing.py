@@ -10,8 +10,8 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.input import RunInput
 from prefect.runtime import flow_run
 
-from schemas.campaign import period_label
-from schemas.text import md
+from schemas.period import period_label
+from schemas.text import md, md_rows
 from tasks.app import App, open_app
 from tasks.briefing.figures import schedule
 from tasks.briefing.job import Compiled, compile_briefing, deliver_briefing, record
@@ -78,6 +78,6 @@ def publish(app: App, c: Compiled) -> None:
     lines += ["", f"HTML/PDF：{md(c.folder)}"]
     create_markdown_artifact(key=key, markdown="\n".join(lines), description=md(d.title))
     create_table_artifact(key="unit-status", description=f"{d.as_of} 各单位报送情况",
-                          table=[{"单位": u.unit, "应报": u.expected, "已报": u.received, "按时": u.on_time,
+                          table=md_rows([{"单位": u.unit, "应报": u.expected, "已报": u.received, "按时": u.on_time,
                                   "逾期报": u.late, "未报": u.missing, "完整率": f"{u.completeness:.0%}",
-                                  "及时率": f"{u.timeliness:.0%}"} for u in d.units])
+                                  "及时率": f"{u.timeliness:.0%}"} for u in d.units]))

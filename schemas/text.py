@@ -36,3 +36,9 @@ def md(value: object) -> str:
     can add no cell, link, image or HTML. The one helper every artifact's data goes through."""
     text = "" if value is None else str(value)
     return _MARKDOWN.sub(r"\\\1", clean_text(_BREAKS.sub(" ", text)))
+
+
+def md_rows(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """A Prefect table artifact's rows with every text escaped by `md`: the UI renders each
+    string cell as markdown (its ArtifactDataTable uses the markdown renderer). Numbers stay numbers."""
+    return [{md(k): (v if v is None or isinstance(v, bool | int | float) else md(v)) for k, v in row.items()} for row in rows]

@@ -1,11 +1,13 @@
 """Who receives a unit's mail, and how that changes.
 
 A unit's contacts come from the campaign file (version 1) and from accepted contacts forms.
-A form that changes a liaison or head address would redirect the unit's reminders,
-escalations and the leaders' briefing, so such a change is recorded and held until ops
-approve it (`contact-change` flow, or `duban contacts`); old and new addresses are told of
-the request and of the outcome. Changes that touch no such address apply at once, and so do
-changes whose new addresses are all inside the unit's own mail domains, if the campaign says so.
+A form that adds an address, in any role, or changes a liaison or head address, is recorded and
+held until ops approve it (`contact-change` flow, or `duban contacts`): an address on the list
+is one the unit vouches for, and a liaison or head address receives the unit's reminders,
+escalations, receipts and page links. Changes that add no address (a person removed, a phone or
+a name corrected) apply at once, and so do changes whose new addresses are all inside the unit's
+own mail domains, if the campaign says so. Every change is told to the unit's liaison and head
+in force, and to the new ones (notifications/contact_notice.py): at the request, and at the outcome.
 """
 
 from __future__ import annotations
@@ -49,17 +51,29 @@ def as_dicts(contacts: list[Contact]) -> list[dict[str, Any]]:
     return [{k: getattr(c, k) for k in FIELDS} for c in contacts]
 
 
+def _email(p: dict[str, Any]) -> str:
+    return (p.get("email") or "").strip().lower()
+
+
 def mail_addresses(people: list[dict[str, Any]]) -> set[tuple[str, str]]:
-    return {(p["role"], p["email"].lower()) for p in people if p["role"] in MAIL_ROLES and p.get("email")}
+    return {(p["role"], _email(p)) for p in people if p["role"] in MAIL_ROLES and _email(p)}
+
+
+def added_addresses(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> set[str]:
+    """Pure: the addresses `new` names, in any role, that `old` does not name at all."""
+    return {_email(p) for p in new if _email(p)} - {_email(p) for p in old if _email(p)}
 
 
 def needs_review(campaign: Campaign, unit: str, old: list[dict[str, Any]], new: list[dict[str, Any]]) -> bool:
-    """Pure: does this change of contacts wait for ops?"""
-    wanted = mail_addresses(new)
-    if wanted == mail_addresses(old):
+    """Pure: does this change of contacts wait for ops? Yes when it adds an address in any role
+    or changes a liaison or head address, unless the campaign applies at once the changes whose
+    new addresses (added, or newly a liaison or head) are all inside the unit's mail domains."""
+    wanted, added = mail_addresses(new), added_addresses(old, new)
+    if not added and wanted == mail_addresses(old):
         return False
+    checked = added | {email for _, email in wanted - mail_addresses(old)} or {email for _, email in wanted}
     domains = {d.lower().lstrip("@") for d in campaign.unit(unit).mail_domains}
-    inside = bool(domains) and all(email.rpartition("@")[2] in domains for _, email in wanted)
+    inside = bool(domains) and all(email.rpartition("@")[2] in domains for email in checked)
     return not (campaign.contacts.auto_apply_within_domains and inside)
 
 
@@ -76,7 +90,8 @@ def propose(session: Session, campaign: Campaign, sub: Submission, records: list
     session.flush()
     audit(session, at=now, actor="intake", action="contacts.held" if held else "contacts.applied",
           subject=unit.name, change_id=change.id, submission_id=sub.id,
-          old=sorted(map(list, mail_addresses(old))), new=sorted(map(list, mail_addresses(new))))
+          old=sorted(map(list, mail_addresses(old))), new=sorted(map(list, mail_addresses(new))),
+          added=sorted(added_addresses(old, new)))
     if not held:
         _apply(session, change, now)
     return change
@@ -101,7 +116,7 @@ def decide(session: Session, change_id: int, *, approve: bool, by: str, comment:
 
 
 def answer(app: App, change_id: int, *, approve: bool, by: str, comment: str, now: datetime) -> tuple[str, int]:
-    """Ops' decision taken, told to the old and new addresses, and sent: (new status, mails sent).
+    """Ops' decision taken, told to the unit's liaison and head (old and new), and sent: (new status, mails sent).
     The one path for the `contact-change` flow and `duban contacts`."""
     from notifications.contact_notice import queue_contact_notice
     from tasks.mail import send_queued

@@ -1,12 +1,13 @@
 """The bureau's mailbox as an intake channel: a reply with the form attached is a submission,
-answered by a threaded receipt, exactly once.
+answered by one threaded receipt for all its files, exactly once.
 
 Each message is recorded — (mailbox, UIDVALIDITY, UID) and its Message-ID — before anything in
-it is filed; each file's outcome is recorded as it is filed; the message is moved to 已处理 or
-处理失败 only after that (never deleted). A run that dies anywhere leaves the message in the
-folder, recorded or not: the next run either finds the record and finishes it, or starts it
-afresh. A file filed but not yet noted is recognised by its bytes and arrival time and never
-filed twice. Auto-replies, bounces and our own mail are never answered.
+it is filed; each file's outcome is recorded as it is filed; the one reply is queued in the
+transaction that closes the record; the message is moved to 已处理 or 处理失败 only after that
+(never deleted). A run that dies anywhere leaves the message in the folder, recorded or not: the
+next run either finds the record and finishes it, or starts it afresh. A file filed but not yet
+noted is recognised by its bytes and arrival time and never filed twice. Only a unit's current
+liaison and head file for it; whom else the mailbox answers is `tasks.mail_policy`'s call.
 """
 
 from __future__ import annotations
@@ -26,9 +27,13 @@ from sqlalchemy import select
 
 from config.settings import Settings
 from schemas.tables import MailIn, Submission, Unit, current_contacts
+from schemas.text import clean_text
 from tasks.app import App
+from tasks.contacts import MAIL_ROLES
 from tasks.intake.keep import keep_bytes, kept_path
-from tasks.intake.mailparse import MAX_FILES, Incoming, read_message
+from tasks.intake.mailparse import Incoming, read_message
+from tasks.mail_answer import answer_new, reply_once
+from tasks.mail_policy import decide, trust_problem
 
 log = logging.getLogger(__name__)
 ACTIONS = ("processed", "ignored", "held", "no-attachment", "too-large", "already-seen")
@@ -37,6 +42,10 @@ FAILED = ("no-attachment", "too-large")  # moved to 处理失败
 
 class MailboxError(RuntimeError):
     """The mailbox cannot be read; `str()` says why, in Chinese."""
+
+
+class MailboxRefused(MailboxError):
+    """The settings forbid reading the mailbox (`tasks.mail_policy.trust_problem`); `str()` says why."""
 
 
 @dataclass
@@ -62,6 +71,8 @@ class Imap:
         s = settings
         if not s.imap_host or not s.imap_username or not s.imap_password:
             raise MailboxError("未配置邮箱：请设置 DUBAN_IMAP_HOST、DUBAN_IMAP_USERNAME 和 DUBAN_IMAP_PASSWORD")
+        if why := trust_problem(s):
+            raise MailboxRefused(why)
         self.folder, self.done, self.failed = s.imap_folder, s.imap_done_folder, s.imap_failed_folder
         self.key = f"{s.imap_username}@{s.imap_host}/{s.imap_folder}"[:255]
         kind = MailBox if s.imap_tls else MailBoxUnencrypted
@@ -150,13 +161,14 @@ def opened(settings: Settings) -> Iterator[Imap]:
         box.close()
 
 
-def senders(session, campaign_id: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """Every current contact's address -> its unit (an address two units share is nobody's)."""
+def senders(session, campaign_id: str) -> dict[str, str | None]:  # type: ignore[no-untyped-def]
+    """Every current liaison's and head's address -> its unit (None: units share it, so it is
+    nobody's). Other roles' addresses are not senders: their mail is held like a stranger's."""
     out: dict[str, str | None] = {}
-    for unit, c in current_contacts(session, campaign_id):
+    for unit, c in current_contacts(session, campaign_id, roles=MAIL_ROLES):
         e = c.email.lower()
         out[e] = unit if out.get(e, unit) == unit else None
-    return {e: u for e, u in out.items() if u}
+    return out
 
 
 def own_addresses(app: App) -> set[str]:
@@ -182,116 +194,129 @@ def poll(app: App, box: Imap, *, now: datetime | None = None) -> list[MessageRes
         return _poll(app, box, now)
 
 
+@dataclass(frozen=True)
+class _Run:
+    uv: int
+    own: set[str]
+    known: dict[str, str | None]
+    tz: ZoneInfo
+    now: datetime | None
+
+
 def _poll(app: App, box: Imap, now: datetime | None) -> list[MessageResult]:
-    tz = ZoneInfo(app.campaign.timezone)
-    uv = box.uidvalidity()
-    own = own_addresses(app)
     with app.store.session() as s:
         known = senders(s, app.campaign.id)
+    run = _Run(box.uidvalidity(), own_addresses(app), known, ZoneInfo(app.campaign.timezone), now)
     out = []
     for uid in box.uids():
         try:
-            out.append(_one(app, box, uv, uid, own, known, tz, now))
+            out.append(_one(app, box, run, uid))
         except (MailboxError, imaplib.IMAP4.abort, OSError):
             raise  # the mailbox itself is gone: the next run starts again
         except Exception as e:  # one message must never stop the others; it stays for the next run
             log.exception("mail uid %s not handled", uid)
-            out.append(MessageResult(f"<uid.{uv}.{uid}>", "", None, "error", [], f"{type(e).__name__}: {e}"[:300]))
+            out.append(MessageResult(f"<uid.{run.uv}.{uid}>", "", None, "error", [], f"{type(e).__name__}: {e}"[:300]))
     return out
 
 
-def _one(app: App, box: Imap, uv: int, uid: int, own: set[str], known: dict[str, str], tz: ZoneInfo,
-         now: datetime | None) -> MessageResult:
+def _folder(box: Imap, action: str) -> str:
+    return box.failed if action in FAILED else box.done
+
+
+def _one(app: App, box: Imap, run: _Run, uid: int) -> MessageResult:
     with app.store.session() as s:
-        row = s.scalar(select(MailIn).where(MailIn.mailbox == box.key, MailIn.uidvalidity == uv, MailIn.uid == uid))
-        if row is not None and row.action != "processing":  # recorded, then the run stopped before moving it
+        row = s.scalar(select(MailIn).where(MailIn.mailbox == box.key, MailIn.uidvalidity == run.uv, MailIn.uid == uid))
+        if row is not None:
             s.expunge(row)
-    if row is not None and row.action != "processing":
-        box.move(uid, box.failed if row.action in FAILED else box.done)
+    if row is not None and row.action != "processing":  # recorded, then the run stopped before moving it
+        box.move(uid, _folder(box, row.action))
         return MessageResult(row.message_id, row.sender, None, "already-seen", list(row.files))
     limit = app.settings.imap_max_message_bytes
     raw, whole, internal, size = box.fetch(uid, limit)
-    received = row.received_at if row is not None else internal.astimezone(tz).replace(tzinfo=None)
-    recorded = now or datetime.now(tz).replace(tzinfo=None)
-    inc = read_message(raw, own=own, max_expanded=app.settings.max_expanded_bytes,  # too large: its header only
+    received = row.received_at if row is not None else internal.astimezone(run.tz).replace(tzinfo=None)
+    recorded = run.now or datetime.now(run.tz).replace(tzinfo=None)
+    inc = read_message(raw, own=run.own, max_expanded=app.settings.max_expanded_bytes,  # too large: its header only
                        authserv=app.settings.imap_trusted_authserv)
-    reason = "" if whole else f"邮件大小 {_mb(size)}，超过 {_mb(limit)} 的上限"
-    unit = known.get(inc.sender) if inc.verified is not False else None  # a forged From is nobody's
-    forged = inc.verified is False and inc.sender in known
-    with app.store.session(write=True) as s:
-        if row is None:
-            seen = s.scalar(select(MailIn).where(MailIn.campaign == app.campaign.id,
-                                                 MailIn.message_id == inc.message_id[:255]).order_by(MailIn.id))
-            if seen is not None and seen.action == "processing":  # renumbered mid-way: finish it, as recorded
-                seen.mailbox, seen.uidvalidity, seen.uid = box.key, uv, uid
-                row, received = seen, seen.received_at
-            if row is not None:
-                action = row.action
-            elif seen is not None:
-                action = "already-seen"
-            elif not whole:
-                action = "too-large" if not inc.automatic else "ignored"
-            elif inc.automatic:
-                action, reason = "ignored", inc.automatic
-            elif not inc.files:
-                action, reason = "no-attachment", "邮件中没有可识别的附件"
-            elif unit is None:
-                action, reason = "held", ("发件人未通过本单位邮件服务器的验证（DMARC/DKIM/SPF）" if forged
-                                          else "发件地址不是任何单位登记的联系人")
-            else:
-                action = "processing"
-        if row is None:
-            unit_id = s.scalar(select(Unit.id).where(Unit.campaign == app.campaign.id, Unit.name == unit)) if unit else None
-            row = MailIn(campaign=app.campaign.id, mailbox=box.key, uidvalidity=uv, uid=uid,
-                         message_id=inc.message_id[:255], sender=inc.sender[:320], subject=inc.subject[:2000],
-                         unit_id=unit_id, action=action, reason=reason, received_at=received, recorded_at=recorded,
-                         files=[])
-            s.add(row)
-            s.flush()
-            if action == "held":  # kept as received, filed when ops name the unit
-                row.files = [{"name": n, "sha256": keep_bytes(app.settings.files_dir, d), "size": len(d),
-                              "status": "held", "form": None, "period": None} for n, d in inc.files]
-            if action == "held" and forged:  # to the address's real owner, who may not have sent it
-                _acknowledge(s, app, row, inc, recorded, what=(
-                    "本系统收到一封以您的地址发出、带有附件的邮件，但它未通过邮件服务器的发件人验证，附件已保存，"
-                    "待工作人员核实后处理。如果这封邮件不是您发送的，请告知我们。"))
-            elif action in ("held", "no-attachment", "too-large") and not inc.automatic and inc.sender:
-                _acknowledge(s, app, row, inc, recorded)
-            elif action == "processing" and inc.over:  # each file gets its receipt; these none: say so
-                _acknowledge(s, app, row, inc, recorded, what=(
-                    f"本邮件的附件超过 {MAX_FILES} 个，前 {MAX_FILES} 个已处理（各有回执），以下 {len(inc.over)} 个未处理，"
-                    f"请另发邮件报送：{'、'.join(inc.over[:30])}{' 等' if len(inc.over) > 30 else ''}。"))
-        row_id, action = row.id, row.action
+    contact = inc.sender in run.known
+    unit = run.known.get(inc.sender) if inc.verified is not False else None  # a forged From is nobody's
+    seen = _Seen(contact, inc.verified is False and contact, "" if whole else f"邮件大小 {_mb(size)}，超过 {_mb(limit)} 的上限")
+    row_id, action, reason, received = _record(app, box, run, uid, row, inc, unit, seen, received, recorded)
     if action == "processing":
-        files = _file_all(app, row_id, inc, unit, received)
-        with app.store.session(write=True) as s:
-            s.get(MailIn, row_id).action = action = "processed"
+        files = _finish(app, row_id, inc, _file_all(app, row_id, inc, unit, received), received)
+        action = "processed"
     else:
         with app.store.session() as s:
             files = list(s.get(MailIn, row_id).files)
-    box.move(uid, box.failed if action in FAILED else box.done)
+    box.move(uid, _folder(box, action))
     return MessageResult(inc.message_id, inc.sender, unit, action, files, reason)
 
 
+@dataclass(frozen=True)
+class _Seen:
+    """What the run knows of a message's sender and size."""
+
+    contact: bool  # a current liaison's or head's address
+    forged: bool  # ... that our mail server disowned
+    too_large: str  # why it was not fetched whole, or ""
+
+
+def _record(app: App, box: Imap, run: _Run, uid: int, row: MailIn | None, inc: Incoming, unit: str | None,
+            seen: _Seen, received: datetime, recorded: datetime) -> tuple[int, str, str, datetime]:
+    """Record a new message with its action (and answer it, if it gets a short answer), or find
+    the record of one being processed: (its id, action, reason, received time)."""
+    with app.store.session(write=True) as s:
+        if row is not None:
+            return row.id, row.action, row.reason, row.received_at
+        before = s.scalar(select(MailIn).where(MailIn.campaign == app.campaign.id,
+                                               MailIn.message_id == inc.message_id[:255]).order_by(MailIn.id))
+        if before is not None and before.action == "processing":  # renumbered mid-way: finish it, as recorded
+            before.mailbox, before.uidvalidity, before.uid = box.key, run.uv, uid
+            return before.id, before.action, before.reason, before.received_at
+        action, reason = ("already-seen", "") if before is not None else decide(
+            inc, too_large=seen.too_large, unit=unit, contact=seen.contact, forged=seen.forged)
+        unit_id = s.scalar(select(Unit.id).where(Unit.campaign == app.campaign.id, Unit.name == unit)) if unit else None
+        row = MailIn(campaign=app.campaign.id, mailbox=box.key, uidvalidity=run.uv, uid=uid,
+                     message_id=inc.message_id[:255], sender=clean_text(inc.sender)[:320],
+                     subject=clean_text(inc.subject)[:2000], unit_id=unit_id, action=action, reason=clean_text(reason),
+                     received_at=received, recorded_at=recorded, files=[])
+        s.add(row)
+        s.flush()
+        if action in ("held", "no-attachment", "too-large"):
+            row.files = _kept(app, inc, action)
+        # after the reason is set: the answer to a message too large quotes it
+        row.reason += clean_text(answer_new(s, app, row, inc, contact=seen.contact, forged=seen.forged, now=recorded))
+        return row.id, action, row.reason, received
+
+
+def _kept(app: App, inc: Incoming, action: str) -> list[dict]:
+    """The record of a message that is not filed now: a held message's files, kept as received
+    to be filed when ops name the unit; its attachments that are not report files; those past the limit."""
+    held = [{"name": n, "sha256": keep_bytes(app.settings.files_dir, d), "size": len(d), "status": "held",
+             "form": None, "period": None} for n, d in inc.files] if action == "held" else []
+    return held + _others(app, inc) + ([{"name": n, "status": "over-limit"} for n in inc.over] if held else [])
+
+
+def _others(app: App, inc: Incoming) -> list[dict]:
+    """A message's attachments that are not report files: kept as received, never judged."""
+    return [{"name": n, "sha256": keep_bytes(app.settings.files_dir, d), "size": len(d), "status": "not-report",
+             "kind": k, "form": None, "period": None} for n, k, d in inc.others]
+
+
 def _file_all(app: App, row_id: int, inc: Incoming, unit: str | None, received: datetime) -> list[dict]:
-    """File each attachment once, noting it on the message's record as it goes."""
-    from notifications.receipts import Reply
+    """File each report file once, noting it on the message's record as it goes (no receipt:
+    the message is answered once, for all its files, by `_finish`)."""
     from tasks.intake.service import submit_bytes
 
-    reply = Reply(inc.message_id, inc.references, inc.subject, inc.sender, inc.sender_name)
     with app.store.session() as s:
         done = list(s.get(MailIn, row_id).files)
     for i, (name, data) in enumerate(inc.files):
         if i < len(done):
             continue
         sha = hashlib.sha256(data).hexdigest()
-        with app.store.session() as s:  # filed by a run that died before noting it: the same bytes, same arrival
-            earlier = s.scalar(select(Submission).where(Submission.campaign == app.campaign.id, Submission.sha256 == sha,
-                                                        Submission.channel == "mail", Submission.received_at == received))
-            note = _note(name, earlier) if earlier else None
+        note = _filed_before(app, name, sha, received)
         if note is None:
             r = submit_bytes(app, data, name, received_at=received, expect_unit=unit, channel="mail",
-                             submitted_by=(inc.sender_name or inc.sender)[:64], reply=reply)
+                             submitted_by=(inc.sender_name or inc.sender)[:64], receipt=False)
             note = {"name": name, "sha256": sha, "submission": r.submission_id, "status": r.status,
                     "form": r.verdict.form, "period": r.verdict.period}
         done.append(note)
@@ -300,34 +325,37 @@ def _file_all(app: App, row_id: int, inc: Incoming, unit: str | None, received: 
     return done
 
 
+def _filed_before(app: App, name: str, sha: str, received: datetime) -> dict | None:
+    """The note of a file filed by a run that died before noting it: the same bytes, same arrival."""
+    with app.store.session() as s:
+        earlier = s.scalar(select(Submission).where(Submission.campaign == app.campaign.id, Submission.sha256 == sha,
+                                                    Submission.channel == "mail", Submission.received_at == received))
+        return _note(name, earlier) if earlier else None
+
+
+def _finish(app: App, row_id: int, inc: Incoming, filed: list[dict], received: datetime) -> list[dict]:
+    """The message's one reply queued and its record closed, in one transaction: a run that dies
+    before it commits leaves both undone, and the next run does both (the reply is keyed by the message)."""
+    from notifications.receipts import Reply
+
+    files = filed + _others(app, inc) + [{"name": n, "status": "over-limit"} for n in inc.over]
+    with app.store.session(write=True) as s:
+        row = s.get(MailIn, row_id)
+        if row.unit_id is not None:
+            reply_once(s, app, row, files, Reply(inc.message_id, inc.references, inc.subject, inc.sender, inc.sender_name),
+                   received)
+        row.files, row.action = files, "processed"
+    return files
+
+
 def _note(name: str, sub: Submission) -> dict:
     return {"name": name, "sha256": sub.sha256, "submission": sub.id, "status": sub.status, "form": sub.form,
             "period": sub.period}
 
 
-def _acknowledge(session, app: App, row: MailIn, inc: Incoming, now: datetime,  # type: ignore[no-untyped-def]
-                 what: str | None = None) -> None:
-    """One short answer to a message (held, empty, too large, too many files): no validation
-    details, nobody's data."""
-    from notifications.outbox import enqueue
-    from notifications.render import compose
-
-    subject = inc.subject if inc.subject.lower().startswith("re:") else f"Re: {inc.subject or '您的来信'}"
-    what = what or {
-        "held": "已收到您的邮件和附件。发件地址不是本活动登记的单位联系人，附件已保存，待工作人员确认单位后处理。",
-        "no-attachment": "已收到您的邮件，但邮件中没有找到报表附件。请回复本邮件并附上 Excel 报表文件。",
-        "too-large": f"已收到您的邮件，但{row.reason}，未能处理。请删除无关的工作表或图片、"
-                     "压缩后重新发送，或分成几封邮件发送；也可以在本单位的报送页面上传。",
-    }[row.action]
-    message = compose(app.campaign, "acknowledge", subject, name=inc.sender_name or "您好", what=what,
-                      in_reply_to=inc.message_id, references=inc.references)
-    enqueue(session, key=f"mail-ack:{app.campaign.id}:{inc.message_id[:200]}", kind="receipt", campaign=app.campaign.id,
-            to_email=inc.sender, to_name=inc.sender_name, message=message, now=now, as_of=now.date(),
-            mail_from=app.settings.mail_from, tz=app.campaign.timezone)
-
-
 def release(app: App, mail_id: int, unit: str, *, by: str, now: datetime) -> MessageResult:
-    """File a held message's kept attachments for `unit`, as ops decided (audited)."""
+    """File a held message's kept attachments for `unit`, as ops decided (audited), and answer
+    it once; the sender, not a liaison or head, gets no page link."""
     from notifications.receipts import Reply
     from tasks.audit import audit
     from tasks.intake.service import submit_bytes
@@ -338,19 +366,25 @@ def release(app: App, mail_id: int, unit: str, *, by: str, now: datetime) -> Mes
             raise MailboxError(f"本活动没有编号为 {mail_id} 的邮件")
         if row.action != "held":
             raise MailboxError(f"邮件 {mail_id} 不是待确认的邮件（{row.action}）")
-        held, sender, mid, subject = list(row.files), row.sender, row.message_id, row.subject
-    reply = Reply(mid, mid, subject, sender)
+        kept, sender, mid, subject, received = list(row.files), row.sender, row.message_id, row.subject, row.received_at
     files = []
-    for f in held:
-        data = kept_path(app.settings.files_dir, f["sha256"]).read_bytes()
-        r = submit_bytes(app, data, f["name"], received_at=row.received_at, expect_unit=unit, channel="mail",
-                         submitted_by=sender[:64], reply=reply)
-        files.append({"name": f["name"], "sha256": f["sha256"], "submission": r.submission_id, "status": r.status,
-                      "form": r.verdict.form, "period": r.verdict.period})
+    for f in kept:
+        if f.get("status") != "held":
+            files.append(f)
+            continue
+        note = _filed_before(app, f["name"], f["sha256"], received)  # a release that died before it finished
+        if note is None:
+            data = kept_path(app.settings.files_dir, f["sha256"]).read_bytes()
+            r = submit_bytes(app, data, f["name"], received_at=received, expect_unit=unit, channel="mail",
+                             submitted_by=sender[:64], receipt=False)
+            note = {"name": f["name"], "sha256": f["sha256"], "submission": r.submission_id, "status": r.status,
+                    "form": r.verdict.form, "period": r.verdict.period}
+        files.append(note)
     with app.store.session(write=True) as s:
         row = s.get(MailIn, mail_id)
         row.action, row.files = "released", files
         row.unit_id = s.scalar(select(Unit.id).where(Unit.campaign == app.campaign.id, Unit.name == unit))
+        reply_once(s, app, row, files, Reply(mid, mid, subject, sender), received)
         audit(s, at=now, actor=by, action="mail.release", subject=f"{unit}/{mail_id}", sender=sender, message_id=mid)
     return MessageResult(mid, sender, unit, "processed", files)
 
@@ -360,4 +394,5 @@ def held_rows(app: App) -> list[dict]:
         rows = s.scalars(select(MailIn).where(MailIn.campaign == app.campaign.id, MailIn.action == "held")
                          .order_by(MailIn.id)).all()
         return [{"编号": r.id, "发件人": r.sender, "主题": r.subject, "收到": f"{r.received_at:%Y-%m-%d %H:%M}",
-                 "附件": "、".join(f["name"] for f in r.files)} for r in rows]
+                 "附件": "、".join(f["name"] + {"not-report": f"（{f.get('kind')}，不是报表）", "over-limit": "（超出件数）"}
+                                  .get(f["status"], "") for f in r.files)} for r in rows]

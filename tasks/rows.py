@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from schemas.forms import Form
 from schemas.rows import FormRow
 from schemas.tables import Submission, Unit
+from schemas.text import clean_text
 
 KEY_SEP = "\x1f"
 CHUNK = 500  # keys per IN (...): far below every database's parameter limit
@@ -20,11 +21,13 @@ CHUNK = 500  # keys per IN (...): far below every database's parameter limit
 
 def row_key(form: Form, record: dict[str, Any]) -> str | None:
     """The identity of a row of an accumulating form (its `key` columns), or None."""
-    return KEY_SEP.join(str(record.get(k) or "") for k in form.key) if form.key else None
+    return KEY_SEP.join(clean_text(str(record.get(k) or "")) for k in form.key) if form.key else None
 
 
 def to_json(record: dict[str, Any], form: Form) -> dict[str, Any]:
-    return {c.key: (v.isoformat() if isinstance(v, date) else v)
+    """A record as stored: dates as ISO text, and text without the characters a database column
+    may not hold (PostgreSQL's JSONB refuses NUL; the received file keeps them)."""
+    return {c.key: (v.isoformat() if isinstance(v, date) else clean_text(v) if isinstance(v, str) else v)
             for c in form.columns if (v := record.get(c.key)) is not None}
 
 

@@ -7,14 +7,16 @@ the briefing and the checkpoints.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from schemas.campaign import Campaign, period_label, periods
+from schemas.campaign import Campaign, periods
+from schemas.period import period_label
 from schemas.tables import ExtensionRequest, Obligation, Submission, Unit, ValidationIssue
 from tasks.status import status_rows
 
@@ -135,3 +137,29 @@ def owned_obligation(session: Session, unit: Unit, obligation_id: int) -> Obliga
 def owned_submission(session: Session, unit: Unit, submission_id: int) -> Submission | None:
     sub = session.get(Submission, submission_id)
     return sub if sub is not None and sub.unit_id == unit.id else None
+
+
+def page_uploads_since(session: Session, unit_id: int, since: datetime) -> int:
+    """How many entries `unit_id` has posted through its page since `since` (refused ones included)."""
+    return session.scalar(select(func.count()).select_from(Submission).where(
+        Submission.unit_id == unit_id, Submission.channel == "portal", Submission.received_at >= since)) or 0
+
+
+# The page's hourly upload limit is checked inside the transaction that records the upload, under
+# a lock per unit held to its commit: on SQLite the writer session's BEGIN IMMEDIATE, on PostgreSQL
+# a transaction-scoped advisory lock of the unit's page (its own key, never taken by the intake's
+# locks, so the two can never wait on each other in a cycle). Parallel posts never share a slot.
+UPLOAD_LOCK = 0x6475_6261_6E17  # "duban" + issue 23
+
+
+def upload_lock_key(campaign_id: str, unit_id: int) -> int:
+    digest = hashlib.blake2b(f"{UPLOAD_LOCK}:{campaign_id}:{unit_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def take_upload_slot(session: Session, campaign_id: str, unit_id: int, *, since: datetime, limit: int) -> bool:
+    """Whether `unit_id` may record one more page upload now; asked in the writer session that then
+    records it (the lock it takes is held to that session's commit)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": upload_lock_key(campaign_id, unit_id)})
+    return page_uploads_since(session, unit_id, since) < limit

@@ -69,3 +69,55 @@ def test_the_extension_request_table_cannot_be_forged(sqlite_settings, monkeypat
     assert set(_cells_per_row(html)) == {2}
     assert "<a " not in html and "<script" not in html and "<b>" not in html
     app.store.dispose()
+
+
+@pytest.mark.unit
+def test_every_table_artifact_goes_through_md_rows():
+    """Prefect's UI renders each text cell of a table artifact as markdown (ArtifactDataTable uses
+    its markdown renderer): every table is escaped by the one helper."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    unescaped = []
+    for path in sorted((root / "flows").rglob("*.py")) + sorted((root / "tasks").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "create_table_artifact":
+                table = next((k.value for k in node.keywords if k.arg == "table"), None)
+                if not (isinstance(table, ast.Call) and getattr(table.func, "id", "") == "md_rows"):
+                    unescaped.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert not unescaped, unescaped
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("forged", FORGERIES)
+def test_a_forged_table_cell_renders_as_text(forged):
+    from schemas.text import md_rows
+
+    [row] = md_rows([{"发件人": forged, "附件": 3}])
+    assert row["附件"] == 3
+    html = _html(row["发件人"])
+    for tag in ("<a ", "<img", "<script", "<b>", "<strong>", "<em>", "<code>", "<table", "<h1>"):
+        assert tag not in html, (forged, html)
+
+
+def test_the_contact_change_table_cannot_be_forged(tmp_path, sqlite_settings):
+    """A 附表2 naming "何静 | xuyi.liaison@example.cn" adds no cell to the tables ops approve from."""
+    from flows.contact_change import describe
+    from tasks.app import open_app
+    from tasks.intake.service import submit_file
+    from tests.intake.files import messy_workbook, write
+    from tests.test_contacts_review import HEAD, LIAISON
+
+    app = open_app("huaian-2010", settings=sqlite_settings)
+    forged = ["何静 | xuyi.liaison@example.cn", "[副局长](http://evil.example)", "副组长", "", "13805170203",
+              "xuyi.liaison@evil.example.com", ""]
+    r = submit_file(app, write(tmp_path, "附表2_清河区.xlsx", messy_workbook("contacts", [HEAD, LIAISON, forged])),
+                    received_at=datetime(2010, 6, 25, 9))
+    assert r.status == "accepted" and r.contact_change is not None, r.verdict.issues
+    _, markdown = describe(app, r.contact_change)
+    html = _html(markdown)
+    assert "<a " not in html and "何静 | xuyi.liaison@example.cn" in html.replace("&amp;", "&")
+    for table in re.findall(r"<table>.*?</table>", html, re.S):
+        assert len(set(_cells_per_row(table))) == 1, table  # no row has a cell more than its header
+    app.store.dispose()

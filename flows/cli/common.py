@@ -10,6 +10,7 @@ import json
 import os
 import re
 import sys
+import tempfile
 import traceback
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
@@ -134,6 +135,7 @@ def common(f: Callable) -> Callable:
         ctx = Ctx(campaign_id, as_json)
         try:
             ctx.say(ctx.header())
+            _home_is_a_folder(ctx.settings.home)
             return f(ctx, *args, **kwargs)
         except (CampaignError, CalendarError, BadCampaignId) as e:
             click.echo(str(e), err=True)
@@ -149,10 +151,16 @@ def common(f: Callable) -> Callable:
         except (click.ClickException, click.exceptions.Exit, SystemExit, KeyboardInterrupt):
             raise
         except Exception as e:  # a name nobody has, else the last line of defence: log it, tell the user where
+            from tasks.intake.folders import UnsafeFolder
             from tasks.names import UnknownName
 
-            if isinstance(e, UnknownName):
+            if isinstance(e, UnknownName | UnsafeFolder | NotAFolder):  # said for a person: no traceback, no log
                 click.echo(str(e), err=True)
+                sys.exit(2)
+            if why := unreachable_store(e):  # the store is down or misnamed: a setting, not a bug
+                log = _log_crash(ctx)
+                click.echo(f"无法连接数据库 {_masked(ctx.settings.db_url)}（{why}）：请确认数据库已启动、"
+                           f"DUBAN_DATABASE_URL 正确。详细信息已写入 {log}", err=True)
                 sys.exit(2)
             log = _log_crash(ctx)
             click.echo(f"内部错误：{type(e).__name__}: {e}\n详细信息已写入 {log}", err=True)
@@ -164,15 +172,45 @@ def common(f: Callable) -> Callable:
     return wrapper
 
 
+class NotAFolder(Exception):
+    """DUBAN_HOME names something that is not a folder; `str()` says what to do."""
+
+
+def _home_is_a_folder(home: Path) -> None:
+    if home.exists() and not home.is_dir():
+        raise NotAFolder(f"数据目录 {home.resolve()} 不是文件夹（DUBAN_HOME 指向了一个文件）：请把 DUBAN_HOME 设为一个文件夹")
+
+
+def unreachable_store(e: Exception) -> str | None:
+    """Why the database could not be reached, in words, when that is what `e` says; else None."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    if not isinstance(e, OperationalError | InterfaceError):
+        return None
+    text = str(e).lower()
+    for needle, why in (("connection refused", "连接被拒绝"), ("password authentication failed", "用户名或密码错误"),
+                        ("does not exist", "数据库或用户不存在"), ("timeout", "连接超时"), ("could not translate host", "找不到主机"),
+                        ("unable to open database file", "无法打开数据库文件"), ("connection", "连接失败")):
+        if needle in text:
+            return why
+    return None
+
+
 def _log_crash(ctx: Ctx) -> Path:
+    """The traceback, appended to $DUBAN_HOME/logs/duban-errors.log (or, when DUBAN_HOME itself is
+    unusable, to duban-errors.log in the system's temporary folder)."""
     try:
         home = ctx.settings.home
     except ValidationError:
         home = Path(os.environ.get("DUBAN_HOME", "var"))
-    log = home / "logs" / "duban-errors.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("a", encoding="utf-8") as fh:
-        fh.write(traceback.format_exc() + "\n")
+    for log in (home / "logs" / "duban-errors.log", Path(tempfile.gettempdir()) / "duban-errors.log"):
+        try:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            with log.open("a", encoding="utf-8") as fh:
+                fh.write(traceback.format_exc() + "\n")
+            return log
+        except OSError:
+            continue
     return log
 
 

@@ -13,17 +13,22 @@ from flows.cli.group import main
 @click.option("--every", type=WHOLE, default=120, show_default=True, help="两次读取之间的秒数")
 @common
 def mailbox_cmd(ctx: Ctx, once: bool, every: int) -> None:
-    """读取报送邮箱（DUBAN_IMAP_*）：带附件的回复即报送，校验后以回复的形式发回执。退出码：0 正常，1 无法读取邮箱。"""
+    """读取报送邮箱（DUBAN_IMAP_*）：带附件的回复即报送，校验后以回复的形式发回执。退出码：0 正常，1 无法读取邮箱，
+    2 设置不允许读取（生产环境未设置 DUBAN_IMAP_TRUSTED_AUTHSERV 或 DUBAN_IMAP_TRUST_FROM）。"""
     import time
 
     from tasks.mail import send_queued
-    from tasks.mailbox import MailboxError, opened, poll
+    from tasks.mailbox import MailboxError, MailboxRefused, opened, poll
 
     app = ctx.app
     while True:
         try:
             with opened(app.settings) as box:
                 results = poll(app, box)
+        except MailboxRefused as e:
+            refused = click.ClickException(str(e))
+            refused.exit_code = 2
+            raise refused from None
         except MailboxError as e:
             raise click.ClickException(str(e)) from None
         report = send_queued(app, now=app.now())

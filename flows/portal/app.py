@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime, timedelta
 from functools import partial
 from io import BytesIO
@@ -20,7 +23,7 @@ from urllib.parse import quote
 
 import anyio
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask, BackgroundTasks
 from starlette.exceptions import HTTPException
@@ -31,14 +34,23 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from notifications.receipts import VERDICTS
+from notifications.receipts import VERDICTS, queue_receipt
 from notifications.render import office_contact
-from schemas.tables import Submission, Unit
+from schemas.tables import Unit
 from tasks.app import App, open_app
 from tasks.extensions import OpsError, request_extension
 from tasks.intake.cells import a_date
-from tasks.intake.receive import too_large
-from tasks.intake.service import Submitted, annotated_path, submit_bytes, submit_refused
+from tasks.intake.keep import keep_bytes, record_refused
+from tasks.intake.receive import Refused, too_large
+from tasks.intake.service import (
+    Submitted,
+    annotated_path,
+    limits_of,
+    page_link,
+    record_in,
+    refused_verdict,
+)
+from tasks.intake.validate import inspect_file
 from tasks.links import (
     COOKIE_SALT,
     CSRF_SALT,
@@ -47,7 +59,7 @@ from tasks.links import (
     open_token_payload,
     serializer,
 )
-from tasks.unit_page import owned_submission, unit_page
+from tasks.unit_page import owned_submission, page_uploads_since, take_upload_slot, unit_page
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "duban_unit"
@@ -61,6 +73,10 @@ HEADERS = {
                                "frame-ancestors 'none'; base-uri 'none'",
 }
 log = logging.getLogger("duban.portal")
+# Files judged and recorded at once in one server process. Judging is CPU work under one lock
+# per process (Great Expectations), so more at once only queue inside, each holding a thread and,
+# while recording, a database connection; the others wait their turn holding neither.
+UPLOADS_AT_ONCE = 4
 PLAIN = {404: "没有这个页面。", 405: "请通过页面上的按钮操作。", 413: "上传的内容超过上限，请分开上传。"}
 
 
@@ -83,6 +99,10 @@ def _text(form, key: str, limit: int) -> str:  # type: ignore[no-untyped-def]
     return "".join(ch for ch in v if ch.isprintable()).strip()[:limit] if isinstance(v, str) else ""
 
 
+class OverLimit(Exception):
+    """A unit's upload past its hourly limit, found in the transaction that would have recorded it."""
+
+
 class Portal:
     def __init__(self, app: App, clock: Callable[[], datetime] | None = None):
         self.app = app
@@ -92,6 +112,9 @@ class Portal:
         self.cookie_age = self.settings.portal_cookie_minutes * 60
         self.secure = self.settings.portal_url.startswith("https://")
         self.organiser = app.campaign.organiser
+        self._uploads = threading.BoundedSemaphore(UPLOADS_AT_ONCE)
+        self._sending = threading.Lock()
+        self._more_mail = threading.Event()
 
     # --- plumbing ---------------------------------------------------------------------------
     def page(self, template: str, status: int = 200, **ctx: object) -> HTMLResponse:
@@ -113,6 +136,11 @@ class Portal:
                                                max_age=self.cookie_age)
             s.expunge(unit)
         return unit, payload
+
+    async def unit_in_thread(self, request: Request) -> tuple[Unit, dict]:
+        """`unit_of` off the event loop: a store that is slow to answer (or a connection pool that is
+        busy in a deadline rush) never holds up the other requests."""
+        return await anyio.to_thread.run_sync(self.unit_of, request)
 
     def csrf_for(self, payload: dict) -> str:
         return serializer(self.settings, CSRF_SALT).dumps(payload["n"])
@@ -140,7 +168,7 @@ class Portal:
 
         unit = await anyio.to_thread.run_sync(check)
         try:
-            current, payload = self.unit_of(request)
+            current, payload = await self.unit_in_thread(request)
         except LinkError:  # no page open in this browser (or an expired one): nothing to switch from
             current, payload = None, {}
         if current is not None and current.id != unit.id:
@@ -160,7 +188,7 @@ class Portal:
 
     async def home(self, request: Request, *, notice: str | None = None, result: dict | None = None,
                    status: int = 200, problem: str | None = None) -> Response:
-        unit, payload = self.unit_of(request)
+        unit, payload = await self.unit_in_thread(request)
         page = await anyio.to_thread.run_sync(self._page_of, unit)
         return self.page("unit.html.j2", status, page=page, csrf=self.csrf_for(payload), notice=notice,
                          result=result, problem=problem, today=self.clock().date(),
@@ -173,19 +201,24 @@ class Portal:
                              annotated=lambda sid, sha: annotated_path(self.settings, sid, sha).is_file())
 
     async def annotated(self, request: Request) -> Response:
-        unit, _ = self.unit_of(request)
+        unit, _ = await self.unit_in_thread(request)
         sid = request.path_params["sid"]
-        with self.app.store.session() as s:
-            sub = owned_submission(s, unit, sid)
-            name, sha = (sub.filename, sub.sha256) if sub else ("", "")
+
+        def owned() -> tuple[str, str] | None:
+            with self.app.store.session() as s:
+                sub = owned_submission(s, unit, sid)
+                return (sub.filename, sub.sha256) if sub else None
+
+        found = await anyio.to_thread.run_sync(owned)
+        name, sha = found or ("", "")
         path = annotated_path(self.settings, sid, sha)
-        if sub is None or not path.is_file():
+        if found is None or not path.is_file():
             raise HTTPException(404, "没有这份批注工作簿。")
         stem = name.rsplit(".", 1)[0]
         return FileResponse(path, media_type=XLSX, headers={**HEADERS, **_attachment(f"批注_{stem}.xlsx")})
 
     async def template(self, request: Request) -> Response:
-        unit, _ = self.unit_of(request)
+        unit, _ = await self.unit_in_thread(request)
         code = request.path_params["form"]
         page = await anyio.to_thread.run_sync(self._page_of, unit)
         owed = dict(page.templates)
@@ -200,7 +233,7 @@ class Portal:
                         headers={**HEADERS, **_attachment(f"{unit.name}_{file_name(form)}")})
 
     async def upload(self, request: Request) -> Response:
-        unit, payload = self.unit_of(request)
+        unit, payload = await self.unit_in_thread(request)
         s = self.settings
         limit = s.portal_max_files * s.max_file_bytes + 256 * 1024
         length = request.headers.get("content-length")
@@ -222,7 +255,7 @@ class Portal:
             if not who or not phone:
                 return await self.home(request, status=400, problem="请填写填报人姓名和联系电话。")
             if await anyio.to_thread.run_sync(self._too_many, unit, len(files)):
-                return await self.home(request, status=429, problem=f"本单位一小时内上传已超过 {s.portal_uploads_per_hour} 个文件，请稍后再试或联系{self.organiser}。")
+                return await self.home(request, status=429, problem=self._over_limit())
             results = []
             for f in files:
                 data = await f.read(s.max_file_bytes + 1)
@@ -231,37 +264,117 @@ class Portal:
                     partial(self._submit, unit, clean_name(f.filename), data, size, who, phone)))
         finally:
             await form.close()
-        shown = [_result_view(r, name) for r, name in results]
-        worst = max((_status_code(r) for r, _ in results), default=200)
-        response = await self.home(request, result={"files": shown}, status=worst)
-        response.background = BackgroundTask(self._send_mail)
+        return self._answer_upload(await self._upload_page(request, results), results)
+
+    async def _upload_page(self, request: Request, results: list[tuple[Submitted | None, str]]) -> Response:
+        """The page with every recorded file's verdict; files past the hourly limit (found while
+        recording them) are named in a 429 page, the files recorded before them still shown."""
+        shown = [_result_view(r, name) for r, name in results if r is not None]
+        late = [name for r, name in results if r is None]
+        if late:
+            problem = f"{'、'.join(late)} 未受理：{self._over_limit()}"
+            return await self.home(request, result={"files": shown} if shown else None, status=429, problem=problem)
+        worst = max((_status_code(r) for r, _ in results if r is not None), default=200)
+        return await self.home(request, result={"files": shown}, status=worst)
+
+    def _answer_upload(self, response: Response, results: list[tuple[Submitted | None, str]]) -> Response:
+        if any(r is not None for r, _ in results):
+            response.background = BackgroundTask(self._send_mail)
         return response
 
+    def _over_limit(self) -> str:
+        return f"本单位一小时内上传已超过 {self.settings.portal_uploads_per_hour} 个文件，请稍后再试或联系{self.organiser}。"
+
     def _too_many(self, unit: Unit, adding: int) -> bool:
-        since = self.clock() - timedelta(hours=1)
+        """A first look, before reading the files: a post that is plainly past the limit is refused
+        unread. The binding check is `_slot`'s, in the transaction that records each file."""
         with self.app.store.session() as s:
-            n = s.scalar(select(func.count()).select_from(Submission).where(
-                Submission.unit_id == unit.id, Submission.channel == "portal", Submission.received_at >= since))
+            n = page_uploads_since(s, unit.id, self.clock() - timedelta(hours=1))
         return n + adding > self.settings.portal_uploads_per_hour
 
-    def _submit(self, unit: Unit, name: str, data: bytes, size: int, who: str, phone: str) -> tuple[Submitted, str]:
-        received = self.clock()
-        common = dict(channel="portal", submitted_by=who, phone=phone)
-        if size > self.settings.max_file_bytes:  # refused unread, like the inbox's oversized entries
-            return submit_refused(self.app, name, too_large(size, self.settings.max_file_bytes),
-                                  received_at=received, unit=unit.name, **common), name
-        return submit_bytes(self.app, data, name, received_at=received, expect_unit=unit.name, **common), name
+    @contextmanager
+    def _slot(self, unit: Unit, received: datetime) -> Iterator[Session]:
+        """A writer session in which `unit` holds one of its hourly upload slots, or OverLimit."""
+        with self.app.store.session(write=True) as s:
+            if not take_upload_slot(s, self.app.campaign.id, unit.id, since=received - timedelta(hours=1),
+                                    limit=self.settings.portal_uploads_per_hour):
+                raise OverLimit
+            yield s
+
+    def _submit(self, unit: Unit, name: str, data: bytes, size: int, who: str,
+                phone: str) -> tuple[Submitted | None, str]:
+        """Keep, judge and record one posted file (as `submit_bytes`, the slot checked in the recording
+        transaction); None when the unit's hourly limit was reached meanwhile (the bytes are kept)."""
+        received = self.clock()  # when it came, not when its turn came
+        with self._uploads:
+            return self._submit_now(unit, name, data, size, who, phone, received)
+
+    def _submit_now(self, unit: Unit, name: str, data: bytes, size: int, who: str, phone: str,
+                    received: datetime) -> tuple[Submitted | None, str]:
+        common = dict(expect_unit=unit.name, channel="portal", submitted_by=who, phone=phone)
+        try:
+            if size > self.settings.max_file_bytes:  # refused unread, like the inbox's oversized entries
+                with self._slot(unit, received) as s:
+                    return self._refused(s, unit, name, too_large(size, self.settings.max_file_bytes), received,
+                                         who, phone), name
+            sha = keep_bytes(self.settings.files_dir, data)  # first: whatever happens next, the file is kept
+            v = inspect_file(data, name, self.app.campaign, received=received.date(), limits=limits_of(self.settings),
+                             expect_unit=unit.name)
+            with self._slot(unit, received) as s:
+                return record_in(s, self.app, v, sha=sha, size=len(data), name=name, received=received,
+                                 **common), name
+        except OverLimit:
+            return None, name
+
+    def _refused(self, s: Session, unit: Unit, name: str, e: Refused, received: datetime, who: str,
+                 phone: str) -> Submitted:
+        """An entry refused unread (as `submit_refused`), recorded and answered in the slot's session."""
+        v = refused_verdict(name, e, self.app.campaign, unit.name)
+        sub = record_refused(s, self.app.campaign, filename=name, size=e.size, code=e.code, reason=str(e),
+                             unit=unit.name, received_at=received)
+        sub.channel, sub.submitted_by, sub.submitter_phone = "portal", who, phone
+        queue_receipt(s, campaign=self.app.campaign, submission_id=sub.id, now=received,
+                      mail_from=self.settings.mail_from, link=page_link(s, self.app, sub.unit_id))
+        return Submitted(v, sub.id, "refused", None)
+
+    def warm_up(self) -> None:
+        """Pay at start what the first uploads after a (re)start would otherwise wait for, several
+        seconds each in a deadline rush: Great Expectations imported, two reader children started,
+        the recording modules loaded, the page's template compiled."""
+        import notifications.contact_notice  # noqa: F401
+        import tasks.contacts  # noqa: F401
+        import tasks.intake.annotate  # noqa: F401
+        from tasks.intake.gx import import_gx
+        from tasks.intake.templates import template
+
+        import_gx()
+        form = next(f for f in self.app.campaign.forms if not f.document)
+        buf = BytesIO()
+        template(form, self.app.campaign).save(buf)
+        judge = partial(inspect_file, buf.getvalue(), f"{form.code}.xlsx", self.app.campaign,
+                        received=self.clock().date(), limits=limits_of(self.settings))
+        with ThreadPoolExecutor(2) as pool:  # two at once: the reader pool keeps two children
+            list(pool.map(lambda _: judge(), range(2)))
+        self.env.get_template("unit.html.j2")
 
     def _send_mail(self) -> None:
+        """Send the queued receipts after the answer. One sender at a time in a process: an upload
+        that finds one at work leaves its receipt to it (it goes round once more), so a rush of
+        uploads makes a few sending runs, not one each racing for the same rows."""
         from tasks.mail import send_queued
 
-        try:
-            send_queued(self.app, now=self.clock())
-        except Exception:  # the mail stays queued: the next sweep or intake sends it
-            log.exception("receipts not sent now; they stay queued")
+        self._more_mail.set()
+        while self._more_mail.is_set() and self._sending.acquire(blocking=False):
+            try:
+                self._more_mail.clear()
+                send_queued(self.app, now=self.clock())
+            except Exception:  # the mail stays queued: the next sweep or intake sends it
+                log.exception("receipts not sent now; they stay queued")
+            finally:
+                self._sending.release()
 
     async def extension(self, request: Request) -> Response:
-        unit, payload = self.unit_of(request)
+        unit, payload = await self.unit_in_thread(request)
         try:
             form = await request.form(max_files=0, max_fields=20, max_part_size=8 * 1024)
         except (MultiPartException, HTTPException):
@@ -339,6 +452,14 @@ def create_app(app: App | None = None, *, clock: Callable[[], datetime] | None =
         log.exception("portal error on %s", request.url.path)
         return portal.error(500, f"系统暂时出现问题，您的文件如已上传会被保留。请稍后再试，或联系{portal.organiser}。")
 
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        try:
+            await anyio.to_thread.run_sync(portal.warm_up)
+        except Exception:  # a server that could not warm up still serves, only its first uploads slower
+            log.exception("portal warm-up failed")
+        yield
+
     routes = [
         Route("/u/{token:str}", portal.enter, methods=["GET", "POST"]),
         Route("/me", portal.home),
@@ -349,7 +470,7 @@ def create_app(app: App | None = None, *, clock: Callable[[], datetime] | None =
         Route("/healthz", lambda r: Response("ok", headers=HEADERS)),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    return Starlette(routes=routes, middleware=[Middleware(_Headers)],
+    return Starlette(routes=routes, middleware=[Middleware(_Headers)], lifespan=lifespan,
                      exception_handlers={HTTPException: not_found, LinkError: link_error, 500: crashed,
                                          Exception: crashed})
 

@@ -21,6 +21,16 @@ class CellError(ValueError):
     """A cell that cannot be read as its column's kind; `str()` is the reason for a clerk."""
 
 
+# what Excel (and WPS) show in a cell whose formula failed; a CSV saved from Excel writes them too
+EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+                          "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
+
+
+def shown_error(s: str) -> str:
+    """The reason a cell showing an Excel error value is wrong, for a clerk."""
+    return f"单元格显示错误值 {s}（公式出错），请改正公式或直接填写数值"
+
+
 def fold(s: str) -> str:
     """NFKC (full-width → half-width) and trimmed."""
     return (s if s.isascii() else unicodedata.normalize("NFKC", s)).strip()

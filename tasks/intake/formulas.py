@@ -2,8 +2,8 @@
 and never opened in Excel carries the formula but no result, so the cell reads empty. The clerk
 sees a number in Excel and must be told why we see none: "empty" would be wrong.
 
-`uncomputed_formulas` runs in the reader child on an .xlsx; `explain` in the worker, on the
-issues of a validated table.
+`scan_cells` runs in the reader child on an .xlsx (it finds cells showing an Excel error value
+too); `explain` in the worker, on the issues of a validated table.
 """
 
 from __future__ import annotations
@@ -30,12 +30,15 @@ _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _REF = re.compile(r"([A-Z]{1,3})(\d{1,7})$")
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*\st="e"')
 
 
-def uncomputed_formulas(data: bytes, sheet_names: list[str]) -> dict[str, list[tuple[int, int]]]:
-    """Sheet name -> (row, column), 0-based, of formula cells with no cached value. The zip's
-    sizes were checked before (`parse._check_zip`); XML is read with defusedxml. Anything odd
-    means "none found": the workbook reader has already judged the file."""
+def scan_cells(data: bytes, sheet_names: list[str]) -> dict[str, tuple[list[tuple[int, int]], list[tuple[int, int, str]]]]:
+    """Sheet name -> (formula cells with no cached value; cells showing an Excel error value
+    such as #DIV/0!, with that value), 0-based. The workbook reader reads an error cell as
+    empty, which would tell the clerk the cell is blank. The zip's sizes were checked before
+    (`parse._check_zip`); XML is read with defusedxml. Anything odd means "none found": the
+    workbook reader has already judged the file."""
     from xml.etree.ElementTree import ParseError
 
     from defusedxml import DefusedXmlException
@@ -49,7 +52,8 @@ def uncomputed_formulas(data: bytes, sheet_names: list[str]) -> dict[str, list[t
                 if part is None:
                     continue
                 raw = zf.read(part)
-                if (b"<f" in raw or b":f" in raw) and _CANDIDATE.search(raw):
+                formulas = (b"<f" in raw or b":f" in raw) and _CANDIDATE.search(raw) is not None
+                if formulas or _ERROR_CELL.search(raw):
                     out[name] = _cells(raw)
             return out
     except (KeyError, zipfile.BadZipFile, ParseError, DefusedXmlException, ValueError, OSError):
@@ -73,12 +77,13 @@ def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def _cells(raw: bytes) -> list[tuple[int, int]]:
+def _cells(raw: bytes) -> tuple[list[tuple[int, int]], list[tuple[int, int, str]]]:
     from defusedxml.ElementTree import iterparse
 
     from tasks.intake.parse import column_number
 
-    found = []
+    found: list[tuple[int, int]] = []
+    errors: list[tuple[int, int, str]] = []
     r, c = -1, -1
     for event, el in iterparse(io.BytesIO(raw), events=("start", "end"), forbid_dtd=True):
         if event == "start":
@@ -90,12 +95,14 @@ def _cells(raw: bytes) -> list[tuple[int, int]]:
             m = _REF.match(el.get("r") or "")
             r, c = (int(m[2]) - 1, column_number(m[1]) - 1) if m else (r, c + 1)
             f, v = el.find(_MAIN + "f"), el.find(_MAIN + "v")
-            if f is not None and (v is None or not (v.text or "").strip()) and el.find(_MAIN + "is") is None:
+            if el.get("t") == "e" and v is not None and (v.text or "").strip():
+                errors.append((r, c, v.text.strip()[:16]))
+            elif f is not None and (v is None or not (v.text or "").strip()) and el.find(_MAIN + "is") is None:
                 found.append((r, c))
             el.clear()
         elif el.tag == _MAIN + "row":
             el.clear()
-    return found
+    return found, errors
 
 
 def explain(issues: list[Issue], table: Table, sheets: list[Sheet]) -> list[Issue]:

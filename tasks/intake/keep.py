@@ -1,11 +1,11 @@
 """Keeping and recording submissions: the file as received, the verdict, the rows.
 
 Every received file is written byte-for-byte to files/<sha256> before anything else, so
-nothing is lost whatever happens next. The same bytes twice are a duplicate; a monthly form
+nothing is lost whatever happens next (files/ must be Duban's own folder: tasks/intake/folders.py). The same bytes twice are a duplicate; a monthly form
 resubmitted for the same period supersedes the earlier version (kept in history); an
 accumulating form's rows add up, a later row with the same key correcting the earlier one;
 an accepted contacts form proposes the unit's new contact list (tasks/contacts.py: held for ops when it
-changes who receives the unit's mail). An entry that was refused before its bytes were taken
+adds an address or changes who receives the unit's mail). An entry that was refused before its bytes were taken
 (not a regular file, over the size limit) is recorded with its name, size and reason.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
+import uuid
 from datetime import datetime
 from pathlib import Path
 
@@ -22,28 +22,34 @@ from sqlalchemy.orm import Session
 
 from schemas.campaign import Campaign
 from schemas.tables import ContactChange, Submission, Unit, ValidationIssue
+from schemas.text import clean_text
 from tasks import rows
 from tasks.audit import audit
+from tasks.intake.folders import opened, unlink
 from tasks.intake.verdict import Verdict
 
 
 def keep_bytes(files_dir: Path, data: bytes) -> str:
-    """Write `data` under its SHA-256 (atomic, once); return the hash."""
-    files_dir.mkdir(parents=True, exist_ok=True)
+    """Write `data` under its SHA-256 (atomic, once); return the hash. Written through the
+    descriptor of `files/`, which must be Duban's own folder (`folders.UnsafeFolder` if not)."""
     sha = hashlib.sha256(data).hexdigest()
-    path = kept_path(files_dir, sha)
-    if path.exists():
-        return sha
-    fd, tmp = tempfile.mkstemp(dir=files_dir, prefix=".incoming-")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with opened(files_dir) as folder:
+        try:
+            os.stat(sha, dir_fd=folder, follow_symlinks=False)
+            return sha
+        except FileNotFoundError:
+            pass
+        tmp = f".incoming-{uuid.uuid4().hex}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o600,
+                     dir_fd=folder)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, sha, src_dir_fd=folder, dst_dir_fd=folder)
+        finally:
+            unlink(tmp, folder)
     return sha
 
 
@@ -82,15 +88,15 @@ def record(
     session.add(sub)
     session.flush()
     session.add_all(
-        ValidationIssue(submission_id=sub.id, severity=i.severity, sheet=i.sheet, row=i.row,
-                        column=i.column, code=i.code, message=i.message)
+        ValidationIssue(submission_id=sub.id, severity=i.severity, sheet=_clean(i.sheet), row=i.row,
+                        column=_clean(i.column), code=i.code, message=clean_text(i.message))
         for i in v.issues
     )
     if sub.status == "accepted" and unit_id is not None:
         _store_rows(session, campaign, sub, v, unit_id)
     audit(session, at=received_at, actor="intake", action=f"submission.{sub.status}",
           subject=f"{v.unit or '?'}/{v.form or '?'}/{v.period or '?'}",
-          submission_id=sub.id, sha256=sha, filename=v.filename, errors=len(v.errors), warnings=len(v.warnings))
+          submission_id=sub.id, sha256=sha, filename=v.filename, errors=v.error_count, warnings=v.warning_count)
     return sub
 
 
@@ -138,3 +144,8 @@ def _store_rows(session: Session, campaign: Campaign, sub: Submission, v: Verdic
     if form.document or form.contacts:
         return  # a document is kept and counted; a contacts form proposes contacts (tasks/contacts.py)
     rows.store(session, form, sub, unit_id, v.records)
+
+
+def _clean(text: str | None) -> str | None:
+    """A sheet's or a header's name as a column may hold it (no NUL: PostgreSQL refuses it)."""
+    return None if text is None else clean_text(text)

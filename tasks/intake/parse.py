@@ -28,6 +28,8 @@ WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et", ".ett", ".ods"}
 MAX_ZIP_MEMBERS = 2000
 MAX_ROWS = 1_048_576  # what Excel itself can show: the cap of the text formats' row numbers
 TOO_COMPLEX = "文件过大或结构异常，无法读取。请删除无关的工作表和空白行列，用 Excel 另存为 .xlsx 后重新发送"
+TOO_MUCH_TEXT = ("文件内容过多（合并单元格或跨行单元格展开后，单元格数或文字量超过上限），无法校验。"
+                 "请取消不必要的合并单元格，删除无关的工作表和内容，或拆分后重新发送")
 
 
 @dataclass(frozen=True)
@@ -39,9 +41,15 @@ class Limits:
     max_cells: int = 4_000_000  # a sheet's rows x columns, and all its merged areas together
     max_columns: int = 1_000
     max_merged: int = 20_000  # merged ranges per sheet
+    # what the parent is sent: merged cells and rowspans repeat one text in every cell they cover
+    # (shared in the child, a copy each once sent), so the file's cells and text are capped after filling
+    max_filled: int = 500_000  # non-empty cells, all sheets together
+    max_text: int = 10_000_000  # characters in all cells together
+    max_reply_bytes: int = 64 * 1024 * 1024  # what the parent accepts from the child for one file
     memory_bytes: int = 3 << 30  # the reader child's address space
     cpu_seconds: int = 30  # CPU time per file in the reader child
     timeout_seconds: float = 60.0  # wall clock per file, as the parent waits
+    budget_seconds: float = 30.0  # judging, annotating and recording one file, in the parent
 
 
 class Unreadable(Exception):
@@ -62,6 +70,34 @@ class Sheet:
 def parse(data: bytes, filename: str, limits: Limits) -> list[Sheet]:
     """All sheets of a workbook (xlsx/xls/ods/WPS et, whatever the name; an HTML table or Excel
     2003 XML named .xls) or of a CSV/tab-separated text file, or `Unreadable` with the reason."""
+    sheets = _parse(data, filename, limits)
+    check_filled(sheets, limits)
+    return sheets
+
+
+def check_filled(sheets: list[Sheet], limits: Limits) -> None:
+    """The file's cells as the parent will receive them (a merged range's text once per cell it
+    covers), each row cut after its last filled cell (a far corner cell would otherwise send
+    millions of nulls): over `max_cells` in all, or `max_filled` non-empty, or `max_text`
+    characters, the file is refused."""
+    cells = filled = text = 0
+    for sheet in sheets:
+        for row in sheet.rows:
+            if row and row[-1] is None:
+                end = len(row)
+                while end and row[end - 1] is None:
+                    end -= 1
+                del row[end:]
+            cells += len(row)
+            filled += len(row) - row.count(None)
+            text += sum(map(len, filter(None, row)))
+            if cells > limits.max_cells:
+                raise Unreadable("too-complex", TOO_COMPLEX)
+            if filled > limits.max_filled or text > limits.max_text:
+                raise Unreadable("too-complex", TOO_MUCH_TEXT)
+
+
+def _parse(data: bytes, filename: str, limits: Limits) -> list[Sheet]:
     if not data:
         raise Unreadable("empty-file", "文件是空的（0字节），请重新导出后再发送")
     if len(data) > limits.max_bytes:
@@ -182,7 +218,7 @@ def _calamine(data: bytes, limits: Limits) -> list[Sheet]:
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
-        uncomputed = _uncomputed(data, wb.sheet_names)
+        scanned = _scanned(data, wb.sheet_names)
         for name in wb.sheet_names:
             sh = wb.get_sheet_by_name(name)  # an absurd extent aborts the child here (memory limit)
             check_extent(sh.height, sh.width, limits)
@@ -192,8 +228,10 @@ def _calamine(data: bytes, limits: Limits) -> list[Sheet]:
                 [(v if v and not v.isspace() else None) if v.__class__ is str else text_of(v) for v in row]
                 for row in sh.to_python(skip_empty_area=False)
             ]  # text_of's str case inlined: most cells are text, and this loop is hot
+            uncomputed, errors = scanned.get(name, ((), ()))
+            show_errors(rows, errors)
             fill_merged(rows, merged)
-            sheets.append(Sheet(name, rows, _still_empty(rows, uncomputed.get(name, ()))))
+            sheets.append(Sheet(name, rows, _still_empty(rows, uncomputed)))
         return sheets
     except PasswordError:
         raise Unreadable("encrypted", "工作簿设置了密码，无法读取：请取消密码后重新发送") from None
@@ -209,12 +247,20 @@ def _calamine(data: bytes, limits: Limits) -> list[Sheet]:
         raise Unreadable("not-a-workbook", "Excel 文件已损坏，无法读取，请用 Excel 另存为 .xlsx 后重新发送") from None
 
 
-def _uncomputed(data: bytes, names: list[str]) -> dict[str, list[tuple[int, int]]]:
+def _scanned(data: bytes, names: list[str]) -> dict[str, tuple[list[tuple[int, int]], list[tuple[int, int, str]]]]:
     if not data.startswith(ZIP_MAGIC):
         return {}  # .xls keeps a result with every formula; .ods is not looked into
-    from tasks.intake.formulas import uncomputed_formulas
+    from tasks.intake.formulas import scan_cells
 
-    return uncomputed_formulas(data, names)
+    return scan_cells(data, names)
+
+
+def show_errors(rows: list[list[str | None]], errors: Iterable[tuple[int, int, str]]) -> None:
+    """A cell showing an Excel error value (#DIV/0!, #N/A) holds that value, as the clerk sees
+    it, not the empty string the workbook reader gives: validation says what it is."""
+    for r, c, text in errors:
+        if r < len(rows) and c < len(rows[r]) and rows[r][c] is None:
+            rows[r][c] = text
 
 
 def _still_empty(rows: list[list[str | None]], cells: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:

@@ -15,8 +15,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import asdict
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 import orjson
 
@@ -32,12 +33,24 @@ class _Gone(Exception):
     """The child died or ran out of time while reading a file."""
 
 
+# The child's whole environment: it reads files from strangers, so it is given no secret (no
+# DUBAN_* setting, no password or token of the parent's), only what Python and a locale need.
+_CHILD_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONHASHSEED", "PYTHONUTF8", "PYTHONIOENCODING")
+_ROOT = str(Path(__file__).resolve().parents[2])  # the project: the child imports tasks.intake from it
+
+
+def child_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The reader child's environment: an allow-list of `environ`, and the project on its path."""
+    env = {k: environ[k] for k in _CHILD_ENV if k in environ}
+    return {**env, "PYTHONPATH": _ROOT, "RUST_BACKTRACE": "0"}
+
+
 class _Child:
     def __init__(self, memory_bytes: int):
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tasks.intake.read_child", str(memory_bytes)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            env={**os.environ, "RUST_BACKTRACE": "0"}, close_fds=True,
+            env=child_env(os.environ), cwd=_ROOT, close_fds=True,
         )
 
     def read(self, data: bytes, filename: str, limits: Limits) -> dict:
@@ -51,6 +64,8 @@ class _Child:
         except (BrokenPipeError, OSError):
             raise _Gone from None
         size = int.from_bytes(self._exactly(8, deadline), "big")
+        if size > limits.max_reply_bytes:  # never read: the file is too complex, and the child is killed
+            raise _Gone
         return orjson.loads(self._exactly(size, deadline))
 
     def _exactly(self, n: int, deadline: float) -> bytes:

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from tasks.app import App
 from tasks.clock import to_local
+from tasks.intake.folders import UnsafeFolder, opened
 from tasks.intake.inbox import Claim, claim_all, settle
 from tasks.intake.receive import Refused, open_received
 from tasks.intake.service import Submitted, submit_batch, submit_file, submit_refused
@@ -62,6 +63,8 @@ def process_claim(app: App, claim: Claim, received_at: datetime | None = None) -
         if (done := _recorded_already(app, claim, when)) is not None:
             return done
         r = submit_file(app, claim.path, received_at=when, filename=claim.name)
+    except UnsafeFolder:  # not this file's fault: the run stops, saying which folder
+        raise
     except Exception as e:  # one bad file must not strand the others in .claimed/
         return _crashed(app, claim, when, e)
     return _done(app, claim, when, r)
@@ -76,8 +79,8 @@ def _crashed(app: App, claim: Claim, when: datetime, e: Exception) -> FileResult
 def _done(app: App, claim: Claim, when: datetime, r: Submitted) -> FileResult:
     _settle(app, claim, failed=r.status in FAILED, submission_id=r.submission_id)
     v = r.verdict
-    return FileResult(claim.name, r.status, when, v.unit, v.form, v.period, len(v.records), len(v.errors),
-                      len(v.warnings), r.submission_id, r.contact_change, v.errors[0].message if v.errors else "")
+    return FileResult(claim.name, r.status, when, v.unit, v.form, v.period, len(v.records), v.error_count,
+                      v.warning_count, r.submission_id, r.contact_change, v.errors[0].message if v.errors else "")
 
 
 def _settle(app: App, claim: Claim, *, failed: bool, submission_id: int | None) -> None:
@@ -143,6 +146,15 @@ def process_batch(app: App, claims: list[Claim], received_at: datetime | None = 
     return [r for r in out if r is not None]
 
 
+def check_folders(app: App) -> None:
+    """Refuse (`UnsafeFolder`) a files/, processed/, failed/ or annotated/ that is a link or not the
+    service user's; each is created when missing. The inbox and .claimed are checked by `claim_all`."""
+    home = app.settings.home
+    for folder in (app.settings.files_dir, home / "processed", home / "failed", home / "annotated"):
+        with opened(folder):
+            pass
+
+
 def intake_inbox(app: App, *, received_at: datetime | None = None,
                  each: Callable[[App, Claim, datetime | None], FileResult] = process_claim,
                  batch: int = 0,
@@ -150,7 +162,9 @@ def intake_inbox(app: App, *, received_at: datetime | None = None,
                  ) -> list[FileResult]:
     """Every file waiting in the inbox, processed once. `received_at` stamps them all (replays and
     tests); by default each is received when it is claimed, by Duban's own clock. With `batch`,
-    files are judged `batch` at a time (`process_batch`): the same verdicts, a fraction of the cost."""
+    files are judged `batch` at a time (`process_batch`): the same verdicts, a fraction of the cost.
+    `UnsafeFolder` before anything is claimed when a folder the run works in is not Duban's own."""
+    check_folders(app)
     if batch <= 1:
         return [each(app, c, received_at) for c in claim_all(app.settings.inbox_dir)]
     out: list[FileResult] = []

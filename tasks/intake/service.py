@@ -6,12 +6,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from config.settings import Settings
 from schemas.campaign import Campaign
 from tasks.app import App
 from tasks.clock import now_local
+from tasks.intake.budget import Budget, OverBudget, too_slow
 from tasks.intake.identify import unit_in_name
 from tasks.intake.keep import keep_bytes, lock_key, record, record_refused
 from tasks.intake.receive import Refused, open_received
@@ -44,8 +45,11 @@ class Submitted:
 
 def limits_of(settings: Settings) -> Limits:
     s = settings
-    return Limits(s.max_file_bytes, s.max_expanded_bytes, s.read_max_cells, s.read_max_columns, s.read_max_merged,
-                  s.read_memory_bytes, s.read_cpu_seconds, s.read_timeout_seconds)
+    return Limits(max_bytes=s.max_file_bytes, max_expanded=s.max_expanded_bytes, max_cells=s.read_max_cells,
+                  max_columns=s.read_max_columns, max_merged=s.read_max_merged, max_filled=s.read_max_filled,
+                  max_text=s.read_max_text, max_reply_bytes=s.read_max_reply_bytes,
+                  memory_bytes=s.read_memory_bytes, cpu_seconds=s.read_cpu_seconds,
+                  timeout_seconds=s.read_timeout_seconds, budget_seconds=s.read_budget_seconds)
 
 
 def annotated_path(settings: Settings, submission_id: int, sha: str) -> Path:
@@ -90,16 +94,17 @@ def submit_file(app: App, path: Path, *, unit: str | None = None, form: str | No
 def submit_bytes(app: App, data: bytes, name: str, *, unit: str | None = None, form: str | None = None,
                  period: str | None = None, received_at: datetime | None = None, expect_unit: str | None = None,
                  channel: str = "inbox", submitted_by: str | None = None, phone: str | None = None,
-                 reply: Reply | None = None) -> Submitted:
+                 reply: Reply | None = None, receipt: bool = True) -> Submitted:
     """Keep the bytes as received, judge them, record the submission and its rows, queue the receipt.
 
-    `expect_unit`: the sender's unit is known (its page): a file naming another unit is refused."""
+    `expect_unit`: the sender's unit is known (its page): a file naming another unit is refused.
+    `receipt=False`: the caller answers (one reply for all of a message's files); none is queued here."""
     received = received_at or app.now()
     sha = keep_bytes(app.settings.files_dir, data)  # first: whatever happens next, the file is kept
     v = inspect_file(data, name, app.campaign, received=received.date(), limits=limits_of(app.settings),
                      unit=unit, form=form, period=period, expect_unit=expect_unit)
     return file_verdict(app, v, sha=sha, size=len(data), name=name, received=received, expect_unit=expect_unit,
-                        channel=channel, submitted_by=submitted_by, phone=phone, reply=reply)
+                        channel=channel, submitted_by=submitted_by, phone=phone, reply=reply, receipt=receipt)
 
 
 def submit_batch(app: App, items: list[tuple[bytes, str, datetime]]) -> list[Submitted | Exception]:
@@ -163,9 +168,8 @@ def _record_all(app: App, items: list[tuple[bytes, str, datetime]], shas: list[s
                     done[i] = failed
                     continue
                 try:
-                    with s.begin_nested():
-                        done[i] = _file_verdict(s, app, v, sha=sha, size=len(data), name=name, received=when,
-                                                units=units, prepared=p)
+                    done[i] = record_in(s, app, v, sha=sha, size=len(data), name=name, received=when,
+                                        units=units, prepared=p)
                 except Exception as e:
                     done[i] = e
                     if not _transaction_alive(s):  # the database ended the whole transaction, not the savepoint
@@ -189,7 +193,7 @@ def _record_each(app: App, items: list[tuple[bytes, str, datetime]], shas: list[
             continue
         try:
             with app.store.session(write=True) as s:
-                out.append(_file_verdict(s, app, v, sha=sha, size=len(data), name=name, received=when, prepared=p))
+                out.append(record_in(s, app, v, sha=sha, size=len(data), name=name, received=when, prepared=p))
         except Exception as e:
             out.append(e)
     return out
@@ -226,12 +230,12 @@ def _lock_order(campaign_id: str, verdicts: list[Verdict | Exception], shas: lis
 
 def file_verdict(app: App, v: Verdict, *, sha: str, size: int, name: str, received: datetime,
                  expect_unit: str | None = None, channel: str = "inbox", submitted_by: str | None = None,
-                 phone: str | None = None, reply: Reply | None = None) -> Submitted:
+                 phone: str | None = None, reply: Reply | None = None, receipt: bool = True) -> Submitted:
     """Record a judged file (kept already under `sha`), its rows and issues, and queue its
     receipt, in a transaction of its own."""
     with app.store.session(write=True) as s:
-        return _file_verdict(s, app, v, sha=sha, size=size, name=name, received=received, expect_unit=expect_unit,
-                             channel=channel, submitted_by=submitted_by, phone=phone, reply=reply)
+        return record_in(s, app, v, sha=sha, size=size, name=name, received=received, expect_unit=expect_unit,
+                         channel=channel, submitted_by=submitted_by, phone=phone, reply=reply, receipt=receipt)
 
 
 @dataclass(frozen=True)
@@ -243,20 +247,53 @@ class Prepared:
 
 
 def _prepare(s: Session, app: App, v: Verdict, received: datetime) -> Prepared:
+    """The summary and annotated copy; past the file's time budget, those of its too-complex answer."""
     _close_if_past(s, app.campaign, v, received)
+    budget = Budget(app.settings.read_budget_seconds, v.spent)
+    try:
+        with budget:
+            return _prepared(app, v, budget)
+    except OverBudget:
+        return _prepared(app, too_slow(v), None)
+    finally:
+        v.spent = budget.spent
+
+
+def _prepared(app: App, v: Verdict, budget: Budget | None) -> Prepared:
+    if budget is not None:
+        budget.check()
     title = app.campaign.form(v.form).title if v.form else None
     text = summary(v, form_title=title)
     if not (v.issues and v.sheets):
         return Prepared(text, None)
     from tasks.intake.annotate import annotated_workbook
 
-    return Prepared(text, annotated_workbook(v, v.sheets, summary_text=text))
+    return Prepared(text, annotated_workbook(v, v.sheets, summary_text=text, budget=budget))
+
+
+def record_in(s: Session, app: App, v: Verdict, **kw: Any) -> Submitted:
+    """Record a judged file in the caller's session (the unit page records under its upload lock):
+    `_file_verdict` in a savepoint, within the file's time budget: past it, the savepoint is
+    rolled back and the file recorded again as too complex (its rows and issues are not kept)."""
+    budget = Budget(app.settings.read_budget_seconds, v.spent)
+    got = None
+    try:
+        with s.begin_nested(), budget:
+            got = _file_verdict(s, app, v, **kw)
+            budget.check()
+            return got
+    except OverBudget:
+        if got is not None and got.annotated is not None:
+            got.annotated.unlink(missing_ok=True)  # its submission is gone: so is its copy
+    too_slow(v)
+    with s.begin_nested():
+        return _file_verdict(s, app, v, **{**kw, "prepared": None})
 
 
 def _file_verdict(s: Session, app: App, v: Verdict, *, sha: str, size: int, name: str, received: datetime,
                   expect_unit: str | None = None, channel: str = "inbox", submitted_by: str | None = None,
                   phone: str | None = None, reply: Reply | None = None, units: dict[str, int] | None = None,
-                  prepared: Prepared | None = None) -> Submitted:
+                  prepared: Prepared | None = None, receipt: bool = True) -> Submitted:
     # imported here, not at the top: `duban validate` never needs the outbox (~0.4 s)
     from notifications.contact_notice import queue_contact_notice
     from notifications.receipts import queue_receipt
@@ -276,8 +313,9 @@ def _file_verdict(s: Session, app: App, v: Verdict, *, sha: str, size: int, name
         annotated.parent.mkdir(parents=True, exist_ok=True)
         annotated.write_bytes(p.annotated)
     # the receipt goes to the contacts in force when the file came, before any change applies
-    queue_receipt(s, campaign=app.campaign, submission_id=sub.id, now=received, annotated=annotated,
-                  mail_from=app.settings.mail_from, link=_link(s, app, sub.unit_id), reply=reply, issues=v.issues)
+    if receipt:
+        queue_receipt(s, campaign=app.campaign, submission_id=sub.id, now=received, annotated=annotated,
+                      mail_from=app.settings.mail_from, link=page_link(s, app, sub.unit_id), reply=reply, issues=v.issues)
     held = None
     if sub.status == "accepted" and v.form and app.campaign.form(v.form).contacts:
         change = propose(s, app.campaign, sub, v.records, received)
@@ -321,11 +359,11 @@ def submit_refused(app: App, name: str, e: Refused, *, received_at: datetime, un
                              unit=v.unit, received_at=received)
         sub.channel, sub.submitted_by, sub.submitter_phone = channel, submitted_by, phone
         queue_receipt(s, campaign=app.campaign, submission_id=sub.id, now=received, mail_from=app.settings.mail_from,
-                      link=_link(s, app, sub.unit_id))
+                      link=page_link(s, app, sub.unit_id))
         return Submitted(v, sub.id, "refused", None)
 
 
-def _link(session, app: App, unit_id: int | None) -> str | None:  # type: ignore[no-untyped-def]
+def page_link(session, app: App, unit_id: int | None) -> str | None:  # type: ignore[no-untyped-def]
     """The unit's page link for its receipt."""
     from schemas.tables import Unit
     from tasks.links import make_link

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import PurePath
 
@@ -14,21 +15,26 @@ import pandas as pd
 
 from schemas.campaign import Campaign, periods
 from schemas.forms import Form
+from schemas.text import clean_text, forbidden_characters
 from tasks.intake import formulas, rules
-from tasks.intake.frame import normalise
+from tasks.intake.budget import Budget, OverBudget, too_slow
+from tasks.intake.cells import fold
+from tasks.intake.frame import drop_shadowed, normalise
 from tasks.intake.identify import (
     Unidentified,
     assumed_period_note,
+    given_period,
     identify_period,
     identify_unit,
-    period_hint,
+    period_hints,
     unit_in_name,
 )
 from tasks.intake.locate import Table, find_table
 from tasks.intake.read import DOCUMENT_SUFFIXES, Limits, Sheet, Unreadable, is_document, read_sheets
-from tasks.intake.verdict import Issue, Verdict
+from tasks.intake.verdict import Issue, Verdict, cap_issues
 
 DEFAULT_LIMITS = Limits()
+UNSHOWN = "（单元格含有无法显示的控制字符）"
 
 
 def inspect_file(
@@ -54,7 +60,9 @@ def inspect_file(
                 run_suite,  # GX is imported only when a table is validated
             )
 
-            got = got.finish(run_suite(got.table, got.frame, campaign), campaign)
+            with got.budget:
+                gx = run_suite(got.table, got.frame, campaign)
+            got = got.finish(gx, campaign)
     return _answered(got, campaign, expect_unit)
 
 
@@ -80,9 +88,8 @@ def inspect_files(files: list[Received], campaign: Campaign, *, limits: Limits =
     with the same columns are validated by Great Expectations in one call over one frame (its
     fixed cost, ~70% of a small file's, is paid once per group), and its failures are mapped back
     to each file's rows. A group that fails as a whole is validated file by file, so one file
-    never spoils the others."""
-    from tasks.intake.suites import run_suite, run_suites
-
+    never spoils the others. Each file is judged within its own time budget (a group's time is
+    shared by its files' rows): a file past it is answered as too complex, the others as usual."""
     with _no_cyclic_gc(), ThreadPoolExecutor(READERS, thread_name_prefix="read-ahead") as pool:
         got: list[Verdict | Pending] = []
         ahead: dict[int, Future[list[Sheet]]] = {}
@@ -95,23 +102,7 @@ def inspect_files(files: list[Received], campaign: Campaign, *, limits: Limits =
                                     f.expect_unit, read=ahead.pop(i, None)))
             except Exception as e:  # judged alone again by the caller's per-file path
                 got.append(_crashed(f.filename, e))
-        groups: dict[tuple, list[int]] = {}
-        for i, g in enumerate(got):
-            if isinstance(g, Pending):
-                groups.setdefault((g.table.form.code, tuple(g.table.columns), tuple(g.frame.columns)), []).append(i)
-        found: dict[int, list[Issue]] = {}
-        for members in groups.values():
-            pend = [got[i] for i in members]
-            try:
-                per = run_suites([(p.table, p.frame) for p in pend], campaign)  # type: ignore[union-attr]
-            except Exception:
-                per = []
-                for p in pend:
-                    try:
-                        per.append(run_suite(p.table, p.frame, campaign))  # type: ignore[union-attr]
-                    except Exception as e:
-                        per.append(e)  # type: ignore[arg-type]
-            found.update(zip(members, per, strict=True))
+        found = _validate_groups(got, campaign)
         out = []
         for i, (f, g) in enumerate(zip(files, got, strict=True)):
             if isinstance(g, Pending):
@@ -127,6 +118,40 @@ class Crashed(Verdict):
     error: Exception | None = None
 
 
+def _validate_groups(got: list[Verdict | Pending], campaign: Campaign) -> dict[int, list[Issue] | Exception]:
+    """Great Expectations' issues for each pending file of a batch, one call per group of files of
+    one form and columns (a group that fails as a whole: file by file)."""
+    from tasks.intake.suites import run_suite, run_suites
+
+    groups: dict[tuple, list[int]] = {}
+    for i, g in enumerate(got):
+        if isinstance(g, Pending):
+            groups.setdefault((g.table.form.code, tuple(g.table.columns), tuple(g.frame.columns)), []).append(i)
+    found: dict[int, list[Issue] | Exception] = {}
+    for members in groups.values():
+        pend: list[Pending] = [got[i] for i in members]  # type: ignore[misc]
+        started = time.monotonic()
+        try:
+            per: list[list[Issue] | Exception] = list(run_suites([(p.table, p.frame) for p in pend], campaign))
+        except Exception:
+            per = []
+            for p in pend:
+                try:
+                    per.append(run_suite(p.table, p.frame, campaign))
+                except Exception as e:
+                    per.append(e)
+        _share(pend, time.monotonic() - started)
+        found.update(zip(members, per, strict=True))
+    return found
+
+
+def _share(pend: list[Pending], seconds: float) -> None:
+    """A group's validation time, charged to its files by their rows."""
+    rows = sum(len(p.frame) for p in pend) or 1
+    for p in pend:
+        p.budget.charge(seconds * len(p.frame) / rows)
+
+
 def _crashed(filename: str, e: Exception) -> Verdict:
     v = Crashed(filename=PurePath(filename).name)
     v.error = e
@@ -136,7 +161,7 @@ def _crashed(filename: str, e: Exception) -> Verdict:
 def _answered(v: Verdict, campaign: Campaign, expect_unit: str | None) -> Verdict:
     if v.unreadable and v.unit is None:  # answered all the same when its name names a unit
         v.unit = expect_unit or unit_in_name(v.filename, campaign)
-    return v
+    return cap_issues(v)
 
 
 @dataclass
@@ -149,17 +174,45 @@ class Pending:
     records: list
     issues: list[Issue]
     sheets: list
+    budget: Budget
+    received: date | None = None  # the day the file arrived: what a rule's `as_of` compares with
 
     def finish(self, gx_issues: list[Issue], campaign: Campaign) -> Verdict:
+        """The verdict, or the too-complex answer when the file is past its time budget."""
+        try:
+            with self.budget:
+                return self._finish(gx_issues, campaign)
+        except OverBudget:
+            return too_slow(self.v)
+        finally:
+            self.v.spent = self.budget.spent
+
+    def _finish(self, gx_issues: list[Issue], campaign: Campaign) -> Verdict:
         v, table = self.v, self.table
+        self.budget.check()
         issues = self.issues + gx_issues
-        issues += rules.check(table, self.records, v.period, campaign)
-        issues = formulas.explain(issues, table, self.sheets)
+        issues += rules.check(table, self.records, v.period, campaign, self.received)
+        self.budget.check()
+        issues = _note_unshown(formulas.explain(drop_shadowed(issues), table, self.sheets), table)
+        self.budget.check()
         order = {k: i for i, k in enumerate(table.columns)}
         by_header = {h: order[k] for k, h in table.headers.items()}
         v.issues += sorted(issues, key=lambda i: (i.row or 0, by_header.get(i.column or "", -1), i.code))
         v.records = self.records
         return _assumed_last(v)
+
+
+def _note_unshown(issues: list[Issue], table: Table) -> list[Issue]:
+    """An issue on a cell holding a control character (Word and web systems paste them; .xlsx
+    stores them as _x000B_) says so: wherever the message is written, the character is dropped."""
+    keys = list(table.columns)
+    marked: set[tuple[int, str]] = set()
+    for row, cells in table.records:
+        if forbidden_characters("".join(c for c in cells if c)):
+            marked.update((row, table.headers[keys[j]]) for j, c in enumerate(cells) if c and forbidden_characters(c))
+    if not marked:
+        return issues
+    return [replace(i, message=clean_text(i.message) + UNSHOWN) if (i.row, i.column) in marked else i for i in issues]
 
 
 @contextmanager
@@ -179,6 +232,7 @@ def _no_cyclic_gc() -> Iterator[None]:
 def _inspect(data: bytes, filename: str, campaign: Campaign, received: date, limits: Limits,
              unit: str | None, form: str | None, period: str | None, expect_unit: str | None = None,
              read: Future[list[Sheet]] | None = None) -> Verdict | Pending:
+    """Read and identify a file; what is done with its cells once read is charged to its budget."""
     v = Verdict(filename=PurePath(filename).name)
     forms = _forms(campaign, form)
     if not forms:
@@ -192,15 +246,31 @@ def _inspect(data: bytes, filename: str, campaign: Campaign, received: date, lim
         if is_document(filename, data) or (len(forms) == 1 and forms[0].document):
             return _document(v, data, filename, campaign, forms, received, unit, period, limits, expect_unit)
         sheets = read.result() if read is not None else read_sheets(data, filename, limits)
-        v.sheets = sheets
+    except (Unreadable, Unidentified) as e:
+        return _refuse(v, e.code, str(e))
+    budget = Budget(limits.budget_seconds)
+    try:
+        with budget:
+            return _judge(v, sheets, campaign, received, forms, unit, period, expect_unit, budget)
+    except OverBudget:
+        return too_slow(v)
+    finally:
+        v.spent = budget.spent
+
+
+def _judge(v: Verdict, sheets: list[Sheet], campaign: Campaign, received: date, forms: list[Form], unit: str | None,
+           period: str | None, expect_unit: str | None, budget: Budget) -> Verdict | Pending:
+    v.sheets = sheets
+    try:
         table = find_table(sheets, forms)
         if table is None:
             labels = "、".join(f.label for f in forms if not f.document)
             return _refuse(v, "unknown-form", f"无法识别是哪张报表：未找到本活动报表（{labels}）的表头。请使用下发的统一模板填写，不要改动表头")
         v.form, v.sheet, v.header_row, v.headers = table.form.code, table.sheet, table.header_row, table.headers
-        v.unit = unit or _unit(expect_unit, [table.context, filename], campaign)
+        v.unit = unit or _unit(expect_unit, [table.context, v.filename], campaign)
         _check_unit(v.unit, campaign)
-        v.period = period or _period(v, campaign, [table.context, filename], received, table.sheet)
+        v.period = (given_period(campaign, v.unit, v.form, period) if period
+                    else _period(v, campaign, [table.context, v.filename], received, table.sheet))
     except (Unreadable, Unidentified) as e:
         return _refuse(v, e.code, str(e))
     if table.missing:
@@ -211,8 +281,10 @@ def _inspect(data: bytes, filename: str, campaign: Campaign, received: date, lim
     if not table.records:
         v.issues.append(Issue("error", "no-rows", "表格只有表头，没有填写任何数据行", table.sheet, table.header_row + 1, None))
         return _assumed_last(v)
+    budget.check()
     frame, records, issues = normalise(table, {k: campaign.choices_of(table.form, k) for k in table.columns})
-    return Pending(v, table, frame, records, issues, sheets)
+    budget.check()
+    return Pending(v, table, frame, records, issues, sheets, budget, received)
 
 
 def _form_table(data: bytes, filename: str, campaign: Campaign, limits: Limits) -> Form | None:
@@ -226,6 +298,12 @@ def _form_table(data: bytes, filename: str, campaign: Campaign, limits: Limits) 
     return table.form if table else None
 
 
+def named_forms(filename: str, forms: list[Form]) -> list[Form]:
+    """The forms a file's name names, by label or title (a name that starts with a form's label names it)."""
+    name = fold(PurePath(filename).stem)
+    return [f for f in forms if any(w and fold(w) in name for w in (f.label, f.title))]
+
+
 def _forms(campaign: Campaign, form: str | None) -> list[Form]:
     if form:
         return [f for f in campaign.forms if f.code == form]
@@ -235,9 +313,8 @@ def _forms(campaign: Campaign, form: str | None) -> list[Form]:
 def _period(v: Verdict, campaign: Campaign, texts: list[str], received: date, sheet: str | None) -> str:
     """The period named in `texts`, or inferred from the received date with a warning saying so."""
     assert v.unit and v.form
-    hint = period_hint(texts, campaign.start.year)
-    found = identify_period(campaign, v.unit, v.form, hint, received)
-    if hint is None and len({p for o in campaign.obligations if o.form == v.form for p, _ in periods(o)}) > 1:
+    found, named = identify_period(campaign, v.unit, v.form, period_hints(texts, campaign.start.year), received)
+    if not named and len({p for o in campaign.obligations if o.form == v.form for p, _ in periods(o)}) > 1:
         v.issues.append(Issue("warning", "period-assumed", assumed_period_note(found), sheet))
     return found
 
@@ -277,6 +354,12 @@ def _document(v, data, filename, campaign, forms, received, unit, period, limits
     docs = [f for f in forms if f.document]
     if not docs:
         return _refuse(v, "unknown-form", "收到的是文档，但本活动没有需要报送文档的任务")
+    named = named_forms(filename, forms)
+    if named and not any(f.document for f in named):
+        label = named[0].label
+        return _refuse(v, "no-table", f"文件名写的是“{label}”，但文件中没有表格（内容是文字）。{label}请用下发的模板填写，"
+                       "以 Excel 文件报送")
+    docs = [f for f in named if f.document] or docs
     if len(data.strip()) == 0:
         return _refuse(v, "empty-file", "文件是空的，请重新发送")
     if len(data) > limits.max_bytes:
@@ -284,6 +367,6 @@ def _document(v, data, filename, campaign, forms, received, unit, period, limits
     v.form = docs[0].code
     v.unit = unit or _unit(expect_unit, [filename], campaign)
     _check_unit(v.unit, campaign)
-    v.period = period or _period(v, campaign, [filename], received, None)
+    v.period = given_period(campaign, v.unit, v.form, period) if period else _period(v, campaign, [filename], received, None)
     v.records = []
     return v

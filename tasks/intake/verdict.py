@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from schemas.period import period_label
+
 Severity = Literal["error", "warning"]
+MAX_ISSUES = 1000  # a file's issues listed one by one (recorded, mailed, annotated); the rest are counted
+MORE_ISSUES = "more-issues"  # the code of the one line that counts the rest
 # what a file came to, as ops and clerks read it (the one map of these words)
 STATUS_LABELS = {"accepted": "通过", "rejected": "退回更正", "unreadable": "无法读取", "duplicate": "重复文件",
                  "refused": "拒收", "crashed": "内部错误", "external": "系统外报送"}
@@ -39,20 +43,32 @@ class Verdict:
     header_row: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
     sheets: list[Any] = field(default_factory=list, repr=False)  # what was read, for the annotated copy
+    omitted_errors: int = 0  # beyond MAX_ISSUES: counted, not listed (`cap_issues`)
+    omitted_warnings: int = 0
+    spent: float = 0.0  # seconds spent judging it, of the file's time budget (`budget.Budget`)
 
     @property
     def errors(self) -> list[Issue]:
-        return [i for i in self.issues if i.severity == "error"]
+        """The errors listed one by one (`error_count` counts those left out too)."""
+        return [i for i in self.issues if i.severity == "error" and i.code != MORE_ISSUES]
 
     @property
     def warnings(self) -> list[Issue]:
-        return [i for i in self.issues if i.severity == "warning"]
+        return [i for i in self.issues if i.severity == "warning" and i.code != MORE_ISSUES]
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors) + self.omitted_errors
+
+    @property
+    def warning_count(self) -> int:
+        return len(self.warnings) + self.omitted_warnings
 
     @property
     def status(self) -> str:
         if self.unreadable:
             return "unreadable"
-        return "rejected" if self.errors else "accepted"
+        return "rejected" if self.error_count else "accepted"
 
     @property
     def exit_code(self) -> int:
@@ -69,23 +85,65 @@ class Verdict:
         }
 
 
+# why a file could not be read at all (the reader's codes); any other refusal was read first
+READ_FAILURES = frozenset({"empty-file", "too-large", "not-a-workbook", "encrypted", "zip-bomb", "xml-entities",
+                           "too-complex", "not-a-table", "encoding", "io-error", "not-a-file"})
+
+
+def refusal(v: Verdict) -> str:
+    """What the headline says of a file not taken: unreadable, read but no form of this campaign,
+    or read and identified but refused for another reason (the unit, the period)."""
+    code = v.issues[0].code if v.issues else ""
+    if code in READ_FAILURES:
+        return "无法读取，未能受理"
+    return "无法识别是哪张报表，未能受理" if code == "unknown-form" else "未能受理"
+
+
+def cap_issues(v: Verdict, limit: int = MAX_ISSUES) -> Verdict:
+    """Keep `limit` issues, errors before warnings, in their order; count the rest in one last
+    line ("另有 N 处错误未逐条列出"). A file with 300,000 wrong cells costs 1,001 recorded issues."""
+    if len(v.issues) <= limit or v.issues[-1].code == MORE_ISSUES:  # (capped already)
+        return v
+    errors = sum(1 for i in v.issues if i.severity == "error")
+    keep_warnings = max(0, limit - errors)
+    kept, e, w = [], 0, 0
+    for i in v.issues:
+        if i.severity == "error" and e < limit:
+            e += 1
+            kept.append(i)
+        elif i.severity != "error" and w < keep_warnings:
+            w += 1
+            kept.append(i)
+    v.omitted_errors += errors - e
+    v.omitted_warnings += len(v.issues) - errors - w
+    v.issues = [*kept, Issue("error" if v.omitted_errors else "warning", MORE_ISSUES, _more(v))]
+    return v
+
+
+def _more(v: Verdict) -> str:
+    parts = [f"{v.omitted_errors} 处错误" if v.omitted_errors else "", f"{v.omitted_warnings} 条提示" if v.omitted_warnings else ""]
+    return f"另有 {'、'.join(p for p in parts if p)}未逐条列出"
+
+
 def summary(v: Verdict, *, form_title: str | None = None, limit: int = 20) -> str:
     """A short Chinese summary for the receipt: the verdict, then the first issues."""
     what = f"《{form_title}》" if form_title else f"文件“{v.filename}”"
     who = f"{v.unit}报送的" if v.unit else ""
-    period = f"（{v.period}）" if v.period else ""
+    period = f"（{period_label(v.period)}）" if v.period else ""  # 2010年8月, not 2010-08
     if v.unreadable:
-        head = f"{who}{what}无法读取，未能受理：{v.issues[0].message if v.issues else ''}"
-        return head
+        return f"{who}{what}{refusal(v)}：{v.issues[0].message if v.issues else ''}"
     if v.status == "accepted":
         head = f"{who}{what}{period}已通过校验并受理，共 {len(v.records)} 行。"
-        if v.warnings:
-            head += f"另有 {len(v.warnings)} 条提示，请核对（不影响受理）："
+        if v.warning_count:
+            head += f"另有 {v.warning_count} 条提示，请核对（不影响受理）："
     else:
-        head = f"{who}{what}{period}未通过校验：{len(v.errors)} 处错误需更正后重新报送"
-        head += f"，另有 {len(v.warnings)} 条提示。" if v.warnings else "。"
+        head = f"{who}{what}{period}未通过校验：{v.error_count} 处错误需更正后重新报送"
+        head += f"，另有 {v.warning_count} 条提示。" if v.warning_count else "。"
     shown = (v.errors + v.warnings)[:limit]
     lines = [head, *(f"{'错误' if i.severity == 'error' else '提示'}：{i.message}" for i in shown)]
-    if len(v.issues) > limit:
-        lines.append(f"……其余 {len(v.issues) - limit} 条见附件中的批注工作簿。")
+    listed = len(v.errors) + len(v.warnings)
+    if listed > limit:
+        lines.append(f"……其余 {listed - limit} 条见附件中的批注工作簿。")
+    if v.omitted_errors or v.omitted_warnings:
+        lines.append(f"{_more(v)}。")
     return "\n".join(lines)

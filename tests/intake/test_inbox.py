@@ -66,3 +66,126 @@ def test_fit_name_keeps_the_extension_and_whole_characters():
     fitted = fit_name(long, 100)
     assert len(fitted.encode()) <= 100 and fitted.endswith(".xlsx") and "\ufffd" not in fitted
     assert fit_name("a/b.xlsx", 100) == "a_b.xlsx"
+
+
+# The folders Duban works in are its own (issue 23, point 2) ------------------------------------
+
+def _planted(tmp_path):  # type: ignore[no-untyped-def]
+    """Another directory's old files, as they were."""
+    side = tmp_path / "side"
+    side.mkdir()
+    for name, data in (("passwd", b"root:x:0:0\n"), ("report.xlsx", b"PK old"), ("notes", b"n")):
+        (side / name).write_bytes(data)
+        os.utime(side / name, (0, 0))  # old: any stale rule would take them
+    return side, {p.name: p.read_bytes() for p in side.iterdir()}
+
+
+def test_a_claimed_folder_planted_as_a_link_is_refused_and_its_files_untouched(tmp_path):
+    from tasks.intake.inbox import UnsafeFolder
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    side, before = _planted(tmp_path)
+    (inbox / CLAIMED).symlink_to(side)
+    (inbox / "附表3_清河区_第1批.xlsx").write_bytes(b"x")
+    with pytest.raises(UnsafeFolder) as e:
+        claim_all(inbox, now=NOW + timedelta(days=3650))
+    assert str(e.value).startswith(f"拒绝使用文件夹 {inbox / CLAIMED}：它是一个符号链接") and "\n" not in str(e.value)
+    assert {p.name: p.read_bytes() for p in side.iterdir()} == before  # same names, same bytes, still there
+    assert (inbox / "附表3_清河区_第1批.xlsx").exists() and (inbox / CLAIMED).is_symlink()  # nothing claimed
+
+
+def _not_root() -> bool:
+    return os.geteuid() != 0
+
+
+@pytest.mark.skipif(_not_root(), reason="需要 root 才能把文件夹改为其他用户所有 — NOT ROOT: the ownership test was SKIPPED")
+def test_a_claimed_folder_owned_by_another_user_is_refused(tmp_path):
+    from tasks.intake.inbox import UnsafeFolder
+
+    inbox = tmp_path / "inbox"
+    (inbox / CLAIMED).mkdir(parents=True)
+    old = inbox / CLAIMED / ("b" * 32)  # a claim with its record, as another user left it
+    old.write_bytes(b"theirs")
+    old.with_suffix(".json").write_text(json.dumps({"name": "x.xlsx", "claimed_at": "2000-01-01T00:00:00+00:00"}))
+    os.chown(inbox / CLAIMED, 65534, 65534)
+    (inbox / "附表3_清河区_第1批.xlsx").write_bytes(b"x")
+    with pytest.raises(UnsafeFolder, match="属于 uid 65534，不是运行督办系统的用户"):
+        claim_all(inbox, now=NOW)
+    assert (inbox / "附表3_清河区_第1批.xlsx").exists() and old.read_bytes() == b"theirs"
+    assert sorted(p.name for p in (inbox / CLAIMED).iterdir()) == ["b" * 32, "b" * 32 + ".json"]
+
+
+def test_an_entry_without_its_record_is_never_taken_as_a_stale_claim(tmp_path, caplog):
+    claimed = tmp_path / CLAIMED
+    claimed.mkdir()
+    stray = claimed / ("a" * 32)  # looks like a claim, but no <uuid>.json beside it
+    stray.write_bytes(b"not ours")
+    other = claimed / "passwd"
+    other.write_bytes(b"root")
+    for p in (stray, other):
+        os.utime(p, (0, 0))
+    with caplog.at_level("WARNING", logger="tasks.intake.inbox"):
+        assert claim_all(tmp_path, now=NOW + timedelta(days=3650)) == []
+    assert stray.read_bytes() == b"not ours" and other.read_bytes() == b"root"
+    assert sum("no claim record" in r.message for r in caplog.records) == 2
+
+
+@pytest.mark.parametrize("folder", ["processed", "failed"])
+def test_settling_into_a_linked_folder_is_refused_and_the_claim_stays(tmp_path, folder):
+    from tasks.intake.inbox import UnsafeFolder
+
+    home = tmp_path / "home"
+    home.mkdir()
+    side, before = _planted(tmp_path)
+    (home / folder).symlink_to(side)
+    (tmp_path / "附表3_清河区_第1批.xlsx").write_bytes(b"x")
+    [c] = claim_all(tmp_path, now=NOW)
+    with pytest.raises(UnsafeFolder, match=f"拒绝使用文件夹 {home / folder}：它是一个符号链接"):
+        settle(c, home, failed=folder == "failed", submission_id=1)
+    assert c.path.read_bytes() == b"x" and {p.name: p.read_bytes() for p in side.iterdir()} == before
+
+
+def test_files_as_a_link_is_refused_before_a_byte_is_written(tmp_path):
+    from tasks.intake.folders import UnsafeFolder
+    from tasks.intake.keep import keep_bytes
+
+    side, before = _planted(tmp_path)
+    (tmp_path / "files").symlink_to(side)
+    with pytest.raises(UnsafeFolder, match="它是一个符号链接"):
+        keep_bytes(tmp_path / "files", b"new")
+    assert {p.name: p.read_bytes() for p in side.iterdir()} == before
+    keep_bytes(tmp_path / "own", b"new")  # a folder of its own is made and used
+    assert [p.name for p in (tmp_path / "own").iterdir()] == [__import__("hashlib").sha256(b"new").hexdigest()]
+
+
+def test_a_claimed_path_swapped_for_a_link_mid_run_redirects_nothing(tmp_path):
+    """Claims go through the descriptors opened first: the link planted after cannot take them."""
+    from tasks.intake.inbox import _claim, claim_folders
+
+    side, before = _planted(tmp_path)
+    (tmp_path / "附表3_清河区_第1批.xlsx").write_bytes(b"x")
+    with claim_folders(tmp_path) as (box, claimed):
+        os.rename(tmp_path / CLAIMED, tmp_path / "moved")
+        (tmp_path / CLAIMED).symlink_to(side)
+        [c] = _claim(box, claimed, tmp_path / CLAIMED, NOW, timedelta(hours=6), None)
+    assert {p.name: p.read_bytes() for p in side.iterdir()} == before
+    assert (tmp_path / "moved" / c.path.name).read_bytes() == b"x"
+
+
+@pytest.mark.skipif(_not_root(), reason="需要 root 才能把文件夹改为其他用户所有 — NOT ROOT: the ownership test was SKIPPED")
+@pytest.mark.parametrize("folder", ["processed", "failed", "files"])
+def test_a_work_folder_owned_by_another_user_is_refused(tmp_path, folder):
+    from tasks.intake.folders import UnsafeFolder
+    from tasks.intake.keep import keep_bytes
+
+    (tmp_path / folder).mkdir()
+    os.chown(tmp_path / folder, 65534, 65534)
+    (tmp_path / "附表3_清河区_第1批.xlsx").write_bytes(b"x")
+    [c] = claim_all(tmp_path, now=NOW)
+    with pytest.raises(UnsafeFolder, match=f"拒绝使用文件夹 {tmp_path / folder}：它属于 uid 65534"):
+        if folder == "files":
+            keep_bytes(tmp_path / folder, b"x")
+        else:
+            settle(c, tmp_path, failed=folder == "failed", submission_id=1)
+    assert c.path.exists() and list((tmp_path / folder).iterdir()) == []

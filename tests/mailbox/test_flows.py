@@ -40,3 +40,19 @@ def test_mail_intake_without_a_mailbox_says_so(prefect_harness, sqlite_settings,
     monkeypatch.setenv("DUBAN_HOME", str(sqlite_settings.home))
     monkeypatch.delenv("DUBAN_IMAP_HOST", raising=False)
     assert mail_intake() == []
+
+
+def test_mail_intake_in_production_without_the_authserv_fails_saying_why(prefect_harness, dovecot, mail_settings,
+                                                                         monkeypatch):
+    from flows.mail_intake import mail_intake
+
+    for k, v in {**dovecot.settings_env(), "DUBAN_HOME": str(mail_settings.home), "DUBAN_ENV": "production",
+                 "DUBAN_IMAP_TLS": "true", "DUBAN_SMTP_STARTTLS": "true", "DUBAN_PORTAL_SECRET": "p" * 40,
+                 "DUBAN_PORTAL_URL": "https://kqh.example.cn"}.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.delenv("DUBAN_IMAP_TRUSTED_AUTHSERV", raising=False)
+    monkeypatch.delenv("DUBAN_IMAP_TRUST_FROM", raising=False)
+    dovecot.append(message().as_bytes(), datetime(2010, 7, 5, 9, tzinfo=ZoneInfo("Asia/Shanghai")))
+    state = mail_intake(return_state=True)
+    assert state.is_failed() and "伪造" in state.message and "DUBAN_IMAP_TRUST_FROM=true" in state.message
+    assert dovecot.count("INBOX") == 1  # nothing read

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import datetime, timedelta
 
@@ -160,6 +161,29 @@ def test_uploads_per_unit_are_rate_limited(portal):
         assert upload(c, [("a.csv", b"a,b\n", "text/csv")]).status_code != 429
     r = upload(c, [("a.csv", b"a,b\n", "text/csv")])
     assert r.status_code == 429 and "一小时内" in r.text
+
+
+def test_the_limit_is_checked_again_in_the_transaction_that_records(portal):
+    """A post that passed the first look while another took the last slot is refused when it is
+    recorded (judged, its bytes kept, nothing recorded); an oversized entry too."""
+    from flows.portal.app import Portal
+    from tasks.intake.keep import kept_path
+
+    app, _, clock = portal
+    app.settings.portal_uploads_per_hour = 1
+    page = Portal(app, clock)
+    with app.store.session() as s:
+        unit = s.scalar(select(Unit).where(Unit.name == "清河区"))
+        s.expunge(unit)
+    one, two = (messy_workbook("tech-needs", [need_row(k)], unit="清河区") for k in (1, 2))
+    first, _ = page._submit(unit, "a.xlsx", one, len(one), "张三", "1")
+    assert first is not None and first.status == "accepted"
+    assert page._submit(unit, "b.xlsx", two, len(two), "张三", "1") == (None, "b.xlsx")
+    huge = app.settings.max_file_bytes + 1
+    assert page._submit(unit, "c.xlsx", b"x", huge, "张三", "1") == (None, "c.xlsx")
+    assert kept_path(app.settings.files_dir, hashlib.sha256(two).hexdigest()).is_file()
+    with app.store.session() as s:
+        assert s.scalars(select(Submission.filename).where(Submission.unit_id == unit.id)).all() == ["a.xlsx"]
 
 
 def test_a_unit_never_reads_or_writes_another_units_data(portal):
