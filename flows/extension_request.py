@@ -12,7 +12,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.exceptions import FlowPauseTimeout
 from prefect.input import RunInput
 
-from schemas.campaign import period_label
+from schemas.period import period_label
 from schemas.tables import ExtensionRequest
 from schemas.text import md
 from tasks.app import App, open_app

@@ -204,7 +204,8 @@ class _Worker:
         self._rebuilt: dict[int, bytes] = {}
         self.store, self.settings, self.campaign, self.now, self.report = store, settings, campaign, now, report
         self.smtp: aiosmtplib.SMTP | None = None
-        self.from_addr = parseaddr(settings.mail_from)[1]
+        self.mail_from = settings.mail_from or campaign.sender
+        self.from_addr = parseaddr(self.mail_from)[1]
 
     async def run(self, queue: asyncio.Queue[int]) -> None:
         outcomes: list[tuple[int, tuple[str, str | None, int | None]]] = []
@@ -287,7 +288,7 @@ class _Worker:
             assert self.freshness is not None
             message = self.freshness.rebuild(self.campaign, n.recipient_name, [i.view for i in live], n.as_of or self.now.date())
             n.subject, n.text, n.html = message.subject, message.text, message.html
-            build_raw(n, message, mail_from=self.settings.mail_from, tz=self.campaign.timezone, now=self.now)
+            build_raw(n, message, mail_from=self.mail_from, tz=self.campaign.timezone, now=self.now)
             if n.raw is None:  # the rebuilt message failed (build_raw marked the row failed): not sent
                 self.report.failed += 1
                 gone.add(nid)

@@ -12,13 +12,21 @@ from collections.abc import Iterator
 from datetime import date, time
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
 from config.settings import CAMPAIGN_ID
 from schemas.addresses import BadAddress, email_address
 from schemas.forms import Condition, Form
 from schemas.indicators import Evaluation, Indicator, Kpi, Target, Wording
-from schemas.period import Period, period_label, period_span
+from schemas.period import Period
 from schemas.workdays import WorkCalendar
 
 Role = Literal["liaison", "head"]
@@ -115,27 +123,33 @@ def _period_key(v: str | None) -> str | None:
     return None if v is None else Period.parse(v).key
 
 
-class Once(Model):
+class Rolled(Model):
+    roll: Literal["none", "next-workday"] = Field(
+        "none", description="next-workday: a due date on a non-working day moves to the next working day (如逢节假日顺延)")
+
+
+class Once(Rolled):
     every: Literal["once"]
     due: date
     period: Annotated[str | None, AfterValidator(_period_key)] = None
 
 
-class Monthly(Model):
+class Monthly(Rolled):
     every: Literal["month"]
     day: int = Field(ge=1, le=31, description="due day of month (clamped to the month's last day)")
+    after: bool = Field(False, description="due in the month after the period (每月数据于次月8日前报送)")
     start: str = Field(pattern=MONTH.pattern)
     end: str = Field(pattern=MONTH.pattern)
 
 
-class HalfMonthly(Model):
+class HalfMonthly(Rolled):
     every: Literal["half-month"]
     days: tuple[int, int] = (15, 31)
     start: str = Field(pattern=MONTH.pattern)
     end: str = Field(pattern=MONTH.pattern)
 
 
-class Quarterly(Model):
+class Quarterly(Rolled):
     every: Literal["quarter"]
     day: int = Field(ge=1, le=31, description="due day of the quarter's last month (or of the month after, with after)")
     after: bool = Field(False, description="due in the first month after the quarter")
@@ -149,7 +163,7 @@ class DatedPeriod(Model):
     due: date
 
 
-class Dated(Model):
+class Dated(Rolled):
     every: Literal["dates"]
     periods: list[DatedPeriod] = Field(min_length=1)
 
@@ -164,6 +178,7 @@ class Obligation(Model):
     owners: list[str] = Field(min_length=1, description="unit kinds or unit names")
     schedule: Schedule
     ladder: Ladder | None = None
+    _workdays: WorkCalendar | None = PrivateAttr(None)  # the campaign's, for `roll` (set by the campaign)
 
 
 class CalendarConfig(Model):
@@ -178,8 +193,12 @@ class Briefings(Model):
     after_obligations: list[str] = Field(
         default=[], description="a monthly briefing follows each period's due date of these"
     )
+    after_working_days: int | None = Field(
+        None, ge=0, description="the briefing comes this many working days after each due date (default: the grace days + 1)")
+    dates: list[date] = Field([], description="set days of the briefings (the plan's 04-17, 07-17, 10-17)")
     unit_heads: list[str] = Field([], description="unit kinds whose current heads also receive the briefing")
-    indicators: list[str] = Field([], description="the indicators shown, in order (default: all)")
+    indicators: list[str] = Field([], description="indicator or target keys shown first, in order (default: every indicator)")
+    all_targets: bool = Field(True, description="every target is shown, after the listed ones; false: only those listed")
     wording: Wording = Wording()
 
 
@@ -191,6 +210,7 @@ class Event(Model):
     title: str
     by: str = Field("", description="who holds it")
     schedule: Schedule
+    _workdays: WorkCalendar | None = PrivateAttr(None)  # the campaign's, for `roll`
 
 
 class IntakePolicy(Model):
@@ -270,6 +290,13 @@ class Campaign(Model):
         c = self.calendar
         return WorkCalendar.of(c.extra_holidays, c.extra_workdays, c.own_years)
 
+    @model_validator(mode="after")
+    def _obligations_know_the_calendar(self) -> Campaign:
+        days = self.work_calendar
+        for o in [*self.obligations, *self.events]:
+            o._workdays = days
+        return self
+
     def unit(self, name: str) -> Unit:
         return next(u for u in self.units if u.name == name)
 
@@ -288,6 +315,16 @@ class Campaign(Model):
                               where=(Condition(column=self.kpi.name, eq=t.label),))
                     for t in self.targets if t.indicator is None]
         return out
+
+    def shown_indicators(self) -> list[str]:
+        """The briefing's figures, in order: the listed keys (an indicator's, or a target's for the
+        indicator measured against it), then, unless `all_targets: false`, every target not listed."""
+        by_target = {t.key: self.indicator_of(t) for t in self.targets}
+        listed = self.briefings.indicators
+        keys = [by_target.get(k) or k for k in listed] if listed else [i.key for i in self.measured()]
+        if self.briefings.all_targets:
+            keys += [k for k in by_target.values() if k]
+        return [k for k in dict.fromkeys(keys) if k]
 
     def indicator_of(self, target: Target) -> str | None:
         """The key of the indicator measured against `target`."""
@@ -320,13 +357,39 @@ class Campaign(Model):
     def ladder_of(self, oid: str) -> Ladder:
         return self.obligation(oid).ladder or self.ladder
 
+    def briefing_days(self) -> list[date]:
+        """The set `dates`, and for each listed obligation's due date the working day
+        `after_working_days` later (by default the working day after its grace days)."""
+        cal, b = self.work_calendar, self.briefings
+        days = set(b.dates)
+        for oid in b.after_obligations:
+            later = b.after_working_days if b.after_working_days is not None else self.ladder_of(oid).grace_working_days + 1
+            days.update(cal.shift(due, later) for _, due in periods(self.obligation(oid)))
+        return sorted(days)
+
+    @property
+    def sender(self) -> str:
+        """Who the campaign's mail is from: its office (name and address), so a clerk's reply
+        reaches the office that signs it. Without an office address, a local one that `duban
+        check` warns about: DUBAN_MAIL_FROM must then name the sender."""
+        name = "".join(ch for ch in (self.office.name or self.organiser) if ch not in '<>",;\r\n').strip()
+        return f"{name} <{self.office.email or 'duban@localhost'}>"
+
     def owners_of(self, ob: Obligation) -> list[Unit]:
         return [u for u in self.units if u.kind in ob.owners or u.name in ob.owners]
 
 
-def periods(o: Obligation) -> list[tuple[str, date]]:
-    """(period, due date) pairs of one obligation, in date order."""
-    s = o.schedule
+def periods(o: Obligation | Event) -> list[tuple[str, date]]:
+    """(period, due date) pairs of one obligation, in date order; with `roll: next-workday`, a due
+    date on a non-working day is the next working day."""
+    out = _declared(o.schedule)
+    days = getattr(o, "_workdays", None)
+    if o.schedule.roll == "next-workday" and days is not None:
+        out = [(p, days.next_workday(due)) for p, due in out]
+    return out
+
+
+def _declared(s: Schedule) -> list[tuple[str, date]]:
     if isinstance(s, Once):
         return [(s.period or str(s.due.year), s.due)]
     if isinstance(s, Dated):
@@ -342,7 +405,8 @@ def periods(o: Obligation) -> list[tuple[str, date]]:
     for y, m in _months(s.start, s.end):
         last = _cal.monthrange(y, m)[1]
         if isinstance(s, Monthly):
-            out.append((f"{y}-{m:02d}", date(y, m, min(s.day, last))))
+            yy, mm = ((y + 1, 1) if m == 12 else (y, m + 1)) if s.after else (y, m)
+            out.append((f"{y}-{m:02d}", date(yy, mm, min(s.day, _cal.monthrange(yy, mm)[1]))))
         else:
             out.append((f"{y}-{m:02d}上", date(y, m, min(s.days[0], last))))
             out.append((f"{y}-{m:02d}下", date(y, m, min(s.days[1], last))))

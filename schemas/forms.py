@@ -8,6 +8,8 @@ stored rows. `docs/campaign-format.md` explains every key with an example.
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -57,6 +59,9 @@ class Column(Model):
 
 
 Scalar = str | float | bool
+# what lt/le/gt/ge compare with: a number, a date, or the day the condition is looked at ("as_of":
+# the briefing's day in an indicator, the day the file arrived in a rule)
+Bound = float | date | Literal["as_of"]
 
 
 class Condition(Model):
@@ -66,10 +71,10 @@ class Condition(Model):
     eq: Scalar | None = None
     ne: Scalar | None = None
     in_: tuple[Scalar, ...] | None = Field(None, alias="in")
-    lt: float | None = None
-    le: float | None = None
-    gt: float | None = None
-    ge: float | None = None
+    lt: Bound | None = None
+    le: Bound | None = None
+    gt: Bound | None = None
+    ge: Bound | None = None
     empty: bool | None = None
     shorter_than: int | None = Field(None, description="text shorter than this many characters")
     lt_column: str | None = Field(None, description="less than the value in another column of the row")
@@ -87,10 +92,30 @@ class Condition(Model):
         return self
 
 
+# the placeholders each rule fills in its message (docs/campaign-format.md lists them)
+PLACEHOLDERS: dict[str, tuple[str, ...]] = {
+    "required-when": ("value", "other"), "date-order": ("value", "other"), "date-within": ("value", "start", "end"),
+    "unique": ("value", "first"), "at-least": ("count", "n"), "at-most": ("count", "n"),
+    "when": ("value", "other", "length"), "in-list": ("value",), "kind-when": ("value", "min", "max"),
+}
+_BRACED = re.compile(r"\{([^{}]*)\}")
+
+
 class RuleBase(Model):
     severity: Severity | None = Field(None, description="error blocks acceptance; warning is reported (rule's default if absent)")
-    message: str | None = Field(None, description="in Chinese, after “第N行“列名””; may use {value}, {other}, {count}, {first}, {start}, {end}")
+    message: str | None = Field(None, description="in Chinese, after “第N行“列名””; may use the rule's placeholders: "
+                                                   "{value}, {other}, {length}, {count}, {n}, {first}, {start}, {end}")
     code: str | None = Field(None, description="a stable code for the issue (the rule's default if absent)")
+
+
+def placeholder_problem(rule: Any) -> str | None:
+    """Pure: the placeholders of a rule's message that its rule does not fill, said for the author."""
+    allowed = PLACEHOLDERS.get(rule.rule, ())
+    unknown = [m for m in _BRACED.findall(rule.message or "") if m not in allowed]
+    if not unknown:
+        return None
+    return (f"消息中的占位符 {'、'.join('{' + u + '}' for u in unknown)} 不适用于 {rule.rule} 规则"
+            f"（可用：{'、'.join('{' + a + '}' for a in allowed)}）")
 
 
 class RequiredWhen(RuleBase):
@@ -152,6 +177,18 @@ class When(RuleBase):
     column: str | None = None
 
 
+class KindWhen(RuleBase):
+    """A number column's kind or bounds for the rows where every condition holds: on a KPI form,
+    counts are whole numbers while 资金（万元） is a decimal and a share (%) lies in 0–100."""
+
+    rule: Literal["kind-when"]
+    column: str
+    when: tuple[Condition, ...] = Field(min_length=1)
+    kind: Literal["int", "number"] = Field("number", description="int: a whole number in these rows")
+    min: float | None = None
+    max: float | None = None
+
+
 class InList(RuleBase):
     """Values from a list the campaign declares: `targets` (their labels) or a key of `lists`."""
 
@@ -160,9 +197,10 @@ class InList(RuleBase):
     list: str
 
 
-Rule = Annotated[RequiredWhen | DateOrder | DateWithin | Unique | AtLeast | AtMost | When | InList,
+Rule = Annotated[RequiredWhen | DateOrder | DateWithin | Unique | AtLeast | AtMost | When | InList | KindWhen,
                  Field(discriminator="rule")]
-RULE_NAMES = ("required-when", "date-order", "date-within", "unique", "at-least", "at-most", "when", "in-list")
+RULE_NAMES = ("required-when", "date-order", "date-within", "unique", "at-least", "at-most", "when", "in-list",
+              "kind-when")
 DEFAULT_SEVERITY = {"at-most": "warning", "when": "warning"}
 
 

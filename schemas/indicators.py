@@ -26,8 +26,10 @@ class Indicator(Model):
     label: str
     unit: str = ""
     form: str | None = Field(None, description="the form whose rows it counts (all but ratios)")
-    measure: Literal["count", "sum", "distinct", "units"] = Field(
-        "count", description="rows, the sum of `column`, distinct values of `column`, or units with a matching row")
+    measure: Literal["count", "sum", "distinct", "units", "latest", "mean", "max", "min"] = Field(
+        "count", description="rows, the sum of `column`, distinct values of `column`, units with a matching row; "
+                             "or a level: the latest value of `column` (the last period reported), its mean, max or min")
+    reported_by: str | None = Field(None, description="only the rows this unit reported (a figure one unit reports)")
     column: str | None = Field(None, description="sum and distinct: the column")
     where: tuple[Condition, ...] = Field((), description="only rows where every condition holds")
     periods: Literal["auto", "latest", "all"] = Field(
@@ -43,7 +45,7 @@ class Indicator(Model):
             raise ValueError(f"指标“{self.label}”需要 form（统计哪张表）或 ratio（两个指标之比）")
         if self.ratio is not None and self.form is not None:
             raise ValueError(f"指标“{self.label}”只能有 form 或 ratio 之一")
-        if self.measure in ("sum", "distinct") and self.form and not self.column:
+        if self.measure in ("sum", "distinct", "latest", "mean", "max", "min") and self.form and not self.column:
             raise ValueError(f"指标“{self.label}”的 measure: {self.measure} 需要 column")
         return self
 
@@ -66,6 +68,12 @@ class Target(Model):
         """The milestone being worked towards on `day`: the first not yet past, else the last."""
         ahead = [m for m in sorted(self.milestones, key=lambda m: m.by) if m.by >= day]
         return ahead[0] if ahead else (max(self.milestones, key=lambda m: m.by) if self.milestones else None)
+
+    def milestone_for(self, end: date) -> Milestone | None:
+        """The milestone a report of the period ending on `end` is measured against: the last one
+        due on or before that day (none before the first is due)."""
+        due = [m for m in self.milestones if m.by <= end]
+        return max(due, key=lambda m: m.by) if due else None
 
 
 class Kpi(Model):

@@ -3,7 +3,9 @@ reported at once with its file, its line and the fix (`duban check FILE` prints 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,16 @@ from pydantic import ValidationError
 
 from config.settings import CAMPAIGN_ID
 from schemas.campaign import Campaign, periods
-from schemas.forms import NUMERIC, RULE_NAMES, Form, referenced_columns
+from schemas.forms import (
+    NUMERIC,
+    RULE_NAMES,
+    Condition,
+    Form,
+    placeholder_problem,
+    referenced_columns,
+)
+from schemas.period import period_label
+from schemas.workdays import CalendarError, WorkCalendar
 
 
 def json_schema() -> dict[str, Any]:
@@ -32,9 +43,9 @@ def json_schema() -> dict[str, Any]:
 class CampaignError(Exception):
     """A campaign file that cannot be used; `str()` is the message for a person."""
 
-    def __init__(self, path: Path, problems: list[str]):
-        self.path, self.problems = path, problems
-        lines = "\n".join(f"  - {p}" for p in problems)
+    def __init__(self, path: Path, problems: list[str], notes: list[str] | None = None):
+        self.path, self.problems, self.notes = path, problems, notes or []
+        lines = "\n".join(f"  - {p}" for p in problems) + "".join(f"\n提醒：{n}" for n in self.notes)
         super().__init__(f"活动配置 {path} 有 {len(problems)} 处问题：\n{lines}")
 
 
@@ -44,18 +55,65 @@ Lines = dict[tuple, tuple[Path, int]]  # YAML path (keys and list indexes) -> (f
 def load_campaign(path: Path) -> Campaign:
     """Load and check a campaign YAML (and the form files it includes); raise `CampaignError`
     listing every problem with its file and line."""
+    return _load(path)[0]
+
+
+def check_campaign(path: Path) -> tuple[Campaign, list[str]]:
+    """`load_campaign`, and what is allowed but probably not meant, each with its file and line."""
+    campaign, lines = _load(path)
+    return campaign, [_describe(path, lines, loc, msg) for loc, msg in warnings(campaign)]
+
+
+def warnings(c: Campaign) -> Iterator[tuple[tuple, str]]:
+    """Pure: what `duban check` points out without refusing the campaign."""
+    days = c.work_calendar
+    for i, o in enumerate(c.obligations):
+        if o.schedule.roll == "none" and o.schedule.every in ("once", "dates"):
+            for period, due in periods(o):
+                if not _workday(days, due):
+                    yield ("obligations", i, "schedule"), (
+                        f"“{o.title}”{period_label(period) if period != str(due.year) else ''}的截止日期 {due} 不是工作日："
+                        "如计划写“如逢节假日顺延”，请加 roll: next-workday")
+    for day in c.briefing_days():
+        if not c.start <= day <= c.end:
+            yield ("briefings",), f"简报日 {day} 不在活动期 {c.start}～{c.end} 内"
+    for j, day in enumerate(c.briefings.dates):
+        if not _workday(days, day):
+            yield ("briefings", "dates", j), f"简报日 {day} 不是工作日"
+    if not c.office.email:
+        yield ("office",), "未填写 office.email：邮件的发件人和单位回复的地址都是它；否则须设置 DUBAN_MAIL_FROM"
+    for i, u in enumerate(c.units):
+        for j, a in enumerate(u.aliases):
+            if a == u.name:
+                yield ("units", i, "aliases", j), f"别名“{a}”与单位名称相同，不必列出"
+
+
+def _workday(days: WorkCalendar, d: date) -> bool:
+    try:
+        return days.is_workday(d)
+    except CalendarError:  # a year the calendar does not know is a problem of its own, said elsewhere
+        return True
+
+
+def _load(path: Path) -> tuple[Campaign, Lines]:
     data, lines = _read_yaml(path, root_problem=True)
     data, lines, problems = _include_forms(data, lines, path)
-    if problems:
-        raise CampaignError(path, problems)
-    try:
+    try:  # an include that failed is said with the file's other mistakes, not instead of them
         campaign = Campaign.model_validate(data)
     except ValidationError as e:
-        raise CampaignError(path, [_describe(path, lines, _untagged(err["loc"]), _msg(err)) for err in e.errors()]) from None
-    problems = [_describe(path, lines, loc, msg) for loc, msg in _problems(campaign)]
-    if problems:
-        raise CampaignError(path, problems)
-    return campaign
+        raise CampaignError(path, problems + [_describe(path, lines, _untagged(err["loc"]), _msg(err))
+                                              for err in e.errors()]) from None
+    problems += [_describe(path, lines, loc, msg) for loc, msg in _problems(campaign)]
+    if problems:  # with what would be pointed out anyway: one run says it all
+        raise CampaignError(path, problems, [_describe(path, lines, loc, msg) for loc, msg in _safe_warnings(campaign)])
+    return campaign, lines
+
+
+def _safe_warnings(c: Campaign) -> list[tuple[tuple, str]]:
+    try:
+        return list(warnings(c))
+    except Exception:  # a campaign with problems may not even make its calendar: its problems come first
+        return []
 
 
 def _read_yaml(path: Path, *, root_problem: bool = False) -> tuple[Any, Lines]:
@@ -77,7 +135,22 @@ def _read_yaml(path: Path, *, root_problem: bool = False) -> tuple[Any, Lines]:
     return data, _line_index(node, path)
 
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: a 20-form campaign loads in milliseconds
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]  # libyaml: milliseconds
+    """A date that does not exist (2010-06-31) is kept as its text, so the campaign's model says
+    which key it is, on which line, with the others; PyYAML itself would raise a bare ValueError."""
+
+
+def _timestamp(loader: Any, node: Any) -> Any:
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
+SHARED_FORMS = Path(__file__).resolve().parent.parent / "config" / "forms"  # the forms Duban ships (附表2: contacts)
 
 
 def _include_forms(data: Any, lines: Lines, path: Path) -> tuple[Any, Lines, list[str]]:
@@ -97,8 +170,10 @@ def _include_forms(data: Any, lines: Lines, path: Path) -> tuple[Any, Lines, lis
             continue
         where = f"第{lines.get(('forms', i), (path, 0))[1]}行 forms[{i}].include"
         target = (path.parent / str(item["include"])).resolve()
-        if not target.is_relative_to(root):
-            problems.append(f"{where}：只能包含配置目录 {root} 中的表单文件")
+        if not target.exists() and (SHARED_FORMS / Path(str(item["include"])).name).is_file():
+            target = SHARED_FORMS / Path(str(item["include"])).name  # a campaign file copied elsewhere: Duban's own forms
+        if not (target.is_relative_to(root) or target.parent == SHARED_FORMS):
+            problems.append(f"{where}：只能包含配置目录 {root} 或 {SHARED_FORMS} 中的表单文件")
             continue
         try:
             content, sub_lines = _read_yaml(target)
@@ -183,8 +258,13 @@ def _indicator_problems(c: Campaign) -> Iterator[tuple[tuple, str]]:
             for loc, k in [(("column",), ind.column), *[(("where", j, "column"), w.column) for j, w in enumerate(ind.where)]]:
                 if k is not None and k not in cols:
                     yield (*at, *loc), _unknown_column(c.form(ind.form), k)
-            if ind.measure == "sum" and ind.column in cols and cols[ind.column] not in NUMERIC:
-                yield (*at, "column"), f"measure: sum 需要数字列，“{ind.column}”是 {cols[ind.column]} 列"
+            if ind.measure in ("sum", "mean", "max", "min", "latest") and ind.column in cols and cols[ind.column] not in NUMERIC:
+                yield (*at, "column"), f"measure: {ind.measure} 需要数字列，“{ind.column}”是 {cols[ind.column]} 列"
+            for j, w in enumerate(ind.where):
+                if w.column in cols and (wrong := comparison_problem(w, cols[w.column]) or _choice_problem(w, c.form(ind.form))):
+                    yield (*at, "where", j), wrong
+            if ind.reported_by is not None and ind.reported_by not in {u.name for u in c.units}:
+                yield (*at, "reported_by"), f"单位“{ind.reported_by}”不存在"
         for j, k in enumerate(ind.ratio or ()):
             if k not in measured or k == ind.key:
                 yield (*at, "ratio", j), f"ratio 中的指标“{k}”不存在（已有：{'、'.join(sorted(measured - {ind.key}))}）"
@@ -207,9 +287,12 @@ def _indicator_problems(c: Campaign) -> Iterator[tuple[tuple, str]]:
             if not c.start <= m.by <= c.end:
                 yield ("targets", i, "milestones", j, "by"), (
                     f"目标“{t.label}”的阶段目标日期 {m.by} 不在活动期 {c.start}～{c.end} 内：请改为活动期内的日期")
+    target_keys = {t.key for t in c.targets}
     for j, k in enumerate(c.briefings.indicators):
-        if k not in measured:
-            yield ("briefings", "indicators", j), f"指标“{k}”不存在（已有：{'、'.join(sorted(measured))}）"
+        if k not in measured and k not in target_keys:
+            named = [k for k in measured if not k.startswith("target_")]
+            yield ("briefings", "indicators", j), (f"“{k}”既不是指标也不是目标（指标：{'、'.join(sorted(named)) or '无'}；"
+                                                   f"目标：{'、'.join(sorted(target_keys)) or '无'}）")
     for j, k in enumerate(c.evaluation.outcomes):
         if k not in measured:
             yield ("evaluation", "outcomes", j), f"指标“{k}”不存在（已有：{'、'.join(sorted(measured))}）"
@@ -234,6 +317,29 @@ def _other_problems(c: Campaign, names: list[str], oids: list[str]) -> Iterator[
             yield ("demo", "extensions", j, "obligation"), f"任务“{x.obligation}”不存在"
     if d.new_liaison and d.new_liaison.unit not in names:
         yield ("demo", "new_liaison", "unit"), f"单位“{d.new_liaison.unit}”不存在"
+
+
+def comparison_problem(c: Condition, kind: str) -> str | None:
+    """Pure: a lt/le/gt/ge that cannot compare this column (a date with a number, a text with anything)."""
+    op, want = c.operator
+    if op not in ("lt", "le", "gt", "ge"):
+        return None
+    if isinstance(want, date) or want == "as_of":
+        return None if kind == "date" else f"“{c.column}”是 {kind} 列，不能与日期比较（{op}: {want}）"
+    return None if kind in NUMERIC else (
+        f"“{c.column}”是 {kind} 列，不能与数字比较（{op}: {want:g}）" + ("：日期请写成 2017-07-17 或 as_of" if kind == "date" else ""))
+
+
+def _choice_problem(w: Condition, form: Form) -> str | None:
+    """Pure: an eq / ne / in value that the column's fixed choices never hold (it would match nothing)."""
+    op, want = w.operator
+    choices = form.col(w.column).choices if w.column in {c.key for c in form.columns} else ()
+    if op not in ("eq", "ne", "in_") or not choices:
+        return None
+    missing = [v for v in (want if op == "in_" else (want,)) if isinstance(v, str) and v not in choices]
+    if not missing:
+        return None
+    return f"“{'、'.join(missing)}”不是“{form.col(w.column).header}”的可选值（可选：{'、'.join(choices)}）"
 
 
 def _form_problems(c: Campaign) -> Iterator[tuple[tuple, str]]:
@@ -268,6 +374,14 @@ def _form_problems(c: Campaign) -> Iterator[tuple[tuple, str]]:
                     yield (*at, "rules", j, *loc), f"规则 {rule.rule} 只用于日期列，“{k}”是 {kinds[k]} 列"
                 elif loc == ("column",) and getattr(rule, "positive", False) and kinds[k] not in NUMERIC:
                     yield (*at, "rules", j, *loc), f"positive 只用于数字列，“{k}”是 {kinds[k]} 列"
+                elif loc == ("column",) and rule.rule == "kind-when" and kinds[k] not in NUMERIC:
+                    yield (*at, "rules", j, *loc), f"规则 kind-when 只用于数字列，“{k}”是 {kinds[k]} 列"
+            if wrong := placeholder_problem(rule):
+                yield (*at, "rules", j, "message"), wrong
+            for field in ("when", "conditions"):
+                for n, w in enumerate(getattr(rule, field, None) or ()):
+                    if w.column in kinds and (wrong := comparison_problem(w, kinds[w.column]) or _choice_problem(w, f)):
+                        yield (*at, "rules", j, field, n), wrong
             if rule.rule == "in-list" and rule.list not in lists:
                 yield (*at, "rules", j, "list"), f"没有名为“{rule.list}”的列表（可用：{'、'.join(sorted(lists))}）"
             if rule.rule == "date-within" and rule.window != "period" and rule.window not in c.windows:
@@ -321,6 +435,10 @@ def _msg(err: dict) -> str:
         found = f"“{ctx.get('tag')}”" if ctx.get("tag") else ""
         return f"未知规则{found}：rule 只能是 {'、'.join(RULE_NAMES)}"
     known = _MESSAGES.get(err["type"])
+    if err["type"].startswith("date") and isinstance(err.get("input"), str) and (
+            m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", err["input"].strip())):
+        return f"“{err['input']}”不是有效日期（{int(m[1])}年{int(m[2])}月没有{int(m[3])}日）" if 1 <= int(m[2]) <= 12 \
+            else f"“{err['input']}”不是有效日期（月份应为 1–12）"
     if known and err["type"] == "literal_error":
         return f"{known}（{ctx.get('expected', '')}）"
     return known or err["msg"]

@@ -114,7 +114,7 @@ class Period:
     @classmethod
     def find(cls, text: str, year: int | None = None) -> list[Period]:
         """Every period `text` names (a title, a file name), the most precise first and each
-        once: 附表5_2011年3月上半月.xlsx names 2011-03上, then 2011-03 and 2011. A month
+        once: 进展_2011年3月上半月.xlsx names 2011-03上, then 2011-03 and 2011. A month
         without a year (8月份, 八月) is taken in `year`, the campaign's year."""
         out: list[Period] = []
         for p, _ in _found(fold(text), year):

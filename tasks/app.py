@@ -34,6 +34,8 @@ def open_app(campaign_id: str | None = None, *, settings: Settings | None = None
     DUBAN_HOME and sync the campaign."""
     settings = settings or get_settings()
     campaign = campaign or load_campaign(settings.campaign_path(campaign_id))
+    if not settings.mail_from:  # the campaign mails in its own name unless DUBAN_MAIL_FROM says otherwise
+        settings = settings.model_copy(update={"mail_from": campaign.sender})
     for d in (settings.home, settings.files_dir, settings.inbox_dir, settings.mail_dir):
         d.mkdir(parents=True, exist_ok=True)
     store = open_store(settings.db_url, home=settings.home)

@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
-from schemas.campaign import Campaign, period_label, periods
+from schemas.campaign import Campaign, periods
+from schemas.period import period_label
 from schemas.tables import Obligation, Unit
 from tasks.app import App
 from tasks.ladder import ladder_steps

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from notifications.extension_notice import queue_extension_notice
 from notifications.sender import DeliveryReport
-from schemas.campaign import Campaign, period_label, periods
+from schemas.campaign import Campaign, periods
 from schemas.outbox import CLAIMED, FAILED, QUEUED, SENDING, SENT, STALE, UNCERTAIN, Notification
+from schemas.period import period_label
 from schemas.tables import Extension, ExtensionRequest, Obligation, Unit
 from tasks import names
 from tasks.app import App

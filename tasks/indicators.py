@@ -10,7 +10,7 @@ values, per unit and in all; `series` gives an indicator's value period by perio
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
@@ -120,10 +120,16 @@ def in_force(df: pd.DataFrame, form: Form, order: dict[str, int]) -> pd.DataFram
     return df.assign(order=df["period"].map(order).fillna(-1).astype("int64"))
 
 
-def _mask(df: pd.DataFrame, c: Condition, form: Form) -> pd.Series:
+def _mask(df: pd.DataFrame, c: Condition, form: Form, as_of: date | None = None) -> pd.Series:
     op, want = c.operator
     s = df[c.column]
     col = form.col(c.column)
+    if col.kind == "date":  # stored as ISO text: compared as days (a date, another date column, as_of)
+        s = pd.to_datetime(s, errors="coerce")
+        if op == "lt_column":
+            return (s < pd.to_datetime(df[want], errors="coerce")).fillna(False)
+        if op in ("lt", "le", "gt", "ge"):
+            want = pd.Timestamp(as_of or date.today()) if want == "as_of" else pd.Timestamp(want)
     if col.kind == "flag" and isinstance(want, str):
         want = want == col.choices[0]
     if op == "in_" and col.kind == "flag":
@@ -143,6 +149,23 @@ def _mask(df: pd.DataFrame, c: Condition, form: Form) -> pd.Series:
     return {"lt": s < want, "le": s <= want, "gt": s > want, "ge": s >= want}[op].fillna(False)
 
 
+LEVELS = ("latest", "mean", "max", "min")  # a level, not a sum: a share, a rate, a figure one unit reports
+
+
+def _level(df: pd.DataFrame, ind: Indicator) -> tuple[float, dict[str, float], None]:
+    """`latest`: the value of the last period reported (rows of one period and unit averaged; the
+    units' latest values averaged); `mean`, `max`, `min` over the rows. No rows: 0."""
+    values = df.dropna(subset=[ind.column])
+    if values.empty:
+        return 0.0, {}, None
+    if ind.measure == "latest":
+        last = values[values["order"] == values.groupby("unit", observed=True)["order"].transform("max")]
+        per = last.groupby("unit", observed=True)[ind.column].mean()
+        return float(per.mean()), {u: float(v) for u, v in per.items()}, None
+    per = values.groupby("unit", observed=True)[ind.column].agg(ind.measure)
+    return float(values[ind.column].agg(ind.measure)), {u: float(v) for u, v in per.items()}, None
+
+
 def _base(df: pd.DataFrame, ind: Indicator, form: Form, upto: int | None) -> pd.DataFrame:
     """The rows an indicator looks at before its filters: up to a period, and for a cumulative
     form each unit's latest period (whatever the filters: a later report restates the earlier)."""
@@ -155,6 +178,8 @@ def _base(df: pd.DataFrame, ind: Indicator, form: Form, upto: int | None) -> pd.
 
 
 def _measure(df: pd.DataFrame, ind: Indicator, campaign: Campaign) -> tuple[float, dict[str, float], int | None]:
+    if ind.measure in LEVELS:
+        return _level(df, ind)
     if ind.measure == "count":
         per = df.groupby("unit", observed=True).size()
         return float(len(df)), {u: float(v) for u, v in per.items() if v}, None
@@ -173,9 +198,10 @@ def _measure(df: pd.DataFrame, ind: Indicator, campaign: Campaign) -> tuple[floa
 
 
 def compute(campaign: Campaign, frames: dict[str, pd.DataFrame], *, upto: dict[str, int] | None = None,
-            only: set[str] | None = None) -> dict[str, Value]:
+            only: set[str] | None = None, as_of: date | None = None) -> dict[str, Value]:
     """Every indicator's value (and per-unit value); `upto` keeps each form's periods up to that
-    order (a trend's point), `only` computes just these keys (and what their ratios need)."""
+    order (a trend's point), `only` computes just these keys (and what their ratios need); a
+    condition's `as_of` is `as_of` (the briefing's day)."""
     todo = campaign.measured()
     wanted = only and (only | {k for i in todo if i.key in only and i.ratio for k in i.ratio})
     out: dict[str, Value] = {}
@@ -193,11 +219,11 @@ def compute(campaign: Campaign, frames: dict[str, pd.DataFrame], *, upto: dict[s
             if (form.code, latest) not in bases:
                 bases[form.code, latest] = _base(df, ind, form, (upto or {}).get(form.code))
             base = bases[form.code, latest]
-            keep = pd.Series(True, index=base.index)
+            keep = pd.Series(True, index=base.index) if ind.reported_by is None else base["unit"] == ind.reported_by
             for c in ind.where:
                 k = (form.code, latest, c.model_dump_json())
                 if k not in masks:
-                    masks[k] = _mask(base, c, form)
+                    masks[k] = _mask(base, c, form, as_of)
                 keep &= masks[k]
             total, per, of = _measure(base[keep], ind, campaign)
         out[ind.key] = Value(ind.key, ind.label, ind.unit, round(total, 4), per, of, ind.percent, ind.digits)
@@ -210,7 +236,8 @@ def compute(campaign: Campaign, frames: dict[str, pd.DataFrame], *, upto: dict[s
     return out
 
 
-def series(campaign: Campaign, frames: dict[str, pd.DataFrame], key: str, *, until: Any = None) -> list[tuple[str, float]]:
+def series(campaign: Campaign, frames: dict[str, pd.DataFrame], key: str, *, until: date | None = None
+           ) -> list[tuple[str, float]]:
     """An indicator's value at each period of its form (due by `until`, a date): its trend."""
     ind = campaign.indicator(key)
     form = ind.form or next(campaign.indicator(k).form for k in (ind.ratio or ()) if campaign.indicator(k).form)
@@ -219,5 +246,5 @@ def series(campaign: Campaign, frames: dict[str, pd.DataFrame], key: str, *, unt
     for p, i in period_order(campaign, form or "").items():
         if until is not None and dues.get(p) and dues[p] > until:
             break
-        out.append((p, compute(campaign, frames, upto={form or "": i}, only={key})[key].value))
+        out.append((p, compute(campaign, frames, upto={form or "": i}, only={key}, as_of=until)[key].value))
     return out

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import difflib
 
-from schemas.campaign import Campaign, period_label, periods
-from schemas.period import Period
+from schemas.campaign import Campaign, periods
+from schemas.period import Period, period_label
 from tasks.intake.cells import fold as _fold
 
 

@@ -104,3 +104,19 @@ def test_yaml_syntax_error_and_missing_file(tmp_path):
     p.write_text("id: x\n  name: [unclosed\n", encoding="utf-8")
     assert "YAML 格式错误" in problems(p)
     assert "文件不存在" in problems(tmp_path / "nope.yaml")
+
+
+def test_a_campaign_copied_elsewhere_is_checked_whole(tmp_path):
+    """Its include of Duban's own contacts form still resolves, and a broken include is said with
+    the file's other mistakes instead of hiding them (issue 24.7)."""
+    text = HUAIAN.read_text(encoding="utf-8")
+    copied = tmp_path / "mine.yaml"
+    copied.write_text(text, encoding="utf-8")
+    assert load_campaign(copied).form("contacts").label == "附表2"
+    broken = text.replace("include: ../forms/contacts.yaml", "include: ../forms/nowhere.yaml").replace(
+        "owners: [county]", "owners: [县区]", 1)
+    copied.write_text(broken, encoding="utf-8")
+    with pytest.raises(CampaignError) as e:
+        load_campaign(copied)
+    said = "\n".join(e.value.problems)
+    assert "nowhere.yaml 文件不存在" in said and "“县区”既不是单位类别也不是单位名称" in said

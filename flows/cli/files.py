@@ -18,7 +18,7 @@ from flows.cli.group import main
 @common
 def calendar_cmd(ctx: Ctx) -> None:
     """列出全部报送任务：单位、任务、表单、期次、截止日期。"""
-    from schemas.campaign import period_label
+    from schemas.period import period_label
     from tasks.calendar import build_calendar
 
     campaign = ctx.campaign
@@ -47,20 +47,20 @@ def schema_cmd() -> None:
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 def check_cmd(file: Path, as_json: bool) -> None:
     """检查一个活动配置文件：一次列出所有问题和行号。退出码：0 没有问题，1 有问题。"""
-    from schemas.loading import CampaignError, load_campaign
+    from schemas.loading import CampaignError, check_campaign
 
     click.echo(f"检查活动文件 {file.resolve()}（不读写数据目录）", err=as_json)
     try:
-        c = load_campaign(file)
+        c, notes = check_campaign(file)
     except CampaignError as e:
         message = str(e)
-        emit({"ok": False, "problems": e.problems}, as_json, lambda: click.echo(message, err=True))
+        emit({"ok": False, "problems": e.problems, "warnings": e.notes}, as_json, lambda: click.echo(message, err=True))
         sys.exit(1)
-    summary = {"ok": True, "problems": [], "id": c.id, "units": len(c.units), "forms": len(c.forms),
+    summary = {"ok": True, "problems": [], "warnings": notes, "id": c.id, "units": len(c.units), "forms": len(c.forms),
                "obligations": len(c.obligations), "targets": len(c.targets)}
     emit(summary, as_json, lambda: click.echo(
         f"{file}：没有问题（{c.name}：{len(c.units)} 个单位，{len(c.forms)} 张表单，{len(c.obligations)} 项任务，"
-        f"{len(c.targets)} 项目标）"))
+        f"{len(c.targets)} 项目标）" + "".join(f"\n提醒：{n}" for n in notes)))
 
 
 def _file_options(f: Any) -> Any:
@@ -78,12 +78,14 @@ def _names(ctx: Ctx, unit: str | None, form: str | None) -> tuple[str | None, st
     return named("--unit", "unit", ctx.campaign, unit), named("--form", "form", ctx.campaign, form)
 
 
-def _print_verdict(data: dict[str, Any], extra: str = "", *, status: str, campaign: Any) -> None:
+def _print_verdict(data: dict[str, Any], extra: str = "", *, status: str, campaign: Any, verdict: Any = None) -> None:
     from tasks.intake.verdict import STATUS_LABELS as labels
+    from tasks.intake.verdict import refusal
 
     form = next((f.name for f in campaign.forms if f.code == data.get("form")), data.get("form"))
     head = " ".join(str(x) for x in (data.get("unit"), form, data.get("period")) if x) or "文件"
-    click.echo(f"{head}：{labels.get(status, status)}，{data['rows']} 行{extra}")
+    said = refusal(verdict) if verdict is not None and verdict.unreadable else labels.get(status, status)
+    click.echo(f"{head}：{said}，{data['rows']} 行{extra}")
     for kind, word in (("error", "需要更正的错误"), ("warning", "请核对的提示（不影响受理）")):
         shown = [i for i in data["issues"] if i["severity"] == kind]
         if shown:
@@ -94,15 +96,20 @@ def _print_verdict(data: dict[str, Any], extra: str = "", *, status: str, campai
 
 @main.command("validate")
 @_file_options
+@click.option("--received-at", type=DATETIME, default=None,
+              help="按此收到时间校验（期次推断和以 as_of 比较的规则；默认现在），如 2010-07-16 10:30")
 @common
-def validate_cmd(ctx: Ctx, file: Path, unit: str | None, form: str | None, period: str | None) -> None:
+def validate_cmd(ctx: Ctx, file: Path, unit: str | None, form: str | None, period: str | None,
+                 received_at: Any) -> None:
     """校验一个报送文件（不保存）。退出码：0 通过，1 未通过，2 无法读取或无法识别。"""
+    from tasks.clock import to_local
     from tasks.intake.service import validate_file
 
     unit, form = _names(ctx, unit, form)
-    v = validate_file(ctx.settings, ctx.campaign, file, unit=unit, form=form, period=period)
+    when = to_local(received_at, ctx.campaign.timezone) if received_at else None
+    v = validate_file(ctx.settings, ctx.campaign, file, unit=unit, form=form, period=period, received_at=when)
     data = v.as_json()
-    emit(data, ctx.as_json, lambda: _print_verdict(data, status=v.status, campaign=ctx.campaign))
+    emit(data, ctx.as_json, lambda: _print_verdict(data, status=v.status, campaign=ctx.campaign, verdict=v))
     sys.exit(v.exit_code)
 
 
@@ -121,7 +128,8 @@ def submit_cmd(ctx: Ctx, file: Path, unit: str | None, form: str | None, period:
     result = submit_file(ctx.app, file, unit=unit, form=form, period=period, received_at=when)
     data = result.as_json()
     note = "（与已收到的文件完全相同，不重复计数）" if result.status == "duplicate" else ""
-    emit(data, ctx.as_json, lambda: _print_verdict(data, note, status=result.verdict.status, campaign=ctx.campaign))
+    emit(data, ctx.as_json, lambda: _print_verdict(data, note, status=result.verdict.status, campaign=ctx.campaign,
+                                                    verdict=result.verdict))
     sys.exit(result.exit_code)
 
 
@@ -190,7 +198,7 @@ def backfill_cmd(ctx: Ctx, file: Path, recorded_by: str, dry_run: bool) -> None:
     done = [x for x in lines if x.submission_id]
 
     def human() -> None:
-        from schemas.campaign import period_label
+        from schemas.period import period_label
 
         for p in problems:
             click.echo(p.problem, err=True)

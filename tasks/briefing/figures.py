@@ -13,9 +13,10 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from schemas.briefings import Briefing
-from schemas.campaign import Campaign, period_label, periods
+from schemas.campaign import Campaign, periods
 from schemas.indicators import Milestone, Target
 from schemas.outbox import NotificationItem
+from schemas.period import period_label, period_span
 from schemas.tables import Obligation, Submission, Unit
 from tasks import indicators, metrics
 from tasks.status import status_rows
@@ -90,14 +91,21 @@ class BriefingData:
 
 
 def schedule(campaign: Campaign) -> list[date]:
-    """Briefing days: the working day after each listed obligation's due date plus its grace."""
-    cal = campaign.work_calendar
-    days = set()
-    for oid in campaign.briefings.after_obligations:
-        grace = campaign.ladder_of(oid).grace_working_days
-        for _, due in periods(campaign.obligation(oid)):
-            days.add(cal.shift(due, grace + 1))
-    return sorted(days)
+    """Briefing days (`Campaign.briefing_days`)."""
+    return campaign.briefing_days()
+
+
+def reported_period_end(campaign: Campaign, as_of: date) -> date:
+    """The last day of the period a briefing on `as_of` reports: the period of the briefing's
+    obligations (every obligation's, if none are listed) last due on or before `as_of` (the quarter
+    ended 06-30 for a briefing on 07-17); `as_of` itself before any is due."""
+    oids = campaign.briefings.after_obligations or [o.id for o in campaign.obligations]
+    due = [(d, p) for oid in oids for p, d in periods(campaign.obligation(oid)) if d <= as_of]
+    if not due:
+        return as_of
+    day, period = max(due)
+    span = period_span(period)
+    return span[1] if span else day
 
 
 def number_for(campaign: Campaign, as_of: date) -> int:
@@ -115,13 +123,13 @@ def gather(session: Session, campaign: Campaign, as_of: date, *, kind: str = "mo
         .where(Obligation.campaign == campaign.id, NotificationItem.kind == "escalation")
         .group_by(NotificationItem.obligation_id)).tuples().all())
     frames = indicators.load(session, campaign, _end_of(as_of))
-    values = indicators.compute(campaign, frames)
+    values = indicators.compute(campaign, frames, as_of=as_of)
     number = number or number_for(campaign, as_of)
     # every earlier briefing, monthly or final: the last is what "较上期" compares with
     history = [(d, f) for d, f in session.execute(select(Briefing.as_of, Briefing.figures).where(
         Briefing.campaign == campaign.id, Briefing.as_of < as_of,
         ~((Briefing.kind == kind) & (Briefing.number == number))).order_by(Briefing.as_of)).tuples()]
-    prev = history[-1] if history else None
+    prev = history[-1] if history else _previous_day(session, campaign, as_of)
     data = BriefingData(campaign, kind, number, as_of, units, metrics.overdue(rows, levels),
                         figures(campaign, values, prev[1] if prev else {}, as_of), metrics.totals(units),
                         trends(campaign, frames, values, history, as_of), events(campaign, prev[0] if prev else None, as_of))
@@ -130,19 +138,31 @@ def gather(session: Session, campaign: Campaign, as_of: date, *, kind: str = "mo
     return data
 
 
+def _previous_day(session: Session, campaign: Campaign, as_of: date) -> tuple[date, dict[str, Any]] | None:
+    """When no earlier briefing was recorded (compiled but never approved or sent, or a store
+    started mid-campaign), what "较上期" compares with: the figures as of the last briefing day
+    before `as_of`, from the files in force then."""
+    day = max((d for d in schedule(campaign) if d < as_of), default=None)
+    if day is None:
+        return None
+    values = indicators.compute(campaign, indicators.load(session, campaign, _end_of(day)), as_of=day)
+    return day, {k: {"value": v.value, "units": v.per_unit} for k, v in values.items()}
+
+
 def figures(campaign: Campaign, values: dict[str, indicators.Value], previous: dict[str, Any],
             as_of: date) -> list[Figure]:
-    """The figures table: the briefing's indicators (all by default), each with its target, the
+    """The figures table: the briefing's indicators (all by default; every target too), each with its target, the
     milestone worked towards now, the change since the last briefing, and who lowered it."""
     targets = {campaign.indicator_of(t): t for t in campaign.targets}
-    keys = campaign.briefings.indicators or [i.key for i in campaign.measured()]
+    keys = campaign.shown_indicators()
+    reported_end = reported_period_end(campaign, as_of)
     out = []
     for key in keys:
         v = values[key]
         t = targets.get(key)
         before = previous.get(key)
         prev_value = before.get("value") if isinstance(before, dict) else before
-        f = Figure(v, t, t.milestone_at(as_of) if t else None, prev_value)
+        f = Figure(v, t, t.milestone_for(reported_end) if t else None, prev_value)
         if f.change is not None and f.change < 0 and isinstance(before, dict):
             was = before.get("units", {})
             f.lowered_by = [f"{u}（{v.text(was[u])}→{v.text(v.per_unit.get(u, 0.0))}）"

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from notifications.message import Rendered
 from notifications.render import office_contact, render
-from schemas.campaign import period_label, periods
+from schemas.campaign import periods
 from schemas.indicators import Target
+from schemas.period import period_label
 from tasks import metrics
 from tasks.briefing.charts import completeness_chart, font_family, trend_chart
 from tasks.briefing.figures import BriefingData

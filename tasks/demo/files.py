@@ -18,8 +18,9 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from schemas.campaign import Campaign, period_label, period_span, periods
+from schemas.campaign import Campaign, periods
 from schemas.forms import NUMERIC, Column, Form
+from schemas.period import period_label, period_span
 from tasks.intake.annotate import sheet_title
 from tasks.intake.cells import check_char
 

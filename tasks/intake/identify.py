@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
-from schemas.campaign import Campaign, period_label, periods
+from schemas.campaign import Campaign, periods
+from schemas.period import Period, period_label, period_span
 from tasks.intake.cells import fold
-
-_FILL_DATE = re.compile(r"填报(?:日期|时间)[:：]?\s*\S+")
-_MONTH = (re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月"), re.compile(r"(?<!\d)(\d{4})[-_.](\d{1,2})(?![\d])"))
-_BATCH = re.compile(r"第\s*([0-9一二三四五六七八九十]+)\s*批")
-_QUARTER = (re.compile(r"(\d{4})\s*年?\s*第?\s*([1-4一二三四])\s*季度?"), re.compile(r"(\d{4})\s*[-_ ]?\s*Q([1-4])", re.I))
-_HALF = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(?:份\s*)?([上下])\s*半\s*月|(?<!\d)(\d{4})-(\d{1,2})([上下])")
-_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九十")}
-_CN_MONTHS = {**{c: i for i, c in enumerate("一二三四五六七八九十", 1)}, "十一": 11, "十二": 12}
-# "8月", "8月份", "八月": not a day ("8月20日") and not part of a year-month already tried
-_MONTH_ONLY = re.compile(r"(?<![\d年])(1[0-2]|0?[1-9]|十[一二]|[一二三四五六七八九十])\s*月(?!\s*\d{1,2}\s*[日号])")
 
 
 class Unidentified(Exception):
@@ -57,66 +47,99 @@ def unit_in_name(filename: str, campaign: Campaign) -> str | None:
         return None
 
 
+def period_hints(texts: list[str], year: int | None = None) -> list[str]:
+    """The periods `texts` name (title first, then file name), each the most precise first:
+    2011-03上, then 2011-03, then 2011. A month without a year ("8月份", "八月") is taken in
+    `year`, the campaign's year."""
+    return list(dict.fromkeys(p.key for text in texts for p in Period.find(text, year)))
+
+
 def period_hint(texts: list[str], year: int | None = None) -> str | None:
-    """A report month ("2010-08") or batch ("第1批") named in the title or file name; a month
-    without a year ("8月份", "八月") is taken in `year`, the campaign's year."""
-    for text in texts:
-        t = _FILL_DATE.sub("", fold(text))
-        m = _BATCH.search(t)
-        if m:
-            n = m[1]
-            return f"第{int(n) if n.isdigit() else _CN_DIGITS.get(n, n)}批"
-        for q in _QUARTER:
-            m = q.search(t)
-            if m and (m[0].endswith(("季", "季度")) or q is _QUARTER[1]):
-                n = m[2]
-                return f"{m[1]}-Q{n if n.isdigit() else _CN_DIGITS[n]}"
-        m = _HALF.search(t)
-        if m:
-            y, mo, half = (m[1], m[2], m[3]) if m[1] else (m[4], m[5], m[6])
-            if 1 <= int(mo) <= 12:
-                return f"{y}-{int(mo):02d}{half}"
-        for p in _MONTH:
-            m = p.search(t)
-            if m and 1 <= int(m[2]) <= 12:
-                return f"{m[1]}-{int(m[2]):02d}"
-        m = _MONTH_ONLY.search(t)
-        if m and year:
-            month = int(m[1]) if m[1].isdigit() else _CN_MONTHS[m[1]]
-            if 1 <= month <= 12:
-                return f"{year}-{month:02d}"
-    return None
+    """The most precise period `texts` name, if any."""
+    hints = period_hints(texts, year)
+    return hints[0] if hints else None
+
+
+def owed_periods(campaign: Campaign, unit: str, form: str) -> list[tuple[date, str]]:
+    """(due date, period) the unit owes of this form, in date order."""
+    owed = sorted({(due, p) for o in campaign.obligations if o.form == form
+                   and unit in {u.name for u in campaign.owners_of(o)} for p, due in periods(o)})
+    if not owed:
+        raise Unidentified("not-owed", f"{unit}无需报送该表")
+    return owed
+
+
+def given_period(campaign: Campaign, unit: str, form: str, text: str) -> str:
+    """The period ops named (`--period`), in any spelling, if the unit owes it of this form."""
+    names = [p for _, p in owed_periods(campaign, unit, form)]
+    key = Period.parse(text, campaign.start.year).key
+    if key not in names:
+        raise Unidentified("period-unknown", f"期次“{text}”不是{unit}本表的报送期次"
+                           f"（{'、'.join(dict.fromkeys(map(period_label, names)))}）")
+    return key
 
 
 def identify_period(
-    campaign: Campaign, unit: str, form: str, hint: str | None, received: date
-) -> str:
-    """The obligation period this file answers.
+    campaign: Campaign, unit: str, form: str, hints: list[str], received: date
+) -> tuple[str, bool]:
+    """(the obligation period this file answers, whether the file named it).
 
-    The named period when the unit owes it; the only period when there is one; otherwise
-    (nothing named) for a monthly form the month the file arrived in, for batches the open
-    batch whose due date is the first on or after the day the file arrived.
+    The named period when the unit owes it (any spelling: 2017Q2 is 2017年第二季度), or the one
+    owed period that contains it (6月 on a quarterly form: the second quarter); a named month of a
+    half-monthly form is refused, asking which half; the only period when there is one; otherwise
+    (nothing named) for a monthly form the month the file arrived in, for batches the open batch
+    whose due date is the first on or after the day the file arrived. A period of a kind owed but
+    not owed is refused, said in labels.
     """
-    owed = sorted(
-        {(due, p) for o in campaign.obligations if o.form == form
-         and unit in {u.name for u in campaign.owners_of(o)} for p, due in periods(o)}
-    )
-    if not owed:
-        raise Unidentified("not-owed", f"{unit}无需报送该表")
+    owed = owed_periods(campaign, unit, form)
     names = [p for _, p in owed]
-    if hint in names:
-        return hint
-    if hint and len(names) > 1:
-        raise Unidentified("period-unknown", f"文件标明的期次“{hint}”不在本表的报送期次内（{'、'.join(names)}）")
+    for hint in hints:
+        if hint in names:
+            return hint, True
+    if found := _containing(hints, names):
+        return found, True
+    kinds = {Period.parse(n).kind for n in names}
+    wrong = [h for h in hints if Period.parse(h).kind in kinds or _finer_owed(h, names)]
+    if wrong and len(set(names)) > 1:
+        raise Unidentified("period-unknown", _not_owed(wrong[0], names))
     if len(set(names)) == 1:
-        return names[0]
+        return names[0], bool(wrong)
     month = f"{received:%Y-%m}"
     if month in names:
-        return month
+        return month, False
     for due, p in owed:
         if due >= received:
-            return p
-    return owed[-1][1]
+            return p, False
+    return owed[-1][1], False
+
+
+def _containing(hints: list[str], names: list[str]) -> str | None:
+    """The one owed period whose days contain a named month or half-month (a quarterly form's
+    file named 2017年6月 answers 2017年第二季度); never by a year alone."""
+    for hint in hints:
+        p = Period.parse(hint)
+        if p.kind not in ("month", "half-month") or (span := p.span()) is None:
+            continue
+        holding = [n for n in names if (s := period_span(n)) and s[0] <= span[0] and span[1] <= s[1]]
+        if len(holding) == 1:
+            return holding[0]
+    return None
+
+
+def _finer_owed(hint: str, names: list[str]) -> list[str]:
+    """The owed periods inside a named month or quarter (the halves of 2015年3月)."""
+    p = Period.parse(hint)
+    if p.kind not in ("month", "quarter") or (span := p.span()) is None:
+        return []
+    return [n for n in names if (s := period_span(n)) and span[0] <= s[0] and s[1] <= span[1]]
+
+
+def _not_owed(hint: str, names: list[str]) -> str:
+    if inside := _finer_owed(hint, names):
+        return (f"文件标明的期次“{period_label(hint)}”包含多个报送期次，本表应分期报送：请在标题或文件名中写明"
+                f"{'或'.join(f'“{period_label(n)}”' for n in inside)}")
+    return (f"文件标明的期次“{period_label(hint)}”不在本表的报送期次内"
+            f"（{'、'.join(dict.fromkeys(map(period_label, names)))}）")
 
 
 def assumed_period_note(period: str, example: str | None = None) -> str:

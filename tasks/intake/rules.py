@@ -12,16 +12,20 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from schemas.campaign import Campaign, period_span
+from schemas.campaign import Campaign
 from schemas.forms import DEFAULT_SEVERITY, Condition, Form
+from schemas.period import period_span
 from tasks.intake.locate import Table
 from tasks.intake.verdict import Issue
 
 Rec = dict[str, Any]
 
 
-def check(table: Table, records: list[Rec], period: str | None, campaign: Campaign) -> list[Issue]:
-    ctx = _Ctx(table, period, campaign)
+def check(table: Table, records: list[Rec], period: str | None, campaign: Campaign,
+          as_of: date | None = None) -> list[Issue]:
+    """Every rule of the table's form over its rows; `as_of` (the day the file arrived) is what a
+    condition's `as_of` compares with."""
+    ctx = _Ctx(table, period, campaign, as_of or date.today())
     out: list[Issue] = []
     for rule in table.form.rules:
         out += _EVAL[rule.rule](ctx, rule, records)
@@ -29,8 +33,8 @@ def check(table: Table, records: list[Rec], period: str | None, campaign: Campai
 
 
 class _Ctx:
-    def __init__(self, table: Table, period: str | None, campaign: Campaign):
-        self.table, self.form, self.campaign = table, table.form, campaign
+    def __init__(self, table: Table, period: str | None, campaign: Campaign, as_of: date):
+        self.table, self.form, self.campaign, self.as_of = table, table.form, campaign, as_of
         self.span = period_span(period) if period else None
 
     def has(self, key: str) -> bool:
@@ -44,21 +48,23 @@ class _Ctx:
         header = self.header(key)
         row = rec["row_number"] if rec else None
         where = (f"第{row}行" if row else "本表") + (f"“{header}”" if header else "")
-        text = _fill(rule.message, values) if rule.message else default
+        text = fill(rule.message, values) if rule.message else default
         severity = rule.severity or DEFAULT_SEVERITY.get(rule.rule, "error")
         return Issue(severity, rule.code or rule.rule, f"{where}{text}", self.table.sheet, row, header)
 
 
-_PLACEHOLDER = re.compile(r"\{(value|other|count|n|first|start|end|length)\}")
+_PLACEHOLDER = re.compile(r"\{(value|other|count|n|first|start|end|length|min|max)\}")
 
 
-def _fill(message: str, values: dict[str, Any]) -> str:
+def fill(message: str, values: dict[str, Any]) -> str:
     """`{value}`-style placeholders filled in (only these names: a campaign author's message is
     never a format string)."""
-    return _PLACEHOLDER.sub(lambda m: _text(values.get(m[1], m[0])), message)
+    return _PLACEHOLDER.sub(lambda m: _text(values.get(m[1], "")), message)
 
 
 def _text(v: Any) -> str:
+    if v is None:
+        return "（空）"
     if isinstance(v, float):
         return f"{v:g}"
     if isinstance(v, date):
@@ -66,14 +72,17 @@ def _text(v: Any) -> str:
     return str(v)
 
 
-def holds(c: Condition, rec: Rec, form: Form) -> bool:
+def holds(c: Condition, rec: Rec, form: Form, as_of: date | None = None) -> bool:
     """Does one condition hold for a row? Flags compare by their words (是/否)."""
-    return test(c, form)(rec)
+    return test(c, form, as_of)(rec)
 
 
-def test(c: Condition, form: Form):  # type: ignore[no-untyped-def]
-    """A condition made once into a test of a row (rules run it on every row of a file)."""
+def test(c: Condition, form: Form, as_of: date | None = None):  # type: ignore[no-untyped-def]
+    """A condition made once into a test of a row (rules run it on every row of a file); a
+    comparison with `as_of` compares with that day (the day the file arrived)."""
     op, want = c.operator
+    if want == "as_of":
+        want = as_of or date.today()
     key = c.column
     col = form.col(key)
     if col.kind == "flag":
@@ -114,7 +123,7 @@ def _required_when(c: _Ctx, rule: Any, recs: list[Rec]) -> Iterator[Issue]:
     if not c.has(rule.column) or not all(c.has(w.column) for w in rule.when):
         return
     first = rule.when[0]
-    tests = [test(w, c.form) for w in rule.when]
+    tests = [test(w, c.form, c.as_of) for w in rule.when]
     for r in recs:
         if not all(t(r) for t in tests):
             continue
@@ -165,7 +174,8 @@ def _unique(c: _Ctx, rule: Any, recs: list[Rec]) -> Iterator[Issue]:
         if not all(k):
             continue
         if k in seen:
-            yield c.issue(rule, r, rule.columns[-1], f"与第{seen[k]}行重复：同一（{what}）只能填写一次", first=seen[k])
+            yield c.issue(rule, r, rule.columns[-1], f"与第{seen[k]}行重复：同一（{what}）只能填写一次", first=seen[k],
+                          value=r.get(rule.columns[-1]))
         else:
             seen[k] = r["row_number"]
 
@@ -189,12 +199,41 @@ def _at_most(c: _Ctx, rule: Any, recs: list[Rec]) -> Iterator[Issue]:
 def _when(c: _Ctx, rule: Any, recs: list[Rec]) -> Iterator[Issue]:
     if not all(c.has(w.column) for w in rule.conditions):
         return
-    at = rule.column or rule.conditions[0].column
-    tests = [test(w, c.form) for w in rule.conditions]
+    at = rule.column or when_column(rule.conditions)
+    tests = [test(w, c.form, c.as_of) for w in rule.conditions]
+    compared = next((w for w in rule.conditions if w.column == at), rule.conditions[0])
+    op, want = compared.operator
     for r in recs:
         if all(t(r) for t in tests):
             v = r.get(at)
-            yield c.issue(rule, r, at, "请核实", value=v, length=len(v) if isinstance(v, str) else "")
+            other = r.get(want) if op == "lt_column" else want  # the other cell, or what the cell is compared with
+            yield c.issue(rule, r, at, "请核实", value=v, other=other, length=len(v) if isinstance(v, str) else "")
+
+
+def when_column(conditions: Any) -> str:
+    """The column a `when` rule without `column` is about: the one compared with another column
+    (`lt_column`), else the one compared with a number or date, else the first condition's."""
+    for ops in (("lt_column",), ("lt", "le", "gt", "ge")):
+        if found := next((w.column for w in conditions if w.operator[0] in ops), None):
+            return found
+    return conditions[0].column
+
+
+def _kind_when(c: _Ctx, rule: Any, recs: list[Rec]) -> Iterator[Issue]:
+    if not c.has(rule.column) or not all(c.has(w.column) for w in rule.when):
+        return
+    tests = [test(w, c.form, c.as_of) for w in rule.when]
+    low, high = rule.min, rule.max
+    for r in recs:
+        v = r.get(rule.column)
+        if not isinstance(v, int | float) or not all(t(r) for t in tests):
+            continue
+        if rule.kind == "int" and v != int(v):
+            yield c.issue(rule, r, rule.column, f"应为整数，当前为{_text(v)}", value=v, min=low, max=high)
+        elif (low is not None and v < low) or (high is not None and v > high):
+            span = f"{_text(low)}至{_text(high)}之间" if low is not None and high is not None else (
+                f"不小于{_text(low)}" if low is not None else f"不大于{_text(high)}")
+            yield c.issue(rule, r, rule.column, f"应{span}，当前为{_text(v)}", value=v, min=low, max=high)
 
 
 def _in_list(c: _Ctx, rule: Any, recs: list[Rec]) -> Iterator[Issue]:
@@ -202,4 +241,5 @@ def _in_list(c: _Ctx, rule: Any, recs: list[Rec]) -> Iterator[Issue]:
 
 
 _EVAL = {"required-when": _required_when, "date-order": _date_order, "date-within": _date_within,
-         "unique": _unique, "at-least": _at_least, "at-most": _at_most, "when": _when, "in-list": _in_list}
+         "unique": _unique, "at-least": _at_least, "at-most": _at_most, "when": _when, "in-list": _in_list,
+         "kind-when": _kind_when}

@@ -21,6 +21,7 @@ from schemas.forms import NUMERIC, Column, Form
 from tasks.intake.frame import NUMERIC_SUFFIX
 from tasks.intake.gx import import_gx
 from tasks.intake.locate import Table
+from tasks.intake.rules import fill
 from tasks.intake.verdict import Issue
 
 # One context per process, shared by every thread (two intake runs in one worker, Prefect's
@@ -120,6 +121,10 @@ def _issue(table: Table, frame: pd.DataFrame, spec: Spec, idx: int) -> Issue:
     if what == "required":
         return Issue("error", "required", f"{where}为必填项，不能为空", table.sheet, row, header)
     if what == "choices":
+        rule = next((r for r in table.form.rules if r.rule == "in-list" and r.column == col.key), None)
+        if rule is not None and rule.message:  # the author's own words for it
+            return Issue(rule.severity or "error", rule.code or "not-in-list", f"{where}{fill(rule.message, {'value': value})}",
+                         table.sheet, row, header)
         choices = "、".join(kwargs["value_set"])
         return Issue("error", "not-in-list", f"{where}应为“{choices}”之一，当前为“{value}”", table.sheet, row, header)
     lo, hi = col.lower, col.max

@@ -13,6 +13,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from schemas.campaign import Campaign, periods
 from schemas.forms import Column, Form
+from schemas.period import period_label
 from tasks.intake.annotate import sheet_title
 
 ROWS = 500
@@ -20,15 +21,15 @@ FORMATS = {"money": "#,##0.00", "number": "0.00", "int": "0", "date": "yyyy-mm-d
 HINTS = {
     "number": "数字，不写单位",
     "int": "整数",
-    "date": "日期，如 2010-07-05 或 2010年7月5日",
     "mobile": "11位手机号码",
     "landline": "带区号，如 0517-83660000",
     "phone": "手机号码，或带区号的固定电话",
     "email": "电子邮箱",
     "org-code": "9位组织机构代码（如 12345678-9），或18位统一社会信用代码",
 }
+REQUIRED = Font(bold=True, color="C00000")  # the header of a column that must be filled
 MEANING = {
-    "cumulative": "本表为累计报表：每期填报截至本期末的全部情况（含以前各期已报的事项，状态有变化的按最新情况填写），不是只填本期新增。",
+    "cumulative": "本表为累计报表：每期报送截至本期末的完整情况，以最新一期为准，不要只填本期新增的部分。",
     "incremental": "本表为增量报表：每期只填报本期新增的情况，不要重复填报以前各期已报的内容。",
 }
 
@@ -38,10 +39,12 @@ def file_name(form: Form) -> str:
 
 
 def write_templates(campaign: Campaign, out: Path) -> list[Path]:
+    """A template for each table form some obligation asks for."""
     out.mkdir(parents=True, exist_ok=True)
     paths = []
+    owed = {o.form for o in campaign.obligations}
     for form in campaign.forms:
-        if form.document:
+        if form.document or form.code not in owed:
             continue
         path = out / file_name(form)
         template(form, campaign).save(path)
@@ -53,9 +56,12 @@ def _choices(form: Form, col: Column, campaign: Campaign) -> tuple[str, ...]:
     return campaign.choices_of(form, col.key)
 
 
-def _hint(col: Column) -> str:
+def _hint(col: Column, campaign: Campaign) -> str:
     if col.hint:
         return col.hint
+    if col.kind == "date":
+        d = campaign.start
+        return f"日期，如 {d:%Y-%m-%d} 或 {d.year}年{d.month}月{d.day}日"
     if col.kind == "money":
         return f"以{col.unit or '万元'}为单位的数字，不写单位或“亿”“万”等字"
     if col.kind == "multi":
@@ -78,14 +84,16 @@ def template(form: Form, campaign: Campaign, *, unit: str | None = None) -> Work
     ws = wb.active
     ws.title = sheet_title(form.title)
     n = len(form.columns) + 1
-    ws["A1"] = f"{form.label}：{campaign.name}{form.title}" if form.label != form.title else f"{campaign.name}{form.title}"
+    ws["A1"] = title_of(form, campaign)
     ws["A1"].font = Font(bold=True, size=14)
+    ws["A1"].alignment = Alignment(horizontal="center")
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=n)
-    ws["A2"] = f"填报单位（盖章）：{unit or ''}                填报日期："
+    period = "        报送期次：" if periodic(form, campaign) else ""  # read like the title: 2013年3月, 第2批
+    ws["A2"] = f"填报单位（盖章）：{unit or ''}{period}        填报日期："
     ws.append(["序号", *(c.template_header for c in form.columns)])
     for j in range(1, n + 1):
         cell = ws.cell(3, j)
-        cell.font = Font(bold=True)
+        cell.font = REQUIRED if j > 1 and form.columns[j - 2].required else Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, horizontal="center")
         ws.column_dimensions[get_column_letter(j)].width = 8 if j == 1 else 18
     ws.freeze_panes = "B4"
@@ -107,6 +115,12 @@ def template(form: Form, campaign: Campaign, *, unit: str | None = None) -> Work
     return wb
 
 
+def title_of(form: Form, campaign: Campaign) -> str:
+    """The label, the title, then the campaign in brackets: “表号　表名（活动名称）”."""
+    head = f"{form.label}　{form.title}" if form.label != form.title else form.title
+    return f"{head}（{campaign.name}）"
+
+
 def _list_sheet(wb: Workbook, col: Column, choices: tuple[str, ...]) -> str:
     ws = wb.create_sheet(sheet_title(f"_{col.key}", set(wb.sheetnames)))
     ws.sheet_state = "hidden"
@@ -118,8 +132,10 @@ def _list_sheet(wb: Workbook, col: Column, choices: tuple[str, ...]) -> str:
 def _notes(wb: Workbook, form: Form, campaign: Campaign) -> None:
     notes = wb.create_sheet("填表说明", 1)
     notes.column_dimensions["A"].width = 100
-    lines = [f"{form.name} 填表说明", "", "1. 请勿修改、删除表头；可在表格上方“填报单位”处写明单位名称。",
-             "2. 标“必填”的列不能为空，有下拉列表的列请从列表中选择。"]
+    where = "“填报单位”和“报送期次”处写明单位名称和报送期次（如“" + _example(form, campaign) + "”）" if periodic(
+        form, campaign) else "“填报单位”处写明单位名称"
+    lines = [f"{form.name} 填表说明", "", f"1. 请勿修改、删除表头；请在表格上方{where}。",
+             "2. 表头为红色的列必填（下列“各列要求”中标“必填”），不能为空；有下拉列表的列请从列表中选择。"]
     extra = [MEANING[form.meaning]] if periodic(form, campaign) else []
     if form.versions == "accumulate":
         keys = "+".join(form.col(k).header for k in form.key)
@@ -128,8 +144,14 @@ def _notes(wb: Workbook, form: Form, campaign: Campaign) -> None:
     lines += ["", "各列要求："]
     for c in form.columns:
         choices = _choices(form, c, campaign)
-        lines.append(f"· {c.template_header}：{'必填' if c.required else '选填'}" + (f"；{_hint(c)}" if _hint(c) else "")
+        lines.append(f"· {c.template_header}：{'必填' if c.required else '选填'}" + (f"；{_hint(c, campaign)}" if _hint(c, campaign) else "")
                      + (f"；可选：{'、'.join(choices)}" if choices and len(choices) <= 12 else ""))
     for i, line in enumerate(lines, 1):
         notes.cell(i, 1, line)
     notes["A1"].font = Font(bold=True, size=13)
+
+
+def _example(form: Form, campaign: Campaign) -> str:
+    """A period this form is owed for, as people write it."""
+    first = next(periods(o)[0][0] for o in campaign.obligations if o.form == form.code)
+    return period_label(first)
