@@ -15,8 +15,8 @@ from prefect.input import RunInput
 from prefect.runtime import flow_run
 from prefect.states import Failed
 
-from schemas.campaign import period_label
-from schemas.text import md
+from schemas.period import period_label
+from schemas.text import md, md_rows
 from tasks.app import App, open_app
 from tasks.sweep_run import SweepResult, sweep_day
 
@@ -53,7 +53,9 @@ def deadline_sweep(as_of: date | None = None, campaign: str | None = None, dry_r
         if not dry_run:
             keep_calendar(app)
         return {"as_of": day.isoformat(), "working_day": False}
-    if result.held:
+    if result.held and dry_run:  # a rehearsal says the real run would wait; it asks nobody
+        print(f"演练：实际运行时将暂停等待确认。{result.held}")
+    elif result.held:
         by = ask_to_confirm(result, timeout_seconds, poll_seconds)
         if by is None:
             return {"as_of": day.isoformat(), "held": result.held, "decisions": [x.as_json() for x in result.decisions],
@@ -76,7 +78,7 @@ def ask_to_confirm(result: SweepResult, timeout_seconds: int, poll_seconds: int)
     """Pause with the list of escalations as an artifact; who confirmed, or None when ops said no."""
     rows = [{"单位": d.unit, "任务": d.name, "期次": period_label(d.period), "截止": d.due.isoformat(),
              "督办": d.step.label, "收件人": "、".join(r.email for r in d.recipients)} for d in result.escalations]
-    create_table_artifact(key="sweep-held", table=rows, description=f"{result.as_of} 待确认的督办（{len(rows)} 项）")
+    create_table_artifact(key="sweep-held", table=md_rows(rows), description=f"{result.as_of} 待确认的督办（{len(rows)} 项）")
     print(result.held)
     answer = pause_flow_run(wait_for_input=SweepConfirmation.with_initial_data(
         description=f"{result.held}。核对“sweep-held”产物中的督办清单：选 send 并填写确认人即发送；"
@@ -105,7 +107,7 @@ def publish(result: SweepResult) -> None:
              "类型": d.step.label, "收件人": "、".join(f"{r.name}<{r.email}>" for r in d.recipients)}
             for d in result.decisions]
     if rows:
-        create_table_artifact(key="deadline-sweep", table=rows, description=f"{result.as_of} 催报与督办")
+        create_table_artifact(key="deadline-sweep", table=md_rows(rows), description=f"{result.as_of} 催报与督办")
     if result.needs_attention:
         lines = [f"- #{a['id']} **{md(a['status'])}** {md(a['to'])}：{md(a['subject'])}（{md(a['error'])}）"
                  for a in result.needs_attention]

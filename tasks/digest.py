@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from notifications.message import Rendered
 from notifications.outbox import enqueue
 from notifications.render import compose
-from schemas.campaign import Campaign, period_label
+from schemas.campaign import Campaign
 from schemas.outbox import Notification, NotificationItem
+from schemas.period import period_label
 from tasks.ladder import days_phrase
 from tasks.sweep import Decision
 
@@ -22,13 +23,30 @@ def render_digest(campaign: Campaign, name: str, items: list[dict], as_of: date,
                   links: list[tuple[str, str]] | None = None) -> Rendered:
     """One email listing every item of one recipient for the day."""
     late = [i for i in items if i["late"]]
-    subject = (f"【督办】{len(late)}项报送已逾期" if late else f"【催报提醒】{len(items)}项报送即将截止") + f"（{as_of:%m月%d日}）"
+    subject, lead = headline(campaign, items, as_of)
     where = (f"回复本邮件并附上报表文件（或发送至 {campaign.office.email}）" if campaign.office.email
              else f"按{campaign.organiser}指定的方式")
     todo = (f"逾期事项请立即组织报送：{where}，或在本单位报送页面上传；已报送但被退回的，请按回执修改后重新报送。" if late
             else f"请在截止日期前{where}报送，或在本单位报送页面上传；如已报送请忽略本提醒。")
-    return compose(campaign, "digest", subject, name=name, items=items, todo=todo,
+    return compose(campaign, "digest", subject, name=name, items=items, todo=todo, lead=lead,
                    as_of_text=f"{as_of.year}年{as_of.month}月{as_of.day}日", links=links or [])
+
+
+def headline(campaign: Campaign, items: list[dict], as_of: date) -> tuple[str, str]:
+    """(subject, first line): the due date and the working days left, never the day it is sent.
+    With several due dates, the earliest one (the most urgent); late items first."""
+    late = [i for i in items if i["late"]]
+    first = min(date.fromisoformat(i["due"]) for i in (late or items))
+    when = f"{first.month}月{first.day}日"
+    if late:
+        days = (as_of - first).days
+        return (f"【督办】{len(late)}项报送已逾期（截止{when}，已逾期{days}天）",
+                f"以下 {len(late)} 项报送任务已过截止日期（{'最早' if len(late) > 1 else ''}{first.year}年{when}），请立即报送：")
+    left = campaign.work_calendar.count_between(as_of, first) if first > as_of else 0
+    remaining = f"还有{left}个工作日" if left else "今天截止"
+    several = len({i["due"] for i in items}) > 1
+    return (f"【催报提醒】{len(items)}项报送{'最早' if several else ''}于{when}截止（{remaining}）",
+            f"以下 {len(items)} 项报送任务{'最早' if several else ''}于 {first.year}年{when} 截止（{remaining}）：")
 
 
 def item_view(d: Decision, as_of: date) -> dict:

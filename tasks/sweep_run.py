@@ -26,6 +26,7 @@ class SweepResult:
     needs_attention: list[dict] = field(default_factory=list)  # failed and uncertain mail, for ops
     working_day: bool = True
     held: str | None = None  # why nothing was queued: too many escalations at once, waiting for ops
+    dry_run: bool = False  # nothing was queued anyway; `held` then says the real run would wait
 
     @property
     def escalations(self) -> list[Decision]:
@@ -44,7 +45,9 @@ def too_many_escalations(decisions: list[Decision], limit: int) -> str | None:
     if n <= limit:
         return None
     items = sum(1 for d in decisions if d.step.kind == "escalation")
-    return (f"本次将发出 {n} 份督办通知（{items} 项逾期任务），超过单次上限 {limit} 份（DUBAN_MAX_ESCALATIONS）。"
+    mails = len({r.email.lower() for d in decisions for r in d.recipients})  # one digest a person
+    return (f"本次将发出 {n} 份督办通知（{items} 项逾期任务），合为 {mails} 封邮件（每人一封），"
+            f"超过单次上限 {limit} 份（DUBAN_MAX_ESCALATIONS）。"
             "如果 Duban 是在活动中途启用的，许多单位可能已在系统外报送：请先用 duban backfill 登记，再确认发送")
 
 
@@ -87,14 +90,14 @@ def sweep_day(app: App, as_of: date, *, dry_run: bool = False, confirmed_by: str
     if not app.workdays.is_workday(as_of):
         return SweepResult(as_of, [], working_day=False)
     now = now or send_time(app, as_of)
-    if dry_run:
+    if dry_run:  # says whether the real run would wait for ops, sends nothing
         with app.store.session() as s:
-            return SweepResult(as_of, decide(s, app.campaign, as_of))
+            decisions = decide(s, app.campaign, as_of)
+        held = None if confirmed_by else too_many_escalations(decisions, app.settings.max_escalations)
+        return SweepResult(as_of, decisions, held=held, dry_run=True)
     decisions, queued, held = queue_day(app, as_of, now, confirmed_by=confirmed_by)
     result = SweepResult(as_of, decisions, queued, held=held)
-    if held:
-        return result
-    result.delivery = send_queued(app, now=now)
+    result.delivery = send_queued(app, now=now)  # held: the day's notices wait; receipts already queued still go
     result.needs_attention = attention(app)
     return result
 

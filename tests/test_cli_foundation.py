@@ -17,8 +17,8 @@ DUBAN = [sys.executable, "-m", "flows.cli"]
 
 
 def run(args, home: Path, **env):  # type: ignore[no-untyped-def]
-    e = {**os.environ, "DUBAN_HOME": str(home), **env}
-    e.pop("DUBAN_DATABASE_URL", None)
+    e = {k: v for k, v in os.environ.items() if k != "DUBAN_DATABASE_URL"}
+    e.update({"DUBAN_HOME": str(home), **env})
     return subprocess.run([*DUBAN, *args], capture_output=True, text=True, env=e, timeout=120)
 
 
@@ -53,3 +53,23 @@ def test_broken_campaign_gets_a_message_not_a_traceback(tmp_path):
     assert "清江区" in r.stderr and "第" in r.stderr and "Traceback" not in r.stderr
     r = run(["status", "--campaign", "nope"], tmp_path / "var")
     assert r.returncode == 2 and "文件不存在" in r.stderr and "huaian-2010" in r.stderr
+
+
+@pytest.mark.parametrize("case", ["nonexistent-date", "home-is-a-file", "database-down"])
+def test_no_traceback_reaches_the_terminal(tmp_path, case):
+    """Issue 26.3: each prints one Chinese line and exits 2; the details go to the log."""
+    home = tmp_path / "var"
+    if case == "nonexistent-date":
+        text = (CAMPAIGNS_DIR / "huaian-2010.yaml").read_text(encoding="utf-8").replace("due: 2010-06-30", "due: 2010-06-31", 1)
+        (tmp_path / "c.yaml").write_text(text, encoding="utf-8")
+        r = run(["check", str(tmp_path / "c.yaml")], home)
+        expect, code = "“2010-06-31”不是有效日期（2010年6月没有31日）", 1
+    elif case == "home-is-a-file":
+        home.write_text("x")
+        r = run(["status"], home)
+        expect, code = "不是文件夹（DUBAN_HOME 指向了一个文件）", 2
+    else:
+        r = run(["status"], home, DUBAN_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/duban")
+        expect, code = "无法连接数据库 postgresql+psycopg://nobody@127.0.0.1:1/duban（连接被拒绝）", 2
+    assert r.returncode == code, r.stderr
+    assert expect in r.stderr and "Traceback" not in r.stderr + r.stdout and "Error:" not in r.stderr

@@ -48,7 +48,7 @@ def lines(text: str) -> list[str]:
 def test_a_fresh_store_in_july_escalates_nobody_until_ops_confirm(duban, smtp):
     r = duban("sweep", "--as-of", "2010-07-16")
     assert r.exit_code == 4 and smtp.received == []
-    assert "72 份督办通知（24 项逾期任务）" in r.stderr and "duban backfill" in r.stderr and "--confirm --by" in r.stderr
+    assert "72 份督办通知（24 项逾期任务），合为" in r.stderr and "duban backfill" in r.stderr and "--confirm --by" in r.stderr
     assert "（未发送，等待确认）" in r.stdout
     r = duban("sweep", "--as-of", "2010-07-16", "--json")
     assert r.exit_code == 4 and len(json.loads(r.stdout)) == 66  # the contract: the list, on stdout

@@ -28,7 +28,7 @@ def _day(ctx: Ctx, as_of: date | None) -> date:
 def status_cmd(ctx: Ctx, as_of: date | None, unit: str | None, obligation: str | None, overdue: bool,
                due_within: int | None) -> None:
     """每个单位每项任务每期的状态（按时、逾期、待更正……），可按单位、任务、逾期、到期筛选。"""
-    from schemas.campaign import period_label
+    from schemas.period import period_label
     from tasks.status import narrow, status_rows, totals
 
     campaign = ctx.campaign
@@ -62,7 +62,7 @@ def sweep_cmd(ctx: Ctx, as_of: date | None, dry_run: bool, confirm: bool, confir
 
     一次督办超过上限时不发送，列出清单，等待用 --confirm --by 姓名 确认（中途启用时先用 duban backfill
     登记系统外报送）。退出码：0 正常，1 应发邮件全部失败，4 等待确认。"""
-    from schemas.campaign import period_label
+    from schemas.period import period_label
     from tasks.sweep_run import sweep_day
 
     if confirm and not (confirmed_by or "").strip():
@@ -80,13 +80,15 @@ def sweep_cmd(ctx: Ctx, as_of: date | None, dry_run: bool, confirm: bool, confir
         n_esc = len(result.escalations)
         click.echo(f"{day}：{len(data)} 项（催报 {len(data) - n_esc}，督办 {n_esc}）"
                    + ("（演练，未发送）" if dry_run else "（未发送，等待确认）" if result.held else ""))
+        if dry_run and result.held:
+            click.echo(f"实际运行时将暂停，等待确认：{result.held}")
         for line in table([[x.step.label, x.unit, app.campaign.obligation_name(x.obligation), period_label(x.period),
                             f"截止{x.due}", "→ " + "、".join(r.email for r in x.recipients)] for x in result.decisions],
                           indent="  "):
             click.echo(line)
 
     emit(data, ctx.as_json, human)
-    if result.held:
+    if result.held and not dry_run:
         click.echo(f"未发送：{result.held}。确认无误后运行：duban sweep --as-of {day} --confirm --by 姓名", err=True)
     if d:
         click.echo(d.summary(), err=ctx.as_json or d.all_failed or bool(d.problem))
@@ -94,9 +96,10 @@ def sweep_cmd(ctx: Ctx, as_of: date | None, dry_run: bool, confirm: bool, confir
         click.echo(f"  需处理 #{a['id']} {a['status']} {a['to']} {a['error']}", err=True)
     if ctx.as_json:  # the list is the contract on stdout; the run's counts go with it, on stderr
         click.echo(json.dumps({"as_of": day.isoformat(), "working_day": result.working_day, "queued": result.queued,
-                               "held": result.held, "delivery": d.as_json() if d else None}, ensure_ascii=False),
+                               "held": result.held, "dry_run": dry_run, "delivery": d.as_json() if d else None},
+                              ensure_ascii=False),
                    err=True)
-    if result.held:
+    if result.held and not dry_run:
         sys.exit(4)
     if d and d.all_failed:
         sys.exit(1)
@@ -214,18 +217,20 @@ def resend_cmd(ctx: Ctx, ids: tuple[int, ...], all_failed: bool, requested_by: s
 @click.option("--comment", default="", help="审核意见")
 @common
 def contacts_cmd(ctx: Ctx, change_id: int | None, decision: str | None, decided_by: str, comment: str) -> None:
-    """联系人变更：不带编号列出待审核的申请；带编号和 --approve/--reject 审核一项（新旧联系人都会收到通知）。"""
-    from tasks.contacts import STATUS_LABELS, ContactChangeError, answer, pending
+    """联系人变更：不带编号列出待审核的申请；带编号和 --approve/--reject 审核一项（原有的和新的组长、联络员都会收到通知）。"""
+    from tasks.contacts import STATUS_LABELS, ContactChangeError, added_addresses, answer, pending
 
     app = ctx.app
     if change_id is None or decision is None:
         with app.store.session() as s:
             rows = [{"id": c.id, "unit": c.unit.name, "requested_at": c.requested_at.isoformat(sep=" "),
                      "old": sorted(p["email"] for p in c.old if p["role"] in ("liaison", "head") and p.get("email")),
-                     "new": sorted(p["email"] for p in c.new if p["role"] in ("liaison", "head") and p.get("email"))}
+                     "new": sorted(p["email"] for p in c.new if p["role"] in ("liaison", "head") and p.get("email")),
+                     "added": sorted(added_addresses(c.old, c.new))}
                     for c in pending(s, app.campaign.id) if change_id in (None, c.id)]
         emit(rows, ctx.as_json, lambda: [click.echo(f"#{r['id']} {r['unit']} {r['requested_at']}  "
-                                                    f"{'、'.join(r['old']) or '—'} → {'、'.join(r['new']) or '—'}")
+                                                    f"{'、'.join(r['old']) or '—'} → {'、'.join(r['new']) or '—'}"
+                                                    + (f"  新增邮箱：{'、'.join(r['added'])}" if r["added"] else ""))
                                          for r in rows] or click.echo("没有待审核的联系人变更"))
         return
     if not decided_by.strip():

@@ -45,8 +45,13 @@ def test_escalations_reach_the_head_and_then_the_group(mail_app, smtp):
     sweep_day(mail_app, date(2010, 7, 1))
     assert len(sent_to(smtp, "qinghe.head@example.cn")) == 1
     assert sent_to(smtp, "zhxt@kjj.huaian.example.cn") == []
+    rehearsal = sweep_day(mail_app, date(2010, 7, 5), dry_run=True)  # says the real run would wait, sends nothing
+    assert rehearsal.dry_run and rehearsal.held and rehearsal.queued == 0
     held = sweep_day(mail_app, date(2010, 7, 5))  # 15 counties at level 2, three addresses each: too many at once
-    assert held.queued == 0 and "45 份督办通知（15 项逾期任务）" in held.held and held.delivery is None
+    assert held.queued == 0 and "45 份督办通知（15 项逾期任务），合为" in held.held and held.delivery.sent == 0  # nothing else was queued
+    assert held.held == rehearsal.held
+    mails = len({x.email.lower() for d in held.decisions for x in d.recipients})
+    assert f"合为 {mails} 封邮件（每人一封）" in held.held  # what --confirm then sends
     r = sweep_day(mail_app, date(2010, 7, 5), confirmed_by="综合协调组")
     o1 = [d for d in r.decisions if d.obligation == "O1" and d.unit == "清河区"][0]
     assert (o1.step.kind, o1.step.level) == ("escalation", 2)
