@@ -39,11 +39,12 @@ class Line:
     note: str = ""
     problem: str | None = None
     submission_id: int | None = None
+    already: int | None = None  # the delivery on record already (a rerun): nothing to do, not a problem
 
     def as_json(self) -> dict[str, object]:
         return {"row": self.row, "unit": self.unit, "obligation": self.obligation, "period": self.period,
                 "received": self.received.isoformat() if self.received else None, "problem": self.problem,
-                "submission_id": self.submission_id}
+                "submission_id": self.submission_id, "already": self.already}
 
 
 def read(data: bytes, filename: str, campaign: Campaign, limits: Limits) -> list[Line]:
@@ -106,7 +107,7 @@ def record(app: App, lines: list[Line], *, by: str, now: datetime) -> list[Line]
                 Submission.campaign == app.campaign.id, Submission.unit_id == units[line.unit],
                 Submission.form == form, Submission.period == line.period, Submission.status.in_(DELIVERED)))
             if earlier:
-                line.problem = f"第{line.row}行：已有报送记录（#{earlier}），未重复登记"
+                line.already = earlier
                 continue
             sub = Submission(campaign=app.campaign.id, sha256="", filename=f"系统外报送：{line.note or '（无说明）'}"[:500],
                              size=0, received_at=datetime.combine(line.received, time(12)), unit_id=units[line.unit],

@@ -41,3 +41,15 @@ def build_calendar(campaign: Campaign) -> list[Due]:
     ]
     rows.sort(key=lambda r: (r.due, ob_order[r.obligation], unit_order[r.unit]))
     return rows
+
+
+def extended_dues(session, campaign_id: str) -> dict[tuple[str, str, str], date]:  # type: ignore[no-untyped-def]
+    """(unit, obligation, period) -> the due date in force, for the obligations ops extended."""
+    from sqlalchemy import select
+
+    from schemas.tables import Obligation, Unit
+
+    q = (select(Unit.name, Obligation.code, Obligation.period, Obligation.extended_due)
+         .join(Unit, Unit.id == Obligation.unit_id)
+         .where(Obligation.campaign == campaign_id, Obligation.extended_due.is_not(None)))
+    return {(u, c, p): d for u, c, p, d in session.execute(q).tuples()}

@@ -20,14 +20,21 @@ from tasks.sweep import Decision
 
 
 def render_digest(campaign: Campaign, name: str, items: list[dict], as_of: date,
-                  links: list[tuple[str, str]] | None = None) -> Rendered:
-    """One email listing every item of one recipient for the day."""
+                  links: list[tuple[str, str]] | None = None, *, supervisor: bool = False) -> Rendered:
+    """One email listing every item of one recipient for the day. `supervisor`: the recipient is
+    one of the campaign's own groups, told whom to urge, not how to file."""
     late = [i for i in items if i["late"]]
     subject, lead = headline(campaign, items, as_of)
     where = (f"回复本邮件并附上报表文件（或发送至 {campaign.office.email}）" if campaign.office.email
              else f"按{campaign.organiser}指定的方式")
-    todo = (f"逾期事项请立即组织报送：{where}，或在本单位报送页面上传；已报送但被退回的，请按回执修改后重新报送。" if late
-            else f"请在截止日期前{where}报送，或在本单位报送页面上传；如已报送请忽略本提醒。")
+    if supervisor:
+        subject = subject.replace("【督办】", "【督办通报】", 1)
+        todo = (f"请督促以上单位尽快报送。各单位的联络员和负责人已收到本日的督办通知及本单位报送页面链接；"
+                f"报送情况以{campaign.organiser}收到的文件为准。")
+    elif late:
+        todo = f"逾期事项请立即组织报送：{where}，或在本单位报送页面上传；已报送但被退回的，请按回执修改后重新报送。"
+    else:
+        todo = f"请在截止日期前{where}报送，或在本单位报送页面上传；如已报送请忽略本提醒。"
     return compose(campaign, "digest", subject, name=name, items=items, todo=todo, lead=lead,
                    as_of_text=f"{as_of.year}年{as_of.month}月{as_of.day}日", links=links or [])
 
@@ -76,7 +83,8 @@ def queue_digests(session: Session, campaign: Campaign, decisions: list[Decision
         items = [item_view(d, as_of) for d, _ in pairs]
         n = enqueue(session, key=key, kind="digest", campaign=campaign.id, to_email=pairs[0][1],
                     to_name=names[email],
-                    message=render_digest(campaign, names[email], items, as_of, _links(own[email], links)),
+                    message=render_digest(campaign, names[email], items, as_of, _links(own[email], links),
+                                          supervisor=not own[email]),
                     now=now, as_of=as_of, mail_from=mail_from, tz=campaign.timezone)
         if n is None:
             continue

@@ -22,7 +22,12 @@ from tasks.audit import audit
 
 
 class OpsError(ValueError):
-    """A request ops made that cannot be done; `str()` says why."""
+    """A request ops made that cannot be done; `str()` says why. `usage`: what was typed names
+    nothing (an unknown unit, task or period), a usage mistake (exit 2 on the command line)."""
+
+    def __init__(self, message: str, *, usage: bool = False):
+        super().__init__(message)
+        self.usage = usage
 
 
 @dataclass
@@ -45,7 +50,7 @@ def _find(session: Session, campaign: Campaign, unit: str, obligation: str, peri
         code = names.obligation(campaign, obligation)
         period = names.period(campaign, code, period)
     except names.UnknownName as e:
-        raise OpsError(str(e)) from None
+        raise OpsError(str(e), usage=True) from None
     ob = session.scalar(select(Obligation).join(Unit, Obligation.unit_id == Unit.id).where(
         Obligation.campaign == campaign.id, Unit.name == unit, Obligation.code == code, Obligation.period == period))
     if ob is None:

@@ -20,8 +20,10 @@ class UnknownName(ValueError):
     """A name that is not one thing; `str()` says why and what was meant, perhaps."""
 
 
-def _pick(kind: str, text: str, exact: dict[str, str], candidates: list[str]) -> str:
-    """The one thing `text` names: an exact spelling, else a unique beginning or part of a name."""
+def _pick(kind: str, text: str, exact: dict[str, str], candidates: list[str],
+          shown: dict[str, str] | None = None) -> str:
+    """The one thing `text` names: an exact spelling, else a unique beginning or part of a name.
+    `shown`: how a candidate is named to a person when it is ambiguous (an obligation's title, not its id)."""
     t = fold(text)
     if t in exact:
         return exact[t]
@@ -29,7 +31,7 @@ def _pick(kind: str, text: str, exact: dict[str, str], candidates: list[str]) ->
     if len(hits) == 1:
         return hits[0]
     if hits:
-        raise UnknownName(f"“{text}”对应多个{kind}，您是否要找：{'、'.join(hits)}")
+        raise UnknownName(f"“{text}”对应多个{kind}，您是否要找：{'、'.join((shown or {}).get(h, h) for h in hits)}")
     close = difflib.get_close_matches(t, candidates, n=5, cutoff=0.4)
     hint = f"，您是否要找：{'、'.join(close)}" if close else ""
     raise UnknownName(f"没有名为“{text}”的{kind}{hint}")
@@ -59,7 +61,8 @@ def obligation(campaign: Campaign, text: str) -> str:
         if len(ids) == 1:
             return ids[0]
         raise UnknownName(f"“{text}”对应多项任务，请写任务名称：{'、'.join(campaign.obligation_name(i) for i in ids)}")
-    return _pick("任务", text, exact, [campaign.obligation_name(o.id) for o in campaign.obligations])
+    names = {o.id: f"{campaign.obligation_name(o.id)}（{o.id}）" for o in campaign.obligations}
+    return _pick("任务", text, exact, [campaign.obligation_name(o.id) for o in campaign.obligations], names)
 
 
 def form(campaign: Campaign, text: str) -> str:

@@ -27,8 +27,9 @@ def test_calendar_json_contract(tmp_path):
     assert r.returncode == 0, r.stderr
     rows = json.loads(r.stdout)
     assert len(rows) == 159
-    assert set(rows[0]) == {"unit", "obligation", "form", "period", "due"}
-    assert {"unit": "清河区", "obligation": "O1", "form": "contacts", "period": "2010", "due": "2010-06-30"} in rows
+    assert set(rows[0]) == {"unit", "obligation", "form", "period", "due", "due_in_force"}
+    assert {"unit": "清河区", "obligation": "O1", "form": "contacts", "period": "2010", "due": "2010-06-30",
+            "due_in_force": "2010-06-30"} in rows
 
 
 def test_status_on_an_empty_home_creates_the_store(tmp_path):
@@ -73,3 +74,15 @@ def test_no_traceback_reaches_the_terminal(tmp_path, case):
         expect, code = "无法连接数据库 postgresql+psycopg://nobody@127.0.0.1:1/duban（连接被拒绝）", 2
     assert r.returncode == code, r.stderr
     assert expect in r.stderr and "Traceback" not in r.stderr + r.stdout and "Error:" not in r.stderr
+
+
+def test_a_reading_command_with_no_duban_home_makes_no_store(tmp_path):
+    """Issue 26.15: `duban status` run anywhere says there is no store there and how to point at
+    one; it creates no ./var (which then showed every unit 逾期未交)."""
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DUBAN_")}
+    env["PYTHONPATH"] = str(root)
+    r = subprocess.run([*DUBAN, "status"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert r.returncode == 2, r.stderr
+    assert "这里没有 Duban 的数据" in r.stderr and "DUBAN_HOME" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "var").exists()

@@ -88,8 +88,8 @@ def test_backfill_records_deliveries_outside_duban_so_the_first_sweep_escalates_
     good = write(tmp_path, "已报送.csv", sheet.encode("gb18030"))
     r = duban("backfill", str(good), "--by", "综合协调组")
     assert r.exit_code == 0 and "已登记 18 项系统外报送" in r.stdout, r.stderr
-    r = duban("backfill", str(good), "--by", "综合协调组")  # again: nothing twice
-    assert "已有报送记录" in r.stderr
+    r = duban("backfill", str(good), "--by", "综合协调组")  # again: nothing twice, and not a failure (issue 26.12)
+    assert r.exit_code == 0 and "18 项此前均已登记（没有新内容），未重复登记" in r.stdout, r.stdout + r.stderr
     r = duban("status", "--as-of", "2010-07-16", "--obligation", "附表2", "--json")
     states = {x["unit"]: x["state"] for x in json.loads(r.stdout)}
     assert [states[u] for u in units[:12]] == ["accepted_on_time"] * 12 and states[units[12]] == "overdue"
@@ -131,9 +131,12 @@ def test_names_and_dates_as_people_type_them(duban, smtp, tmp_path):
     r = duban("status", "--as-of", "21/07/2010")
     assert r.exit_code == 2 and "2010年7月16日" in r.stderr  # the forms it takes, in Chinese
     r = duban("extend", "盱眙x", "O7", "--to", "2010-08-01", "--reason", "会商", "--by", "专题活动组")
-    assert r.exit_code == 1 and "单位" in r.stderr and "任务" not in r.stderr.split("单位")[0]
+    assert r.exit_code == 2 and "单位" in r.stderr and "任务" not in r.stderr.split("单位")[0]  # a usage mistake
     r = duban("extend", "盱眙县", "专题活动方案", "--to", "2010年7月28日", "--reason", "与高校再次会商", "--by", "专题活动组")
     assert r.exit_code == 0 and "已批准：盱眙县“专题活动方案”延期至 2010-07-28" in r.stdout, r.stderr
+    r = duban("calendar")  # the date in force, the original beside it (issue 26.5)
+    assert r.exit_code == 0 and "2010-07-28（原 07-20，已延期）" in r.stdout, r.stdout
+    assert "其中 1 项已延期" in r.stdout
     r = duban("extend", "盱眙", "附表5", "--period", "2010年7月", "--refuse", "--reason", "不符合延期条件", "--by", "组委会")
     assert r.exit_code == 0 and "未批准" in r.stdout
     subjects = {m["Subject"] for m in smtp.received}

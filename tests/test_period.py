@@ -145,3 +145,16 @@ def test_a_period_of_another_kind_is_placed_or_refused_never_guessed():
                                            "“2011年3月上半月”或“2011年3月下半月”"):
         identify_period(si, unit, form, ["2011-03", "2011"], date(2011, 4, 2))
     assert identify_period(si, unit, form, ["2011"], date(2011, 4, 2)) == ("2011-04上", False)  # a year names no half
+
+
+@pytest.mark.unit
+def test_an_ambiguous_obligation_lists_titles_not_ids():
+    """Issue 26.14: “专题活动” names two tasks: both are listed by what people read."""
+    from schemas.loading import load_campaign
+    from tasks import names
+
+    campaign = load_campaign(Path(__file__).parent.parent / "config" / "campaigns" / "huaian-2010.yaml")
+    with pytest.raises(names.UnknownName) as e:
+        names.obligation(campaign, "专题活动")
+    said = str(e.value)
+    assert "专题活动方案（O7）" in said and "专题活动举办情况" in said and "：O7、O8" not in said

@@ -93,7 +93,20 @@ class Ctx:
     def app(self):  # type: ignore[no-untyped-def]
         from tasks.app import open_app
 
+        if self.reads_only:
+            _a_store_is_there(self.settings)
         return open_app(settings=self.settings, campaign=self.campaign)
+
+    def has_store(self) -> bool:
+        """Is there a store to read (without making one)?"""
+        s = self.settings
+        return bool("home" in s.model_fields_set or s.database_url or (s.home / "duban.db").exists())
+
+    @property
+    def reads_only(self) -> bool:
+        """A command that only reads the store (it must not make one where there is none)."""
+        current = click.get_current_context(silent=True)
+        return bool(current and current.info_name in READ_ONLY)
 
     def header(self) -> str:
         """Which store and campaign this command uses: the first thing it prints."""
@@ -170,6 +183,19 @@ def common(f: Callable) -> Callable:
                 ctx.app.store.dispose()
 
     return wrapper
+
+
+READ_ONLY = frozenset({"status", "mail"})  # commands that read the store and write nothing
+
+
+def _a_store_is_there(settings) -> None:  # type: ignore[no-untyped-def]
+    """With no DUBAN_HOME, a reading command finds the store in ./var or says how to point at one;
+    it never creates an empty store (that showed every unit 逾期未交). A DUBAN_HOME that is set
+    (even empty) or a DUBAN_DATABASE_URL is set up as before."""
+    if "home" in settings.model_fields_set or settings.database_url or (settings.home / "duban.db").exists():
+        return
+    raise NotAFolder(f"这里没有 Duban 的数据（{settings.home.resolve()} 中没有数据库）：请设置 DUBAN_HOME 指向数据目录"
+                     "（如 DUBAN_HOME=/srv/duban/var），或在数据目录的上一级目录中运行")
 
 
 class NotAFolder(Exception):

@@ -17,20 +17,27 @@ from flows.cli.group import main
 @main.command("calendar")
 @common
 def calendar_cmd(ctx: Ctx) -> None:
-    """列出全部报送任务：单位、任务、表单、期次、截止日期。"""
+    """列出全部报送任务：单位、任务、表单、期次、截止日期（已延期的显示现行截止日期，原截止日期附后）。"""
     from schemas.period import period_label
-    from tasks.calendar import build_calendar
+    from tasks.calendar import build_calendar, extended_dues
 
     campaign = ctx.campaign
     rows = build_calendar(campaign)
+    extended: dict = {}
+    if ctx.has_store():  # the extensions granted; never makes a store to find none
+        with ctx.app.store.session() as s:
+            extended = extended_dues(s, campaign.id)
+    in_force = {r: extended.get((r.unit, r.obligation, r.period), r.due) for r in rows}
+    rows.sort(key=lambda r: in_force[r])
 
     def human() -> None:
-        click.echo(f"{campaign.name}（{campaign.start} ～ {campaign.end}）共 {len(rows)} 项报送任务")
-        for line in table([[str(r.due), campaign.obligation_name(r.obligation), period_label(r.period), r.unit]
-                           for r in rows]):
+        click.echo(f"{campaign.name}（{campaign.start} ～ {campaign.end}）共 {len(rows)} 项报送任务"
+                   + (f"，其中 {len(extended)} 项已延期" if extended else ""))
+        for line in table([[str(in_force[r]) + (f"（原 {r.due:%m-%d}，已延期）" if in_force[r] != r.due else ""),
+                            campaign.obligation_name(r.obligation), period_label(r.period), r.unit] for r in rows]):
             click.echo(line)
 
-    emit([r.as_json() for r in rows], ctx.as_json, human)
+    emit([{**r.as_json(), "due_in_force": in_force[r].isoformat()} for r in rows], ctx.as_json, human)
 
 
 @main.command("schema")
@@ -116,21 +123,38 @@ def validate_cmd(ctx: Ctx, file: Path, unit: str | None, form: str | None, perio
 @main.command("submit")
 @_file_options
 @click.option("--received-at", type=DATETIME, default=None, help="收到时间，如 2010-07-16 10:30 或 2010年7月16日（默认现在）")
+@click.option("--force-unit", is_flag=True,
+              help="文件中填写的是其他单位时，仍作为 --unit 的报送（须用 --by 写明决定人，记入审计）")
+@click.option("--by", "decided_by", default=None, help="--force-unit 的决定人")
 @common
 def submit_cmd(ctx: Ctx, file: Path, unit: str | None, form: str | None, period: str | None,
-               received_at: Any) -> None:
-    """校验并保存一个报送文件，生成回执。退出码同 validate。"""
+               received_at: Any, force_unit: bool, decided_by: str | None) -> None:
+    """校验并保存一个报送文件，生成回执。--unit 写明报送单位时，文件中填写的是其他单位则不予受理（与单位页面相同）。
+    退出码同 validate。"""
     from tasks.clock import to_local
     from tasks.intake.service import submit_file
 
+    if force_unit and not (unit and (decided_by or "").strip()):
+        raise click.BadParameter("--force-unit 须同时写明 --unit 和 --by（决定人）", param_hint="--force-unit")
     unit, form = _names(ctx, unit, form)  # every argument is checked before anything is stored
     when = to_local(received_at, ctx.campaign.timezone) if received_at else None
-    result = submit_file(ctx.app, file, unit=unit, form=form, period=period, received_at=when)
+    forced, expected = (unit, None) if force_unit else (None, unit)
+    result = submit_file(ctx.app, file, unit=forced, expect_unit=expected, form=form, period=period, received_at=when)
+    if force_unit and result.submission_id:
+        _audit_forced(ctx, result.submission_id, unit or "", decided_by or "", file.name)
     data = result.as_json()
     note = "（与已收到的文件完全相同，不重复计数）" if result.status == "duplicate" else ""
     emit(data, ctx.as_json, lambda: _print_verdict(data, note, status=result.verdict.status, campaign=ctx.campaign,
                                                     verdict=result.verdict))
     sys.exit(result.exit_code)
+
+
+def _audit_forced(ctx: Ctx, submission_id: int, unit: str, by: str, name: str) -> None:
+    from tasks.audit import audit
+
+    with ctx.app.store.session(write=True) as s:
+        audit(s, at=ctx.app.now(), actor=by.strip(), action="submission.force-unit", subject=f"{unit}/{submission_id}",
+              file=name, submission_id=submission_id)
 
 
 @main.command("intake")
@@ -151,9 +175,12 @@ def intake_cmd(ctx: Ctx, received_at: Any, batch: int) -> None:
     report = send_queued(app, now=app.now())
 
     def human() -> None:
+        from schemas.period import period_label
+
         click.echo(f"收件箱 {app.settings.inbox_dir}：处理 {len(results)} 个文件")
         for r in results:
-            what = " ".join(x for x in (r.unit, r.form, r.period) if x) or "—"
+            form = next((f.label for f in app.campaign.forms if f.code == r.form), r.form)
+            what = " ".join(x for x in (r.unit, form, period_label(r.period) if r.period else None) if x) or "—"
             click.echo(f"  {STATUS_LABELS.get(r.status, r.status)}  {r.file}  {what}  错误{r.errors} 提示{r.warnings}"
                        + (f"  {r.reason}" if r.status in ("unreadable", "refused", "crashed") else ""))
         held = [r.contact_change for r in results if r.contact_change]
@@ -196,6 +223,7 @@ def backfill_cmd(ctx: Ctx, file: Path, recorded_by: str, dry_run: bool) -> None:
         lines = record(app, lines, by=recorded_by, now=app.now())
     problems = [x for x in lines if x.problem]
     done = [x for x in lines if x.submission_id]
+    already = [x for x in lines if x.already]
 
     def human() -> None:
         from schemas.period import period_label
@@ -210,7 +238,9 @@ def backfill_cmd(ctx: Ctx, file: Path, recorded_by: str, dry_run: bool) -> None:
             click.echo(f"检查 {len(lines)} 行：{len(problems)} 行有问题（未登记）")
         elif done:
             click.echo(f"已登记 {len(done)} 项系统外报送（登记人 {recorded_by}，已写入审计日志）"
-                       + (f"；{len(problems)} 行未登记" if problems else ""))
+                       + (f"；另有 {len(already)} 项此前已登记，未重复登记" if already else ""))
+        elif already and not problems:
+            click.echo(f"登记表中的 {len(already)} 项此前均已登记（没有新内容），未重复登记")
         else:
             click.echo("未登记任何一项：请改正以上问题后重新运行" if problems else "登记表是空的", err=True)
 

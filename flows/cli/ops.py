@@ -127,7 +127,9 @@ def extend_cmd(ctx: Ctx, unit: str, obligation: str, new_due: date | None, refus
         d = decide_extension(app, unit=unit, obligation=obligation, period=period, new_due=new_due, reason=reason,
                              by=decided_by, now=app.now())
     except OpsError as e:
-        raise click.ClickException(str(e)) from None
+        refused = click.ClickException(str(e))
+        refused.exit_code = 2 if e.usage else 1  # a name nobody has is a usage mistake, as everywhere
+        raise refused from None
     out = {"unit": d.unit, "obligation": d.obligation.code, "period": d.obligation.period, "granted": d.granted,
            "due": d.obligation.effective_due.isoformat(), "notified": d.delivery.sent if d.delivery else 0}
     if d.calendar_problem:
@@ -150,8 +152,9 @@ def mail_cmd(ctx: Ctx, statuses: str | None, limit: int) -> None:
     """列出邮件：编号、状态、收件人、主题、原因和时间。默认列出未发出的（失败、存疑、待发送）。"""
     from tasks.mail import STATUS_LABELS, age_text, mail_rows
 
-    def _when(at: Any, now: Any) -> str:
-        return f"{at:%m-%d %H:%M}" + (f"（{age_text(at, now)}）" if (now - at).days < 30 else "")
+    def _ago(at: Any, now: Any) -> str:
+        """排队于多久以前; a time replayed from another year (or ahead of now) is shown as the time itself."""
+        return age_text(at, now) if 0 <= (now - at).days < 30 else f"{at:%Y-%m-%d %H:%M}"
 
     wanted = {None: ("failed", "uncertain", "queued", "claimed", "sending"), "all": None}.get(statuses, (statuses,))
     app = ctx.app
@@ -165,7 +168,7 @@ def mail_cmd(ctx: Ctx, statuses: str | None, limit: int) -> None:
             click.echo("没有这类邮件")
             return
         lines = table([[f"#{m['id']}", STATUS_LABELS.get(m["status"], m["status"]),
-                        age_text(datetime.fromisoformat(m["queued_at"]), now), m["to"], m["subject"]] for m in rows])
+                        _ago(datetime.fromisoformat(m["queued_at"]), now), m["to"], m["subject"]] for m in rows])
         for m, line in zip(rows, lines, strict=True):
             click.echo(line)
             if m["error"] and m["status"] != "sent":

@@ -79,7 +79,7 @@ def refused_verdict(name: str, e: Refused, campaign: Campaign, unit: str | None)
 
 def submit_file(app: App, path: Path, *, unit: str | None = None, form: str | None = None,
                 period: str | None = None, received_at: datetime | None = None,
-                filename: str | None = None) -> Submitted:
+                filename: str | None = None, expect_unit: str | None = None) -> Submitted:
     """Take the file at `path` (regular files only, size checked first), then `submit_bytes`;
     an entry refused before its bytes were taken is recorded and answered all the same."""
     received = received_at or app.now()
@@ -87,8 +87,9 @@ def submit_file(app: App, path: Path, *, unit: str | None = None, form: str | No
     try:
         data = open_received(path, app.settings.max_file_bytes)
     except Refused as e:
-        return submit_refused(app, name, e, received_at=received, unit=unit)
-    return submit_bytes(app, data, name, unit=unit, form=form, period=period, received_at=received)
+        return submit_refused(app, name, e, received_at=received, unit=unit or expect_unit)
+    return submit_bytes(app, data, name, unit=unit, form=form, period=period, received_at=received,
+                        expect_unit=expect_unit)
 
 
 def submit_bytes(app: App, data: bytes, name: str, *, unit: str | None = None, form: str | None = None,

@@ -52,3 +52,25 @@ def test_submit_keeps_and_templates_have_dropdowns(tmp_path):
     lists = {next(iter(dv.sqref.ranges)).coord[0]: dv.formula1 for dv in ws.data_validations.dataValidation}
     assert lists["G"] == '"技术难题,技术需求"'
     assert wb.sheetnames[1] == "填表说明"
+
+
+def test_submit_unit_refuses_a_file_that_names_another_unit(tmp_path):
+    """Issue 26.1: `--unit 涟水` on 盱眙县's file is refused, as the page refuses it; filing it anyway
+    takes --force-unit --by, and the audit says who decided."""
+    import sqlite3
+
+    home = tmp_path / "var"
+    f = write(tmp_path, "盱眙_附表3_第1批.xlsx", messy_workbook("tech-needs", [need_row(0)], unit="盱眙县"))
+    r = duban("submit", str(f), "--unit", "涟水", "--received-at", "2010-07-01T09:00:00", "--json", home=home)
+    assert r.returncode == 2, r.stderr
+    out = json.loads(r.stdout)
+    assert out["issues"][0]["code"] == "unit-mismatch" and "不是本单位（涟水县）" in out["issues"][0]["message"]
+    r = duban("submit", str(f), "--unit", "涟水", "--force-unit", home=home)
+    assert r.returncode == 2 and "--by" in r.stderr  # who decides must be named
+    r = duban("submit", str(f), "--unit", "涟水", "--force-unit", "--by", "综合协调组张三",
+              "--received-at", "2010-07-01T09:05:00", "--json", home=home)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["unit"] == "涟水县"
+    with sqlite3.connect(home / "duban.db") as db:
+        rows = db.execute("select actor, action, subject from audit_log where action = 'submission.force-unit'").fetchall()
+    assert len(rows) == 1 and rows[0][0] == "综合协调组张三" and rows[0][2].startswith("涟水县/")

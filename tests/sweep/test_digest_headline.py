@@ -31,3 +31,22 @@ def test_several_due_dates_name_the_earliest_and_late_ones_come_first():
     late = render_digest(CAMPAIGN, "王晓明", [_item("2010-06-30", late=True), _item("2010-07-05")], date(2010, 7, 2))
     assert late.subject == "【督办】1项报送已逾期（截止6月30日，已逾期2天）"
     assert "已过截止日期（2010年6月30日），请立即报送" in late.text
+
+
+def test_the_committees_own_group_is_told_whom_to_urge_not_how_to_file():
+    """Issue 26.7: a level-2 escalation to 综合协调组 is a supervision notice."""
+    m = render_digest(CAMPAIGN, "综合协调组", [_item("2010-06-30", late=True)], date(2010, 7, 5), supervisor=True)
+    assert m.subject.startswith("【督办通报】1项报送已逾期")
+    assert "请督促以上单位尽快报送" in m.text
+    for unit_words in ("回复本邮件并附上报表文件", "本单位报送页面上传"):
+        assert unit_words not in m.text and unit_words not in m.html
+
+
+def test_an_extension_notice_carries_no_filing_boilerplate():
+    """Issue 26.17: a decision on a date is not a receipt: no "报送或更正文件" line; the page link stays."""
+    from notifications.render import compose
+
+    m = compose(CAMPAIGN, "extension", "延期", name="王晓明", unit="清河区", what="附表3", granted=True,
+                due="2010年07月05日", new_due="2010年07月15日", reason="出差", link="http://portal.test/u/x")
+    assert "报送或更正文件" not in m.text and "报送或更正文件" not in m.html
+    assert "http://portal.test/u/x" in m.text
