@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 from notifications.outbox import enqueue
 from notifications.render import compose
 from schemas.campaign import Campaign
+from schemas.period import period_label
 from schemas.tables import Submission, Unit, ValidationIssue, current_contacts
+from schemas.verdicts import refusal_of
 
 
 class HasMessage(Protocol):
@@ -69,7 +71,10 @@ def queue_receipt(session: Session, *, campaign: Campaign, submission_id: int, n
     errors = [i.message for i in issues if i.severity == "error"]
     hints = [i.message for i in issues if i.severity == "warning"]
     verdict = VERDICTS[sub.status]
-    subject = f"【回执】{unit.name}《{title}》{sub.period or ''}：{verdict.split('，')[0].rstrip('。')}"
+    if sub.status == "unreadable" and issues:  # read but refused says so: not "无法读取或无法识别"
+        verdict = refusal_of(issues[0].code) + "。"
+    subject = (f"【回执】{unit.name}《{title}》{period_label(sub.period) if sub.period else ''}："
+               f"{verdict.split('，')[0].rstrip('。')}")
     people = [(c.email, c.name) for c in liaisons]
     own = {c.email.lower() for c in liaisons}  # the link goes to the unit's liaisons, never to a mere sender
     if reply is not None:
@@ -148,8 +153,14 @@ def _file_line(session: Session, campaign: Campaign, f: MailFile, shown: int, at
         .order_by(ValidationIssue.severity, ValidationIssue.id).limit(shown)).all()  # "error" sorts before "warning"
     errors, hints = (0, 0) if sub.status == "duplicate" else (counts.get("error", 0), counts.get("warning", 0))
     title = campaign.form(sub.form).title if sub.form and sub.form in {x.code for x in campaign.forms} else ""
-    return {**line, "verdict": FILE_VERDICTS.get(sub.status, "文件未能受理。"), "accepted": sub.status == "accepted",
-            "headline": (sub.summary or "").split("\n", 1)[0], "form": title, "period": sub.period or "",
+    verdict = FILE_VERDICTS.get(sub.status, "文件未能受理。")
+    if sub.status == "unreadable":  # read but refused says so
+        code = session.scalar(select(ValidationIssue.code).where(ValidationIssue.submission_id == sub.id)
+                              .order_by(ValidationIssue.id).limit(1))
+        verdict = refusal_of(code or "") + "。"
+    return {**line, "verdict": verdict, "accepted": sub.status == "accepted",
+            "headline": (sub.summary or "").split("\n", 1)[0], "form": title,
+            "period": period_label(sub.period) if sub.period else "",
             "errors": errors, "hints": hints, "issues": list(first), "more": max(0, errors + hints - len(first)),
             "annotated": attached.add(f.name, f.annotated if sub.status != "duplicate" else None)}
 

@@ -86,3 +86,15 @@ def test_a_reading_command_with_no_duban_home_makes_no_store(tmp_path):
     assert r.returncode == 2, r.stderr
     assert "这里没有 Duban 的数据" in r.stderr and "DUBAN_HOME" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "var").exists()
+
+
+def test_help_is_in_chinese_and_summaries_are_whole(tmp_path):
+    """Issue 26.13: help in Chinese; `duban --help` does not cut a command's summary off."""
+    r = run(["--help"], tmp_path / "var")
+    assert r.returncode == 0 and "Show this message" not in r.stdout and "显示本帮助并退出" in r.stdout
+    commands = r.stdout.split("命令")[-1]
+    assert "批准（--to日期）或不批准（--refuse）延期，并邮件通知该单位。" in "".join(commands.split()) and "..." not in commands
+    r = run(["sweep", "--help"], tmp_path / "var")
+    assert r.stdout.startswith("用法：duban sweep") and "选项" in r.stdout and "Options" not in r.stdout
+    r = run(["link", "nowhere"], tmp_path / "var")
+    assert r.returncode == 2 and "参数 单位 有误" in r.stderr and "UNIT" not in r.stderr

@@ -186,8 +186,9 @@ def test_mail_lists_what_did_not_go_and_resend_says_why_not(duban, smtp):
 
 def test_every_mail_ends_with_the_office_contact(duban, smtp, tmp_path):
     f = write(tmp_path, "需求.xlsx", messy_workbook("tech-needs", [need_row(0, sales_wan="0.3亿")], unit="清河区"))
-    duban("submit", str(f), "--received-at", "2010-07-01 10:00")
-    duban("intake")  # sends the receipt
+    r = duban("submit", str(f), "--received-at", "2010-07-01 10:00")
+    assert "回执：邮件：发出 " in r.stderr + r.stdout  # sent in the same run (issue 26.4), and said
+    assert any(m["Subject"].startswith("【回执】") for m in smtp.received)
     duban("sweep", "--as-of", "2010-06-23")
     duban("extend", "清河", "附表2", "--to", "2010-07-09", "--reason", "机构调整", "--by", "综合协调组")
     kinds = {m["Subject"][:4] for m in smtp.received}

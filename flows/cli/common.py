@@ -26,8 +26,48 @@ from schemas.loading import CampaignError
 from schemas.workdays import CalendarError
 
 
-class Group(click.Group):
-    """`duban`: click's own usage errors (unknown option, bad value, missing argument) said in Chinese."""
+HELP = "显示本帮助并退出"
+
+
+class _Chinese:
+    """Help as a person here reads it: 用法, 选项, and the help option itself in Chinese."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.help = HELP
+        return option
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix="用法：")  # type: ignore[attr-defined]
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [r for p in self.get_params(ctx) if (r := p.get_help_record(ctx)) is not None]  # type: ignore[attr-defined]
+        if rows:
+            with formatter.section("选项"):
+                formatter.write_dl(rows)
+
+
+class Command(_Chinese, click.Command):
+    """A `duban` command."""
+
+
+class Group(_Chinese, click.Group):
+    """`duban`: click's own usage errors (unknown option, bad value, missing argument) said in Chinese;
+    help in Chinese, and each command's whole first sentence in `duban --help` (never cut off)."""
+
+    command_class = Command
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_options(ctx, formatter)
+        self.format_commands(ctx, formatter)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, _first_sentence(cmd)) for name in self.list_commands(ctx)
+                if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden]
+        if rows:
+            with formatter.section("命令"):
+                formatter.write_dl(rows)
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
@@ -42,6 +82,12 @@ class Group(click.Group):
             click.echo("已取消", err=True)
             sys.exit(1)
         sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _first_sentence(cmd: click.Command) -> str:
+    """The command's summary: its help's first sentence, whole (click's own cuts it at ~45 columns)."""
+    text = " ".join((cmd.help or "").split("\n\n")[0].split())
+    return text.split("。")[0] + "。" if "。" in text else text
 
 
 def _param(p: click.Parameter | None, hint: str | None = None) -> str:

@@ -142,10 +142,17 @@ def submit_cmd(ctx: Ctx, file: Path, unit: str | None, form: str | None, period:
     result = submit_file(ctx.app, file, unit=forced, expect_unit=expected, form=form, period=period, received_at=when)
     if force_unit and result.submission_id:
         _audit_forced(ctx, result.submission_id, unit or "", decided_by or "", file.name)
+    from tasks.mail import send_queued
+
+    report = send_queued(ctx.app, now=ctx.app.now())  # the receipt goes now, as intake sends its own
     data = result.as_json()
     note = "（与已收到的文件完全相同，不重复计数）" if result.status == "duplicate" else ""
     emit(data, ctx.as_json, lambda: _print_verdict(data, note, status=result.verdict.status, campaign=ctx.campaign,
                                                     verdict=result.verdict))
+    if report.attempted:
+        click.echo(f"回执：{report.summary()}", err=ctx.as_json or report.all_failed)
+    elif result.submission_id:
+        click.echo("回执：没有要发的回执（单位不明，或该单位没有登记联系人邮箱）", err=ctx.as_json)
     sys.exit(result.exit_code)
 
 

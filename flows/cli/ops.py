@@ -203,7 +203,9 @@ def resend_cmd(ctx: Ctx, ids: tuple[int, ...], all_failed: bool, requested_by: s
     def human() -> None:
         for i, why in skipped.items():
             click.echo(f"#{i} 未重新排队：{why}")
-        click.echo(f"重新排队 {len(requeued)} 封" + ("" if requeued or skipped else "（没有失败或存疑的邮件）"))
+        waiting = max(0, report.attempted - len(requeued))  # what else was queued goes in the same run
+        click.echo(f"重新排队 {len(requeued)} 封" + ("" if requeued or skipped else "（没有失败或存疑的邮件）")
+                   + (f"；队列中另有 {waiting} 封等待发送的邮件，一并发送" if waiting else ""))
 
     emit(out, ctx.as_json, human)
     if report.attempted:

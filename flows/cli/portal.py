@@ -36,7 +36,7 @@ def link_cmd(ctx: Ctx, unit: str, revoke: bool) -> None:
     from tasks.links import link_for
     from tasks.links import revoke as revoke_links
 
-    name = named("UNIT", "unit", ctx.campaign, unit)
+    name = named("参数 单位", "unit", ctx.campaign, unit)
     app = ctx.app
     with app.store.session(write=True) as s:
         if revoke:

@@ -37,6 +37,7 @@ from starlette.staticfiles import StaticFiles
 from notifications.receipts import VERDICTS, queue_receipt
 from notifications.render import office_contact
 from schemas.tables import Unit
+from schemas.verdicts import refusal_of
 from tasks.app import App, open_app
 from tasks.extensions import OpsError, request_extension
 from tasks.intake.cells import a_date
@@ -427,7 +428,7 @@ def _result_view(r: Submitted, name: str) -> dict:
     v = r.verdict
     return {"name": name, "status": r.status, "id": r.submission_id,
             "accepted": r.status == "accepted", "annotated": r.annotated is not None,
-            "verdict": VERDICTS.get(r.status, ""),
+            "verdict": refusal_of(v.issues[0].code) + "。" if r.status == "unreadable" and v.issues else VERDICTS.get(r.status, ""),
             "errors": [i.message for i in v.errors], "hints": [i.message for i in v.warnings]}
 
 

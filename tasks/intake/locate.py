@@ -116,6 +116,18 @@ def find_table(sheets: list[Sheet], forms: list[Form]) -> Table | None:
     return table
 
 
+def best_partial(sheets: list[Sheet], form: Form) -> dict[str, int]:
+    """The columns of `form` named by the one row (of the first rows of any sheet) that names the
+    most of them, even one: what a file that does not make the table has of it."""
+    best: dict[str, int] = {}
+    for sheet in sheets:
+        for row in sheet.rows[:HEADER_SCAN_ROWS]:
+            found = _match(row, form)
+            if len(found) > len(best):
+                best = found
+    return best
+
+
 def _records(rows: list[list[str | None]], start: int, cols: dict[str, int]):  # type: ignore[no-untyped-def]
     """Data rows below the header, up to a note (填表说明…); blank rows skipped."""
     idx = list(cols.values())

@@ -29,7 +29,7 @@ from tasks.intake.identify import (
     period_hints,
     unit_in_name,
 )
-from tasks.intake.locate import Table, find_table
+from tasks.intake.locate import Table, best_partial, find_table
 from tasks.intake.read import DOCUMENT_SUFFIXES, Limits, Sheet, Unreadable, is_document, read_sheets
 from tasks.intake.verdict import Issue, Verdict, cap_issues
 
@@ -263,6 +263,9 @@ def _judge(v: Verdict, sheets: list[Sheet], campaign: Campaign, received: date, 
     v.sheets = sheets
     try:
         table = find_table(sheets, forms)
+        # a header that makes no complete table of another form: said against the form the name names
+        if (table is None or table.missing) and (why := _short_header(sheets, v.filename, forms, table)):
+            return _refuse(v, "header-incomplete", why)
         if table is None:
             labels = "、".join(f.label for f in forms if not f.document)
             return _refuse(v, "unknown-form", f"无法识别是哪张报表：未找到本活动报表（{labels}）的表头。请使用下发的统一模板填写，不要改动表头")
@@ -296,6 +299,21 @@ def _form_table(data: bytes, filename: str, campaign: Campaign, limits: Limits) 
     except Unreadable:
         return None
     return table.form if table else None
+
+
+def _short_header(sheets: list[Sheet], filename: str, forms: list[Form], table: Table | None) -> str | None:
+    """A file whose name names one table form, with a header that names too few of its columns
+    (and makes no complete table of another form): which it has and which are missing."""
+    named = [f for f in named_forms(filename, forms) if not f.document]
+    if len(named) != 1 or (table is not None and table.form is named[0]):
+        return None
+    form = named[0]
+    found = best_partial(sheets, form)
+    if not found:
+        return None
+    missing = [c.template_header for c in form.columns if c.key not in found and c.required]
+    return (f"文件名写的是“{form.label}”，但表头只有其中 {len(found)} 列，缺少：{'、'.join(missing[:12])}"
+            f"{' 等' if len(missing) > 12 else ''}。请使用下发的{form.label}模板填写，不要删改表头")
 
 
 def named_forms(filename: str, forms: list[Form]) -> list[Form]:

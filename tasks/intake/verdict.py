@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from schemas.period import period_label
+from schemas.verdicts import refusal_of
 
 Severity = Literal["error", "warning"]
 MAX_ISSUES = 1000  # a file's issues listed one by one (recorded, mailed, annotated); the rest are counted
@@ -85,18 +86,9 @@ class Verdict:
         }
 
 
-# why a file could not be read at all (the reader's codes); any other refusal was read first
-READ_FAILURES = frozenset({"empty-file", "too-large", "not-a-workbook", "encrypted", "zip-bomb", "xml-entities",
-                           "too-complex", "not-a-table", "encoding", "io-error", "not-a-file"})
-
-
 def refusal(v: Verdict) -> str:
-    """What the headline says of a file not taken: unreadable, read but no form of this campaign,
-    or read and identified but refused for another reason (the unit, the period)."""
-    code = v.issues[0].code if v.issues else ""
-    if code in READ_FAILURES:
-        return "无法读取，未能受理"
-    return "无法识别是哪张报表，未能受理" if code == "unknown-form" else "未能受理"
+    """What the headline says of a file not taken (`schemas.verdicts.refusal_of`)."""
+    return refusal_of(v.issues[0].code if v.issues else "")
 
 
 def cap_issues(v: Verdict, limit: int = MAX_ISSUES) -> Verdict:

@@ -87,3 +87,11 @@ def test_a_date_that_does_not_exist_is_told_once():
     on_the_cell = [(i.code, i.message) for i in v.issues if i.column == "完成日期"]
     assert len(on_the_cell) == 1 and on_the_cell[0][0] == "bad-date", v.issues
     assert "须填写完成日期" not in on_the_cell[0][1]
+
+
+def test_a_csv_with_too_few_columns_names_what_is_missing():
+    """Issue 26.9: two columns of 附表3 in a file named so: which columns are missing, not "no header"."""
+    v = verdict("企业名称,备注\n华达电子,无\n".encode("gb18030"), "附表3_清河区_第1批.csv")
+    assert v.issues[0].code == "header-incomplete"
+    assert "文件名写的是“附表3”，但表头只有其中 1 列，缺少：上年销售收入（万元）、" in v.issues[0].message
+    assert "未找到表头" not in v.issues[0].message and "未能受理" in summary(v)

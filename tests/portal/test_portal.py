@@ -97,6 +97,7 @@ def test_a_file_naming_another_unit_is_refused_as_a_mismatch_and_shown_to_ops(po
     other = messy_workbook("tech-needs", [need_row(1)], unit="盱眙县")
     r = upload(c, [("需求.xlsx", other, "application/octet-stream")])
     assert r.status_code == 422 and "不是本单位" in r.text and "盱眙县" in r.text
+    assert "无法读取或无法识别" not in r.text and "未能受理" in r.text  # it was read: the headline says so (issue 26.9)
     with app.store.session() as s:
         sub = s.scalars(select(Submission).order_by(Submission.id.desc())).first()
         assert sub.unit.name == "清河区" and sub.status == "unreadable"  # never filed for 盱眙县
