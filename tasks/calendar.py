@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from schemas.campaign import Campaign, periods
+from schemas.tables import Obligation, Unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +47,8 @@ def build_calendar(campaign: Campaign) -> list[Due]:
     return rows
 
 
-def extended_dues(session, campaign_id: str) -> dict[tuple[str, str, str], date]:  # type: ignore[no-untyped-def]
+def extended_dues(session: Session, campaign_id: str) -> dict[tuple[str, str, str], date]:
     """(unit, obligation, period) -> the due date in force, for the obligations ops extended."""
-    from sqlalchemy import select
-
-    from schemas.tables import Obligation, Unit
-
     q = (select(Unit.name, Obligation.code, Obligation.period, Obligation.extended_due)
          .join(Unit, Unit.id == Obligation.unit_id)
          .where(Obligation.campaign == campaign_id, Obligation.extended_due.is_not(None)))

@@ -12,7 +12,7 @@ from sqlalchemy import Text, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from schemas.campaign import Campaign
-from schemas.tables import DELIVERED, Obligation, Submission, Unit
+from schemas.tables import DELIVERED, Extension, Obligation, Submission, Unit
 from tasks.state import Facts, State, obligation_state
 
 COUNTED = (*DELIVERED, "rejected")
@@ -75,9 +75,12 @@ def status_rows(session: Session, campaign: Campaign, as_of: date, *, unit_id: i
         .group_by(Submission.unit_id, Submission.form, Submission.period)
         .subquery()
     )
+    # the extensions granted by `as_of`: a replay of 07-10 does not know of one granted on 07-16
+    ext = (select(Extension.obligation_id, func.max(Extension.new_due).label("new_due"))
+           .where(Extension.granted_at <= cutoff).group_by(Extension.obligation_id).subquery())
     o = Obligation
     q = (
-        select(o.id, Unit.name, o.code, o.form, o.period, o.due, o.extended_due, cast(o.ladder, Text), o.group_id,
+        select(o.id, Unit.name, o.code, o.form, o.period, o.due, ext.c.new_due, cast(o.ladder, Text), o.group_id,
                subs.c.first, subs.c.acc)
         .join(Unit, Obligation.unit_id == Unit.id)
         .outerjoin(
@@ -86,6 +89,7 @@ def status_rows(session: Session, campaign: Campaign, as_of: date, *, unit_id: i
             & (subs.c.form == Obligation.form)
             & (subs.c.period == Obligation.period),
         )
+        .outerjoin(ext, ext.c.obligation_id == Obligation.id)
         .where(Obligation.campaign == campaign.id, *([Obligation.unit_id == unit_id] if unit_id else []))
         .order_by(Obligation.due, Obligation.code, Obligation.id)
     )

@@ -42,7 +42,9 @@ class Decision:
     recipients: list[Recipient] = field(default_factory=list)
 
     def item_key(self, email: str) -> str:
-        return f"{self.obligation_id}:{self.step.kind}:{self.step.level}:{email.lower()}"
+        """Once per step of the ladder of the due date in force: after an extension the ladder of
+        the new date runs again (its reminders name the new date); the same step never twice."""
+        return f"{self.obligation_id}:{self.step.kind}:{self.step.level}:{email.lower()}:{self.step.date:%Y%m%d}"
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -85,7 +87,7 @@ def decide(session: Session, campaign: Campaign, as_of: date) -> list[Decision]:
                 found = [c for c in contacts.get(r.unit, []) if c.role == role]
             for rcpt in found:
                 email = rcpt.email.lower()
-                if email not in seen and (r.obligation_id, step.kind, step.level, email) not in sent:
+                if email not in seen and (r.obligation_id, step.kind, step.level, email, step.date) not in sent:
                     seen.add(email)
                     d.recipients.append(rcpt)
         if d.recipients:
@@ -101,10 +103,11 @@ def _contacts(session: Session, campaign: Campaign) -> dict[str, list[Recipient]
     return out
 
 
-def _already_queued(session: Session, campaign_id: str) -> set[tuple[int, str, int, str]]:
-    """Every (obligation, kind, level, recipient) ever queued in this campaign."""
+def _already_queued(session: Session, campaign_id: str) -> set[tuple[int, str, int, str, date]]:
+    """Every (obligation, kind, level, recipient, step date) ever queued in this campaign (items a
+    store of the last release queued carry their step date too)."""
     q = (select(NotificationItem.obligation_id, NotificationItem.kind, NotificationItem.level,
-                NotificationItem.recipient_email)
+                NotificationItem.recipient_email, NotificationItem.step_date)
          .join(Obligation, Obligation.id == NotificationItem.obligation_id)
          .where(Obligation.campaign == campaign_id))
-    return {(o, k, lv, e.lower()) for o, k, lv, e in session.execute(q).tuples()}
+    return {(o, k, lv, e.lower(), d) for o, k, lv, e, d in session.execute(q).tuples()}

@@ -46,7 +46,7 @@ class Limits:
     max_filled: int = 500_000  # non-empty cells, all sheets together
     max_text: int = 10_000_000  # characters in all cells together
     max_reply_bytes: int = 64 * 1024 * 1024  # what the parent accepts from the child for one file
-    memory_bytes: int = 3 << 30  # the reader child's address space
+    memory_bytes: int = 512 << 20  # the reader child's address space (RSS stays below it)
     cpu_seconds: int = 30  # CPU time per file in the reader child
     timeout_seconds: float = 60.0  # wall clock per file, as the parent waits
     budget_seconds: float = 30.0  # judging, annotating and recording one file, in the parent

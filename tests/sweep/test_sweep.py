@@ -125,3 +125,38 @@ def test_a_digest_loses_only_the_items_that_no_longer_apply(mail_app, smtp, tmp_
     with mail_app.store.session() as s:
         row = s.scalars(select(Notification).where(Notification.recipient_email == "zhxt@kjj.huaian.example.cn")).one()
         assert row.status == "sent" and [i.stale for i in row.items].count(True) == 1
+
+
+def test_after_an_extension_the_unit_is_reminded_of_its_new_date(mail_app, smtp):
+    """Issue 26.10: the reminders sent for the original date do not silence those of the new one;
+    the same step for the same date is still never sent twice."""
+    from tasks.extensions import grant_extension
+
+    first = sweep_day(mail_app, date(2010, 6, 29), confirmed_by="测试")  # the day before 06-30: a reminder
+    assert any(d.unit == "清河区" and d.obligation == "O1" and d.step.kind == "reminder" for d in first.decisions)
+    with mail_app.store.session(write=True) as s:
+        grant_extension(s, mail_app.campaign, unit="清河区", obligation="O1", period=None, new_due=date(2010, 7, 9),
+                        reason="机构调整", granted_by="综合协调组", now=datetime(2010, 6, 30, 10), mail_from="x@y.cn")
+    again = sweep_day(mail_app, date(2010, 7, 8), confirmed_by="测试")  # the working day before 07-09
+    mine = [d for d in again.decisions if d.unit == "清河区" and d.obligation == "O1"]
+    assert [(d.step.kind, d.due) for d in mine] == [("reminder", date(2010, 7, 9))]
+    assert [d for d in sweep_day(mail_app, date(2010, 7, 8), confirmed_by="测试").decisions
+            if d.unit == "清河区" and d.obligation == "O1"] == []  # never the same one twice
+
+
+def test_a_replayed_day_knows_only_the_extensions_granted_by_then(mail_app):
+    """Issue 26.6: an extension granted on 07-16 is not in force on 07-10; one granted today is not
+    in force in 2009."""
+    from tasks.status import status_rows
+
+    with mail_app.store.session(write=True) as s:
+        grant_extension(s, mail_app.campaign, unit="清浦区", obligation="O7", period=None, new_due=date(2010, 7, 28),
+                        reason="会商", granted_by="专题活动组", now=datetime(2010, 7, 16, 10), mail_from="x@y.cn")
+
+    def due_on(day: date) -> date:
+        with mail_app.store.session() as s:
+            return next(r.effective_due for r in status_rows(s, mail_app.campaign, day)
+                        if r.unit == "清浦区" and r.obligation == "O7")
+
+    assert due_on(date(2010, 7, 10)) == date(2010, 7, 20)  # the original date, as it was that day
+    assert due_on(date(2010, 7, 16)) == due_on(date(2010, 7, 20)) == date(2010, 7, 28)
