@@ -62,14 +62,16 @@ bench: $(STAMP)
 	$(BIN)/python -m pytest bench -q --benchmark-disable-gc -p no:cacheprovider
 
 # A local Prefect server (its database under var/prefect/), the work pool, every deployment
-# of prefect.yaml, the units' pages (duban portal, port 8400) and one worker in the foreground
-# (Ctrl-C stops the worker, the pages and the server). Prefect's basic auth comes from .env
+# of prefect.yaml, the units' pages (duban portal, port 8400) and one worker in the foreground.
+# Ctrl-C stops the worker first (Prefect's worker lets running flow runs finish on the first Ctrl-C
+# and stops at the second), then the pages, then the server: both run in sessions of their own, so
+# the terminal's Ctrl-C never stops them under a running worker. Prefect's basic auth comes from .env
 # (PREFECT_SERVER_API_AUTH_STRING=user:password) when it is set there.
 serve: $(STAMP)
 	@mkdir -p var/prefect
 	@set -a; [ -f .env ] && . ./.env; set +a; \
 	  export PREFECT_API_AUTH_STRING="$${PREFECT_API_AUTH_STRING:-$$PREFECT_SERVER_API_AUTH_STRING}"; \
-	  PREFECT_HOME=$(CURDIR)/var/prefect $(BIN)/prefect server start --host 127.0.0.1 --port 4200 > var/prefect/server.log 2>&1 & \
+	  PREFECT_HOME=$(CURDIR)/var/prefect setsid $(BIN)/prefect server start --host 127.0.0.1 --port 4200 > var/prefect/server.log 2>&1 & \
 	  echo $$! > var/prefect/server.pid
 	@set -a; [ -f .env ] && . ./.env; set +a; auth="$${PREFECT_API_AUTH_STRING:-$$PREFECT_SERVER_API_AUTH_STRING}"; \
 	  for i in $$(seq 1 120); do curl -sf $${auth:+-u "$$auth"} http://127.0.0.1:4200/api/health >/dev/null && break; sleep 1; done
@@ -79,9 +81,10 @@ serve: $(STAMP)
 	  $(BIN)/prefect work-pool inspect duban >/dev/null 2>&1 || $(BIN)/prefect work-pool create duban --type process; \
 	  $(BIN)/prefect --no-prompt deploy --all && \
 	  $(BIN)/duban schedule && \
-	  { $(BIN)/duban portal --host 127.0.0.1 --port 8400 > var/portal.log 2>&1 & echo $$! > var/portal.pid; } && \
+	  { setsid $(BIN)/duban portal --host 127.0.0.1 --port 8400 > var/portal.log 2>&1 & echo $$! > var/portal.pid; } && \
 	  echo "Prefect 界面：http://127.0.0.1:4200 · 单位页面：http://127.0.0.1:8400 —— 工作进程启动中（Ctrl-C 结束）" && \
-	  $(BIN)/prefect worker start --pool duban; \
+	  trap 'true' INT TERM; $(BIN)/prefect worker start --pool duban; \
+	  echo "工作进程已停止；正在关闭单位页面和 Prefect 服务器"; \
 	  kill $$(cat var/portal.pid) 2>/dev/null; kill $$(cat var/prefect/server.pid) 2>/dev/null || true
 
 lint: $(STAMP)

@@ -25,6 +25,7 @@ from tasks.demo.behaviour import Extension, Send, plan, window
 from tasks.demo.files import Author, file_name, summary_text, workbook
 from tasks.extensions import grant_extension
 from tasks.intake.run import intake_inbox
+from tasks.links import LinkMaker
 from tasks.mail import send_queued
 from tasks.prefect_api import complete_day, replay_may_schedule, sync_calendar
 from tasks.sweep_run import sweep_day
@@ -52,7 +53,8 @@ def replay_day(app: App, author: Author, day: date, sends: list[Send], extension
         with app.store.session(write=True) as s:
             grant_extension(s, app.campaign, unit=e.unit, obligation=e.obligation, period=periods_of[0] if periods_of else None,
                             new_due=e.new_due, reason=e.reason, granted_by=app.campaign.group_of(e.obligation).name,
-                            now=datetime.combine(day, time(17)), mail_from=app.settings.mail_from)
+                            now=datetime.combine(day, time(17)), mail_from=app.settings.mail_from,
+                            link=LinkMaker(s, app.settings, app.campaign))  # every notice carries the unit's page
     swept = sweep_day(app, day, confirmed_by="演示回放")  # the replay's ops have seen the whole campaign
     verdicts = []
     for s in sends:  # each file is received at its own time, which the replay sets (never a file's mtime)

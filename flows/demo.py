@@ -96,12 +96,16 @@ def run_demo(settings: Settings, *, exit_after: bool, campaign: str | None = Non
         mails = len(list((home / "mail").glob("*.eml")))
         echo("")
         echo(f"回放完成：{result['days']} 天，用时 {replayed:.0f} 秒（含服务器启动共 {time.perf_counter() - t0:.0f} 秒）。")
-        echo(f"  Prefect 界面：  http://127.0.0.1:{port}  （流程运行 campaign-replay、简报产物 supervision-briefing）")
+        if exit_after:  # the server stops with this command: no address to open
+            echo("  Prefect 界面：  随回放结束而关闭（不带 --exit 运行可保持界面，按 Ctrl-C 结束）")
+        else:
+            echo(f"  Prefect 界面：  http://127.0.0.1:{port}  （流程运行 campaign-replay、简报产物 supervision-briefing）")
         echo(f"  督查简报：      {home / 'briefings'}")
         echo(f"  发出的邮件：    {home / 'mail'}（{mails} 封 .eml）")
         echo(f"  报送状态：      DUBAN_HOME={home} .venv/bin/duban status --campaign {spec.id} --as-of {last}")
         if not exit_after:
             echo("服务器保持运行，按 Ctrl-C 结束。")
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})  # from here on, waited for
             signal.sigwait({signal.SIGINT, signal.SIGTERM})
         return {**result, "ui": f"http://127.0.0.1:{port}", "mail": mails, "seconds": round(replayed, 1),
                 "inside_flow": result["seconds"],

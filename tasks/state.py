@@ -45,7 +45,7 @@ class State(StrEnum):
 
     @property
     def page_label(self) -> str:
-        """The light's word on a unit's own page: 未提交 / 未通过 / 已通过 / 已延期 / 逾期."""
+        """The light's word on a unit's own page: 未提交 / 未通过 / 已通过 / 逾期报送，已通过 / 已延期 / 逾期."""
         return _PAGE_LABELS[self]
 
 
@@ -66,7 +66,7 @@ _PAGE_LABELS = {
     State.RECEIVED: "未通过",
     State.RETURNED_OVERDUE: "逾期",
     State.ON_TIME: "已通过",
-    State.LATE: "已通过",
+    State.LATE: "逾期报送，已通过",
     State.OVERDUE: "逾期",
     State.EXCUSED: "已延期",
 }

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from schemas.campaign import Campaign, periods
 from schemas.period import period_label
 from schemas.tables import ExtensionRequest, Obligation, Submission, Unit, ValidationIssue
+from tasks.state import State
 from tasks.status import status_rows
 
 SUBMISSION_LABELS = {
@@ -71,7 +72,11 @@ class UnitPage:
 def _when(row, as_of: date, cal) -> str:  # type: ignore[no-untyped-def]
     due = row.effective_due
     if row.state.is_done:
-        return f"已于{row.submitted_at:%m月%d日}通过" if row.submitted_at else "已完成"
+        if not row.submitted_at:
+            return "已完成"
+        at = row.submitted_at
+        late = f"（逾期{(at.date() - due).days}天报送）" if row.state is State.LATE else ""  # the state's own word on late
+        return f"已于{at.year}年{at.month}月{at.day}日通过{late}"
     if as_of > due:
         return f"逾期{(as_of - due).days}天"
     if as_of == due:

@@ -90,3 +90,34 @@ def test_status_narrows_to_what_ops_ask_and_counts_each_state():
     assert narrow(rows, day, overdue=True) == rows[:1]
     assert narrow(rows, day, due_within=5) == rows[1:2]  # open and due in 5 days; done ones left out
     assert totals(rows) == [(State.PENDING, 1), (State.DUE_SOON, 1), (State.ON_TIME, 1), (State.OVERDUE, 1)]
+
+
+def test_the_unit_page_says_the_year_and_a_late_file_is_not_plain_passed():
+    """Issue 26.17: "已于2010年7月5日通过（逾期3天报送）", never "已于07月05日通过" for a late file."""
+    from datetime import datetime
+    from types import SimpleNamespace
+
+    from tasks.state import State
+    from tasks.unit_page import _when
+
+    late = SimpleNamespace(effective_due=date(2010, 7, 2), state=State.LATE, submitted_at=datetime(2010, 7, 5, 10))
+    on_time = SimpleNamespace(effective_due=date(2010, 7, 2), state=State.ON_TIME, submitted_at=datetime(2010, 7, 1, 9))
+    assert _when(late, date(2010, 7, 20), None) == "已于2010年7月5日通过（逾期3天报送）"
+    assert _when(on_time, date(2010, 7, 20), None) == "已于2010年7月1日通过"
+    assert State.LATE.page_label == "逾期报送，已通过" and State.ON_TIME.page_label == "已通过"
+
+
+def test_the_2010_demo_writes_the_codes_of_2010():
+    """Issue 26.17: a 2010 campaign's synthetic enterprises carry 9-character 组织机构代码, not the
+    18-character 统一社会信用代码 that began in 2015; and each is valid."""
+    import random
+
+    from config.settings import CAMPAIGNS_DIR
+    from schemas.loading import load_campaign
+    from tasks.demo.files import Author
+    from tasks.intake.cells import org_code
+
+    campaign = load_campaign(CAMPAIGNS_DIR / "huaian-2010.yaml")
+    rows = Author(campaign, random.Random(7)).rows("tech-needs", "清河区", "第1批")
+    codes = [r["org_code"] for r in rows if r["org_code"]]  # an optional column: some left blank
+    assert codes and all(len(str(c)) == 10 and str(c)[8] == "-" and org_code(str(c)) for c in codes), codes

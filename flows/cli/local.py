@@ -40,8 +40,10 @@ def demo_cmd(ctx: Ctx, exit_after: bool, port: int | None) -> None:
 
     from flows.demo import run_demo
 
-    if not exit_after:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})  # waited for at the end
+    def stop(signum: int, frame: Any) -> None:  # SIGTERM (a service manager, CI) stops it as Ctrl-C does
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         out: Any = run_demo(ctx.settings, exit_after=exit_after, campaign=ctx.campaign_id, port=port,
                             echo=lambda m: click.echo(m, err=ctx.as_json))

@@ -22,7 +22,9 @@ from schemas.campaign import Campaign, periods
 from schemas.forms import NUMERIC, Column, Form
 from schemas.period import period_label, period_span
 from tasks.intake.annotate import sheet_title
-from tasks.intake.cells import check_char
+from tasks.intake.cells import check_char, org_check_char
+
+CREDIT_CODES_FROM = 2015  # GB 32100: the 18-character 统一社会信用代码 began in 2015
 
 Row = dict[str, Any]
 
@@ -92,7 +94,10 @@ class Author:
             return f"0{rnd.randint(20, 99)}-{rnd.randint(60000000, 89999999)}"
         if col.kind == "email":
             return f"user{rnd.randint(100, 999)}@example.cn"
-        if col.kind == "org-code":
+        if col.kind == "org-code":  # the code of the campaign's time: 统一社会信用代码 only from 2015 on
+            if self.c.start.year < CREDIT_CODES_FROM:
+                first8 = f"{rnd.randint(10000000, 99999999)}"
+                return f"{first8}-{org_check_char(first8)}"
             first = f"9132{rnd.randint(1000, 9999)}MA1M{rnd.randint(10000, 99999)}"[:17]
             return first + check_char(first)
         return f"{unit}{col.header}{i + 1}"
