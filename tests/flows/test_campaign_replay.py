@@ -41,3 +41,6 @@ def test_replay_july(prefect_harness, sqlite_settings, monkeypatch):
     assert kinds["receipt"] > 40 and kinds["digest"] > 20 and kinds["briefing"] > 0
     assert len(rec.received) == sum(kinds.values())
     assert "督查简报（第1期）" in Artifact.get("supervision-briefing").data
+    with app.store.session() as s:  # the demo's extension notice carries the unit's page, as every notice does (26.8)
+        notices = s.scalars(select(Notification).where(Notification.kind == "extension")).all()
+    assert notices and all("/u/" in n.text for n in notices), [n.text for n in notices]
