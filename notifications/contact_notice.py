@@ -129,10 +129,13 @@ def new_addresses(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[
 
 
 def addresses(change: ContactChange) -> list[tuple[str, str]]:
-    """Every old and new liaison or head address (each once), with a name to greet: the unit's
-    contacts in force when the change came, and, once it applies, the new ones."""
+    """The liaison and head addresses told of `change` (each once), with a name to greet: those in
+    force when it came, always; the new ones only once it applies (applied or approved). A held or
+    refused change never mails an address nobody has approved: the unit's contacts would reach
+    whoever wrote it into a 附表2."""
+    people = [*change.old, *change.new] if change.status in ("applied", "approved") else list(change.old)
     seen: dict[str, str] = {}
-    for p in [*change.old, *change.new]:
+    for p in people:
         if p["role"] in MAIL_ROLES and _text(p.get("email")):
             seen.setdefault(_text(p.get("email")).lower(), _text(p.get("name")))
     return list(seen.items())

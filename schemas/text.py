@@ -42,3 +42,9 @@ def md_rows(rows: list[dict[str, object]]) -> list[dict[str, object]]:
     """A Prefect table artifact's rows with every text escaped by `md`: the UI renders each
     string cell as markdown (its ArtifactDataTable uses the markdown renderer). Numbers stay numbers."""
     return [{md(k): (v if v is None or isinstance(v, bool | int | float) else md(v)) for k, v in row.items()} for row in rows]
+
+
+def printable(text: str) -> str:
+    """`text` safe on a terminal or in a log line: every character that is not printable (escape
+    sequences, line breaks, bidi controls) as “?”. File names come from whoever dropped the file."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text)

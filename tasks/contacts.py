@@ -29,7 +29,12 @@ FIELDS = ("role", "name", "position", "email", "mobile", "phone")
 
 
 class ContactChangeError(ValueError):
-    """A decision that cannot be taken; `str()` says why."""
+    """A decision that cannot be taken; `str()` says why. `usage`: the number names no change
+    (a usage mistake: exit 2 on the command line)."""
+
+    def __init__(self, message: str, *, usage: bool = False):
+        super().__init__(message)
+        self.usage = usage
 
 
 def current_list(session: Session, campaign_id: str, unit_id: int) -> list[Contact]:
@@ -101,11 +106,11 @@ def decide(session: Session, change_id: int, *, approve: bool, by: str, comment:
     """Ops' answer to a held change: approved (the new list applies) or rejected (nothing changes)."""
     change = session.get(ContactChange, change_id)
     if change is None:
-        raise ContactChangeError(f"没有编号为 {change_id} 的联系人变更申请")
+        raise ContactChangeError(f"没有编号为 {change_id} 的联系人变更申请", usage=True)
     if change.status != "pending":
         raise ContactChangeError(f"联系人变更申请 {change_id} 已处理（{STATUS_LABELS.get(change.status, change.status)}）")
     if not by.strip():
-        raise ContactChangeError("请填写审核人")
+        raise ContactChangeError("请填写审核人", usage=True)
     change.status = "approved" if approve else "rejected"
     change.decided_at, change.decided_by, change.comment = now, by, comment
     audit(session, at=now, actor=by, action=f"contacts.{change.status}", subject=change.unit.name,

@@ -149,7 +149,7 @@ def resend(session: Session, campaign: Campaign, ids: list[int] | None, *, by: s
     if ids is not None:
         missing = sorted(set(ids) - {n.id for n in rows})
         if missing:
-            raise OpsError(f"本活动没有这些邮件：{'、'.join(f'#{i}' for i in missing)}（duban mail 列出全部邮件）")
+            raise OpsError(f"本活动没有这些邮件：{'、'.join(f'#{i}' for i in missing)}（duban mail 列出全部邮件）", usage=True)
     done, skipped = [], {}
     for n in rows:
         if n.status not in (FAILED, UNCERTAIN):

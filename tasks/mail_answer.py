@@ -25,12 +25,12 @@ def answer_new(session: Session, app: App, row: MailIn, inc: Incoming, *, contac
     """Queue the short answer a new message gets, if any; return what ops should read about it."""
     acked = acks_today(session, app.campaign.id, inc.sender, now) if inc.sender else 0
     kind, why = reply_kind(row.action, inc, contact=contact, forged=forged, acked_today=acked)
-    if kind == "forged":  # to the address's real owner, who may not have sent it
-        acknowledge(session, app, row, inc, now, what=(
+    if kind == "forged":  # to the address's real owner, who may not have sent it: none of the sender's words
+        acknowledge(session, app, row, inc, now, stranger=True, what=(
             "本系统收到一封以您的地址发出、带有附件的邮件，但它未通过邮件服务器的发件人验证，附件已保存，"
             "待工作人员核实后处理。如果这封邮件不是您发送的，请告知我们。"))
     elif kind == "ack":
-        acknowledge(session, app, row, inc, now)
+        acknowledge(session, app, row, inc, now, stranger=not contact)
     return why
 
 
@@ -44,10 +44,14 @@ def acks_today(session: Session, campaign_id: str, address: str, now: datetime) 
 
 
 def acknowledge(session: Session, app: App, row: MailIn, inc: Incoming, now: datetime,
-                what: str | None = None) -> None:
+                what: str | None = None, *, stranger: bool = False) -> None:
     """One short answer to a message (held, empty, too large): no validation details, nobody's
-    data, no link."""
-    subject = inc.subject if inc.subject.lower().startswith("re:") else f"Re: {inc.subject or '您的来信'}"
+    data, no link. To a stranger (or the owner of a forged address) it repeats none of the
+    sender's words: a fixed greeting and subject, so the bureau's address carries no text of theirs."""
+    if stranger:
+        subject = f"【{app.campaign.organiser}】已收到您的邮件"
+    else:
+        subject = inc.subject if inc.subject.lower().startswith("re:") else f"Re: {inc.subject or '您的来信'}"
     others = "、".join(f"{n}（{k}）" for n, k, _ in inc.others[:10])
     what = what or {
         "held": "已收到您的邮件和附件。发件地址不是本活动登记的单位联络员或负责人，附件已保存，待工作人员确认单位后处理。",
@@ -57,7 +61,7 @@ def acknowledge(session: Session, app: App, row: MailIn, inc: Incoming, now: dat
         "too-large": f"已收到您的邮件，但{row.reason}，未能处理。请删除无关的工作表或图片、"
                      "压缩后重新发送，或分成几封邮件发送；也可以在本单位的报送页面上传。",
     }[row.action]
-    message = compose(app.campaign, "acknowledge", subject, name=inc.sender_name or "您好", what=what,
+    message = compose(app.campaign, "acknowledge", subject, name="您好" if stranger else (inc.sender_name or "您好"), what=what,
                       in_reply_to=inc.message_id, references=inc.references)
     enqueue(session, key=f"mail-ack:{app.campaign.id}:{inc.message_id[:200]}", kind="receipt", campaign=app.campaign.id,
             to_email=inc.sender, to_name=inc.sender_name, message=message, now=now, as_of=now.date(),

@@ -58,8 +58,8 @@ def reply_kind(action: str, inc: Incoming, *, contact: bool, forged: bool, acked
         return None, ""
     if forged:  # told to the address's owner, who may not have sent it: once a day is enough
         return ("forged", "") if not acked_today else (None, ANSWERED_TODAY)
-    if contact:
-        return "ack", ""
+    if contact:  # a liaison's or head's address is answered too, but once a day: forged, it cannot flood them
+        return ("ack", "") if not acked_today else (None, ANSWERED_TODAY)
     carries = bool(inc.files) or (action == "too-large" and inc.attached)
     if not carries:
         return None, ("；" + STRANGER if action != "held" else "") + NO_FILE_NO_ANSWER

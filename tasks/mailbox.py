@@ -15,12 +15,14 @@ from __future__ import annotations
 import hashlib
 import imaplib
 import logging
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parseaddr
+from pathlib import PurePath
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -185,7 +187,11 @@ def poll(app: App, box: Imap, *, now: datetime | None = None) -> list[MessageRes
     import fcntl
 
     app.settings.home.mkdir(parents=True, exist_ok=True)
-    with open(app.settings.home / "mailbox.lock", "w") as lock:
+    try:  # never through a link planted in the home (a "w" open would truncate its target)
+        fd = os.open(app.settings.home / "mailbox.lock", os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError as e:
+        raise MailboxError(f"无法打开 {app.settings.home / 'mailbox.lock'}（{e.strerror}）：它可能是一个链接，请核实后删除") from None
+    with os.fdopen(fd, "w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -313,10 +319,11 @@ def _file_all(app: App, row_id: int, inc: Incoming, unit: str | None, received: 
         if i < len(done):
             continue
         sha = hashlib.sha256(data).hexdigest()
-        note = _filed_before(app, name, sha, received)
+        by = (inc.sender_name or inc.sender)[:64]
+        note = _filed_before(app, name, sha, received, by)
         if note is None:
             r = submit_bytes(app, data, name, received_at=received, expect_unit=unit, channel="mail",
-                             submitted_by=(inc.sender_name or inc.sender)[:64], receipt=False)
+                             submitted_by=by, receipt=False)
             note = {"name": name, "sha256": sha, "submission": r.submission_id, "status": r.status,
                     "form": r.verdict.form, "period": r.verdict.period}
         done.append(note)
@@ -325,11 +332,17 @@ def _file_all(app: App, row_id: int, inc: Incoming, unit: str | None, received: 
     return done
 
 
-def _filed_before(app: App, name: str, sha: str, received: datetime) -> dict | None:
-    """The note of a file filed by a run that died before noting it: the same bytes, same arrival."""
+def _filed_before(app: App, name: str, sha: str, received: datetime, sender: str | None = None) -> dict | None:
+    """The note of a file filed by a run that died before noting it: the same bytes, the same
+    arrival, the same file name and the same sender (two messages carrying one blank template in
+    the same second are two files, never one unit's verdict given to another)."""
     with app.store.session() as s:
-        earlier = s.scalar(select(Submission).where(Submission.campaign == app.campaign.id, Submission.sha256 == sha,
-                                                    Submission.channel == "mail", Submission.received_at == received))
+        q = select(Submission).where(Submission.campaign == app.campaign.id, Submission.sha256 == sha,
+                                     Submission.channel == "mail", Submission.received_at == received,
+                                     Submission.filename == PurePath(name).name)
+        if sender is not None:
+            q = q.where(Submission.submitted_by == sender)
+        earlier = s.scalar(q.order_by(Submission.id))
         return _note(name, earlier) if earlier else None
 
 

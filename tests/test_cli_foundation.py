@@ -98,3 +98,14 @@ def test_help_is_in_chinese_and_summaries_are_whole(tmp_path):
     assert r.stdout.startswith("用法：duban sweep") and "选项" in r.stdout and "Options" not in r.stdout
     r = run(["link", "nowhere"], tmp_path / "var")
     assert r.returncode == 2 and "参数 单位 有误" in r.stderr and "UNIT" not in r.stderr
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("url", ["postgresql://h/db?password=s3cret", "postgresql://:s3cret@h/db",
+                                 "postgresql://u:p@ss3cret@h/db", "postgresql://u:s3cret@h:5432/db?sslmode=require"])
+def test_no_database_password_is_ever_printed(url):
+    """Security review: the header every command prints, and the "cannot connect" line, mask the
+    password wherever the URL puts it."""
+    from flows.cli.common import _masked
+
+    assert "s3cret" not in _masked(url) and "***" in _masked(url)

@@ -166,3 +166,14 @@ def test_duban_contacts_lists_the_added_address(tmp_path):
     assert row["added"] == ["xuyi.liaison@evil.example.com"] and row["old"] == row["new"]
     r = duban("contacts", home=home)
     assert "新增邮箱：xuyi.liaison@evil.example.com" in r.stdout
+
+
+def test_a_held_change_never_mails_the_address_it_would_add(mapp, tmp_path):
+    """Security review: a 附表2 that replaces the liaison with an outside address is held, and that
+    address is told nothing (it would learn the unit's contacts) until ops approve."""
+    outsider = ["某某", "清河区科技局", "联络员", "", "13805170109", "mallory@evil.example", ""]
+    r = _submit(mapp, tmp_path, [HEAD, outsider])
+    with mapp.store.session() as s:
+        assert s.get(ContactChange, r.contact_change).status == "pending"
+    told = {n.recipient_email for n in _notices(mapp)}
+    assert "mallory@evil.example" not in told and told <= CURRENT

@@ -25,7 +25,6 @@ from config.settings import BadCampaignId
 from schemas.loading import CampaignError
 from schemas.workdays import CalendarError
 
-
 HELP = "显示本帮助并退出"
 
 
@@ -172,7 +171,18 @@ class Ctx:
 
 
 def _masked(url: str) -> str:
-    return re.sub(r"(//[^:/@]+):[^@]*@", r"\1:***@", url)
+    """A database URL with no secret in it: the user's password as *** (the last @ ends it, even
+    when the password itself holds an @), and any `password=` in the query; a string that is no
+    URL says only that it is set."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return "（DUBAN_DATABASE_URL 已设置）"
+    authority, slash, path = rest.partition("/")
+    userinfo, at, hostport = authority.rpartition("@")
+    user = userinfo.split(":", 1)[0]
+    who = (f"{user}:***@" if ":" in userinfo else f"{user}@") if at else ""
+    path = re.sub(r"((?:^|[?&])[^=&]*pass[^=&]*=)[^&]*", r"\1***", path, flags=re.I)
+    return f"{scheme}://{who}{hostport}{slash}{path}"
 
 
 def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:
@@ -275,10 +285,12 @@ def _log_crash(ctx: Ctx) -> Path:
         home = ctx.settings.home
     except ValidationError:
         home = Path(os.environ.get("DUBAN_HOME", "var"))
-    for log in (home / "logs" / "duban-errors.log", Path(tempfile.gettempdir()) / "duban-errors.log"):
+    fallback = Path(tempfile.gettempdir()) / f"duban-errors-{os.geteuid()}.log"
+    for log in (home / "logs" / "duban-errors.log", fallback):
         try:
             log.parent.mkdir(parents=True, exist_ok=True)
-            with log.open("a", encoding="utf-8") as fh:
+            fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as fh:  # never through a planted link; only its owner reads it
                 fh.write(traceback.format_exc() + "\n")
             return log
         except OSError:

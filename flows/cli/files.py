@@ -183,12 +183,13 @@ def intake_cmd(ctx: Ctx, received_at: Any, batch: int) -> None:
 
     def human() -> None:
         from schemas.period import period_label
+        from schemas.text import printable
 
         click.echo(f"收件箱 {app.settings.inbox_dir}：处理 {len(results)} 个文件")
         for r in results:
             form = next((f.label for f in app.campaign.forms if f.code == r.form), r.form)
             what = " ".join(x for x in (r.unit, form, period_label(r.period) if r.period else None) if x) or "—"
-            click.echo(f"  {STATUS_LABELS.get(r.status, r.status)}  {r.file}  {what}  错误{r.errors} 提示{r.warnings}"
+            click.echo(f"  {STATUS_LABELS.get(r.status, r.status)}  {printable(r.file)}  {what}  错误{r.errors} 提示{r.warnings}"
                        + (f"  {r.reason}" if r.status in ("unreadable", "refused", "crashed") else ""))
         held = [r.contact_change for r in results if r.contact_change]
         if held:

@@ -127,9 +127,7 @@ def extend_cmd(ctx: Ctx, unit: str, obligation: str, new_due: date | None, refus
         d = decide_extension(app, unit=unit, obligation=obligation, period=period, new_due=new_due, reason=reason,
                              by=decided_by, now=app.now())
     except OpsError as e:
-        refused = click.ClickException(str(e))
-        refused.exit_code = 2 if e.usage else 1  # a name nobody has is a usage mistake, as everywhere
-        raise refused from None
+        raise _refused(e) from None
     out = {"unit": d.unit, "obligation": d.obligation.code, "period": d.obligation.period, "granted": d.granted,
            "due": d.obligation.effective_due.isoformat(), "notified": d.delivery.sent if d.delivery else 0}
     if d.calendar_problem:
@@ -196,7 +194,7 @@ def resend_cmd(ctx: Ctx, ids: tuple[int, ...], all_failed: bool, requested_by: s
     try:
         requeued, skipped, report = resend_now(app, None if all_failed else list(ids), by=requested_by, now=app.now())
     except OpsError as e:
-        raise click.ClickException(str(e)) from None
+        raise _refused(e) from None
     out = {"requeued": requeued, "skipped": skipped, "delivery": report.as_json(), "sent": report.sent,
            "failed": report.failed}
 
@@ -244,7 +242,7 @@ def contacts_cmd(ctx: Ctx, change_id: int | None, decision: str | None, decided_
         status, sent = answer(app, change_id, approve=decision == "approve", by=decided_by, comment=comment,
                               now=app.now())
     except ContactChangeError as e:
-        raise click.ClickException(str(e)) from None
+        raise _refused(e) from None
     out = {"id": change_id, "status": status, "sent": sent}
     emit(out, ctx.as_json, lambda: click.echo(f"联系人变更 #{change_id}：{STATUS_LABELS[status]}（通知发出 {sent} 封）"))
 
@@ -276,3 +274,11 @@ def brief_cmd(ctx: Ctx, as_of: date | None, out_dir: Path | None, final: bool) -
     c = compile_briefing(ctx.app, _day(ctx, as_of), kind="final" if final else "monthly", out=out_dir)
     out = {"title": c.data.title, "html": str(c.html), "pdf": str(c.pdf), "folder": str(c.folder)}
     emit(out, ctx.as_json, lambda: click.echo(f"《{out['title']}》\n  {out['html']}\n  {out['pdf']}"))
+
+
+def _refused(e: Exception) -> click.ClickException:
+    """An ops request that cannot be done, said in one line: exit 2 when what was typed names
+    nothing (a usage mistake, as everywhere), else 1."""
+    refused = click.ClickException(str(e))
+    refused.exit_code = 2 if getattr(e, "usage", False) else 1
+    return refused

@@ -42,7 +42,7 @@ def open_folder(path: Path, *, parent: int | None = None, owned: bool = True) ->
     if parent is None:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        os.mkdir(name, dir_fd=parent)
+        os.mkdir(name, mode=0o750 if owned else 0o777, dir_fd=parent)  # ours: nobody else writes in it
     except FileExistsError:
         pass  # adopted: checked below like a new one
     except OSError as e:
@@ -56,6 +56,10 @@ def open_folder(path: Path, *, parent: int | None = None, owned: bool = True) ->
         os.close(fd)
         raise UnsafeFolder(f"拒绝使用文件夹 {path}：它属于 uid {st.st_uid}，不是运行督办系统的用户（uid {os.geteuid()}）。"
                            f"请核实其中文件的来历后将它移走（或 chown 给该用户），再重新运行")
+    if owned and st.st_mode & 0o022:  # another user could plant a claim and its record (a forged receipt time)
+        os.close(fd)
+        raise UnsafeFolder(f"拒绝使用文件夹 {path}：其他用户可以写入（权限 {stat.filemode(st.st_mode)}），"
+                           f"可能被放入伪造的文件。请核实其中的文件后运行 chmod go-w {path}，再重新运行")
     return fd
 
 

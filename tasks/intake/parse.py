@@ -263,8 +263,20 @@ def show_errors(rows: list[list[str | None]], errors: Iterable[tuple[int, int, s
             rows[r][c] = text
 
 
+MAX_FORMULA_CELLS = 10_000  # uncomputed formulas told about per sheet: what a clerk can act on
+
+
 def _still_empty(rows: list[list[str | None]], cells: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-    return tuple((r, c) for r, c in cells if r >= len(rows) or c >= len(rows[r]) or rows[r][c] is None)
+    """Formula cells with no value, in the rows read (a cell past them is in no data row, and a
+    sheet of a million bare formulas must not cost the worker a million tuples), at most
+    `MAX_FORMULA_CELLS`."""
+    out = []
+    for r, c in cells:
+        if r < len(rows) and (c >= len(rows[r]) or rows[r][c] is None):
+            out.append((r, c))
+            if len(out) >= MAX_FORMULA_CELLS:
+                break
+    return tuple(out)
 
 
 Range = tuple[tuple[int, int], tuple[int, int]]

@@ -101,6 +101,23 @@ class _Child:
             self.kill()
 
 
+_PR_SET_DUMPABLE = 4
+
+
+def _not_dumpable() -> None:
+    """Make this process's /proc files (its environment, its memory) unreadable by other processes
+    of the same user, the reader children first: a parser a file exploits must not find the worker's
+    secrets there. Linux only; elsewhere a no-op. (It also stops a same-user debugger attaching.)"""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
 class ReaderPool:
     """Idle reader children, reused; one per thread reading at the same moment."""
 
@@ -128,6 +145,7 @@ class ReaderPool:
             for i, (mem, child) in enumerate(self._idle):
                 if mem == memory_bytes and child.proc.poll() is None:
                     return self._idle.pop(i)[1]
+        _not_dumpable()  # before the first child exists
         return _Child(memory_bytes)
 
     def _give(self, child: _Child, memory_bytes: int) -> None:

@@ -172,6 +172,9 @@ def test_the_reader_child_carries_no_secret(monkeypatch):
     assert not any(v.encode() in b"".join(env.values()) for v in secrets.values())
     assert names <= {"PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONHASHSEED", "PYTHONUTF8", "PYTHONIOENCODING",
                      "PYTHONPATH", "RUST_BACKTRACE"}
+    import ctypes  # nor can it read them from its parent: the worker made itself not dumpable first
+
+    assert ctypes.CDLL(None).prctl(3, 0, 0, 0, 0) == 0  # PR_GET_DUMPABLE
 
 
 def _control_char_file(unit: str = "淮阴区") -> bytes:
@@ -221,3 +224,28 @@ def test_an_accepted_cell_with_a_nul_is_stored_on_every_database(app, tmp_path):
     with app.store.session() as s:
         contacts = [d["contact"] for d in s.scalars(select(FormRow.data).where(FormRow.submission_id == r.submission_id))]
     assert "王晓明" in contacts and not any("\x00" in c for c in contacts)
+
+
+def test_a_sheet_of_bare_formulas_costs_the_worker_nothing():
+    """Security review: cells holding only a formula pass every fill cap (the reader sees no rows);
+    the cells the worker receives are those in the rows read, at most MAX_FORMULA_CELLS."""
+    import zipfile
+
+    from openpyxl import Workbook
+
+    from tasks.intake.parse import MAX_FORMULA_CELLS
+
+    wb = Workbook()
+    wb.active["A1"] = "x"
+    buf = io.BytesIO()
+    wb.save(buf)
+    src, out = zipfile.ZipFile(io.BytesIO(buf.getvalue())), io.BytesIO()
+    bare = "".join(f'<row r="{i}"><c r="A{i}"><f>1</f></c><c r="B{i}"><f>1</f></c></row>' for i in range(2, 30_002))
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for n in src.namelist():
+            d = src.read(n)
+            if n == "xl/worksheets/sheet1.xml":
+                d = d.replace(b'<dimension ref="A1"/>', b"").replace(b"</sheetData>", bare.encode() + b"</sheetData>")
+            z.writestr(n, d)
+    [sheet] = read_sheets(out.getvalue(), "公式.xlsx", Limits())
+    assert len(sheet.formulas) <= MAX_FORMULA_CELLS and all(r < len(sheet.rows) for r, _ in sheet.formulas)

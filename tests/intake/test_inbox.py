@@ -189,3 +189,20 @@ def test_a_work_folder_owned_by_another_user_is_refused(tmp_path, folder):
         else:
             settle(c, tmp_path, failed=folder == "failed", submission_id=1)
     assert c.path.exists() and list((tmp_path / folder).iterdir()) == []
+
+
+def test_a_claims_folder_others_can_write_to_is_refused(tmp_path):
+    """Security review: in a group- or world-writable .claimed anyone could plant a claim and its
+    record with an old time (a late file received "on time"): such a folder is refused."""
+    from tasks.intake.folders import UnsafeFolder
+
+    (tmp_path / CLAIMED).mkdir()
+    os.chmod(tmp_path / CLAIMED, 0o777)
+    planted = tmp_path / CLAIMED / ("a" * 32)
+    planted.write_bytes(b"late file")
+    (tmp_path / CLAIMED / ("a" * 32 + ".json")).write_text(json.dumps({"name": "附表3.xlsx", "claimed_at": "2010-01-01T00:00:00+00:00"}))
+    with pytest.raises(UnsafeFolder, match="其他用户可以写入"):
+        claim_all(tmp_path, now=NOW)
+    assert planted.read_bytes() == b"late file"  # untouched
+    os.chmod(tmp_path / CLAIMED, 0o750)
+    assert claim_all(tmp_path / "new", now=NOW) == [] and (tmp_path / "new" / CLAIMED).stat().st_mode & 0o022 == 0

@@ -41,8 +41,10 @@ def test_a_stranger_is_answered_only_with_a_file_and_once_a_day():
     assert reply_kind("too-large", inc(), contact=False, forged=False, acked_today=0)[0] is None
 
 
-def test_a_contact_is_answered_machines_never_forged_once_a_day():
-    assert reply_kind("no-attachment", inc(), contact=True, forged=False, acked_today=5) == ("ack", "")
+def test_a_contact_is_answered_once_a_day_machines_never_forged_once_a_day():
+    assert reply_kind("no-attachment", inc(), contact=True, forged=False, acked_today=0) == ("ack", "")
+    # a forged liaison address (where From is trusted) cannot flood the liaison: once a day (security review)
+    assert reply_kind("no-attachment", inc(), contact=True, forged=False, acked_today=1)[0] is None
     auto = inc(files=[("a.xlsx", b"")], automatic="邮件列表或群发邮件（List-Id / List-Unsubscribe）")
     assert decide(auto, too_large="", unit="清河区", contact=True, forged=False)[0] == "ignored"
     assert reply_kind("ignored", auto, contact=True, forged=False, acked_today=0)[0] is None
@@ -57,3 +59,4 @@ def test_production_refuses_the_mailbox_unless_someone_vouches_for_senders():
     assert trust_problem(prod.model_copy(update={"imap_trusted_authserv": "mx.example.cn"})) is None
     assert trust_problem(prod.model_copy(update={"imap_trust_from": True})) is None
     assert trust_problem(prod.model_copy(update={"imap_host": None})) is None  # no mailbox, nothing to refuse
+

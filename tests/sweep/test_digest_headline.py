@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from schemas.loading import load_campaign
 from config.settings import CAMPAIGNS_DIR
+from schemas.loading import load_campaign
 from tasks.digest import render_digest
 
 pytestmark = [pytest.mark.unit]
