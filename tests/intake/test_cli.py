@@ -74,3 +74,14 @@ def test_submit_unit_refuses_a_file_that_names_another_unit(tmp_path):
     with sqlite3.connect(home / "duban.db") as db:
         rows = db.execute("select actor, action, subject from audit_log where action = 'submission.force-unit'").fetchall()
     assert len(rows) == 1 and rows[0][0] == "综合协调组张三" and rows[0][2].startswith("涟水县/")
+
+
+def test_a_file_name_cannot_write_to_the_ops_terminal(tmp_path):
+    """Security review: a name carrying an escape sequence or a line break is printed with those
+    characters as "?" (the file itself is kept as received)."""
+    home = tmp_path / "var"
+    (home / "inbox").mkdir(parents=True)
+    (home / "inbox" / "e\x1b]0;PWNED\x07\n伪造的一行.xlsx").write_bytes(messy_workbook("tech-needs", [need_row(0)]))
+    r = duban("intake", "--received-at", "2010-07-01T09:00:00", home=home)
+    assert r.returncode == 0, r.stderr
+    assert "\x1b" not in r.stdout and "\x07" not in r.stdout and "e?]0;PWNED??伪造的一行.xlsx" in r.stdout
