@@ -34,9 +34,12 @@ class Value:
     of: int | None = None  # `units`: out of how many units of the kind
     percent: bool = False
     digits: int = 1
+    defined: bool = True  # a ratio over nothing (0/0) has no value: shown as —, never 0.0%
 
     def text(self, v: float | None = None) -> str:
-        """The value as a person reads it: 21 项, 7783.5 万元, 64.3%, 5/9 个."""
+        """The value as a person reads it: 21 项, 7783.5 万元, 64.3%, 5/9 个; — for 0/0."""
+        if v is None and not self.defined:
+            return "—"
         v = self.value if v is None else v
         if self.percent:
             return f"{v * 100:.{self.digits}f}%"
@@ -232,7 +235,7 @@ def compute(campaign: Campaign, frames: dict[str, pd.DataFrame], *, upto: dict[s
             num, den = out[ind.ratio[0]], out[ind.ratio[1]]
             per = {u: (num.per_unit.get(u, 0.0) / d if d else 0.0) for u, d in den.per_unit.items()}
             out[ind.key] = Value(ind.key, ind.label, ind.unit, round(num.value / den.value, 6) if den.value else 0.0,
-                                 per, None, ind.percent, ind.digits)
+                                 per, None, ind.percent, ind.digits, defined=bool(den.value))
     return out
 
 

@@ -63,3 +63,9 @@ def test_a_figure_that_falls_names_who_lowered_it():
     assert (f.change, f.change_text) == (-2, "-2") and f.lowered_by == ["清河区（3项→1项）"]
     [k] = [f for f in figures(CAMPAIGN, values, {}, date(2010, 8, 25)) if f.value.key == "key_projects"]
     assert k.target.value == 40 and k.change is None and k.change_text == "—"
+
+
+def test_a_ratio_over_nothing_reads_as_a_dash_not_zero_percent():
+    """The author trial: 办结率 with no ledger rows (0/0) printed 0.0%."""
+    v = indicators.Value("rate", "办结率", "", 0.0, {}, None, True, 1, defined=False)
+    assert v.text() == "—" and indicators.Value("rate", "办结率", "", 0.25, {}, None, True, 1).text() == "25.0%"

@@ -50,3 +50,15 @@ def test_an_extension_notice_carries_no_filing_boilerplate():
                 due="2010年07月05日", new_due="2010年07月15日", reason="出差", link="http://portal.test/u/x")
     assert "报送或更正文件" not in m.text and "报送或更正文件" not in m.html
     assert "http://portal.test/u/x" in m.text
+
+
+def test_an_accepted_file_with_hints_is_not_told_to_resend():
+    """The author trial: an accepted file with only a warning was told 请据此修改后重新报送."""
+    from notifications.render import compose
+
+    common = dict(name="王晓明", unit="清河区", filename="附表3.xlsx", received="2010年07月01日 09:00", verdict="已通过校验，予以受理。", errors=[], hints=["提示"],
+                  more=0, annotated=True, link="", headline="")
+    ok = compose(CAMPAIGN, "receipt", "回执", accepted=True, **common)
+    assert "无须重新报送" in ok.text and "请据此修改后重新报送" not in ok.text + ok.html
+    bad = compose(CAMPAIGN, "receipt", "回执", accepted=False, **{**common, "errors": ["错"]})
+    assert "请据此修改后重新报送" in bad.text
