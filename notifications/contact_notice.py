@@ -132,7 +132,7 @@ def addresses(change: ContactChange) -> list[tuple[str, str]]:
     """The liaison and head addresses told of `change` (each once), with a name to greet: those in
     force when it came, always; the new ones only once it applies (applied or approved). A held or
     refused change never mails an address nobody has approved: the unit's contacts would reach
-    whoever wrote it into a 附表2."""
+    whoever wrote it into a contacts form."""
     people = [*change.old, *change.new] if change.status in ("applied", "approved") else list(change.old)
     seen: dict[str, str] = {}
     for p in people:

@@ -63,8 +63,10 @@ def _check_store(app, cases: dict[str, str], rec: Recorder) -> dict[str, Submiss
         assert {c.email for c in current.contacts} == {"jinhu.liaison@example.cn", "jinhu.head@example.cn"}
         assert s.scalar(select(func.count()).select_from(Notification).where(Notification.status != "sent")) == 0
     answered = {m["X-Envelope-To"] for m in rec.received}
-    # old and new addresses both hear of the held change; receipts go to the liaison in force
-    assert {"jinhu.liaison@example.cn", "jinhu.head@example.cn", "boss@evil.example.com", "inbox@evil.example.com"} <= answered
+    # the liaison and head in force hear of the held change; the addresses it would add hear nothing
+    # (they would learn the unit's contacts); receipts go to the liaison in force
+    assert {"jinhu.liaison@example.cn", "jinhu.head@example.cn"} <= answered
+    assert not {"boss@evil.example.com", "inbox@evil.example.com"} & answered
     receipts = [m for m in rec.received if m["Subject"].startswith("【回执】")]
     assert len(receipts) == 30  # 20 good + 10 hostile, every one names its unit in the file name
     assert not [m for m in receipts if "evil" in m["X-Envelope-To"]]
