@@ -11,6 +11,7 @@ import pytest
 from config.settings import Settings
 from schemas.campaign import periods
 from schemas.loading import check_campaign
+from tests.filled import filled_template
 
 HERE = Path(__file__).parent / "data" / "campaigns"
 YUDU, NOTES = check_campaign(HERE / "yudu-2013.yaml")
@@ -18,16 +19,7 @@ YUDU, NOTES = check_campaign(HERE / "yudu-2013.yaml")
 
 def filled(form: str, rows: list[list[object]], unit: str) -> bytes:
     """The campaign's own template, filled in as a clerk would (the 填报单位 line names the unit)."""
-    from tasks.intake.templates import template
-
-    wb = template(YUDU.form(form), YUDU, unit=unit)
-    ws = wb.worksheets[0]
-    for i, row in enumerate(rows, 4):
-        for j, value in enumerate([i - 3, *row], 1):
-            ws.cell(i, j, value)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return filled_template(YUDU, form, rows, unit)
 
 
 @pytest.mark.unit

@@ -1,14 +1,14 @@
 """Seed 004's forms (工作汇报, 目标任务完成情况表) through templates, validation and submission."""
 
-import io
 from datetime import date, datetime
 
 import pytest
 
 from config.settings import CAMPAIGNS_DIR, Settings
 from schemas.loading import load_campaign
-from tasks.intake.templates import template, write_templates
+from tasks.intake.templates import write_templates
 from tasks.intake.validate import inspect_file
+from tests.filled import filled_template
 
 pytestmark = [pytest.mark.integration]
 
@@ -17,15 +17,7 @@ GROUP = "科技项目实施组"
 
 
 def filled(form: str, rows: list[list[object]], title: str) -> bytes:
-    wb = template(SI.form(form), SI, unit=GROUP)
-    ws = wb.worksheets[0]
-    ws["A1"] = title
-    for i, row in enumerate(rows, 4):
-        for j, value in enumerate([i - 3, *row], 1):
-            ws.cell(i, j, value)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return filled_template(SI, form, rows, GROUP, title=title)
 
 
 def test_both_forms_have_templates_with_dropdowns_from_the_campaign(tmp_path):

@@ -1,7 +1,6 @@
 """A third campaign, written only in YAML (tests/data/campaigns/sti-2012.yaml): its calendar,
 templates, validation, submission and sweep work with no Python change."""
 
-import io
 from datetime import date, datetime
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from config.settings import Settings
 from schemas.campaign import periods
 from schemas.loading import load_campaign
 from tasks.calendar import build_calendar
+from tests.filled import filled_template
 
 HERE = Path(__file__).parent / "data" / "campaigns"
 STI = load_campaign(HERE / "sti-2012.yaml")
@@ -28,15 +28,8 @@ def test_its_calendar_is_quarterly():
 def filled(form: str, rows: list[list[object]], unit: str, title_period: str) -> bytes:
     from tasks.intake.templates import template
 
-    wb = template(STI.form(form), STI, unit=unit)
-    ws = wb.worksheets[0]
-    ws["A1"] = f"{ws['A1'].value}（{title_period}）"
-    for i, row in enumerate(rows, 4):
-        for j, value in enumerate([i - 3, *row], 1):
-            ws.cell(i, j, value)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    title = template(STI.form(form), STI, unit=unit).worksheets[0]["A1"].value
+    return filled_template(STI, form, rows, unit, title=f"{title}（{title_period}）")
 
 
 @pytest.mark.integration
