@@ -144,8 +144,7 @@ class Ctx:
 
     def has_store(self) -> bool:
         """Is there a store to read (without making one)?"""
-        s = self.settings
-        return bool("home" in s.model_fields_set or s.database_url or (s.home / "duban.db").exists())
+        return store_there(self.settings)
 
     @property
     def reads_only(self) -> bool:
@@ -223,7 +222,7 @@ def common(f: Callable) -> Callable:
             from tasks.intake.folders import UnsafeFolder
             from tasks.names import UnknownName
 
-            if isinstance(e, UnknownName | UnsafeFolder | NotAFolder):  # said for a person: no traceback, no log
+            if isinstance(e, UnknownName | UnsafeFolder | HomeProblem):  # said for a person: no traceback, no log
                 click.echo(str(e), err=True)
                 sys.exit(2)
             if why := unreachable_store(e):  # the store is down or misnamed: a setting, not a bug
@@ -244,23 +243,28 @@ def common(f: Callable) -> Callable:
 READ_ONLY = frozenset({"status", "mail"})  # commands that read the store and write nothing
 
 
+def store_there(settings) -> bool:  # type: ignore[no-untyped-def]
+    """Is there a store to use without making one: DUBAN_HOME set (even empty: it is set up as
+    before), a DUBAN_DATABASE_URL, or a database in ./var?"""
+    return bool("home" in settings.model_fields_set or settings.database_url or (settings.home / "duban.db").exists())
+
+
 def _a_store_is_there(settings) -> None:  # type: ignore[no-untyped-def]
-    """With no DUBAN_HOME, a reading command finds the store in ./var or says how to point at one;
-    it never creates an empty store (that showed every unit 逾期未交). A DUBAN_HOME that is set
-    (even empty) or a DUBAN_DATABASE_URL is set up as before."""
-    if "home" in settings.model_fields_set or settings.database_url or (settings.home / "duban.db").exists():
+    """A reading command finds the store, or says how to point at one: it never creates an empty
+    store where there is none (that showed every unit 逾期未交)."""
+    if store_there(settings):
         return
-    raise NotAFolder(f"这里没有 Duban 的数据（{settings.home.resolve()} 中没有数据库）：请设置 DUBAN_HOME 指向数据目录"
-                     "（如 DUBAN_HOME=/srv/duban/var），或在数据目录的上一级目录中运行")
+    raise HomeProblem(f"这里没有 Duban 的数据（{settings.home.resolve()} 中没有数据库）：请设置 DUBAN_HOME 指向数据目录"
+                      "（如 DUBAN_HOME=/srv/duban/var），或在数据目录的上一级目录中运行")
 
 
-class NotAFolder(Exception):
-    """DUBAN_HOME names something that is not a folder; `str()` says what to do."""
+class HomeProblem(Exception):
+    """DUBAN_HOME cannot be used as it is (a file, or no store where one is read); `str()` says what to do."""
 
 
 def _home_is_a_folder(home: Path) -> None:
     if home.exists() and not home.is_dir():
-        raise NotAFolder(f"数据目录 {home.resolve()} 不是文件夹（DUBAN_HOME 指向了一个文件）：请把 DUBAN_HOME 设为一个文件夹")
+        raise HomeProblem(f"数据目录 {home.resolve()} 不是文件夹（DUBAN_HOME 指向了一个文件）：请把 DUBAN_HOME 设为一个文件夹")
 
 
 def unreachable_store(e: Exception) -> str | None:

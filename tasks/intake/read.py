@@ -9,6 +9,7 @@ and reused, so isolation costs a pipe round trip (milliseconds), not a process s
 from __future__ import annotations
 
 import atexit
+import functools
 import os
 import selectors
 import subprocess
@@ -104,6 +105,7 @@ class _Child:
 _PR_SET_DUMPABLE = 4
 
 
+@functools.cache  # once a process
 def _not_dumpable() -> None:
     """Make this process's /proc files (its environment, its memory) unreadable by other processes
     of the same user, the reader children first: a parser a file exploits must not find the worker's
