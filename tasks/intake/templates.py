@@ -27,7 +27,9 @@ HINTS = {
     "email": "电子邮箱",
     "org-code": "9位组织机构代码（如 12345678-9），或18位统一社会信用代码",
 }
-REQUIRED = Font(bold=True, color="C00000")  # the header of a column that must be filled
+REQUIRED = Font(bold=True, color="C00000")
+WRAP = Alignment(wrap_text=True, vertical="top")
+NOTE_WIDTH = 80  # the 填表说明 column, in character widths: an A4 page  # the header of a column that must be filled
 MEANING = {
     "cumulative": "本表为累计报表：每期报送截至本期末的完整情况，以最新一期为准，不要只填本期新增的部分。",
     "incremental": "本表为增量报表：每期只填报本期新增的情况，不要重复填报以前各期已报的内容。",
@@ -97,6 +99,10 @@ def template(form: Form, campaign: Campaign, *, unit: str | None = None) -> Work
         cell.alignment = Alignment(wrap_text=True, horizontal="center")
         ws.column_dimensions[get_column_letter(j)].width = 8 if j == 1 else 18
     ws.freeze_panes = "B4"
+    ws.page_setup.orientation = "landscape"  # printed, the whole width on one page (rows run on)
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.print_title_rows = "3:3"  # the header on every printed page
     for j, col in enumerate(form.columns, 2):
         letter = get_column_letter(j)
         choices = _choices(form, col, campaign)
@@ -131,7 +137,7 @@ def _list_sheet(wb: Workbook, col: Column, choices: tuple[str, ...]) -> str:
 
 def _notes(wb: Workbook, form: Form, campaign: Campaign) -> None:
     notes = wb.create_sheet("填表说明", 1)
-    notes.column_dimensions["A"].width = 100
+    notes.column_dimensions["A"].width = NOTE_WIDTH  # an A4 page wide: long lines wrap
     where = "“填报单位”和“报送期次”处写明单位名称和报送期次（如“" + _example(form, campaign) + "”）" if periodic(
         form, campaign) else "“填报单位”处写明单位名称"
     lines = [f"{form.name} 填表说明", "", f"1. 请勿修改、删除表头；请在表格上方{where}。",
@@ -147,7 +153,12 @@ def _notes(wb: Workbook, form: Form, campaign: Campaign) -> None:
         lines.append(f"· {c.template_header}：{'必填' if c.required else '选填'}" + (f"；{_hint(c, campaign)}" if _hint(c, campaign) else "")
                      + (f"；可选：{'、'.join(choices)}" if choices and len(choices) <= 12 else ""))
     for i, line in enumerate(lines, 1):
-        notes.cell(i, 1, line)
+        notes.cell(i, 1, line).alignment = WRAP  # on screen and on paper, a long line wraps
+        wide = sum(2 if ord(ch) > 0x2E80 else 1 for ch in line)  # a Chinese character is two columns wide
+        if wide > NOTE_WIDTH:  # rows do not grow by themselves in every reader: say how tall
+            notes.row_dimensions[i].height = 15 * -(-wide // NOTE_WIDTH)
+    notes.sheet_properties.pageSetUpPr.fitToPage = True
+    notes.page_setup.fitToWidth, notes.page_setup.fitToHeight = 1, 0
     notes["A1"].font = Font(bold=True, size=13)
 
 
