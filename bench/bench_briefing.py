@@ -23,10 +23,10 @@ def main() -> None:
     from config.settings import Settings
     from schemas.store import open_store
     from schemas.tables import Obligation, Submission, Unit
-    from tasks import rows
-    from tasks.app import App
+    from tasks.app.open import App
     from tasks.briefing import job
-    from tasks.sync import sync_campaign
+    from tasks.calendar.sync import sync_campaign
+    from tasks.intake import rows
 
     rnd = random.Random(2010)
     campaign = national_campaign(units)

@@ -22,9 +22,9 @@ sys.path.insert(0, str(ROOT))
 def run(home: Path, hostile: bool) -> tuple[float, int]:
     from config.settings import Settings
     from notifications.capture import free_port, start_capture
-    from tasks.app import open_app
+    from tasks.app.open import open_app
     from tasks.intake.run import intake_inbox
-    from tasks.mail import send_queued
+    from tasks.outbox.send import send_queued
     from tests.intake.hostile import good_files, hostile_inbox
 
     port = free_port()

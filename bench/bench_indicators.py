@@ -91,7 +91,7 @@ def run(label: str, url: str, rows: int) -> None:
     from sqlalchemy.orm import Session
 
     from schemas.rows import FormRow
-    from tasks import indicators
+    from tasks.briefing import indicators
 
     campaign = campaign_with_50_indicators(100)
     st = seed(url, campaign, rows)

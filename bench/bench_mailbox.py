@@ -24,9 +24,9 @@ N = 200
 def main() -> None:
     from bench.bench_batch import files as batch_files
     from config.settings import Settings
-    from tasks.app import open_app
+    from tasks.app.open import open_app
     from tasks.intake.run import intake_inbox
-    from tasks.mailbox import opened, poll
+    from tasks.mailbox.machine import opened, poll
     from tests.intake.files import COUNTIES
     from tests.mailbox.conftest import message
     from tests.mailbox.dovecot import Dovecot, available

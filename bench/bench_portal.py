@@ -57,9 +57,9 @@ def main() -> None:
 
     from config.settings import Settings
     from notifications.capture import free_port
-    from tasks.app import open_app
+    from tasks.app.open import open_app
     from tasks.intake.service import validate_file
-    from tasks.links import link_for
+    from tasks.portal.links import link_for
     from tests.intake.files import messy_workbook, need_row
 
     home = Path(tempfile.mkdtemp(prefix="bench-portal-"))

@@ -229,8 +229,8 @@ def main() -> int:
 def run(args) -> bool:  # type: ignore[no-untyped-def]
     from config.settings import Settings
     from notifications.capture import free_port
-    from tasks.app import open_app
-    from tasks.links import link_for
+    from tasks.app.open import open_app
+    from tasks.portal.links import link_for
     from tests.intake.files import COUNTIES
     from tests.portal.served import SECRET, portal_env, portal_process
     from tests.sweep.smtp import Recorder, start

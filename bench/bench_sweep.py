@@ -63,8 +63,8 @@ def national_campaign(units: int):  # type: ignore[no-untyped-def]
 
 def bench_decisions(url: str, label: str, units: int) -> None:
     from schemas.store import open_store
-    from tasks.sweep import decide
-    from tasks.sync import sync_campaign
+    from tasks.calendar.sync import sync_campaign
+    from tasks.reminders.sweep import decide
 
     campaign = national_campaign(units)
     store = open_store(url)
@@ -118,7 +118,7 @@ def seed_outbox(n: int, tmp: Path) -> Path:
     from config.settings import Settings
     from notifications.message import Rendered
     from notifications.outbox import enqueue
-    from tasks.app import open_app
+    from tasks.app.open import open_app
 
     home = tmp / "seed"
     settings = Settings(home=home, _env_file=None)
@@ -138,8 +138,8 @@ def outbox(port: int, seed: Path, conns: int, tmp: Path) -> float:
     import shutil
 
     from config.settings import Settings
-    from tasks.app import open_app
-    from tasks.mail import send_queued
+    from tasks.app.open import open_app
+    from tasks.outbox.send import send_queued
 
     home = tmp / uuid.uuid4().hex
     shutil.copytree(seed, home)

@@ -38,7 +38,7 @@ def main() -> None:
     from bench.bench_batch import files
     from config.settings import Settings
     from notifications import receipts
-    from tasks.app import open_app
+    from tasks.app.open import open_app
     from tasks.intake import read as read_mod
     from tasks.intake import rules, run, service, suites, validate
 

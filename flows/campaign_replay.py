@@ -19,16 +19,14 @@ from flows.contact_change import contact_change
 from flows.supervision_briefing import publish
 from schemas.campaign import periods
 from tasks.app import App, open_app
-from tasks.briefing.figures import schedule
-from tasks.briefing.job import compile_briefing, deliver_briefing
-from tasks.demo.behaviour import Extension, Send, plan, window
-from tasks.demo.files import Author, file_name, summary_text, workbook
-from tasks.extensions import grant_extension
-from tasks.intake.run import intake_inbox
-from tasks.links import LinkMaker
-from tasks.mail import send_queued
+from tasks.briefing import compile_briefing, deliver_briefing, schedule
+from tasks.demo import Author, Extension, Send, file_name, plan, summary_text, window, workbook
+from tasks.intake import intake_inbox
+from tasks.ops import grant_extension
+from tasks.outbox import send_queued
+from tasks.portal import LinkMaker
 from tasks.prefect_api import complete_day, replay_may_schedule, sync_calendar
-from tasks.sweep_run import sweep_day
+from tasks.reminders import sweep_day
 
 
 def drop(app: App, author: Author, s: Send, rnd: random.Random) -> datetime:
@@ -78,7 +76,7 @@ def replay_briefing(app: App, day: date, kind: str) -> dict:
 def calendar_from(app: App, now: datetime, until: datetime) -> set[date]:
     """The campaign calendar as checkpoint runs on the server (when it has the deployment);
     the days that have checkpoints."""
-    from tasks.checkpoints import plan as checkpoints
+    from tasks.calendar import plan as checkpoints
 
     if not replay_may_schedule():
         return set()

@@ -18,7 +18,7 @@ from prefect.states import Failed
 from schemas.period import period_label
 from schemas.text import md, md_rows
 from tasks.app import App, open_app
-from tasks.sweep_run import SweepResult, sweep_day
+from tasks.reminders import SweepResult, sweep_day
 
 
 class SweepConfirmation(RunInput):

@@ -64,7 +64,7 @@ def choose_port(port: int | None) -> int:
 def run_demo(settings: Settings, *, exit_after: bool, campaign: str | None = None, port: int | None = None,
              echo=print) -> dict:  # type: ignore[no-untyped-def]
     from schemas.loading import load_campaign
-    from tasks.demo.behaviour import window
+    from tasks.demo import window
 
     spec = load_campaign(settings.campaign_path(campaign))  # a mistake is reported before anything starts
     first, last = window(spec)

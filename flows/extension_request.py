@@ -16,7 +16,7 @@ from schemas.period import period_label
 from schemas.tables import ExtensionRequest
 from schemas.text import md
 from tasks.app import App, open_app
-from tasks.extensions import OpsError, answer_request, expire_request
+from tasks.ops import OpsError, answer_request, expire_request
 
 
 class ExtensionAnswer(RunInput):

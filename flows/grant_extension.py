@@ -9,7 +9,7 @@ from datetime import date
 from prefect import flow
 
 from tasks.app import open_app
-from tasks.extensions import decide_extension
+from tasks.ops import decide_extension
 
 
 @flow(name="grant-extension", log_prints=True)

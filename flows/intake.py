@@ -10,9 +10,8 @@ from prefect.cache_policies import NO_CACHE
 
 from schemas.text import md_rows
 from tasks.app import App, open_app
-from tasks.intake.inbox import Claim
-from tasks.intake.run import FileResult, intake_inbox, process_batch, process_claim
-from tasks.mail import send_queued
+from tasks.intake import Claim, FileResult, intake_inbox, process_batch, process_claim
+from tasks.outbox import send_queued
 from tasks.prefect_api import ask_for_contact_decisions, fan_out
 
 

@@ -9,9 +9,8 @@ from prefect.states import Failed, State
 
 from schemas.text import md_rows
 from tasks.app import open_app
-from tasks.mail import send_queued
-from tasks.mail_policy import trust_problem
-from tasks.mailbox import held_rows, opened, poll
+from tasks.mailbox import held_rows, opened, poll, trust_problem
+from tasks.outbox import send_queued
 
 
 @flow(name="mail-intake", log_prints=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from prefect import flow
 
-from tasks import names
 from tasks.app import open_app
-from tasks.mail import send_queued
 from tasks.mailbox import release
+from tasks.ops import names
+from tasks.outbox import send_queued
 
 
 @flow(name="release-held-mail", log_prints=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from prefect import flow
 
 from tasks.app import open_app
-from tasks.extensions import resend_now
+from tasks.ops import resend_now
 
 
 @flow(name="resend-mail", log_prints=True)

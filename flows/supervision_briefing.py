@@ -13,8 +13,7 @@ from prefect.runtime import flow_run
 from schemas.period import period_label
 from schemas.text import md, md_rows
 from tasks.app import App, open_app
-from tasks.briefing.figures import schedule
-from tasks.briefing.job import Compiled, compile_briefing, deliver_briefing, record
+from tasks.briefing import Compiled, compile_briefing, deliver_briefing, record, schedule
 
 
 class Approval(RunInput):

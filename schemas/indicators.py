@@ -4,7 +4,7 @@ with yearly milestones, the briefing's wording, and the final evaluation.
 An indicator is a count, a sum or a distinct count over a form's current rows (with filters),
 the number of units with at least one matching row, or a ratio of two indicators. A periodic
 form's declared meaning decides which periods count: a cumulative form's latest period per
-unit, an incremental form's every period. `tasks/indicators.py` computes them.
+unit, an incremental form's every period. `tasks/briefing/indicators.py` computes them.
 """
 
 from __future__ import annotations

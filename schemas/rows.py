@@ -1,5 +1,5 @@
 """Accepted form rows, whatever the form: one table, each row's cells as JSON (JSONB on
-PostgreSQL), typed on the way out by the form's declared columns (`tasks/rows.py`).
+PostgreSQL), typed on the way out by the form's declared columns (`tasks/intake/rows.py`).
 
 Only rows with `current` count: rows of a superseded submission, and rows of an accumulating
 form corrected by a later file (same `key`), are kept with `current = False`.

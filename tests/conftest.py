@@ -77,7 +77,7 @@ def sqlite_settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings):  # type: ignore[no-untyped-def]
-    from tasks.app import open_app
+    from tasks.app.open import open_app
 
     a = open_app("huaian-2010", settings=settings)
     yield a

@@ -6,7 +6,7 @@ import yaml
 
 from config.settings import CAMPAIGNS_DIR
 from schemas.loading import CampaignError, load_campaign
-from tasks.calendar import build_calendar
+from tasks.calendar.obligations import build_calendar
 
 pytestmark = [pytest.mark.unit]
 

@@ -49,7 +49,7 @@ def test_two_read_then_write_processes_never_lock(tmp_path):
 
 def _open(url: str, home: str, barrier) -> None:  # type: ignore[no-untyped-def]
     from config.settings import Settings
-    from tasks.app import open_app
+    from tasks.app.open import open_app
 
     barrier.wait(60)
     open_app("huaian-2010", settings=Settings(home=home, database_url=url, _env_file=None)).store.dispose()

@@ -24,7 +24,7 @@ CURRENT = {"qinghe.liaison@example.cn", "qinghe.head@example.cn"}
 
 @pytest.fixture
 def mapp(sqlite_settings, smtp):  # type: ignore[no-untyped-def]
-    from tasks.app import open_app
+    from tasks.app.open import open_app
 
     s = sqlite_settings.model_copy(update={"smtp_port": smtp.port, "smtp_backoff": 0.01})
     a = open_app("huaian-2010", settings=s)
@@ -51,7 +51,7 @@ def _notices(app) -> list[Notification]:  # type: ignore[no-untyped-def]
 
 
 def _senders(app) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    from tasks.mailbox import senders
+    from tasks.mailbox.machine import senders
 
     with app.store.session() as s:
         return dict(senders(s, app.campaign.id))
@@ -75,7 +75,7 @@ def test_a_deputy_with_an_outside_address_is_held_and_can_file_nothing(mapp, smt
 
 
 def test_a_member_without_an_address_applies_at_once_and_the_liaison_and_head_hear_once(mapp, smtp, tmp_path):
-    from tasks.mail import send_queued
+    from tasks.outbox.send import send_queued
 
     r = _submit(mapp, tmp_path, [HEAD, LIAISON, MEMBER])
     assert r.contact_change is None  # applied, nothing held
@@ -100,7 +100,7 @@ def test_removing_a_member_applies_at_once_and_says_so(mapp, tmp_path):
 
 
 def test_approving_a_held_change_tells_the_liaison_and_head(mapp, smtp, tmp_path):
-    from tasks.contacts import answer
+    from tasks.contacts.changes import answer
 
     r = _submit(mapp, tmp_path, [HEAD, LIAISON, OUTSIDER])
     status, sent = answer(mapp, r.contact_change, approve=True, by="综合协调组", comment="电话核实",
@@ -117,7 +117,7 @@ def test_approving_a_held_change_tells_the_liaison_and_head(mapp, smtp, tmp_path
 
 
 def test_which_changes_wait_for_ops():
-    from tasks.contacts import needs_review
+    from tasks.contacts.changes import needs_review
 
     campaign = CAMPAIGN
     old = [{"role": "head", "name": "李建国", "email": "qinghe.head@example.cn"},

@@ -74,11 +74,11 @@ def test_files_as_clerks_name_them_are_judged_with_the_plans_own_rules():
 
 @pytest.mark.integration
 def test_templates_submit_sweep_and_two_briefings(tmp_path, smtp):
-    from tasks.app import open_app
+    from tasks.app.open import open_app
     from tasks.briefing.job import compile_briefing
     from tasks.intake.service import submit_bytes
     from tasks.intake.templates import write_templates
-    from tasks.sweep_run import sweep_day
+    from tasks.reminders.job import sweep_day
 
     names = sorted(p.name for p in write_templates(YUDU, tmp_path / "tpl"))
     assert names == ["指标月报_科技工作主要指标月报表.xlsx", "项目台账_重点科技项目推进台账.xlsx"]
@@ -167,7 +167,7 @@ def test_its_templates_speak_of_its_own_plan_and_their_period_line_is_read():
 def test_the_change_since_the_last_briefing_without_recording_it(tmp_path):
     """Compiled but never approved, the 04-17 briefing still is what 07-17 compares with: its
     figures as of 04-17, from the files in force then (the author trial saw "—" everywhere)."""
-    from tasks.app import open_app
+    from tasks.app.open import open_app
     from tasks.briefing.job import compile_briefing
     from tasks.intake.service import submit_bytes
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from schemas.indicators import Indicator
-from tasks import indicators
+from tasks.briefing import indicators
 from tasks.briefing.figures import figures
 from tests.intake.files import CAMPAIGN
 

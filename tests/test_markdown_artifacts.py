@@ -53,8 +53,8 @@ def test_md_and_clean_text_on_what_the_wild_sends():
 def test_the_extension_request_table_cannot_be_forged(sqlite_settings, monkeypatch):
     from flows.extension_request import describe
     from schemas.tables import Obligation, Unit
-    from tasks.app import open_app
-    from tasks.extensions import request_extension
+    from tasks.app.open import open_app
+    from tasks.ops.extensions import request_extension
 
     monkeypatch.setenv("DUBAN_HOME", str(sqlite_settings.home))
     app = open_app()
@@ -104,7 +104,7 @@ def test_a_forged_table_cell_renders_as_text(forged):
 def test_the_contact_change_table_cannot_be_forged(tmp_path, sqlite_settings):
     """A 附表2 naming "何静 | xuyi.liaison@example.cn" adds no cell to the tables ops approve from."""
     from flows.contact_change import describe
-    from tasks.app import open_app
+    from tasks.app.open import open_app
     from tasks.intake.service import submit_file
     from tests.intake.files import messy_workbook, write
     from tests.test_contacts_review import HEAD, LIAISON

@@ -78,7 +78,7 @@ def test_the_2010_rows_move_into_the_generic_store_with_nothing_lost(db_url):
         assert needs[0].data["is_tech_enterprise"] is True and needs[0].campaign == "huaian-2010"
         [neg] = [r for r in rows if r.form == "negotiations"]
         assert (neg.period, neg.submission_id, neg.data["signed_date"], neg.data["amount_wan"]) == ("2010-07", 2, "2010-07-12", 120.0)
-        from tasks.rows import current_rows
+        from tasks.intake.rows import current_rows
         from tests.intake.files import CAMPAIGN
 
         typed = current_rows(s, CAMPAIGN.form("negotiations"), "huaian-2010")

@@ -6,8 +6,8 @@ from datetime import date, time
 
 import pytest
 
-from tasks import names
 from tasks.intake.cells import CellError, a_datetime
+from tasks.ops import names
 from tests.intake.files import CAMPAIGN as C
 
 pytestmark = [pytest.mark.unit]

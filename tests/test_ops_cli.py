@@ -19,7 +19,7 @@ from sqlalchemy import select
 from flows.cli import main
 from notifications.capture import free_port
 from schemas.tables import AuditLog, Submission
-from tasks import names
+from tasks.ops import names
 from tests.intake.files import messy_workbook, need_row, write
 
 pytestmark = [pytest.mark.integration]
@@ -57,7 +57,7 @@ def test_a_fresh_store_in_july_escalates_nobody_until_ops_confirm(duban, smtp):
     assert r.exit_code == 2 and "--by" in r.stderr  # a confirmation says who
     r = duban("sweep", "--as-of", "2010-07-16", "--confirm", "--by", "综合协调组")
     assert r.exit_code == 0 and smtp.received, r.stderr
-    from tasks.app import open_app
+    from tasks.app.open import open_app
 
     app = open_app(settings=_settings(duban))
     with app.store.session() as s:
@@ -72,7 +72,7 @@ def _settings(duban):  # type: ignore[no-untyped-def]
 
 
 def test_backfill_records_deliveries_outside_duban_so_the_first_sweep_escalates_only_the_rest(duban, smtp, tmp_path):
-    from tasks.app import open_app
+    from tasks.app.open import open_app
 
     campaign = open_app(settings=_settings(duban)).campaign
     units = [u.name for u in campaign.units]

@@ -95,7 +95,7 @@ def test_a_file_named_as_clerks_name_it_meets_its_declared_period(tmp_path, labe
 @pytest.mark.unit
 def test_ops_name_a_period_in_any_spelling_and_an_unknown_one_is_refused():
     from schemas.loading import load_campaign
-    from tasks import names
+    from tasks.ops import names
 
     campaign = load_campaign(Path(__file__).parent.parent / "config" / "campaigns" / "huaian-2010.yaml")
     o4 = next(o.id for o in campaign.obligations if o.form == "negotiations")
@@ -151,7 +151,7 @@ def test_a_period_of_another_kind_is_placed_or_refused_never_guessed():
 def test_an_ambiguous_obligation_lists_titles_not_ids():
     """Issue 26.14: “专题活动” names two tasks: both are listed by what people read."""
     from schemas.loading import load_campaign
-    from tasks import names
+    from tasks.ops import names
 
     campaign = load_campaign(Path(__file__).parent.parent / "config" / "campaigns" / "huaian-2010.yaml")
     with pytest.raises(names.UnknownName) as e:

@@ -27,7 +27,7 @@ def test_the_cli_refuses_a_bad_campaign_id_in_chinese(tmp_path):
 
 @pytest.mark.unit
 def test_a_flow_parameter_cannot_name_another_file(tmp_path, monkeypatch):
-    from tasks.app import open_app
+    from tasks.app.open import open_app
 
     monkeypatch.setenv("DUBAN_HOME", str(tmp_path))
     with pytest.raises(BadCampaignId):

@@ -31,9 +31,9 @@ def test_both_forms_have_templates_with_dropdowns_from_the_campaign(tmp_path):
 
 
 def test_a_half_monthly_report_and_a_kpi_report_are_judged_and_stored(tmp_path):
-    from tasks.app import open_app
+    from tasks.app.open import open_app
+    from tasks.intake.rows import current_rows
     from tasks.intake.service import submit_bytes
-    from tasks.rows import current_rows
 
     report = filled("progress-report", [["工作进度", "省级项目申报", "已完成3个项目的省级申报材料"],
                                         ["存在问题", "配套资金", "两个项目的企业配套资金尚未落实，需指挥部协调"]],

@@ -29,8 +29,8 @@ def test_no_default_setting_names_any_campaigns_organisation():
                                                 ("self-innovation", ("科技自主创新工程指挥部办公室", "office@zzcx.example.cn"))])
 def test_each_campaigns_mail_goes_out_from_its_own_office(tmp_path, campaign_id, sender, smtp):
     from schemas.campaign import periods
-    from tasks.app import open_app
-    from tasks.sweep_run import sweep_day
+    from tasks.app.open import open_app
+    from tasks.reminders.job import sweep_day
 
     settings = Settings(home=tmp_path / "var", smtp_port=smtp.port, _env_file=None)  # type: ignore[call-arg]
     app = open_app(campaign_id, settings=settings)
@@ -44,7 +44,7 @@ def test_each_campaigns_mail_goes_out_from_its_own_office(tmp_path, campaign_id,
 
 @pytest.mark.unit
 def test_duban_mail_from_overrides_the_campaign(tmp_path, monkeypatch):
-    from tasks.app import open_app
+    from tasks.app.open import open_app
 
     monkeypatch.setenv("DUBAN_MAIL_FROM", "督查室 <duchashi@example.cn>")
     app = open_app("self-innovation", settings=Settings(home=tmp_path / "var", _env_file=None))  # type: ignore[call-arg]

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from schemas.workdays import WorkCalendar
-from tasks.state import Facts, State, obligation_state
+from tasks.calendar.state import Facts, State, obligation_state
 
 pytestmark = [pytest.mark.unit]
 CAL = WorkCalendar()
@@ -60,24 +60,22 @@ def test_rejected_and_not_corrected_after_the_grace_is_overdue_and_red():
 
 def test_every_place_that_shows_a_state_agrees():
     """The status command, the briefing's overdue list and the checkpoint reports read one state."""
-    from types import SimpleNamespace
-
-    from tasks.checkpoints import report
-    from tasks.metrics import overdue
-    from tasks.status import StatusRow
+    from tasks.briefing.metrics import overdue
+    from tasks.calendar.checkpoints import report
+    from tasks.calendar.status import StatusRow
     from tests.intake.files import CAMPAIGN
 
     rows = [StatusRow(i, "清河区", "O4", "negotiations", "2010-08", date(2010, 8, 20), None, s, None, 3 if s.light == "red" else 0)
             for i, s in enumerate(State)]
     red = {r.state for r in rows if r.state.light == "red"}
     assert {r.state for r in rows if overdue([r], {})} == red == {State.OVERDUE, State.RETURNED_OVERDUE}
-    _, table = report(SimpleNamespace(campaign=CAMPAIGN), "O4", "2010-08", date(2010, 8, 30), status=rows)
+    _, table = report(CAMPAIGN, None, "O4", "2010-08", date(2010, 8, 30), status=rows)
     assert [t["状态"] for t in table] == [s.label for s in State]
     assert {s.badge for s in State if s.light == "red"} == {"●红"}
 
 
 def test_status_narrows_to_what_ops_ask_and_counts_each_state():
-    from tasks.status import StatusRow, narrow, totals
+    from tasks.calendar.status import StatusRow, narrow, totals
 
     def row(unit, ob, due, s):  # type: ignore[no-untyped-def]
         return StatusRow(0, unit, ob, "f", "2010", due, None, s, None, 0)
@@ -97,8 +95,8 @@ def test_the_unit_page_says_the_year_and_a_late_file_is_not_plain_passed():
     from datetime import datetime
     from types import SimpleNamespace
 
-    from tasks.state import State
-    from tasks.unit_page import _when
+    from tasks.calendar.state import State
+    from tasks.portal.page import _when
 
     late = SimpleNamespace(effective_due=date(2010, 7, 2), state=State.LATE, submitted_at=datetime(2010, 7, 5, 10))
     on_time = SimpleNamespace(effective_due=date(2010, 7, 2), state=State.ON_TIME, submitted_at=datetime(2010, 7, 1, 9))

@@ -4,8 +4,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from schemas.tables import AuditLog, Obligation, Unit
-from tasks.status import status_rows
-from tasks.sync import sync_campaign
+from tasks.calendar.status import status_rows
+from tasks.calendar.sync import sync_campaign
 
 pytestmark = [pytest.mark.integration]
 

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from config.settings import Settings
 from schemas.campaign import periods
 from schemas.loading import load_campaign
-from tasks.calendar import build_calendar
+from tasks.calendar.obligations import build_calendar
 from tests.filled import filled_template
 
 HERE = Path(__file__).parent / "data" / "campaigns"
@@ -34,11 +34,11 @@ def filled(form: str, rows: list[list[object]], unit: str, title_period: str) ->
 
 @pytest.mark.integration
 def test_templates_validate_submit_and_sweep(tmp_path):
-    from tasks.app import open_app
+    from tasks.app.open import open_app
     from tasks.intake.service import submit_bytes
     from tasks.intake.templates import write_templates
     from tasks.intake.validate import inspect_file
-    from tasks.sweep_run import sweep_day
+    from tasks.reminders.job import sweep_day
 
     paths = write_templates(STI, tmp_path / "tpl")
     assert sorted(p.name for p in paths) == ["季度进展_重点工作季度进展情况表.xlsx", "指标完成_主要指标季度完成情况表.xlsx"]
@@ -64,7 +64,7 @@ def test_templates_validate_submit_and_sweep(tmp_path):
     app = open_app("sti-2012", settings=settings)
     r = submit_bytes(app, good, "计划科_2012年第一季度.xlsx", received_at=datetime(2012, 3, 20, 10))
     assert r.status == "accepted"
-    from tasks.rows import current_rows
+    from tasks.intake.rows import current_rows
 
     with app.store.session() as s:
         rows = current_rows(s, STI.form("task-progress"), "sti-2012")

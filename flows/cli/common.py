@@ -219,8 +219,8 @@ def common(f: Callable) -> Callable:
         except (click.ClickException, click.exceptions.Exit, SystemExit, KeyboardInterrupt):
             raise
         except Exception as e:  # a name nobody has, else the last line of defence: log it, tell the user where
-            from tasks.intake.folders import UnsafeFolder
-            from tasks.names import UnknownName
+            from tasks.intake import UnsafeFolder
+            from tasks.ops import UnknownName
 
             if isinstance(e, UnknownName | UnsafeFolder | HomeProblem):  # said for a person: no traceback, no log
                 click.echo(str(e), err=True)
@@ -315,7 +315,7 @@ class When(click.ParamType):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, date):
             return value
-        from tasks.intake.cells import CellError, a_datetime
+        from tasks.intake import CellError, a_datetime
 
         text = str(value).strip()
         if self.with_time:
@@ -375,9 +375,9 @@ def as_of_option(f: Callable) -> Callable:
 
 
 def named(option: str, kind: str, campaign: Any, text: str | None) -> Any:
-    """What a person typed for `option`, resolved by `tasks.names.<kind>` (None stays None); an unknown
+    """What a person typed for `option`, resolved by `tasks.ops.names.<kind>` (None stays None); an unknown
     or ambiguous name is a usage error that lists the candidates."""
-    from tasks import names
+    from tasks.ops import names
 
     if text is None:
         return None

@@ -86,8 +86,8 @@ def _names(ctx: Ctx, unit: str | None, form: str | None) -> tuple[str | None, st
 
 
 def _print_verdict(data: dict[str, Any], extra: str = "", *, status: str, campaign: Any, verdict: Any = None) -> None:
-    from tasks.intake.verdict import STATUS_LABELS as labels
-    from tasks.intake.verdict import refusal
+    from tasks.intake import STATUS_LABELS as labels
+    from tasks.intake import refusal
 
     form = next((f.name for f in campaign.forms if f.code == data.get("form")), data.get("form"))
     head = " ".join(str(x) for x in (data.get("unit"), form, data.get("period")) if x) or "文件"
@@ -109,8 +109,8 @@ def _print_verdict(data: dict[str, Any], extra: str = "", *, status: str, campai
 def validate_cmd(ctx: Ctx, file: Path, unit: str | None, form: str | None, period: str | None,
                  received_at: Any) -> None:
     """校验一个报送文件（不保存）。退出码：0 通过，1 未通过，2 无法读取或无法识别。"""
-    from tasks.clock import to_local
-    from tasks.intake.service import validate_file
+    from tasks.calendar import to_local
+    from tasks.intake import validate_file
 
     unit, form = _names(ctx, unit, form)
     when = to_local(received_at, ctx.campaign.timezone) if received_at else None
@@ -131,8 +131,8 @@ def submit_cmd(ctx: Ctx, file: Path, unit: str | None, form: str | None, period:
                received_at: Any, force_unit: bool, decided_by: str | None) -> None:
     """校验并保存一个报送文件，生成回执。--unit 写明报送单位时，文件中填写的是其他单位则不予受理（与单位页面相同）。
     退出码同 validate。"""
-    from tasks.clock import to_local
-    from tasks.intake.service import submit_file
+    from tasks.calendar import to_local
+    from tasks.intake import submit_file
 
     if force_unit and not (unit and (decided_by or "").strip()):
         raise click.BadParameter("--force-unit 须同时写明 --unit 和 --by（决定人）", param_hint="--force-unit")
@@ -142,7 +142,7 @@ def submit_cmd(ctx: Ctx, file: Path, unit: str | None, form: str | None, period:
     result = submit_file(ctx.app, file, unit=forced, expect_unit=expected, form=form, period=period, received_at=when)
     if force_unit and result.submission_id:
         _audit_forced(ctx, result.submission_id, unit or "", decided_by or "", file.name)
-    from tasks.mail import send_queued
+    from tasks.outbox import send_queued
 
     report = send_queued(ctx.app, now=ctx.app.now())  # the receipt goes now, as intake sends its own
     data = result.as_json()
@@ -157,7 +157,7 @@ def submit_cmd(ctx: Ctx, file: Path, unit: str | None, form: str | None, period:
 
 
 def _audit_forced(ctx: Ctx, submission_id: int, unit: str, by: str, name: str) -> None:
-    from tasks.audit import audit
+    from tasks.app import audit
 
     with ctx.app.store.session(write=True) as s:
         audit(s, at=ctx.app.now(), actor=by.strip(), action="submission.force-unit", subject=f"{unit}/{submission_id}",
@@ -171,10 +171,9 @@ def _audit_forced(ctx: Ctx, submission_id: int, unit: str, by: str, name: str) -
 @common
 def intake_cmd(ctx: Ctx, received_at: Any, batch: int) -> None:
     """处理收件箱（DUBAN_HOME/inbox）中的每个文件一次：校验、保存、回执。退出码：0 正常，1 有文件出现内部错误。"""
-    from tasks.clock import to_local
-    from tasks.intake.run import intake_inbox
-    from tasks.intake.verdict import STATUS_LABELS
-    from tasks.mail import send_queued
+    from tasks.calendar import to_local
+    from tasks.intake import STATUS_LABELS, intake_inbox
+    from tasks.outbox import send_queued
 
     app = ctx.app
     when = to_local(received_at, app.campaign.timezone) if received_at else None
@@ -206,7 +205,7 @@ def intake_cmd(ctx: Ctx, received_at: Any, batch: int) -> None:
 @common
 def templates_cmd(ctx: Ctx, out_dir: Path) -> None:
     """为每张报表生成空白 Excel 模板（含下拉列表和填表说明）。"""
-    from tasks.intake.templates import write_templates
+    from tasks.intake import write_templates
 
     paths = write_templates(ctx.campaign, out_dir)
     emit([str(p) for p in paths], ctx.as_json, lambda: [click.echo(str(p)) for p in paths])
@@ -220,8 +219,8 @@ def templates_cmd(ctx: Ctx, out_dir: Path) -> None:
 def backfill_cmd(ctx: Ctx, file: Path, recorded_by: str, dry_run: bool) -> None:
     """登记 Duban 启用前各单位已在系统外报送的材料（Excel 或 CSV：单位、任务、期次、收到日期、说明）。
     任何一行有问题则一行也不登记。退出码：0 已登记，1 有问题。"""
-    from tasks.backfill import read, record
-    from tasks.intake.service import limits_of
+    from tasks.intake import limits_of
+    from tasks.ops import read, record
 
     if not recorded_by.strip():
         raise click.BadParameter("请填写登记人", param_hint="--by")

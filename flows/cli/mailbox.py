@@ -17,8 +17,8 @@ def mailbox_cmd(ctx: Ctx, once: bool, every: int) -> None:
     2 设置不允许读取（生产环境未设置 DUBAN_IMAP_TRUSTED_AUTHSERV 或 DUBAN_IMAP_TRUST_FROM）。"""
     import time
 
-    from tasks.mail import send_queued
     from tasks.mailbox import MailboxError, MailboxRefused, opened, poll
+    from tasks.outbox import send_queued
 
     app = ctx.app
     while True:

@@ -29,7 +29,7 @@ def status_cmd(ctx: Ctx, as_of: date | None, unit: str | None, obligation: str |
                due_within: int | None) -> None:
     """每个单位每项任务每期的状态（按时、逾期、待更正……），可按单位、任务、逾期、到期筛选。"""
     from schemas.period import period_label
-    from tasks.status import narrow, status_rows, totals
+    from tasks.calendar import narrow, status_rows, totals
 
     campaign = ctx.campaign
     unit = named("--unit", "unit", campaign, unit)
@@ -63,7 +63,7 @@ def sweep_cmd(ctx: Ctx, as_of: date | None, dry_run: bool, confirm: bool, confir
     一次督办超过上限时不发送，列出清单，等待用 --confirm --by 姓名 确认（中途启用时先用 duban backfill
     登记系统外报送）。退出码：0 正常，1 应发邮件全部失败，4 等待确认。"""
     from schemas.period import period_label
-    from tasks.sweep_run import sweep_day
+    from tasks.reminders import sweep_day
 
     if confirm and not (confirmed_by or "").strip():
         raise click.BadParameter("确认发送时请用 --by 填写确认人", param_hint="--confirm")
@@ -118,7 +118,7 @@ def extend_cmd(ctx: Ctx, unit: str, obligation: str, new_due: date | None, refus
                decided_by: str, period: str | None) -> None:
     """批准（--to 日期）或不批准（--refuse）延期，并邮件通知该单位。单位可只写名称的开头，任务可写名称、表单标签或编号。
     催报和督办按新的截止日期执行，审计日志记录审核人和理由。"""
-    from tasks.extensions import OpsError, decide_extension
+    from tasks.ops import OpsError, decide_extension
 
     if (new_due is None) == (not refuse):
         raise click.UsageError("请用 --to 日期 批准延期，或用 --refuse 不批准（二选一）")
@@ -148,7 +148,7 @@ def extend_cmd(ctx: Ctx, unit: str, obligation: str, new_due: date | None, refus
 @common
 def mail_cmd(ctx: Ctx, statuses: str | None, limit: int) -> None:
     """列出邮件：编号、状态、收件人、主题、原因和时间。默认列出未发出的（失败、存疑、待发送）。"""
-    from tasks.mail import STATUS_LABELS, age_text, mail_rows
+    from tasks.outbox import STATUS_LABELS, age_text, mail_rows
 
     def _ago(at: Any, now: Any) -> str:
         """排队于多久以前; a time replayed from another year (or ahead of now) is shown as the time itself."""
@@ -186,7 +186,7 @@ def mail_cmd(ctx: Ctx, statuses: str | None, limit: int) -> None:
 @common
 def resend_cmd(ctx: Ctx, ids: tuple[int, ...], all_failed: bool, requested_by: str) -> None:
     """把发送失败或状态存疑的邮件重新排队并立即发送（编号见 duban mail）。退出码：0 正常，1 全部失败。"""
-    from tasks.extensions import OpsError, resend_now
+    from tasks.ops import OpsError, resend_now
 
     if bool(ids) == all_failed:
         raise click.UsageError("请给出邮件编号，或用 --all-failed 重发全部失败和存疑的邮件（二选一）")
@@ -221,7 +221,13 @@ def resend_cmd(ctx: Ctx, ids: tuple[int, ...], all_failed: bool, requested_by: s
 @common
 def contacts_cmd(ctx: Ctx, change_id: int | None, decision: str | None, decided_by: str, comment: str) -> None:
     """联系人变更：不带编号列出待审核的申请；带编号和 --approve/--reject 审核一项（原有的和新的组长、联络员都会收到通知）。"""
-    from tasks.contacts import STATUS_LABELS, ContactChangeError, added_addresses, answer, pending
+    from tasks.contacts import (
+        STATUS_LABELS,
+        ContactChangeError,
+        added_addresses,
+        answer,
+        pending,
+    )
 
     app = ctx.app
     if change_id is None or decision is None:
@@ -269,7 +275,7 @@ def schedule_cmd(ctx: Ctx) -> None:
 @common
 def brief_cmd(ctx: Ctx, as_of: date | None, out_dir: Path | None, final: bool) -> None:
     """生成督查简报：HTML、PDF 和图表文件（不发送；发送经 Prefect 审核后进行）。"""
-    from tasks.briefing.job import compile_briefing
+    from tasks.briefing import compile_briefing
 
     c = compile_briefing(ctx.app, _day(ctx, as_of), kind="final" if final else "monthly", out=out_dir)
     out = {"title": c.data.title, "html": str(c.html), "pdf": str(c.pdf), "folder": str(c.folder)}

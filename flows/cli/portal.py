@@ -33,15 +33,15 @@ def portal_cmd(ctx: Ctx, host: str, port: int, workers: int) -> None:
 @common
 def link_cmd(ctx: Ctx, unit: str, revoke: bool) -> None:
     """打印一个单位报送页面的链接（签名、有有效期，过期前可反复打开），或用 --revoke 停用它的全部链接。"""
-    from tasks.links import link_for
-    from tasks.links import revoke as revoke_links
+    from tasks.portal import link_for
+    from tasks.portal import revoke as revoke_links
 
     name = named("参数 单位", "unit", ctx.campaign, unit)
     app = ctx.app
     with app.store.session(write=True) as s:
         if revoke:
             version = revoke_links(s, app.campaign, name)
-            from tasks.audit import audit
+            from tasks.app import audit
 
             audit(s, at=app.now(), actor="duban link", action="link.revoke", subject=name, version=version)
         link = link_for(s, app.settings, app.campaign, name)

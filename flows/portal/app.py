@@ -39,28 +39,33 @@ from notifications.render import office_contact
 from schemas.tables import Unit
 from schemas.verdicts import refusal_of
 from tasks.app import App, open_app
-from tasks.extensions import OpsError, request_extension
-from tasks.intake.cells import a_date
-from tasks.intake.keep import keep_bytes, record_refused
-from tasks.intake.receive import Refused, too_large
-from tasks.intake.service import (
+from tasks.intake import (
+    Refused,
     Submitted,
+    a_date,
     annotated_path,
+    inspect_file,
+    keep_bytes,
     limits_of,
     page_link,
     record_in,
+    record_refused,
     refused_verdict,
+    too_large,
 )
-from tasks.intake.validate import inspect_file
-from tasks.links import (
+from tasks.ops import OpsError, request_extension
+from tasks.portal import (
     COOKIE_SALT,
     CSRF_SALT,
     LinkError,
     open_token,
     open_token_payload,
+    owned_submission,
+    page_uploads_since,
     serializer,
+    take_upload_slot,
+    unit_page,
 )
-from tasks.unit_page import owned_submission, page_uploads_since, take_upload_slot, unit_page
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "duban_unit"
@@ -225,7 +230,7 @@ class Portal:
         owed = dict(page.templates)
         if code not in owed:
             raise HTTPException(404, "本单位不需要报送这张表。")
-        from tasks.intake.templates import file_name, template
+        from tasks.intake import file_name, template
 
         form = self.app.campaign.form(code)
         buf = BytesIO()
@@ -343,10 +348,9 @@ class Portal:
         seconds each in a deadline rush: Great Expectations imported, two reader children started,
         the recording modules loaded, the page's template compiled."""
         import notifications.contact_notice  # noqa: F401
-        import tasks.contacts  # noqa: F401
+        import tasks.contacts.changes  # noqa: F401
         import tasks.intake.annotate  # noqa: F401
-        from tasks.intake.gx import import_gx
-        from tasks.intake.templates import template
+        from tasks.intake import import_gx, template
 
         import_gx()
         form = next(f for f in self.app.campaign.forms if not f.document)
@@ -362,7 +366,7 @@ class Portal:
         """Send the queued receipts after the answer. One sender at a time in a process: an upload
         that finds one at work leaves its receipt to it (it goes round once more), so a rush of
         uploads makes a few sending runs, not one each racing for the same rows."""
-        from tasks.mail import send_queued
+        from tasks.outbox import send_queued
 
         self._more_mail.set()
         while self._more_mail.is_set() and self._sending.acquire(blocking=False):

@@ -18,8 +18,8 @@ from schemas.indicators import Milestone, Target
 from schemas.outbox import NotificationItem
 from schemas.period import period_label, period_span
 from schemas.tables import Obligation, Submission, Unit
-from tasks import indicators, metrics
-from tasks.status import status_rows
+from tasks.briefing import indicators, metrics
+from tasks.calendar import status_rows
 
 
 @dataclass

@@ -14,7 +14,7 @@ from schemas.tables import current_contacts
 from tasks.app import App
 from tasks.briefing import render
 from tasks.briefing.figures import BriefingData, gather
-from tasks.sweep_run import attention
+from tasks.reminders import attention
 
 
 @dataclass
@@ -80,7 +80,7 @@ def queue_delivery(app: App, c: Compiled, *, now: datetime) -> int:
 def deliver_briefing(app: App, c: Compiled, *, by: str, comment: str, now: datetime) -> tuple[int, int]:
     """An approved briefing: recorded as approved, queued once per recipient, sent, recorded as sent.
     Returns (queued, sent). The one path for the briefing flow and the replay."""
-    from tasks.mail import send_queued
+    from tasks.outbox import send_queued
 
     record(app, c, status="approved", by=by, comment=comment, now=now)
     queued = queue_delivery(app, c, now=now)

@@ -11,7 +11,7 @@ from notifications.render import office_contact, render
 from schemas.campaign import periods
 from schemas.indicators import Target
 from schemas.period import period_label
-from tasks import metrics
+from tasks.briefing import metrics
 from tasks.briefing.charts import completeness_chart, font_family, trend_chart
 from tasks.briefing.figures import BriefingData
 

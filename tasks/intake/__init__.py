@@ -1,1 +1,29 @@
 """Submission intake: read what counties really send, identify it, validate it, keep it."""
+
+from tasks.intake.annotate import sheet_title
+from tasks.intake.cells import CellError, a_date, a_datetime, check_char, fold, org_check_char
+from tasks.intake.folders import UnsafeFolder
+from tasks.intake.gx import import_gx
+from tasks.intake.inbox import Claim
+from tasks.intake.keep import keep_bytes, kept_path, record_refused
+from tasks.intake.mailparse import Incoming, read_message
+from tasks.intake.read import Limits, Unreadable, read_sheets
+from tasks.intake.receive import Refused, too_large
+from tasks.intake.rules import holds
+from tasks.intake.run import FileResult, intake_inbox, process_batch, process_claim
+from tasks.intake.service import (
+    Submitted,
+    annotated_path,
+    limits_of,
+    page_link,
+    record_in,
+    refused_verdict,
+    submit_bytes,
+    submit_file,
+    validate_file,
+)
+from tasks.intake.templates import file_name, template, write_templates
+from tasks.intake.validate import inspect_file
+from tasks.intake.verdict import STATUS_LABELS, refusal
+
+__all__ = ['CellError', 'Claim', 'FileResult', 'Incoming', 'Limits', 'Refused', 'STATUS_LABELS', 'Submitted', 'Unreadable', 'UnsafeFolder', 'a_date', 'a_datetime', 'annotated_path', 'check_char', 'file_name', 'fold', 'holds', 'import_gx', 'inspect_file', 'intake_inbox', 'keep_bytes', 'kept_path', 'limits_of', 'org_check_char', 'page_link', 'process_batch', 'process_claim', 'read_message', 'read_sheets', 'record_in', 'record_refused', 'refusal', 'refused_verdict', 'sheet_title', 'submit_bytes', 'submit_file', 'template', 'too_large', 'validate_file', 'write_templates']

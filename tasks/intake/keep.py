@@ -4,7 +4,7 @@ Every received file is written byte-for-byte to files/<sha256> before anything e
 nothing is lost whatever happens next (files/ must be Duban's own folder: tasks/intake/folders.py). The same bytes twice are a duplicate; a monthly form
 resubmitted for the same period supersedes the earlier version (kept in history); an
 accumulating form's rows add up, a later row with the same key correcting the earlier one;
-an accepted contacts form proposes the unit's new contact list (tasks/contacts.py: held for ops when it
+an accepted contacts form proposes the unit's new contact list (tasks/contacts/changes.py: held for ops when it
 adds an address or changes who receives the unit's mail). An entry that was refused before its bytes were taken
 (not a regular file, over the size limit) is recorded with its name, size and reason.
 """
@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from schemas.campaign import Campaign
 from schemas.tables import ContactChange, Submission, Unit, ValidationIssue
 from schemas.text import clean_text
-from tasks import rows
-from tasks.audit import audit
+from tasks.app import audit
+from tasks.intake import rows
 from tasks.intake.folders import opened, unlink
 from tasks.intake.verdict import Verdict
 
@@ -142,7 +142,7 @@ def _serialise(session: Session, campaign_id: str, v: Verdict, sha: str) -> None
 def _store_rows(session: Session, campaign: Campaign, sub: Submission, v: Verdict, unit_id: int) -> None:
     form = campaign.form(v.form or "")
     if form.document or form.contacts:
-        return  # a document is kept and counted; a contacts form proposes contacts (tasks/contacts.py)
+        return  # a document is kept and counted; a contacts form proposes contacts (tasks/contacts/changes.py)
     rows.store(session, form, sub, unit_id, v.records)
 
 

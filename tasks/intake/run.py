@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tasks.app import App
-from tasks.clock import to_local
+from tasks.calendar import to_local
 from tasks.intake.folders import UnsafeFolder, opened
 from tasks.intake.inbox import Claim, claim_all, settle
 from tasks.intake.receive import Refused, open_received

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from config.settings import Settings
 from schemas.campaign import Campaign
 from tasks.app import App
-from tasks.clock import now_local
+from tasks.calendar import now_local
 from tasks.intake.budget import Budget, OverBudget, too_slow
 from tasks.intake.identify import unit_in_name
 from tasks.intake.keep import keep_bytes, lock_key, record, record_refused
@@ -304,7 +304,7 @@ def _file_verdict(s: Session, app: App, v: Verdict, *, sha: str, size: int, name
     sub = record(s, app.campaign, v, sha=sha, size=size, received_at=received, units=units, summary=p.summary,
                  channel=channel, submitted_by=submitted_by, submitter_phone=phone)
     if any(i.code == "unit-mismatch" for i in v.issues):  # ops see it: a unit sent another unit's form
-        from tasks.audit import audit
+        from tasks.app import audit
 
         audit(s, at=received, actor=f"{expect_unit} {submitted_by or ''}".strip(), action="submission.mismatch",
               subject=f"{expect_unit}/{sub.id}", filename=name, reason=v.issues[0].message)
@@ -367,7 +367,7 @@ def submit_refused(app: App, name: str, e: Refused, *, received_at: datetime, un
 def page_link(session, app: App, unit_id: int | None) -> str | None:  # type: ignore[no-untyped-def]
     """The unit's page link for its receipt."""
     from schemas.tables import Unit
-    from tasks.links import make_link
+    from tasks.portal import make_link
 
     unit = session.get(Unit, unit_id) if unit_id else None
     return make_link(app.settings, unit).url if unit else None

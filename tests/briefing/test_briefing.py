@@ -6,9 +6,9 @@ import pytest
 
 from tasks.briefing.figures import gather, schedule
 from tasks.briefing.job import compile_briefing, queue_delivery
+from tasks.briefing.metrics import UnitFigures, ranking
 from tasks.intake.service import submit_file
-from tasks.metrics import UnitFigures, ranking
-from tasks.sweep_run import sweep_day
+from tasks.reminders.job import sweep_day
 from tests.intake.files import messy_workbook, need_row, write
 
 CONTACTS = [
@@ -20,7 +20,7 @@ CONTACTS = [
 @pytest.fixture
 def july(mail_app, tmp_path):
     def sub(name, data, when):
-        from tasks.contacts import decide
+        from tasks.contacts.changes import decide
 
         r = submit_file(mail_app, write(tmp_path, name, data), received_at=when)
         if r.contact_change:  # ops approve each new contact list the same day
@@ -85,7 +85,7 @@ def test_a_briefing_reaches_leaders_with_images_that_resolve(july, smtp, tmp_pat
     # 4 leaders + 9 county heads, of whom 3 are now the same person (赵局长, from three 附表2): 11 mails
     assert queue_delivery(july, c, now=datetime(2010, 7, 23, 10)) == 11
     assert queue_delivery(july, c, now=datetime(2010, 7, 23, 11)) == 0  # exactly once
-    from tasks.mail import send_queued
+    from tasks.outbox.send import send_queued
 
     send_queued(july, now=datetime(2010, 7, 23, 10))
     mails = [m for m in smtp.received if "督查简报" in str(m["Subject"])]
@@ -101,7 +101,7 @@ def test_a_briefing_reaches_leaders_with_images_that_resolve(july, smtp, tmp_pat
 
 @pytest.mark.unit
 def test_the_overdue_list_reads_by_unit_furthest_behind_first():
-    from tasks.metrics import Overdue, overdue_by_unit
+    from tasks.briefing.metrics import Overdue, overdue_by_unit
 
     items = [Overdue("甲", "O4", "negotiations", "2010-07", date(2010, 7, 20), 3, 1),
              Overdue("乙", "O1", "contacts", "", date(2010, 6, 30), 9, 2),
@@ -111,7 +111,7 @@ def test_the_overdue_list_reads_by_unit_furthest_behind_first():
 
 def test_many_units_get_one_readable_chart_per_page(july):
     from tasks.briefing import render
-    from tasks.metrics import UnitFigures
+    from tasks.briefing.metrics import UnitFigures
 
     with july.store.session() as s:
         d = gather(s, july.campaign, date(2010, 7, 6))

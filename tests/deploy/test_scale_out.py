@@ -63,7 +63,7 @@ def test_two_workers_on_postgres_process_each_file_and_mail_once(tmp_path, pg_sc
     from flows.campaign_replay import drop
     from schemas.outbox import Notification
     from schemas.tables import Submission
-    from tasks.app import open_app
+    from tasks.app.open import open_app
     from tasks.demo.behaviour import plan
     from tasks.demo.files import Author
 

@@ -57,7 +57,7 @@ def test_the_briefing_artifact_is_in_the_prefect_ui(tmp_path, monkeypatch):
         monkeypatch.delenv("DUBAN_DATABASE_URL", raising=False)
         with temporary_settings({PREFECT_API_URL: api}):
             from flows.checkpoint import campaign_checkpoint
-            from tasks.prefect_api import register_deployment
+            from tasks.prefect_api.api import register_deployment
 
             register_deployment(campaign_checkpoint)  # as the demo does: the campaign calendar as scheduled runs
             out = campaign_replay(start=date(2010, 7, 21), end=date(2010, 7, 23))

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tasks.checkpoints import plan
+from tasks.calendar.checkpoints import plan
 
 pytestmark = [pytest.mark.integration]
 
@@ -31,10 +31,10 @@ def test_checkpoint_runs_follow_the_campaign_and_its_extensions(prefect_harness,
     from prefect.client.orchestration import get_client
 
     from flows.checkpoint import campaign_checkpoint
-    from tasks.app import open_app
-    from tasks.extensions import grant_extension
-    from tasks.prefect_api import DEPLOYMENT, _scheduled, complete_day, sync_calendar
-    from tasks.prefect_api import register_deployment as register
+    from tasks.app.open import open_app
+    from tasks.ops.extensions import grant_extension
+    from tasks.prefect_api.api import DEPLOYMENT, _scheduled, complete_day, sync_calendar
+    from tasks.prefect_api.api import register_deployment as register
 
     app = open_app("huaian-2010", settings=sqlite_settings)
     june = datetime(2010, 6, 1, tzinfo=SH)

@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.prefect, pytest.mark.integration, pytest.mark.slow]
 
 def test_replay_july(prefect_harness, sqlite_settings, monkeypatch):
     from flows.campaign_replay import campaign_replay
-    from tasks.app import open_app
+    from tasks.app.open import open_app
 
     rec = Recorder()
     ctl, port = start(rec)

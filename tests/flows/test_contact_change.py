@@ -23,8 +23,8 @@ NEW = [
 def test_a_held_change_waits_for_ops_in_the_ui_and_both_sides_hear_the_outcome(prefect_harness, sqlite_settings,
                                                                                 monkeypatch, tmp_path):
     from flows.contact_change import contact_change
-    from tasks.app import open_app
-    from tasks.contacts import current_list
+    from tasks.app.open import open_app
+    from tasks.contacts.changes import current_list
 
     rec = Recorder()
     ctl, port = start(rec)

@@ -20,8 +20,8 @@ def test_ops_answer_a_units_request_in_the_ui(prefect_harness, sqlite_settings, 
 
     from flows.extension_request import extension_request
     from schemas.tables import ExtensionRequest, Obligation, Unit
-    from tasks.app import open_app
-    from tasks.extensions import request_extension
+    from tasks.app.open import open_app
+    from tasks.ops.extensions import request_extension
     from tests.flows.test_supervision_briefing import _paused_run_id
 
     rec = Recorder()
@@ -62,8 +62,8 @@ def test_ops_answer_a_units_request_in_the_ui(prefect_harness, sqlite_settings, 
 def test_a_request_nobody_answers_expires_and_the_unit_may_ask_again(prefect_harness, sqlite_settings, monkeypatch):
     from flows.extension_request import extension_request
     from schemas.tables import ExtensionRequest, Obligation, Unit
-    from tasks.app import open_app
-    from tasks.extensions import request_extension
+    from tasks.app.open import open_app
+    from tasks.ops.extensions import request_extension
 
     monkeypatch.setenv("DUBAN_HOME", str(sqlite_settings.home))
     app = open_app()
@@ -87,8 +87,8 @@ def test_an_answer_the_extension_path_refuses_is_said_and_asked_again(prefect_ha
 
     from flows.extension_request import extension_request
     from schemas.tables import ExtensionRequest, Obligation, Unit
-    from tasks.app import open_app
-    from tasks.extensions import request_extension
+    from tasks.app.open import open_app
+    from tasks.ops.extensions import request_extension
     from tests.flows.test_supervision_briefing import _paused_run_id
 
     monkeypatch.setenv("DUBAN_HOME", str(sqlite_settings.home))

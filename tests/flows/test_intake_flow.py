@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.prefect, pytest.mark.integration]
 
 def test_two_intake_runs_at_once_process_each_file_once(prefect_harness, sqlite_settings, monkeypatch):
     from flows.intake import intake
-    from tasks.app import open_app
+    from tasks.app.open import open_app
 
     rec = Recorder()
     ctl, port = start(rec)

@@ -20,7 +20,7 @@ def served(prefect_harness, sqlite_settings, monkeypatch):  # type: ignore[no-un
     monkeypatch.setenv("DUBAN_HOME", str(sqlite_settings.home))
     monkeypatch.setenv("DUBAN_SMTP_PORT", str(port))
     monkeypatch.setenv("DUBAN_SMTP_CONCURRENCY", "1")
-    from tasks.app import open_app
+    from tasks.app.open import open_app
 
     yield open_app("huaian-2010", settings=sqlite_settings.model_copy(update={"smtp_port": port})), rec
     ctl.stop()
@@ -28,7 +28,7 @@ def served(prefect_harness, sqlite_settings, monkeypatch):  # type: ignore[no-un
 
 def test_resend_mail_sends_a_failed_mail_again_with_its_message_id(served):
     from flows.resend_mail import resend_mail
-    from tasks.sweep_run import sweep_day
+    from tasks.reminders.job import sweep_day
 
     app, rec = served
     rec.faults = ["550"]
@@ -54,7 +54,7 @@ def test_grant_extension_moves_the_due_date_and_is_audited(served):
         ob = s.scalars(select(Obligation).join(Unit).where(Unit.name == "清浦区", Obligation.code == "O7")).one()
         assert ob.extended_due == date(2010, 7, 28)
         assert s.scalar(select(AuditLog.detail).where(AuditLog.action == "extension.grant"))["reason"] == "需与高校再次会商"
-    from tasks.extensions import OpsError
+    from tasks.ops.extensions import OpsError
 
     with pytest.raises(OpsError, match="应晚于"):
         grant_extension(unit="清浦区", obligation="O7", new_due=date(2010, 7, 20), reason="再延", granted_by="专题活动组")

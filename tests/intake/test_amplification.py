@@ -106,7 +106,7 @@ def test_a_files_issues_are_capped_with_a_line_counting_the_rest(app):
 
 
 def _budget_app(tmp_path, seconds: float):  # type: ignore[no-untyped-def]
-    from tasks.app import open_app
+    from tasks.app.open import open_app
 
     settings = Settings(home=tmp_path / "var", read_budget_seconds=seconds, _env_file=None)  # type: ignore[call-arg]
     return open_app("huaian-2010", settings=settings)

@@ -51,7 +51,7 @@ def _key(v):  # type: ignore[no-untyped-def]
 
 def inbox_app(settings, files: dict[str, bytes]):  # type: ignore[no-untyped-def]
     """The 2010 campaign's store under `settings`, with `files` waiting in its inbox."""
-    from tasks.app import open_app
+    from tasks.app.open import open_app
 
     app = open_app("huaian-2010", settings=settings)
     settings.inbox_dir.mkdir(parents=True, exist_ok=True)
@@ -113,7 +113,7 @@ def test_a_file_that_breaks_its_group_is_judged_alone(monkeypatch):
 
 
 def test_duban_intake_in_batches_answers_every_file_as_one_at_a_time(sqlite_settings, tmp_path):
-    from tasks.app import open_app
+    from tasks.app.open import open_app
     from tasks.intake.run import intake_inbox
 
     files = corpus()
@@ -133,7 +133,7 @@ def test_duban_intake_in_batches_answers_every_file_as_one_at_a_time(sqlite_sett
 def test_nothing_is_locked_unless_the_campaign_closes_obligations(sqlite_settings):
     """By default a late file is accepted (and counted late); a campaign with
     `intake.closes_after_days` refuses files for an obligation closed that long after its due date."""
-    from tasks.app import App, open_app
+    from tasks.app.open import App, open_app
     from tasks.intake.service import submit_bytes
 
     app = open_app("huaian-2010", settings=sqlite_settings)
@@ -158,7 +158,7 @@ def test_bad_input_in_a_batch_changes_no_verdict_of_the_others_and_every_file_is
 
     from schemas.outbox import Notification
     from schemas.tables import Submission
-    from tasks.app import open_app
+    from tasks.app.open import open_app
     from tasks.intake.run import intake_inbox
 
     good = county_files(60)

@@ -78,7 +78,7 @@ def _check_store(app, cases: dict[str, str], rec: Recorder) -> dict[str, Submiss
 
 def test_the_intake_flow_over_hostile_and_good_files(prefect_harness, sqlite_settings, monkeypatch):
     from flows.intake import intake
-    from tasks.app import open_app
+    from tasks.app.open import open_app
 
     rec = Recorder()
     ctl, port = start(rec)
@@ -113,7 +113,7 @@ def test_the_intake_flow_over_hostile_and_good_files(prefect_harness, sqlite_set
 
 
 def test_duban_intake_json_over_hostile_and_good_files(sqlite_settings):
-    from tasks.app import open_app
+    from tasks.app.open import open_app
 
     rec = Recorder()
     ctl, port = start(rec)

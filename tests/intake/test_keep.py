@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from schemas.rows import FormRow
 from schemas.tables import ContactList, Submission, Unit
+from tasks.calendar.status import status_rows
 from tasks.intake.keep import kept_path
 from tasks.intake.service import submit_file
-from tasks.status import status_rows
 from tests.intake.files import messy_workbook, need_row, write
 
 pytestmark = [pytest.mark.integration]
@@ -19,7 +19,7 @@ TechNeed = FormRow  # the rows of 附表3 are form_row rows with form = tech-nee
 
 
 def current(app, form):  # type: ignore[no-untyped-def]
-    from tasks.rows import current_rows
+    from tasks.intake.rows import current_rows
 
     with app.store.session() as s:
         return current_rows(s, app.campaign.form(form), app.campaign.id)
@@ -78,7 +78,7 @@ def test_monthly_resubmission_replaces_the_earlier_version(app, tmp_path):
 
 
 def test_accepted_contacts_that_change_who_gets_mail_wait_for_ops_then_become_the_current_list(app, tmp_path):
-    from tasks.contacts import decide
+    from tasks.contacts.changes import decide
 
     rows = [
         ["赵局长", "清河区科技局局长", "组长", "0517-83660000", "13805170201", "zhao@example.cn", ""],

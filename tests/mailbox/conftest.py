@@ -34,7 +34,7 @@ def mail_settings(tmp_path, dovecot) -> Settings:  # type: ignore[no-untyped-def
 
 @pytest.fixture
 def mapp(mail_settings):  # type: ignore[no-untyped-def]
-    from tasks.app import open_app
+    from tasks.app.open import open_app
 
     a = open_app("huaian-2010", settings=mail_settings)
     yield a

@@ -11,9 +11,9 @@ def test_a_file_filed_before_is_one_of_this_message_never_anothers(sqlite_settin
     import hashlib
     from datetime import datetime
 
-    from tasks.app import open_app
+    from tasks.app.open import open_app
     from tasks.intake.service import submit_bytes
-    from tasks.mailbox import _filed_before
+    from tasks.mailbox.machine import _filed_before
     from tests.intake.files import messy_workbook, need_row
 
     app = open_app("huaian-2010", settings=sqlite_settings)

@@ -32,7 +32,7 @@ ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nSUMMARY:x\r\nEND:VEVEN
 
 
 def run(app, now: datetime = datetime(2010, 7, 5, 12)):  # type: ignore[no-untyped-def]
-    from tasks.mailbox import opened, poll
+    from tasks.mailbox.machine import opened, poll
 
     with opened(app.settings) as box:
         return poll(app, box, now=now)
@@ -65,7 +65,7 @@ def add_member(app) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_a_member_roles_mail_is_held_not_filed_and_only_liaison_and_head_get_the_link(dovecot, mapp):
-    from tasks.mailbox import release
+    from tasks.mailbox.machine import release
 
     add_member(mapp)
     append(dovecot, message(sender=MEMBER, name="外人", files=[("附表3.xlsx", BAD)], msg_id="<member@x>"))
@@ -99,9 +99,9 @@ def test_a_portal_or_inbox_receipt_links_only_the_liaison(mapp):
 
 
 def test_in_production_the_mailbox_refuses_to_start_without_the_authserv_or_the_explicit_flag(dovecot, mail_settings):
-    from tasks.app import open_app
-    from tasks.mail_policy import trust_problem
-    from tasks.mailbox import Imap, MailboxRefused
+    from tasks.app.open import open_app
+    from tasks.mailbox.machine import Imap, MailboxRefused
+    from tasks.mailbox.policy import trust_problem
 
     prod = mail_settings.model_copy(update={"env": "production"})  # Dovecot here speaks no TLS: not re-validated
     assert trust_problem(mail_settings) is None  # development trusts From, as before
@@ -219,7 +219,7 @@ def test_one_reply_per_message_names_what_is_not_a_report_and_judges_only_report
 
 @pytest.fixture
 def pg_mapp(tmp_path, dovecot, pg_schema_url):  # type: ignore[no-untyped-def]
-    from tasks.app import open_app
+    from tasks.app.open import open_app
 
     env = dovecot.settings_env()
     st = Settings(home=tmp_path / "var", database_url=pg_schema_url, imap_host=env["DUBAN_IMAP_HOST"],  # type: ignore[call-arg]

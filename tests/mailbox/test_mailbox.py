@@ -25,7 +25,7 @@ BAD = messy_workbook("tech-needs", [need_row(3, sales_wan="很多")], unit="清�
 
 
 def run(mapp):  # type: ignore[no-untyped-def]
-    from tasks.mailbox import opened, poll
+    from tasks.mailbox.machine import opened, poll
 
     with opened(mapp.settings) as box:
         return poll(mapp, box, now=datetime(2010, 7, 5, 12))
@@ -61,7 +61,9 @@ def test_the_same_message_twice_and_after_a_uidvalidity_change_is_filed_once(dov
     dovecot.append(raw, datetime(2010, 7, 5, 9, 5).replace(tzinfo=SH))  # the client sent it again
     first = run(mapp)
     assert [r.action for r in first] == ["processed", "already-seen"]
-    from tasks.mailbox import Imap  # another folder, another UIDVALIDITY: the same message in it
+    from tasks.mailbox.machine import (
+        Imap,  # another folder, another UIDVALIDITY: the same message in it
+    )
 
     box = Imap(mapp.settings)
     uv_before = box.uidvalidity()
@@ -77,7 +79,7 @@ def test_the_same_message_twice_and_after_a_uidvalidity_change_is_filed_once(dov
 
 
 def test_unknown_senders_are_held_kept_and_released_by_ops(dovecot, mapp):
-    from tasks.mailbox import release
+    from tasks.mailbox.machine import release
 
     dovecot.append(message(sender="someone@gmail.example.com", name="某人", files=[("附表3.xlsx", BAD)],
                            msg_id="<u1@gmail>").as_bytes(), datetime(2010, 7, 5, 9).replace(tzinfo=SH))
@@ -161,7 +163,7 @@ def test_machines_are_never_answered(dovecot, mapp, headers, sender, subject):
 def test_mails_invite_the_reply_and_name_the_address(mapp):
     from datetime import date
 
-    from tasks.digest import render_digest
+    from tasks.outbox.digest_text import render_digest
 
     d = render_digest(mapp.campaign, "王晓明", [dict(unit="清河区", name="附表3", period="", due="2010-07-05",
                                                    phrase="今天截止", late=False, escalation=False, level=0)],
@@ -179,7 +181,7 @@ def test_killed_at_random_moments_then_rerun_nothing_twice_nothing_lost(dovecot,
     import sys
     import time
 
-    from tasks.app import open_app
+    from tasks.app.open import open_app
 
     n = 10
     for i in range(n):
@@ -231,7 +233,7 @@ def test_a_malformed_message_never_stops_the_ones_after_it(dovecot, mapp):
 def test_a_message_over_the_size_limit_is_answered_with_why_and_never_fetched_whole(dovecot, mail_settings):
     """Too large to read (DUBAN_IMAP_MAX_MESSAGE_BYTES): only its header is fetched, the sender
     is told why in words a clerk understands and what to do, and it is moved to 处理失败, once."""
-    from tasks.app import open_app
+    from tasks.app.open import open_app
 
     app = open_app("huaian-2010", settings=mail_settings.model_copy(update={"imap_max_message_bytes": 40 * 1024}))
     big = message(files=[("附表3_清河区.xlsx", GOOD), ("扫描件.pdf", b"%PDF-1.4" + bytes(60_000))], msg_id="<big@x>")
@@ -266,7 +268,7 @@ def test_with_a_trusted_mail_server_a_forged_liaison_address_is_held_and_its_own
     """DUBAN_IMAP_TRUSTED_AUTHSERV: a file "from" a liaison is filed only when our mail server
     vouched for the sender's domain; a forged one is held for ops, and the address's owner hears
     of it (no file, no data in the answer)."""
-    from tasks.app import open_app
+    from tasks.app.open import open_app
 
     app = open_app("huaian-2010", settings=mail_settings.model_copy(update={"imap_trusted_authserv": "mx.kjj.example.cn"}))
     real = message(files=[("附表3.xlsx", GOOD)], msg_id="<real@x>",
@@ -290,7 +292,7 @@ def test_with_a_trusted_mail_server_a_forged_liaison_address_is_held_and_its_own
 def test_messages_are_moved_by_imap_move_not_copy_then_expunge(dovecot, mail_settings):
     """MOVE is atomic; COPY then EXPUNGE is not (a run killed between them leaves the message in
     both folders). Dovecot lists MOVE only after login, so the capabilities are read again."""
-    from tasks.mailbox import Imap
+    from tasks.mailbox.machine import Imap
 
     box = Imap(mail_settings)
     try:

@@ -6,7 +6,7 @@ import pytest
 
 from config.settings import Settings
 from tasks.intake.mailparse import Incoming, not_report
-from tasks.mail_policy import decide, reply_kind, trust_problem
+from tasks.mailbox.policy import decide, reply_kind, trust_problem
 
 pytestmark = pytest.mark.unit
 

@@ -28,7 +28,7 @@ def portal_settings(tmp_path) -> Settings:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def portal(portal_settings):  # type: ignore[no-untyped-def]
     from flows.portal.app import create_app
-    from tasks.app import open_app
+    from tasks.app.open import open_app
 
     app = open_app("huaian-2010", settings=portal_settings)
     clock = Clock(datetime(2010, 7, 5, 10, 0))
@@ -38,7 +38,7 @@ def portal(portal_settings):  # type: ignore[no-untyped-def]
 
 
 def link(app, unit: str) -> str:  # type: ignore[no-untyped-def]
-    from tasks.links import link_for
+    from tasks.portal.links import link_for
 
     with app.store.session() as s:
         return link_for(s, app.settings, app.campaign, unit).url.removeprefix("http://testserver")

@@ -74,12 +74,12 @@ def test_every_mail_reads_on_a_phone(sqlite_settings, tmp_path):
     """Reminder, escalation and receipt HTML at 400 px: no horizontal scrolling."""
     from datetime import date
 
-    from tasks.app import open_app
+    from tasks.app.open import open_app
 
     app = open_app("huaian-2010", settings=sqlite_settings)
 
-    from tasks.digest import render_digest
     from tasks.intake.service import submit_bytes
+    from tasks.outbox.digest_text import render_digest
 
     campaign = app.campaign
     items = [dict(unit=u.name, name=campaign.obligation_name(o.id), period="2010年7月", due="2010-07-20",
@@ -92,7 +92,7 @@ def test_every_mail_reads_on_a_phone(sqlite_settings, tmp_path):
     from sqlalchemy import select
 
     from schemas.outbox import Notification
-    from tasks.extensions import decide_extension
+    from tasks.ops.extensions import decide_extension
 
     decide_extension(app, unit="清河区", obligation="O7", period=None, new_due=date(2010, 7, 30),
                      reason="领导出差，材料需重新审定", by="综合协调组", now=datetime(2010, 7, 6, 9))

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 
 
 def test_reminders_and_escalations_carry_the_units_link_and_group_mail_does_not(portal):
-    from tasks.sweep_run import queue_day
+    from tasks.reminders.job import queue_day
 
     app, web, _ = portal
     queue_day(app, date(2010, 7, 16), datetime(2010, 7, 16, 9), confirmed_by="测试")  # 督办 of 附表2, due 6月30日

@@ -218,7 +218,7 @@ def test_a_unit_never_reads_or_writes_another_units_data(portal):
 def test_tampered_expired_and_revoked_links_get_a_clear_page(portal):
     from itsdangerous import URLSafeTimedSerializer
 
-    from tasks.links import LINK_SALT, revoke
+    from tasks.portal.links import LINK_SALT, revoke
 
     app, web, _ = portal
     from starlette.testclient import TestClient
@@ -279,7 +279,7 @@ def test_the_template_has_the_units_name_filled_in(portal):
 
 
 def test_an_extension_request_is_recorded_answered_through_the_extension_path_and_shown(portal):
-    from tasks.extensions import answer_request
+    from tasks.ops.extensions import answer_request
 
     app, web, clock = portal
     c = client_for(web, app, "清河区")

@@ -24,8 +24,8 @@ LIMIT, POSTS = 3, 8
 
 
 def test_parallel_posts_of_one_unit_never_pass_its_hourly_limit(tmp_path, db_url, smtp):
-    from tasks.app import open_app
-    from tasks.links import link_for
+    from tasks.app.open import open_app
+    from tasks.portal.links import link_for
 
     settings = Settings(home=tmp_path / "var", database_url=db_url, portal_secret=SECRET,  # type: ignore[call-arg]
                         portal_url="http://portal.test", _env_file=None)

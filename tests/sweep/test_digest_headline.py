@@ -7,7 +7,7 @@ import pytest
 
 from config.settings import CAMPAIGNS_DIR
 from schemas.loading import load_campaign
-from tasks.digest import render_digest
+from tasks.outbox.digest_text import render_digest
 
 pytestmark = [pytest.mark.unit]
 CAMPAIGN = load_campaign(CAMPAIGNS_DIR / "huaian-2010.yaml")

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from schemas.workdays import WorkCalendar
-from tasks.ladder import days_phrase, ladder_steps, step_on
+from tasks.calendar.ladder import days_phrase, ladder_steps, step_on
 
 pytestmark = [pytest.mark.unit]
 

@@ -14,9 +14,9 @@ from notifications.message import Rendered
 from notifications.outbox import enqueue
 from notifications.sender import deliver_sync, recover
 from schemas.outbox import Notification
-from tasks.extensions import resend
-from tasks.mail import send_queued
-from tasks.sweep_run import sweep_day
+from tasks.ops.extensions import resend
+from tasks.outbox.send import send_queued
+from tasks.reminders.job import sweep_day
 
 pytestmark = [pytest.mark.integration]
 
@@ -109,7 +109,7 @@ def test_headers_are_encoded_and_message_ids_stable(mail_app, smtp):
 def _deliver_child(url, settings):  # runs in a forked child that the parent kills at a random moment
     from pydantic import SecretStr
 
-    from tasks.app import open_app
+    from tasks.app.open import open_app
 
     app = open_app("huaian-2010", settings=settings.model_copy(update={"database_url": SecretStr(url)}))
     deliver_sync(app.store, app.settings, app.campaign, now=NOW)
@@ -187,7 +187,7 @@ def test_starttls_when_configured_is_required_not_opportunistic(mail_app, smtp):
 def test_data_from_files_is_escaped_in_html_mail():
     from config.settings import CAMPAIGNS_DIR
     from schemas.loading import load_campaign
-    from tasks.digest import render_digest
+    from tasks.outbox.digest_text import render_digest
 
     c = load_campaign(CAMPAIGNS_DIR / "huaian-2010.yaml")
     item = {"unit": "<script>alert(1)</script>", "name": "附表3 需求&排查", "period": "第1批",

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from schemas.outbox import Notification
-from tasks.extensions import grant_extension
 from tasks.intake.service import submit_file
-from tasks.sweep_run import sweep_day
+from tasks.ops.extensions import grant_extension
+from tasks.reminders.job import sweep_day
 from tests.intake.files import messy_workbook, write
 
 pytestmark = [pytest.mark.integration]
@@ -61,7 +61,7 @@ def test_escalations_reach_the_head_and_then_the_group(mail_app, smtp):
 
 
 def test_accepted_stops_the_ladder_rejected_does_not_and_approved_contacts_are_used(mail_app, smtp, tmp_path):
-    from tasks.contacts import decide
+    from tasks.contacts.changes import decide
 
     good = write(tmp_path, "附表2_清河区.xlsx", messy_workbook("contacts", CONTACTS, unit="清河区"))
     bad = write(tmp_path, "附表2_清浦区.xlsx", messy_workbook("contacts", CONTACTS[:1], unit="清浦区"))
@@ -94,8 +94,8 @@ def test_an_extension_moves_the_ladder(mail_app, smtp):
 
 
 def test_a_file_accepted_after_queueing_makes_the_reminder_stale(mail_app, smtp, tmp_path):
-    from tasks.mail import send_queued
-    from tasks.sweep_run import queue_day
+    from tasks.outbox.send import send_queued
+    from tasks.reminders.job import queue_day
 
     queue_day(mail_app, date(2010, 6, 23), datetime(2010, 6, 23, 9))
     good = write(tmp_path, "附表2_清河区.xlsx", messy_workbook("contacts", CONTACTS, unit="清河区"))
@@ -111,8 +111,8 @@ def test_a_file_accepted_after_queueing_makes_the_reminder_stale(mail_app, smtp,
 def test_a_digest_loses_only_the_items_that_no_longer_apply(mail_app, smtp, tmp_path):
     """07-05: the committee's digest lists every unit still without 附表2; one unit's file is
     accepted between queueing and sending: the digest goes out rebuilt without that unit."""
-    from tasks.mail import send_queued
-    from tasks.sweep_run import queue_day
+    from tasks.outbox.send import send_queued
+    from tasks.reminders.job import queue_day
 
     queue_day(mail_app, date(2010, 7, 5), datetime(2010, 7, 5, 9), confirmed_by="综合协调组")
     good = write(tmp_path, "附表2_清河区.xlsx", messy_workbook("contacts", CONTACTS, unit="清河区"))
@@ -130,7 +130,7 @@ def test_a_digest_loses_only_the_items_that_no_longer_apply(mail_app, smtp, tmp_
 def test_after_an_extension_the_unit_is_reminded_of_its_new_date(mail_app, smtp):
     """Issue 26.10: the reminders sent for the original date do not silence those of the new one;
     the same step for the same date is still never sent twice."""
-    from tasks.extensions import grant_extension
+    from tasks.ops.extensions import grant_extension
 
     first = sweep_day(mail_app, date(2010, 6, 29), confirmed_by="测试")  # the day before 06-30: a reminder
     assert any(d.unit == "清河区" and d.obligation == "O1" and d.step.kind == "reminder" for d in first.decisions)
@@ -147,7 +147,7 @@ def test_after_an_extension_the_unit_is_reminded_of_its_new_date(mail_app, smtp)
 def test_a_replayed_day_knows_only_the_extensions_granted_by_then(mail_app):
     """Issue 26.6: an extension granted on 07-16 is not in force on 07-10; one granted today is not
     in force in 2009."""
-    from tasks.status import status_rows
+    from tasks.calendar.status import status_rows
 
     with mail_app.store.session(write=True) as s:
         grant_extension(s, mail_app.campaign, unit="清浦区", obligation="O7", period=None, new_due=date(2010, 7, 28),

@@ -12,7 +12,7 @@ trusted (DUBAN_IMAP_TRUST_FROM=true).
 from __future__ import annotations
 
 from config.settings import Settings
-from tasks.intake.mailparse import Incoming
+from tasks.intake import Incoming
 
 UNTRUSTED = ("生产环境拒绝读取邮箱：未设置 DUBAN_IMAP_TRUSTED_AUTHSERV 时，任何人伪造联络员或负责人的发件地址即可替该单位报送。"
              "请设置 DUBAN_IMAP_TRUSTED_AUTHSERV（本单位邮件服务器在 Authentication-Results 中的名称）；"

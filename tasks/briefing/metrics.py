@@ -12,8 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from tasks.state import State
-from tasks.status import StatusRow
+from tasks.calendar import State, StatusRow
 
 
 @dataclass

@@ -9,12 +9,11 @@ from sqlalchemy.exc import IntegrityError
 
 from notifications.sender import DeliveryReport
 from schemas.outbox import FAILED, UNCERTAIN
-from tasks.app import App
-from tasks.audit import audit
-from tasks.digest import queue_digests
-from tasks.links import LinkMaker
-from tasks.mail import mail_rows, send_queued
-from tasks.sweep import Decision, decide
+from tasks.app import App, audit
+from tasks.outbox import mail_rows, send_queued
+from tasks.portal import LinkMaker
+from tasks.reminders.digest import queue_digests
+from tasks.reminders.sweep import Decision, decide
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """What one unit's page shows: its obligations with their lights, its submissions, its templates.
 
 Everything here is read for one unit id: the page never queries another unit's rows. The light
-and its word come from the one state function (`tasks.status` → `tasks.state`), as in `status`,
+and its word come from the one state function (`tasks.calendar.status` → `tasks.calendar.state`), as in `status`,
 the briefing and the checkpoints.
 """
 
@@ -18,8 +18,7 @@ from sqlalchemy.orm import Session
 from schemas.campaign import Campaign, periods
 from schemas.period import period_label
 from schemas.tables import ExtensionRequest, Obligation, Submission, Unit, ValidationIssue
-from tasks.state import State
-from tasks.status import status_rows
+from tasks.calendar import State, status_rows
 
 SUBMISSION_LABELS = {
     "accepted": "已通过", "rejected": "未通过", "unreadable": "无法读取", "duplicate": "重复文件",

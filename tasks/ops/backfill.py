@@ -19,11 +19,9 @@ from sqlalchemy import select
 
 from schemas.campaign import Campaign
 from schemas.tables import DELIVERED, Submission, Unit
-from tasks import names
-from tasks.app import App
-from tasks.audit import audit
-from tasks.intake import cells
-from tasks.intake.read import Limits, Unreadable, read_sheets
+from tasks.app import App, audit
+from tasks.intake import Limits, Unreadable, cells, read_sheets
+from tasks.ops import names
 
 HEADERS = {"unit": ("单位", "填报单位", "单位名称"), "obligation": ("任务", "报送任务", "报表", "表单"),
            "period": ("期次", "期别", "月份"), "received": ("收到日期", "报送日期", "收到时间"), "note": ("说明", "备注")}

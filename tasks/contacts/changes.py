@@ -21,8 +21,7 @@ from sqlalchemy.orm import Session
 from schemas.campaign import Campaign
 from schemas.forms import Form
 from schemas.tables import Contact, ContactChange, ContactList, Submission, Unit, current_contacts
-from tasks.app import App
-from tasks.audit import audit
+from tasks.app import App, audit
 
 MAIL_ROLES = ("liaison", "head")  # the addresses reminders, escalations and briefings go to
 FIELDS = ("role", "name", "position", "email", "mobile", "phone")
@@ -124,7 +123,7 @@ def answer(app: App, change_id: int, *, approve: bool, by: str, comment: str, no
     """Ops' decision taken, told to the unit's liaison and head (old and new), and sent: (new status, mails sent).
     The one path for the `contact-change` flow and `duban contacts`."""
     from notifications.contact_notice import queue_contact_notice
-    from tasks.mail import send_queued
+    from tasks.outbox import send_queued
 
     with app.store.session(write=True) as s:
         change = decide(s, change_id, approve=approve, by=by, comment=comment, now=now)

@@ -9,8 +9,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from tasks.app import App
-from tasks.checkpoints import plan, report
-from tasks.status import status_rows
+from tasks.calendar import plan, report, status_rows
 
 log = logging.getLogger(__name__)
 CONTACT_CHANGE = "contact-change/contact-change"
@@ -156,7 +155,7 @@ def complete_day(app: App, day: date, until: time | None = None) -> int:
         for r in runs:
             p = r.parameters
             due = date.fromisoformat(p["due"]) if p.get("due") else None
-            summary, _ = report(app, p["obligation"], p["period"], day, p.get("units") or None, due, status)
+            summary, _ = report(app.campaign, app.store, p["obligation"], p["period"], day, p.get("units") or None, due, status)
             client.set_flow_run_state(r.id, Completed(message=summary), force=True)
     return len(runs)
 

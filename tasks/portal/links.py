@@ -76,7 +76,7 @@ def make_link(settings: Settings, unit: Unit, *, now: datetime | None = None) ->
 
 
 def link_for(session: Session, settings: Settings, campaign: Campaign, unit_name: str) -> Link | None:
-    from tasks.clock import now_local
+    from tasks.calendar import now_local
 
     unit = session.scalar(select(Unit).where(Unit.campaign == campaign.id, Unit.name == unit_name))
     return make_link(settings, unit, now=now_local(campaign.timezone)) if unit else None

@@ -10,8 +10,7 @@ from schemas.campaign import Campaign
 from schemas.loading import load_campaign
 from schemas.store import Store, open_store
 from schemas.workdays import WorkCalendar
-from tasks.clock import now_local
-from tasks.sync import sync_campaign
+from tasks.calendar import now_local, sync_campaign
 
 
 @dataclass

@@ -16,9 +16,7 @@ from sqlalchemy.orm import Session
 from schemas.campaign import Campaign
 from schemas.outbox import NotificationItem
 from schemas.tables import Obligation, current_contacts
-from tasks.ladder import Step, ladder_steps, step_on
-from tasks.state import State
-from tasks.status import status_rows
+from tasks.calendar import State, Step, ladder_steps, status_rows, step_on
 
 
 @dataclass(frozen=True)

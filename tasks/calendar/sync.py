@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from schemas.campaign import Campaign
 from schemas.tables import AuditLog, Contact, ContactList, Obligation, Unit
-from tasks.calendar import build_calendar
+from tasks.calendar.obligations import build_calendar
 
 SYNC_LOCK = 0x6475_6261_6E08  # "duban" + the campaign sync lock
 

@@ -16,9 +16,8 @@ from schemas.campaign import Campaign, periods
 from schemas.outbox import CLAIMED, FAILED, QUEUED, SENDING, SENT, STALE, UNCERTAIN, Notification
 from schemas.period import period_label
 from schemas.tables import Extension, ExtensionRequest, Obligation, Unit
-from tasks import names
-from tasks.app import App
-from tasks.audit import audit
+from tasks.app import App, audit
+from tasks.ops import names
 
 
 class OpsError(ValueError):
@@ -107,8 +106,8 @@ def decide_extension(app: App, *, unit: str, obligation: str, period: str | None
     move the unit's checkpoints in the Prefect UI when a server is configured (a calendar that
     cannot follow never undoes the decision: the next sweep moves it). The one path for
     `duban extend` and the grant-extension flow."""
-    from tasks.links import LinkMaker
-    from tasks.mail import send_queued
+    from tasks.outbox import send_queued
+    from tasks.portal import LinkMaker
     from tasks.prefect_api import server_configured, sync_calendar
 
     with app.store.session(write=True) as s:
@@ -167,7 +166,7 @@ def resend_now(app: App, ids: list[int] | None, *, by: str, now: datetime
                ) -> tuple[list[int], dict[int, str], DeliveryReport]:
     """Requeue failed or uncertain mail (`ids`, or all of it) and send it at once, with whatever
     else waits in the queue. The one path for `duban resend` and the resend-mail flow."""
-    from tasks.mail import send_queued
+    from tasks.outbox import send_queued
 
     with app.store.session(write=True) as s:
         requeued, skipped = resend(s, app.campaign, ids, by=by, now=now)

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from notifications.sender import DeliveryReport, Freshness, deliver_sync
 from schemas.outbox import Notification
 from tasks.app import App
-from tasks.digest import render_digest
-from tasks.stale import has_stale_items, stale_items
+from tasks.outbox.digest_text import render_digest
+from tasks.outbox.fresh import has_stale_items, stale_items
 
 FRESHNESS = Freshness(has_stale=has_stale_items, stale_items=stale_items, rebuild=render_digest)
 

@@ -8,7 +8,7 @@ import difflib
 
 from schemas.campaign import Campaign, periods
 from schemas.period import Period, period_label
-from tasks.intake.cells import fold as _fold
+from tasks.intake import fold as _fold
 
 
 def fold(text: str) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from schemas.campaign import Campaign
 from schemas.tables import DELIVERED, Extension, Obligation, Submission, Unit
-from tasks.state import Facts, State, obligation_state
+from tasks.calendar.state import Facts, State, obligation_state
 
 COUNTED = (*DELIVERED, "rejected")
 

@@ -7,7 +7,7 @@ transaction that closes the record; the message is moved to 已处理 or 处理�
 (never deleted). A run that dies anywhere leaves the message in the folder, recorded or not: the
 next run either finds the record and finishes it, or starts it afresh. A file filed but not yet
 noted is recognised by its bytes and arrival time and never filed twice. Only a unit's current
-liaison and head file for it; whom else the mailbox answers is `tasks.mail_policy`'s call.
+liaison and head file for it; whom else the mailbox answers is `tasks.mailbox.policy`'s call.
 """
 
 from __future__ import annotations
@@ -32,10 +32,9 @@ from schemas.tables import MailIn, Submission, Unit, current_contacts
 from schemas.text import clean_text
 from tasks.app import App
 from tasks.contacts import MAIL_ROLES
-from tasks.intake.keep import keep_bytes, kept_path
-from tasks.intake.mailparse import Incoming, read_message
-from tasks.mail_answer import answer_new, reply_once
-from tasks.mail_policy import decide, trust_problem
+from tasks.intake import Incoming, keep_bytes, kept_path, read_message
+from tasks.mailbox.answer import answer_new, reply_once
+from tasks.mailbox.policy import decide, trust_problem
 
 log = logging.getLogger(__name__)
 ACTIONS = ("processed", "ignored", "held", "no-attachment", "too-large", "already-seen")
@@ -47,7 +46,7 @@ class MailboxError(RuntimeError):
 
 
 class MailboxRefused(MailboxError):
-    """The settings forbid reading the mailbox (`tasks.mail_policy.trust_problem`); `str()` says why."""
+    """The settings forbid reading the mailbox (`tasks.mailbox.policy.trust_problem`); `str()` says why."""
 
 
 @dataclass
@@ -311,7 +310,7 @@ def _others(app: App, inc: Incoming) -> list[dict]:
 def _file_all(app: App, row_id: int, inc: Incoming, unit: str | None, received: datetime) -> list[dict]:
     """File each report file once, noting it on the message's record as it goes (no receipt:
     the message is answered once, for all its files, by `_finish`)."""
-    from tasks.intake.service import submit_bytes
+    from tasks.intake import submit_bytes
 
     with app.store.session() as s:
         done = list(s.get(MailIn, row_id).files)
@@ -370,8 +369,8 @@ def release(app: App, mail_id: int, unit: str, *, by: str, now: datetime) -> Mes
     """File a held message's kept attachments for `unit`, as ops decided (audited), and answer
     it once; the sender, not a liaison or head, gets no page link."""
     from notifications.receipts import Reply
-    from tasks.audit import audit
-    from tasks.intake.service import submit_bytes
+    from tasks.app import audit
+    from tasks.intake import submit_bytes
 
     with app.store.session() as s:
         row = s.get(MailIn, mail_id)

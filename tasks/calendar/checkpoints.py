@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 
 from schemas.campaign import Campaign, periods
 from schemas.period import period_label
+from schemas.store import Store
 from schemas.tables import Obligation, Unit
-from tasks.app import App
-from tasks.ladder import ladder_steps
-from tasks.status import StatusRow, parse_ladder, status_rows
+from tasks.calendar.ladder import ladder_steps
+from tasks.calendar.status import StatusRow, parse_ladder, status_rows
 
 STEP_AT = time(9, 30)  # after the 09:00 sweep, so a checkpoint reports what the sweep sent
 DUE_AT = time(18, 0)
@@ -81,22 +81,22 @@ def plan(session: Session, campaign: Campaign) -> list[Checkpoint]:
     return sorted(out, key=lambda c: (c.at, c.obligation, c.period, c.units))
 
 
-def report(app: App, obligation: str, period: str, as_of: date, units: list[str] | None = None,
+def report(campaign: Campaign, store: Store, obligation: str, period: str, as_of: date, units: list[str] | None = None,
            due: date | None = None, status: list[StatusRow] | None = None) -> tuple[str, list[dict[str, Any]]]:
     """Where one obligation stands on `as_of`: a one-line summary and a row per unit, only the
     `units` named (an extension's checkpoint) or those whose due date is `due` (the usual one).
     `status`: the campaign's status rows of that day, when the caller has them."""
-    event = next((e for e in app.campaign.events if e.id == obligation), None)
+    event = next((e for e in campaign.events if e.id == obligation), None)
     if event is not None:
         return f"{as_of} {event.title}" + (f"（{event.by}）" if event.by else ""), []
     if status is None:
-        with app.store.session() as s:
-            status = status_rows(s, app.campaign, as_of)
+        with store.session() as s:
+            status = status_rows(s, campaign, as_of)
     rows = [r for r in status if r.obligation == obligation and r.period == period
             and (r.unit in units if units else due is None or r.effective_due == due)]
-    ob = app.campaign.obligation(obligation)
+    ob = campaign.obligation(obligation)
     counts = Counter(r.state.label for r in rows)
-    what = f"{app.campaign.obligation_name(obligation)} {period_label(period) if len(periods(ob)) > 1 else ''}".strip()
+    what = f"{campaign.obligation_name(obligation)} {period_label(period) if len(periods(ob)) > 1 else ''}".strip()
     summary = f"{as_of} {what}：{len(rows)} 个单位，" + "，".join(f"{k} {v}" for k, v in counts.most_common())
     table = [{"单位": r.unit, "状态": r.state.label, "截止": r.effective_due.isoformat(),
               "报送时间": r.submitted_at.isoformat(sep=" ", timespec="minutes") if r.submitted_at else "—",

@@ -1,5 +1,5 @@
 """How the mailbox answers: one short acknowledgement (held, empty, too large, forged) to whom
-`tasks.mail_policy` says may have one, and the one receipt of a message's files. The page link
+`tasks.mailbox.policy` says may have one, and the one receipt of a message's files. The page link
 goes only to the unit's current liaison and head."""
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from schemas.outbox import Notification
 from schemas.tables import MailIn, Unit, current_contacts
 from tasks.app import App
 from tasks.contacts import MAIL_ROLES
-from tasks.intake.mailparse import Incoming
-from tasks.mail_policy import reply_kind
+from tasks.intake import Incoming
+from tasks.mailbox.policy import reply_kind
 
 
 def answer_new(session: Session, app: App, row: MailIn, inc: Incoming, *, contact: bool, forged: bool,
@@ -71,8 +71,8 @@ def acknowledge(session: Session, app: App, row: MailIn, inc: Incoming, now: dat
 def reply_once(session: Session, app: App, row: MailIn, files: list[dict], reply: Reply, received: datetime) -> None:
     """Queue the one receipt of a message's files, to the sender and the unit's liaisons; the
     page link only to the unit's current liaison and head."""
-    from tasks.intake.service import annotated_path
-    from tasks.links import make_link
+    from tasks.intake import annotated_path
+    from tasks.portal import make_link
 
     unit = session.get(Unit, row.unit_id)
     link_to = {c.email.lower() for _, c in current_contacts(session, app.campaign.id, unit_ids=[unit.id], roles=MAIL_ROLES)}
