@@ -88,7 +88,8 @@ serve: $(STAMP)
 	  kill $$(cat var/portal.pid) 2>/dev/null; kill $$(cat var/prefect/server.pid) 2>/dev/null || true
 
 lint: $(STAMP)
-	$(BIN)/ruff check .  # formatting is by hand: long lines where they read better
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
 
 clean-var:
 	rm -rf var

@@ -48,8 +48,10 @@ def duban(home: Path, *args: str) -> tuple[float, float, int]:
 
 
 def line(what: str, got: tuple[float, float, int], base: tuple[float, float, int], target: str) -> None:
-    print(f"{what:<44} {got[0]:6.2f} s {got[1]:7.0f} MB (exit {got[2]})   "
-          f"baseline {base[0]:5.2f} s {base[1]:5.0f} MB   target {target}")
+    print(
+        f"{what:<44} {got[0]:6.2f} s {got[1]:7.0f} MB (exit {got[2]})   "
+        f"baseline {base[0]:5.2f} s {base[1]:5.0f} MB   target {target}"
+    )
 
 
 def main() -> None:
@@ -64,23 +66,42 @@ def main() -> None:
         port = free_port()
         start_capture(home / "mail", port=port)
         os.environ["DUBAN_SMTP_PORT"] = str(port)
-        files = {"good.xlsx": good, "merged.xlsx": merged, "spans.xls": spans,
-                 "附表3_清河区_第1批.xlsx": merged_form_xlsx()}
+        files = {
+            "good.xlsx": good,
+            "merged.xlsx": merged,
+            "spans.xls": spans,
+            "附表3_清河区_第1批.xlsx": merged_form_xlsx(),
+        }
         for name, data in files.items():
             (Path(tmp) / name).write_bytes(data)
         print(f"files: merged .xlsx {len(merged) / 1024:.1f} KB, rowspan .xls {len(spans) / 1024:.1f} KB")
         base = duban(home, "validate", str(Path(tmp) / "good.xlsx"), "--json")
-        line("validate: text merged over 2.6 M cells", duban(home, "validate", str(Path(tmp) / "merged.xlsx"), "--json"),
-             base, "< 10 s, < 400 MB")
-        line("validate: HTML rowspans, 1.8 M cells", duban(home, "validate", str(Path(tmp) / "spans.xls"), "--json"),
-             base, "< 10 s, < 400 MB")
+        line(
+            "validate: text merged over 2.6 M cells",
+            duban(home, "validate", str(Path(tmp) / "merged.xlsx"), "--json"),
+            base,
+            "< 10 s, < 400 MB",
+        )
+        line(
+            "validate: HTML rowspans, 1.8 M cells",
+            duban(home, "validate", str(Path(tmp) / "spans.xls"), "--json"),
+            base,
+            "< 10 s, < 400 MB",
+        )
         worst = str(Path(tmp) / "附表3_清河区_第1批.xlsx")
-        line("validate: a 附表3 merged just under the caps", duban(home, "validate", worst, "--json"), base,
-             "(judged: the budget's case)")
-        line("submit: the same, annotated and recorded", duban(home, "submit", worst, "--json"), base,
-             f"< {_budget():.0f} s budget + reading")
-        line("intake: three merged files", _intake(home / "bad", True), _intake(home / "good", False),
-             "< 30 s in all")
+        line(
+            "validate: a 附表3 merged just under the caps",
+            duban(home, "validate", worst, "--json"),
+            base,
+            "(judged: the budget's case)",
+        )
+        line(
+            "submit: the same, annotated and recorded",
+            duban(home, "submit", worst, "--json"),
+            base,
+            f"< {_budget():.0f} s budget + reading",
+        )
+        line("intake: three merged files", _intake(home / "bad", True), _intake(home / "good", False), "< 30 s in all")
 
 
 def _budget() -> float:

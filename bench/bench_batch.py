@@ -38,8 +38,9 @@ def files(n: int) -> list[tuple[str, bytes]]:
     return list(county_files(n).items())
 
 
-def intake(fs: list[tuple[str, bytes]], batch: int, processes: int = 1, *, bad: bool = False,
-           pg: str | None = None) -> tuple[float, dict]:
+def intake(
+    fs: list[tuple[str, bytes]], batch: int, processes: int = 1, *, bad: bool = False, pg: str | None = None
+) -> tuple[float, dict]:
     """`duban intake` over the files, in `processes` processes sharing one inbox and store; with
     `bad`, the bad input of tests/intake/files.py mixed in. (seconds, file -> its JSON result)"""
     from tests.intake.files import bad_files, write_bad
@@ -50,16 +51,32 @@ def intake(fs: list[tuple[str, bytes]], batch: int, processes: int = 1, *, bad: 
         (home / "inbox" / name).write_bytes(data)
     if bad:
         write_bad(home / "inbox", dict(fs))
-    env = {**os.environ, "DUBAN_HOME": str(home), "DUBAN_SMTP_PORT": "1", "DUBAN_SMTP_CONNECT_TIMEOUT": "0.2",
-           "DUBAN_PORTAL_SECRET": "b" * 40, "DUBAN_MAX_FILE_BYTES": "200000"}
+    env = {
+        **os.environ,
+        "DUBAN_HOME": str(home),
+        "DUBAN_SMTP_PORT": "1",
+        "DUBAN_SMTP_CONNECT_TIMEOUT": "0.2",
+        "DUBAN_PORTAL_SECRET": "b" * 40,
+        "DUBAN_MAX_FILE_BYTES": "200000",
+    }
     env.pop("DUBAN_DATABASE_URL", None)
     if pg:
         env["DUBAN_DATABASE_URL"] = pg
     subprocess.run([str(ROOT / ".venv/bin/duban"), "calendar", "--json"], env=env, capture_output=True)  # store made
-    cmd = [str(ROOT / ".venv/bin/duban"), "intake", "--json", "--batch", str(batch), "--received-at", "2010-07-06 09:00"]
+    cmd = [
+        str(ROOT / ".venv/bin/duban"),
+        "intake",
+        "--json",
+        "--batch",
+        str(batch),
+        "--received-at",
+        "2010-07-06 09:00",
+    ]
     t = time.perf_counter()
-    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(processes)]
+    procs = [
+        subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(processes)
+    ]
     outs = [p.communicate() for p in procs]
     took = time.perf_counter() - t
     for proc, (stdout, stderr) in zip(procs, outs, strict=True):
@@ -70,9 +87,16 @@ def intake(fs: list[tuple[str, bytes]], batch: int, processes: int = 1, *, bad: 
     assert sum(1 for r in out.values() if r["status"] == "rejected") == (len(fs) + 9) // 10
     if bad:
         assert {n: out[n]["status"] for n in bad_files()} == bad_files(), {n: out[n] for n in bad_files()}
-    answered = len({r["file"] for r in out.values()}) if pg else sqlite3.connect(home / "duban.db").execute(
-        "SELECT count(DISTINCT substr(key, 1, instr(substr(key, 9), ':') + 8)) FROM notification WHERE kind = 'receipt'"
-    ).fetchone()[0]
+    answered = (
+        len({r["file"] for r in out.values()})
+        if pg
+        else sqlite3.connect(home / "duban.db")
+        .execute(
+            "SELECT count(DISTINCT substr(key, 1, instr(substr(key, 9), ':') + 8))"
+            " FROM notification WHERE kind = 'receipt'"
+        )
+        .fetchone()[0]
+    )
     assert answered == expected, (answered, expected)  # every file's receipt is queued
     return took, out
 
@@ -121,8 +145,11 @@ def main() -> None:
                 (one, _) = intake(fs, 100, 1, pg=pg)
             with make() as pg:
                 (two, _) = intake(fs, 100, 2, pg=pg)
-            print(f"{label}: {len(fs)} files, batches of 100: 1 process {one:.1f} s ({one / len(fs) * 1000:.1f} ms/file),"
-                  f" 2 processes {two:.1f} s ({two / len(fs) * 1000:.1f} ms/file): {one / two:.2f}x", flush=True)
+            print(
+                f"{label}: {len(fs)} files, batches of 100: 1 process {one:.1f} s ({one / len(fs) * 1000:.1f} ms/file),"
+                f" 2 processes {two:.1f} s ({two / len(fs) * 1000:.1f} ms/file): {one / two:.2f}x",
+                flush=True,
+            )
         return
     sizes = [int(a) for a in sys.argv[1:]] or [1, 100, 1000, 3000]
     bare(files(5))  # warm the reader
@@ -131,16 +158,21 @@ def main() -> None:
         b = bare(fs)
         batched, clean = intake(fs, 200)
         single = intake(fs, 1)[0] if n <= 1000 else None
-        line = (f"{n:>5} files: duban intake batched {batched:.1f} s = {batched / n * 1000:.1f} ms/file"
-                + (f" | one at a time {single:.1f} s = {single / n * 1000:.1f} ms/file" if single else "")
-                + f" | bare read_excel {b:.2f} s = {b / n * 1000:.2f} ms/file | batched / bare {batched / b:.1f}x")
+        line = (
+            f"{n:>5} files: duban intake batched {batched:.1f} s = {batched / n * 1000:.1f} ms/file"
+            + (f" | one at a time {single:.1f} s = {single / n * 1000:.1f} ms/file" if single else "")
+            + f" | bare read_excel {b:.2f} s = {b / n * 1000:.2f} ms/file | batched / bare {batched / b:.1f}x"
+        )
         print(line, flush=True)
     # bad input mixed into the largest run: the others' verdicts unchanged, every file answered
     took, mixed = intake(fs, 200, bad=True)
     same = sum(mixed[f] == clean[f] for f in clean)
-    print(f"{n:>5} files + {len(mixed) - n} bad (unreadable, duplicate, oversized, unknown form, empty): "
-          f"{took:.1f} s; {same} of {n} verdicts identical to the clean run; all {len(mixed)} files answered")
+    print(
+        f"{n:>5} files + {len(mixed) - n} bad (unreadable, duplicate, oversized, unknown form, empty): "
+        f"{took:.1f} s; {same} of {n} verdicts identical to the clean run; all {len(mixed)} files answered"
+    )
     assert same == n
+
 
 if __name__ == "__main__":
     main()

@@ -44,7 +44,9 @@ def twenty_forms(tmp: Path) -> Path:
         f["code"], f["label"], f["title"] = f"form-{n}", f"附表{n}", f"{base['title']}{n}"
         data["forms"].append(f)
     (tmp / "forms").mkdir()
-    (tmp / "forms" / "contacts.yaml").write_text((CAMPAIGNS_DIR.parent / "forms" / "contacts.yaml").read_text("utf-8"), "utf-8")
+    (tmp / "forms" / "contacts.yaml").write_text(
+        (CAMPAIGNS_DIR.parent / "forms" / "contacts.yaml").read_text("utf-8"), "utf-8"
+    )
     (tmp / "campaigns").mkdir()
     p = tmp / "campaigns" / "twenty.yaml"
     p.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -66,24 +68,47 @@ def store_bench(url: str, rows: int) -> tuple[float, float, float, float]:
     records = []
     for i in range(rows):
         r = dict(zip(keys, need_row(i), strict=True))
-        r.update(enterprise=f"企业{i}", need_name=f"需求{i}", sales_wan=2500.0 + i, is_tech_enterprise=bool(i % 2),
-                 row_number=5 + i)
+        r.update(
+            enterprise=f"企业{i}",
+            need_name=f"需求{i}",
+            sales_wan=2500.0 + i,
+            is_tech_enterprise=bool(i % 2),
+            row_number=5 + i,
+        )
         records.append(r)
     with Session(st.engine) as s, s.begin():
         unit = Unit(campaign=CAMPAIGN.id, name="淮阴区", kind="county")
         s.add(unit)
         s.flush()
-        sub = Submission(campaign=CAMPAIGN.id, sha256="0" * 64, filename="x.xlsx", size=1, received_at=datetime(2010, 7, 1),
-                         unit_id=unit.id, form="tech-needs", period="第1批", status="accepted", row_count=rows)
+        sub = Submission(
+            campaign=CAMPAIGN.id,
+            sha256="0" * 64,
+            filename="x.xlsx",
+            size=1,
+            received_at=datetime(2010, 7, 1),
+            unit_id=unit.id,
+            form="tech-needs",
+            period="第1批",
+            status="accepted",
+            row_count=rows,
+        )
         s.add(sub)
         s.flush()
         unit_id, sub_id = unit.id, sub.id
-    typed = sa.Table("typed_tech_need", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
-                     sa.Column("submission_id", sa.Integer), sa.Column("unit_id", sa.Integer),
-                     sa.Column("period", sa.String(32)), sa.Column("row_number", sa.Integer),
-                     sa.Column("current", sa.Boolean),
-                     *[sa.Column(c.key, sa.Float if c.kind == "money" else sa.Boolean if c.kind == "flag" else sa.Text)
-                       for c in form.columns])
+    typed = sa.Table(
+        "typed_tech_need",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("submission_id", sa.Integer),
+        sa.Column("unit_id", sa.Integer),
+        sa.Column("period", sa.String(32)),
+        sa.Column("row_number", sa.Integer),
+        sa.Column("current", sa.Boolean),
+        *[
+            sa.Column(c.key, sa.Float if c.kind == "money" else sa.Boolean if c.kind == "flag" else sa.Text)
+            for c in form.columns
+        ],
+    )
     typed.create(st.engine)
 
     def generic_write() -> None:
@@ -93,9 +118,20 @@ def store_bench(url: str, rows: int) -> tuple[float, float, float, float]:
 
     def typed_write() -> None:
         with st.engine.begin() as c:
-            c.execute(typed.insert(), [{"submission_id": sub_id, "unit_id": unit_id, "period": "第1批",
-                                        "row_number": r["row_number"], "current": True,
-                                        **{k: r.get(k) for k in keys}} for r in records])
+            c.execute(
+                typed.insert(),
+                [
+                    {
+                        "submission_id": sub_id,
+                        "unit_id": unit_id,
+                        "period": "第1批",
+                        "row_number": r["row_number"],
+                        "current": True,
+                        **{k: r.get(k) for k in keys},
+                    }
+                    for r in records
+                ],
+            )
 
     t_gw = best(1, generic_write)
     t_tw = best(1, typed_write)
@@ -123,8 +159,10 @@ def main() -> None:
         load_campaign(p)
         bare = best(5, lambda: yaml.safe_load(p.read_text(encoding="utf-8")))
         ours = best(5, lambda: load_campaign(p))
-        print(f"campaign with 20 forms: load and check {ours * 1000:.0f} ms "
-              f"(bare yaml.safe_load {bare * 1000:.0f} ms) (target < 500 ms)")
+        print(
+            f"campaign with 20 forms: load and check {ours * 1000:.0f} ms "
+            f"(bare yaml.safe_load {bare * 1000:.0f} ms) (target < 500 ms)"
+        )
         urls = [("SQLite", f"sqlite:///{tmp}/rows.db")]
         from tests.conftest import PG_URL, pg_unavailable
 
@@ -141,8 +179,10 @@ def main() -> None:
         try:
             for name, url in urls:
                 gw, tw, gr, tr = store_bench(url, rows)
-                print(f"{name}, {rows:,} rows: store generic {gw:.2f} s vs typed {tw:.2f} s; "
-                      f"read back typed generic {gr:.2f} s vs typed {tr:.2f} s")
+                print(
+                    f"{name}, {rows:,} rows: store generic {gw:.2f} s vs typed {tw:.2f} s; "
+                    f"read back typed generic {gr:.2f} s vs typed {tr:.2f} s"
+                )
         finally:
             if len(urls) > 1:
                 with admin.begin() as c:

@@ -69,7 +69,10 @@ def main() -> None:
     limit = limits_of(Settings(_env_file=None)).memory_bytes / 2**20  # type: ignore[call-arg]
     print(f"intake of {n_good} good files:                     {good:.2f} s")
     print(f"intake of the same plus the hostile set ({n_both} files): {both:.2f} s (target < 30 s)")
-    print(f"peak RSS: intake worker {me:.0f} MB; reader child {kids:.0f} MB (the one that read the last file) (its limit {limit:.0f} MB)")
+    print(
+        f"peak RSS: intake worker {me:.0f} MB; reader child {kids:.0f} MB (the one that read the last file) "
+        f"(its limit {limit:.0f} MB)"
+    )
 
 
 if __name__ == "__main__":

@@ -26,21 +26,48 @@ def campaign_with_50_indicators(units: int):  # type: ignore[no-untyped-def]
 
     c = national_campaign(units)
     extra = []
-    statuses, modes = ["洽谈中", "已签约", "已终止"], ["技术转让", "合作开发", "委托开发", "共建研发机构", "技术咨询", "其他"]
+    statuses, modes = (
+        ["洽谈中", "已签约", "已终止"],
+        ["技术转让", "合作开发", "委托开发", "共建研发机构", "技术咨询", "其他"],
+    )
     for i in range(50 - len(c.indicators)):
         kind = i % 5
         where = ({"column": "status", "eq": statuses[i % 3]}, {"column": "cooperation_mode", "eq": modes[i % 6]})
         if kind == 0:
             extra.append(Indicator(key=f"n{i}", label=f"计数{i}", form="negotiations", where=where))
         elif kind == 1:
-            extra.append(Indicator(key=f"s{i}", label=f"金额{i}", form="negotiations", measure="sum", column="amount_wan",
-                                   where=where[:1]))
+            extra.append(
+                Indicator(
+                    key=f"s{i}",
+                    label=f"金额{i}",
+                    form="negotiations",
+                    measure="sum",
+                    column="amount_wan",
+                    where=where[:1],
+                )
+            )
         elif kind == 2:
-            extra.append(Indicator(key=f"d{i}", label=f"企业{i}", form="negotiations", measure="distinct",
-                                   column="enterprise", where=where[1:]))
+            extra.append(
+                Indicator(
+                    key=f"d{i}",
+                    label=f"企业{i}",
+                    form="negotiations",
+                    measure="distinct",
+                    column="enterprise",
+                    where=where[1:],
+                )
+            )
         elif kind == 3:
-            extra.append(Indicator(key=f"u{i}", label=f"单位{i}", form="negotiations", measure="units", of_kind="county",
-                                   where=({"column": "amount_wan", "gt": 800},)))
+            extra.append(
+                Indicator(
+                    key=f"u{i}",
+                    label=f"单位{i}",
+                    form="negotiations",
+                    measure="units",
+                    of_kind="county",
+                    where=({"column": "amount_wan", "gt": 800},),
+                )
+            )
         else:
             extra.append(Indicator(key=f"a{i}", label=f"全部{i}", form="negotiations", periods="all", where=where[:1]))
     return c.model_copy(update={"indicators": [*c.indicators, *extra]})
@@ -63,17 +90,42 @@ def seed(url: str, campaign, rows: int) -> object:  # type: ignore[no-untyped-de
             s.add(unit)
             s.flush()
             for m in (7, 8, 9):
-                sub = Submission(campaign=campaign.id, sha256=f"{unit.id}-{m}", filename="x.xlsx", size=1,
-                                 received_at=datetime(2010, m, 15), unit_id=unit.id, form="negotiations",
-                                 period=f"2010-{m:02d}", status="accepted")
+                sub = Submission(
+                    campaign=campaign.id,
+                    sha256=f"{unit.id}-{m}",
+                    filename="x.xlsx",
+                    size=1,
+                    received_at=datetime(2010, m, 15),
+                    unit_id=unit.id,
+                    form="negotiations",
+                    period=f"2010-{m:02d}",
+                    status="accepted",
+                )
                 s.add(sub)
                 s.flush()
-                store_rows.store(s, form, sub, unit.id, [
-                    {"row_number": i + 5, "project": f"项目{i}", "enterprise": f"企业{rnd.randint(0, 400)}",
-                     "institution": "淮阴工学院", "contact_date": date(2010, m, 1), "status": rnd.choice(["洽谈中", "已签约", "已终止"]),
-                     "signed_date": date(2010, m, 1) + timedelta(days=rnd.randint(0, 20)), "amount_wan": rnd.randint(10, 1000),
-                     "cooperation_mode": rnd.choice(["技术转让", "合作开发", "委托开发", "共建研发机构", "技术咨询", "其他"]),
-                     "academician": rnd.random() < 0.1} for i in range(per_file)])
+                store_rows.store(
+                    s,
+                    form,
+                    sub,
+                    unit.id,
+                    [
+                        {
+                            "row_number": i + 5,
+                            "project": f"项目{i}",
+                            "enterprise": f"企业{rnd.randint(0, 400)}",
+                            "institution": "淮阴工学院",
+                            "contact_date": date(2010, m, 1),
+                            "status": rnd.choice(["洽谈中", "已签约", "已终止"]),
+                            "signed_date": date(2010, m, 1) + timedelta(days=rnd.randint(0, 20)),
+                            "amount_wan": rnd.randint(10, 1000),
+                            "cooperation_mode": rnd.choice(
+                                ["技术转让", "合作开发", "委托开发", "共建研发机构", "技术咨询", "其他"]
+                            ),
+                            "academician": rnd.random() < 0.1,
+                        }
+                        for i in range(per_file)
+                    ],
+                )
     return st
 
 
@@ -108,8 +160,10 @@ def run(label: str, url: str, rows: int) -> None:
     n, _ = bare(), ours()
     t_bare, _ = best(3, bare)
     t_ours, values = best(3, ours)
-    print(f"{label}: {len(values)} indicators over {n:,} rows in {t_ours:.2f} s "
-          f"(bare read of the same rows' JSON: {t_bare:.2f} s) (target < 1 s)")
+    print(
+        f"{label}: {len(values)} indicators over {n:,} rows in {t_ours:.2f} s "
+        f"(bare read of the same rows' JSON: {t_bare:.2f} s) (target < 1 s)"
+    )
     st.dispose()  # type: ignore[attr-defined]
 
 

@@ -77,8 +77,10 @@ def main() -> None:
     assert v.status == "accepted" and len(v.records) == rows, v.issues[:3]
     bare, ours = min(bares), min(ours_)
     print(f"bare pandas.read_excel(engine='calamine'): best {bare:.2f} s ({len(df)} rows)")
-    print(f"duban read (reader child) + identify + validate + verdict: best {ours:.2f} s; "
-          f"ratio best-to-best {ours / bare:.2f}x, median of rounds {sorted(ratios)[2]:.2f}x (target <= 2x)")
+    print(
+        f"duban read (reader child) + identify + validate + verdict: best {ours:.2f} s; "
+        f"ratio best-to-best {ours / bare:.2f}x, median of rounds {sorted(ratios)[2]:.2f}x (target <= 2x)"
+    )
     print(f"peak RSS: {rss1 / 1024:.0f} MB (grew {(rss1 - rss0) / 1024:.0f} MB during the timed runs)")
     if "--openpyxl" in sys.argv:  # why calamine: the reader we did not choose, same file
         from openpyxl import load_workbook
@@ -96,9 +98,17 @@ def main() -> None:
             t = time.perf_counter()
             subprocess.run(cli, env=env, capture_output=True, check=True)
             runs.append(time.perf_counter() - t)
-        print(f"`duban validate` small file, whole process: best {min(runs):.2f} s, worst {max(runs):.2f} s (target < 2 s)")
-        imports = subprocess.run([sys.executable, "-X", "importtime", "-m", "flows.cli", *cli[1:]], env=env,
-                                 capture_output=True, text=True, cwd=ROOT).stderr
+        print(
+            f"`duban validate` small file, whole process: best {min(runs):.2f} s, worst {max(runs):.2f} s "
+            f"(target < 2 s)"
+        )
+        imports = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "flows.cli", *cli[1:]],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        ).stderr
         print("  of which imports, by package (python -X importtime, own time of every module):")
         for pkg, us in import_costs(imports)[:10]:
             print(f"    {pkg:<22} {us / 1e3:7.0f} ms")

@@ -34,8 +34,16 @@ def main() -> None:
     why = available()
     if why:
         sys.exit(why)
-    contacts = {"清河区": "qinghe", "清浦区": "qingpu", "楚州区": "chuzhou", "淮阴区": "huaiyin", "涟水县": "lianshui",
-                "洪泽县": "hongze", "盱眙县": "xuyi", "金湖县": "jinhu"}
+    contacts = {
+        "清河区": "qinghe",
+        "清浦区": "qingpu",
+        "楚州区": "chuzhou",
+        "淮阴区": "huaiyin",
+        "涟水县": "lianshui",
+        "洪泽县": "hongze",
+        "盱眙县": "xuyi",
+        "金湖县": "jinhu",
+    }
     files = [(COUNTIES[i % len(COUNTIES)], name, data) for i, (name, data) in enumerate(batch_files(N))]
     sh = ZoneInfo("Asia/Shanghai")
     when = datetime(2010, 7, 5, 9, tzinfo=sh)
@@ -44,12 +52,24 @@ def main() -> None:
         d = Dovecot.start()
         try:
             for i, (u, name, data) in enumerate(files):
-                d.append(message(sender=f"{contacts[u]}.liaison@example.cn", files=[(name, data)], msg_id=f"<b{i}@x>").as_bytes(), when)
+                d.append(
+                    message(
+                        sender=f"{contacts[u]}.liaison@example.cn", files=[(name, data)], msg_id=f"<b{i}@x>"
+                    ).as_bytes(),
+                    when,
+                )
             env = d.settings_env()
             home_m, home_i = Path(tempfile.mkdtemp()), Path(tempfile.mkdtemp())
-            sm = Settings(home=home_m, imap_host="127.0.0.1", imap_port=int(env["DUBAN_IMAP_PORT"]),  # type: ignore[call-arg]
-                          imap_username=env["DUBAN_IMAP_USERNAME"], imap_password=env["DUBAN_IMAP_PASSWORD"],
-                          imap_tls=False, portal_secret="b" * 40, _env_file=None)
+            sm = Settings(
+                home=home_m,
+                imap_host="127.0.0.1",
+                imap_port=int(env["DUBAN_IMAP_PORT"]),  # type: ignore[call-arg]
+                imap_username=env["DUBAN_IMAP_USERNAME"],
+                imap_password=env["DUBAN_IMAP_PASSWORD"],
+                imap_tls=False,
+                portal_secret="b" * 40,
+                _env_file=None,
+            )
             si = Settings(home=home_i, portal_secret="b" * 40, _env_file=None)  # type: ignore[call-arg]
             am, ai = open_app("huaian-2010", settings=sm), open_app("huaian-2010", settings=si)
             (home_i / "inbox").mkdir(parents=True, exist_ok=True)
@@ -69,8 +89,10 @@ def main() -> None:
         finally:
             d.stop()
     for inbox, mailbox in rounds:
-        print(f"{N} files: inbox intake {inbox:.1f} s ({inbox / N * 1000:.0f} ms/file)  |  mailbox {mailbox:.1f} s "
-              f"({mailbox / N * 1000:.0f} ms/message)  →  {mailbox / inbox:.2f}x (target ≤ 2x)")
+        print(
+            f"{N} files: inbox intake {inbox:.1f} s ({inbox / N * 1000:.0f} ms/file)  |  mailbox {mailbox:.1f} s "
+            f"({mailbox / N * 1000:.0f} ms/message)  →  {mailbox / inbox:.2f}x (target ≤ 2x)"
+        )
 
 
 if __name__ == "__main__":

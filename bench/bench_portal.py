@@ -43,13 +43,27 @@ def seed(app, n: int = 500) -> None:  # type: ignore[no-untyped-def]
         t0 = datetime(2010, 6, 20, 9)
         for i in range(n):
             u = units[i % len(units)]
-            sub = Submission(campaign=app.campaign.id, sha256=f"{i:064x}", filename=f"附表3_{u.name}_{i}.xlsx", size=9000,
-                             received_at=t0 + timedelta(hours=i), unit_id=u.id, form="tech-needs", period="第1批",
-                             status="rejected" if i % 3 else "accepted", summary="", channel="portal")
+            sub = Submission(
+                campaign=app.campaign.id,
+                sha256=f"{i:064x}",
+                filename=f"附表3_{u.name}_{i}.xlsx",
+                size=9000,
+                received_at=t0 + timedelta(hours=i),
+                unit_id=u.id,
+                form="tech-needs",
+                period="第1批",
+                status="rejected" if i % 3 else "accepted",
+                summary="",
+                channel="portal",
+            )
             s.add(sub)
             s.flush()
-            s.add_all([ValidationIssue(submission_id=sub.id, severity="error", row=5, code="x", message="第5行有误"),
-                       ValidationIssue(submission_id=sub.id, severity="warning", row=6, code="y", message="第6行请核对")])
+            s.add_all(
+                [
+                    ValidationIssue(submission_id=sub.id, severity="error", row=5, code="x", message="第5行有误"),
+                    ValidationIssue(submission_id=sub.id, severity="warning", row=6, code="y", message="第6行请核对"),
+                ]
+            )
 
 
 def main() -> None:
@@ -63,15 +77,25 @@ def main() -> None:
     from tests.intake.files import messy_workbook, need_row
 
     home = Path(tempfile.mkdtemp(prefix="bench-portal-"))
-    env = {**os.environ, "DUBAN_HOME": str(home), "DUBAN_PORTAL_SECRET": "b" * 40, "DUBAN_SMTP_PORT": "1",
-           "DUBAN_PORTAL_UPLOADS_PER_HOUR": "100000", "DUBAN_SMTP_CONNECT_TIMEOUT": "0.2"}
+    env = {
+        **os.environ,
+        "DUBAN_HOME": str(home),
+        "DUBAN_PORTAL_SECRET": "b" * 40,
+        "DUBAN_SMTP_PORT": "1",
+        "DUBAN_PORTAL_UPLOADS_PER_HOUR": "100000",
+        "DUBAN_SMTP_CONNECT_TIMEOUT": "0.2",
+    }
     os.environ.update({k: v for k, v in env.items() if k.startswith("DUBAN_")})
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     app = open_app(settings=settings)
     seed(app)
     port = free_port()
-    server = subprocess.Popen([str(ROOT / ".venv/bin/duban"), "portal", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/duban"), "portal", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         c = httpx.Client(base_url=base, timeout=30, follow_redirects=False)
@@ -104,6 +128,7 @@ def main() -> None:
         import re
 
         csrf = re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
         def workbook(k: int) -> bytes:  # each upload a different file: no duplicate short-cut
             rows = [need_row(i + k * 1000) for i in range(1, 101)]
             rows[40] = need_row(41 + k * 1000, sales_wan="很多")
@@ -115,8 +140,11 @@ def main() -> None:
         f.write_bytes(data)
 
         def post() -> None:
-            r = c.post("/me/upload", data={"csrf": csrf, "name": "张三", "phone": "0517-83661234"},
-                       files=[("file", ("清河区_100行.xlsx", next(files), "application/octet-stream"))])
+            r = c.post(
+                "/me/upload",
+                data={"csrf": csrf, "name": "张三", "phone": "0517-83661234"},
+                files=[("file", ("清河区_100行.xlsx", next(files), "application/octet-stream"))],
+            )
             assert r.status_code == 200 and "未通过校验" in r.text, r.status_code
 
         post()
@@ -129,12 +157,16 @@ def main() -> None:
         server.terminate()
         server.wait(10)
         app.store.dispose()
-    print(f"page with 500 submissions in the store (GET /me, {len(page)} requests): "
-          f"p50 {pct(page, 50):.1f} ms, p95 {pct(page, 95):.1f} ms  |  bare round trip (GET /healthz): "
-          f"p50 {pct(bare, 50):.1f} ms, p95 {pct(bare, 95):.1f} ms  (target p95 < 100 ms)")
-    print(f"upload of a 100-row file to its verdict ({len(up)} uploads): p50 {pct(up, 50):.0f} ms, "
-          f"p95 {pct(up, 95):.0f} ms  |  judging it in process (validate_file): p50 {pct(judge, 50):.0f} ms, "
-          f"p95 {pct(judge, 95):.0f} ms  (target p95 < 1000 ms); mean {statistics.mean(up) * 1000:.0f} ms")
+    print(
+        f"page with 500 submissions in the store (GET /me, {len(page)} requests): "
+        f"p50 {pct(page, 50):.1f} ms, p95 {pct(page, 95):.1f} ms  |  bare round trip (GET /healthz): "
+        f"p50 {pct(bare, 50):.1f} ms, p95 {pct(bare, 95):.1f} ms  (target p95 < 100 ms)"
+    )
+    print(
+        f"upload of a 100-row file to its verdict ({len(up)} uploads): p50 {pct(up, 50):.0f} ms, "
+        f"p95 {pct(up, 95):.0f} ms  |  judging it in process (validate_file): p50 {pct(judge, 50):.0f} ms, "
+        f"p95 {pct(judge, 95):.0f} ms  (target p95 < 1000 ms); mean {statistics.mean(up) * 1000:.0f} ms"
+    )
 
 
 if __name__ == "__main__":

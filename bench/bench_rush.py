@@ -111,8 +111,9 @@ def bare_round_trips(base: str, bare: Bare, stop: threading.Event) -> None:
             stop.wait(0.25)
 
 
-def rush(base: str, links: dict[str, str], files: list[tuple[str, str, bytes]], seconds: float,
-         bare: Bare) -> tuple[list[Outcome], float]:
+def rush(
+    base: str, links: dict[str, str], files: list[tuple[str, str, bytes]], seconds: float, bare: Bare
+) -> tuple[list[Outcome], float]:
     rnd = random.Random(23)
     stop = threading.Event()
     watcher = threading.Thread(target=bare_round_trips, args=(base, bare, stop), daemon=True)
@@ -121,9 +122,12 @@ def rush(base: str, links: dict[str, str], files: list[tuple[str, str, bytes]], 
         time.sleep(0.05)
     t0 = time.monotonic() + 1
     outs = [Outcome(unit, name) for unit, name, _ in files]
-    threads = [threading.Thread(target=client, args=(base, links[unit], unit, name, data,
-                                                     t0 + rnd.uniform(0, seconds), out), daemon=True)
-               for (unit, name, data), out in zip(files, outs, strict=True)]
+    threads = [
+        threading.Thread(
+            target=client, args=(base, links[unit], unit, name, data, t0 + rnd.uniform(0, seconds), out), daemon=True
+        )
+        for (unit, name, data), out in zip(files, outs, strict=True)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -147,21 +151,31 @@ def store_counts(app, names: list[str], wait: float) -> dict[str, int]:  # type:
     deadline = time.monotonic() + wait
     while True:
         with app.store.session() as s:
-            subs = s.execute(select(Submission.id, Submission.filename, Submission.sha256)
-                             .where(Submission.filename.in_(names))).all()
-            receipts = s.execute(select(Notification.key, Notification.status).where(Notification.kind == "receipt")).all()
+            subs = s.execute(
+                select(Submission.id, Submission.filename, Submission.sha256).where(Submission.filename.in_(names))
+            ).all()
+            receipts = s.execute(
+                select(Notification.key, Notification.status).where(Notification.kind == "receipt")
+            ).all()
             unsent = s.scalar(select(func.count()).select_from(Notification).where(Notification.status != "sent"))
         if not unsent or time.monotonic() > deadline:
             break
         time.sleep(1)
     per_sub = Counter(k.split(":")[1] for k, _ in receipts)
-    return {"submissions": len(subs), "files": len({f for _, f, _ in subs}), "hashes": len({h for _, _, h in subs}),
-            "receipts": len(receipts), "subs_with_one_receipt": sum(1 for sid, _, _ in subs if per_sub[str(sid)] == 1),
-            "sent": sum(1 for _, st in receipts if st == "sent"), "unsent": unsent or 0}
+    return {
+        "submissions": len(subs),
+        "files": len({f for _, f, _ in subs}),
+        "hashes": len({h for _, _, h in subs}),
+        "receipts": len(receipts),
+        "subs_with_one_receipt": sum(1 for sid, _, _ in subs if per_sub[str(sid)] == 1),
+        "sent": sum(1 for _, st in receipts if st == "sent"),
+        "unsent": unsent or 0,
+    }
 
 
-def report(args, outs: list[Outcome], elapsed: float, bare: Bare, counts: dict[str, int], smtp_got: int,
-           log: str) -> bool:  # type: ignore[no-untyped-def]
+def report(
+    args, outs: list[Outcome], elapsed: float, bare: Bare, counts: dict[str, int], smtp_got: int, log: str
+) -> bool:  # type: ignore[no-untyped-def]
     done = [o for o in outs if not o.error]
     times = [o.seconds for o in done]
     statuses = Counter(o.status for o in done)
@@ -170,23 +184,40 @@ def report(args, outs: list[Outcome], elapsed: float, bare: Bare, counts: dict[s
     errors = Counter(o.error.split(":")[0] for o in outs if o.error)
     if errors:
         print("  first failure:", next(o.error for o in outs if o.error))
-    print(f"duban portal on {args.db}, --workers {args.workers}: {len(outs)} clients, each a {args.rows}-row file, "
-          f"starts spread over {args.seconds:.0f} s (all answered after {elapsed:.1f} s)")
-    print(f"  upload to verdict: p50 {pct(times, 50):.0f} ms, p95 {pct(times, 95):.0f} ms, max {pct(times, 100):.0f} ms "
-          f"(target p95 < 3000 ms)  |  bare round trip (GET /healthz): idle p50 {pct(bare.idle, 50):.1f} ms, "
-          f"p95 {pct(bare.idle, 95):.1f} ms; during the rush p50 {pct(bare.busy, 50):.1f} ms, "
-          f"p95 {pct(bare.busy, 95):.1f} ms ({len(bare.busy)} samples)")
-    print(f"  answers: {dict(sorted(statuses.items()))}, accepted {sum(o.accepted for o in outs)}, rejected {sum(o.rejected for o in outs)}, 5xx {fives}, "
-          f"'database is locked' {locked}, no answer {sum(errors.values())} {dict(errors) or ''}; "
-          f"tracebacks in the server log {log.count('Traceback')}")
-    print(f"  store: {counts['submissions']} submissions for {counts['files']} files ({counts['hashes']} distinct), "
-          f"{counts['receipts']} receipts in the outbox, {counts['subs_with_one_receipt']} files with exactly one; "
-          f"sent {counts['sent']}, not sent {counts['unsent']}; the SMTP server took {smtp_got}")
+    print(
+        f"duban portal on {args.db}, --workers {args.workers}: {len(outs)} clients, each a {args.rows}-row file, "
+        f"starts spread over {args.seconds:.0f} s (all answered after {elapsed:.1f} s)"
+    )
+    print(
+        f"  upload to verdict: p50 {pct(times, 50):.0f} ms, p95 {pct(times, 95):.0f} ms, max {pct(times, 100):.0f} ms "
+        f"(target p95 < 3000 ms)  |  bare round trip (GET /healthz): idle p50 {pct(bare.idle, 50):.1f} ms, "
+        f"p95 {pct(bare.idle, 95):.1f} ms; during the rush p50 {pct(bare.busy, 50):.1f} ms, "
+        f"p95 {pct(bare.busy, 95):.1f} ms ({len(bare.busy)} samples)"
+    )
+    print(
+        f"  answers: {dict(sorted(statuses.items()))}, accepted {sum(o.accepted for o in outs)}, rejected "
+        f"{sum(o.rejected for o in outs)}, 5xx {fives}, "
+        f"'database is locked' {locked}, no answer {sum(errors.values())} {dict(errors) or ''}; "
+        f"tracebacks in the server log {log.count('Traceback')}"
+    )
+    print(
+        f"  store: {counts['submissions']} submissions for {counts['files']} files ({counts['hashes']} distinct), "
+        f"{counts['receipts']} receipts in the outbox, {counts['subs_with_one_receipt']} files with exactly one; "
+        f"sent {counts['sent']}, not sent {counts['unsent']}; the SMTP server took {smtp_got}"
+    )
     n = len(outs)
     judged = sum(o.accepted or o.rejected for o in outs)
-    ok = (not fives and not locked and not errors and statuses.get(200, 0) == n == judged and counts["submissions"] == n
-          and counts["files"] == n and counts["receipts"] == n and counts["subs_with_one_receipt"] == n
-          and pct(times, 95) < 3000)
+    ok = (
+        not fives
+        and not locked
+        and not errors
+        and statuses.get(200, 0) == n == judged
+        and counts["submissions"] == n
+        and counts["files"] == n
+        and counts["receipts"] == n
+        and counts["subs_with_one_receipt"] == n
+        and pct(times, 95) < 3000
+    )
     slow = sorted(done, key=lambda o: -o.seconds)[:5]
     print("  slowest:", ", ".join(f"{o.seconds * 1000:.0f} ms at {o.at:.1f} s" for o in slow))
     print("  PASS" if ok else "  FAIL")
@@ -240,8 +271,13 @@ def run(args) -> bool:  # type: ignore[no-untyped-def]
     rec = Recorder()
     ctl, smtp_port = start(rec)
     try:
-        settings = Settings(home=home, database_url=url, portal_secret=SECRET, portal_url="http://portal.test",  # type: ignore[call-arg]
-                            _env_file=None)
+        settings = Settings(
+            home=home,
+            database_url=url,
+            portal_secret=SECRET,
+            portal_url="http://portal.test",  # type: ignore[call-arg]
+            _env_file=None,
+        )
         app = open_app(settings=settings)
         with app.store.session() as s:
             links = {u: link_for(s, settings, app.campaign, u).url.removeprefix("http://portal.test") for u in COUNTIES}

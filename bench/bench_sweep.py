@@ -33,32 +33,71 @@ def national_campaign(units: int):  # type: ignore[no-untyped-def]
     HUAIAN = load_campaign(CAMPAIGNS_DIR / "huaian-2010.yaml")  # noqa: N806
 
     obligations = [
-        {"id": f"M{i}", "title": f"月报{i}", "form": "negotiations", "owners": ["county"],
-         "schedule": {"every": "month", "day": 10 + i, "start": "2010-07", "end": "2010-09"}}
+        {
+            "id": f"M{i}",
+            "title": f"月报{i}",
+            "form": "negotiations",
+            "owners": ["county"],
+            "schedule": {"every": "month", "day": 10 + i, "start": "2010-07", "end": "2010-09"},
+        }
         for i in range(1, 4)
     ] + [
-        {"id": f"S{i}", "title": f"专项{i}", "form": "tech-needs", "owners": ["county"],
-         "schedule": {"every": "once", "due": f"2010-09-{i + 1:02d}"}}
+        {
+            "id": f"S{i}",
+            "title": f"专项{i}",
+            "form": "tech-needs",
+            "owners": ["county"],
+            "schedule": {"every": "once", "due": f"2010-09-{i + 1:02d}"},
+        }
         for i in range(1, 4)
     ]
-    return Campaign.model_validate({
-        "id": "national", "name": "全国模拟", "organiser": "组委会", "start": "2010-06-01", "end": "2010-09-30",
-        "kinds": {"county": "县区"},
-        "units": [{"name": f"单位{i:04d}", "kind": "county", "contacts": [
-            {"role": "liaison", "name": f"联络员{i}", "email": f"l{i}@example.cn"},
-            {"role": "head", "name": f"领导{i}", "email": f"h{i}@example.cn"}]} for i in range(units)],
-        "groups": [{"id": "g", "name": "工作组", "email": "g@example.cn", "owns": [o["id"] for o in obligations]}],
-        "forms": [HUAIAN.form(code).model_dump(by_alias=True) for code in ("negotiations", "tech-needs")],
-        "indicators": [i.model_dump(by_alias=True) for i in HUAIAN.indicators
-                       if i.form in ("negotiations", "tech-needs") or i.ratio],
-        "targets": [{"key": "signed", "label": "签约项目", "value": 20 * units, "unit": "项", "indicator": "signed",
-                     "milestones": [{"by": "2010-08-31", "value": 10 * units}]}],
-        "obligations": obligations,
-        "ladder": {"steps": [{"kind": "reminder", "offset": -5, "to": ["liaison"]},
-                             {"kind": "reminder", "offset": -1, "to": ["liaison"]},
-                             {"kind": "escalation", "offset": 1, "to": ["liaison", "head"]},
-                             {"kind": "escalation", "offset": 3, "to": ["liaison", "head", "group"]}]},
-    })
+    return Campaign.model_validate(
+        {
+            "id": "national",
+            "name": "全国模拟",
+            "organiser": "组委会",
+            "start": "2010-06-01",
+            "end": "2010-09-30",
+            "kinds": {"county": "县区"},
+            "units": [
+                {
+                    "name": f"单位{i:04d}",
+                    "kind": "county",
+                    "contacts": [
+                        {"role": "liaison", "name": f"联络员{i}", "email": f"l{i}@example.cn"},
+                        {"role": "head", "name": f"领导{i}", "email": f"h{i}@example.cn"},
+                    ],
+                }
+                for i in range(units)
+            ],
+            "groups": [{"id": "g", "name": "工作组", "email": "g@example.cn", "owns": [o["id"] for o in obligations]}],
+            "forms": [HUAIAN.form(code).model_dump(by_alias=True) for code in ("negotiations", "tech-needs")],
+            "indicators": [
+                i.model_dump(by_alias=True)
+                for i in HUAIAN.indicators
+                if i.form in ("negotiations", "tech-needs") or i.ratio
+            ],
+            "targets": [
+                {
+                    "key": "signed",
+                    "label": "签约项目",
+                    "value": 20 * units,
+                    "unit": "项",
+                    "indicator": "signed",
+                    "milestones": [{"by": "2010-08-31", "value": 10 * units}],
+                }
+            ],
+            "obligations": obligations,
+            "ladder": {
+                "steps": [
+                    {"kind": "reminder", "offset": -5, "to": ["liaison"]},
+                    {"kind": "reminder", "offset": -1, "to": ["liaison"]},
+                    {"kind": "escalation", "offset": 1, "to": ["liaison", "head"]},
+                    {"kind": "escalation", "offset": 3, "to": ["liaison", "head", "group"]},
+                ]
+            },
+        }
+    )
 
 
 def bench_decisions(url: str, label: str, units: int) -> None:
@@ -79,8 +118,10 @@ def bench_decisions(url: str, label: str, units: int) -> None:
             t = time.perf_counter()
             ds = decide(s, campaign, date(2010, 9, 8))
             best = min(best, time.perf_counter() - t)
-    print(f"[{label}] {n} obligations ({units} units x {n // units}); load {load:.1f} s; "
-          f"sweep decisions {best:.2f} s -> {len(ds)} notifications (target < 1 s)")
+    print(
+        f"[{label}] {n} obligations ({units} units x {n // units}); load {load:.1f} s; "
+        f"sweep decisions {best:.2f} s -> {len(ds)} notifications (target < 1 s)"
+    )
     store.dispose()
 
 
@@ -126,9 +167,17 @@ def seed_outbox(n: int, tmp: Path) -> Path:
     now = datetime(2010, 6, 23, 9)
     with app.store.session(write=True) as s:
         for i in range(n):
-            enqueue(s, key=f"b:{i}", kind="receipt", campaign=app.campaign.id, to_email=f"u{i}@example.cn",
-                    to_name="联络员", message=Rendered("【回执】测试", "正文" * 50, "<p>正文</p>" * 50), now=now,
-                    mail_from=settings.mail_from)
+            enqueue(
+                s,
+                key=f"b:{i}",
+                kind="receipt",
+                campaign=app.campaign.id,
+                to_email=f"u{i}@example.cn",
+                to_name="联络员",
+                message=Rendered("【回执】测试", "正文" * 50, "<p>正文</p>" * 50),
+                now=now,
+                mail_from=settings.mail_from,
+            )
     app.store.dispose()
     return home
 
@@ -187,9 +236,14 @@ def main() -> None:
         server = ctx.Process(target=_serve, args=(port, ready), daemon=True)
         server.start()
         ready.wait(30)
-        raw = build(Rendered("【回执】测试", "正文" * 50, "<p>正文</p>" * 50), to_email="x@example.cn", to_name="联络员",
-                    sender="组委会 <kqh@example.cn>", msg_id="<b@example.cn>",
-                    date=datetime(2010, 6, 23, 9).astimezone()).as_bytes()
+        raw = build(
+            Rendered("【回执】测试", "正文" * 50, "<p>正文</p>" * 50),
+            to_email="x@example.cn",
+            to_name="联络员",
+            sender="组委会 <kqh@example.cn>",
+            msg_id="<b@example.cn>",
+            date=datetime(2010, 6, 23, 9).astimezone(),
+        ).as_bytes()
         seed = seed_outbox(args.messages, Path(tmp))
         # Both sides share this machine's two cores with the server, so single runs swing by
         # ±30%: rounds alternate bare and outbox, and the best of each is compared (the run
@@ -201,9 +255,11 @@ def main() -> None:
                 runs["outbox"].append(outbox(port, seed, conns, Path(tmp)))
             b, o = max(runs["bare"]), max(runs["outbox"])
             mb, mo = statistics.median(runs["bare"]), statistics.median(runs["outbox"])
-            print(f"SMTP, {conns:2d} connection(s), best of {args.rounds}: bare aiosmtplib {b:6.0f} msg/s, "
-                  f"outbox (claim+send+mark) {o:6.0f} msg/s = {o / b:.0%} (target >= 60%); "
-                  f"medians {mb:.0f} vs {mo:.0f} = {mo / mb:.0%}")
+            print(
+                f"SMTP, {conns:2d} connection(s), best of {args.rounds}: bare aiosmtplib {b:6.0f} msg/s, "
+                f"outbox (claim+send+mark) {o:6.0f} msg/s = {o / b:.0%} (target >= 60%); "
+                f"medians {mb:.0f} vs {mo:.0f} = {mo / mb:.0%}"
+            )
         server.kill()
 
 

@@ -38,8 +38,12 @@ MAX_FILE = 3 * 1024 * 1024
 
 
 def corpus(dirs: list[str], limit: int | None) -> list[Path]:
-    files = sorted(p for d in dirs for p in Path(d).iterdir()
-                   if p.is_file() and not p.name.startswith(".") and 0 < p.stat().st_size <= MAX_FILE)
+    files = sorted(
+        p
+        for d in dirs
+        for p in Path(d).iterdir()
+        if p.is_file() and not p.name.startswith(".") and 0 < p.stat().st_size <= MAX_FILE
+    )
     return files[:limit] if limit else files
 
 
@@ -127,10 +131,23 @@ def run_intake(files: list[Path], batch: int) -> dict:
     inbox.mkdir(parents=True)
     for p in files:
         shutil.copyfile(p, inbox / p.name)
-    env = {**os.environ, "DUBAN_HOME": str(home), "DUBAN_SMTP_PORT": "1", "DUBAN_SMTP_CONNECT_TIMEOUT": "0.2",
-           "DUBAN_PORTAL_SECRET": "b" * 40}
+    env = {
+        **os.environ,
+        "DUBAN_HOME": str(home),
+        "DUBAN_SMTP_PORT": "1",
+        "DUBAN_SMTP_CONNECT_TIMEOUT": "0.2",
+        "DUBAN_PORTAL_SECRET": "b" * 40,
+    }
     env.pop("DUBAN_DATABASE_URL", None)
-    cmd = [str(ROOT / ".venv/bin/duban"), "intake", "--json", "--batch", str(batch), "--received-at", "2010-07-06 09:00"]
+    cmd = [
+        str(ROOT / ".venv/bin/duban"),
+        "intake",
+        "--json",
+        "--batch",
+        str(batch),
+        "--received-at",
+        "2010-07-06 09:00",
+    ]
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     sampler = Sampler(proc.pid)
@@ -145,8 +162,14 @@ def run_intake(files: list[Path], batch: int) -> dict:
     except ValueError:
         results = []
     shutil.rmtree(home, ignore_errors=True)
-    return {"took": took, "exit": proc.returncode, "results": results, "stderr": stderr.decode("utf-8", "replace"),
-            "run_kb": peaks.pop(proc.pid, 0), "children_kb": peaks}
+    return {
+        "took": took,
+        "exit": proc.returncode,
+        "results": results,
+        "stderr": stderr.decode("utf-8", "replace"),
+        "run_kb": peaks.pop(proc.pid, 0),
+        "children_kb": peaks,
+    }
 
 
 def per_file(files: list[Path]) -> list[tuple[str, float, float, str]]:
@@ -228,8 +251,12 @@ def bare(files: list[Path]) -> tuple[float, float, dict]:
         with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
             f.write("\n".join(todo))
         t = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, __file__, "--bare-worker", f.name], cwd=ROOT,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, __file__, "--bare-worker", f.name],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
         sampler = Sampler(proc.pid)
         sampler.start()
         stdout, _ = proc.communicate()
@@ -240,7 +267,7 @@ def bare(files: list[Path]) -> tuple[float, float, dict]:
         peak = max(peak, sampler.peaks.get(proc.pid, 0))
         lines = [json.loads(line) for line in stdout.splitlines() if line.strip()]
         done += lines
-        todo = todo[len(lines):]
+        todo = todo[len(lines) :]
         if todo:  # the process died on this file
             done.append([todo.pop(0), "killed", 0.0])
     counts = Counter("read" if ok is True else "failed" if ok is False else ok for _, ok, _ in done)
@@ -255,30 +282,42 @@ def report(files: list[Path], run: dict, base: tuple[float, float, dict], single
     kids = run["children_kb"]
     worst_child = max(kids.values(), default=0) / 1024
     suffixes = Counter(p.suffix.lower() or "(none)" for p in files)
-    print("" if real else "\n*** NOT A REAL-WORLD MIX: generated files (tests/intake builders). "
-          "Pass --corpus DIR for files from the wild. ***\n")
+    print(
+        ""
+        if real
+        else "\n*** NOT A REAL-WORLD MIX: generated files (tests/intake builders). "
+        "Pass --corpus DIR for files from the wild. ***\n"
+    )
     print(f"files: {n} ({sum(p.stat().st_size for p in files) / 1e6:.1f} MB) by suffix: {dict(suffixes.most_common())}")
     print(f"duban intake exit {run['exit']}; answered {len(run['results'])}; by status: {dict(statuses.most_common())}")
     if len(run["results"]) != n:
         print(f"  !! {n - len(run['results'])} files not answered; stderr tail: {run['stderr'][-1500:]}")
     print(f"wall {run['took']:.1f} s = {run['took'] / max(n, 1) * 1000:.1f} ms/file")
-    print(f"peak RSS: the run {run['run_kb'] / 1024:.0f} MB; reader children: {len(kids)}, "
-          f"the largest {worst_child:.0f} MB (each: {sorted(round(k / 1024) for k in kids.values())})")
+    print(
+        f"peak RSS: the run {run['run_kb'] / 1024:.0f} MB; reader children: {len(kids)}, "
+        f"the largest {worst_child:.0f} MB (each: {sorted(round(k / 1024) for k in kids.values())})"
+    )
     took, mb, info = base
-    print(f"baseline (python-calamine / pandas in one process): {took:.1f} s = {took / max(n, 1) * 1000:.1f} ms/file, "
-          f"peak RSS {mb:.0f} MB; read {info.get('read', 0)}, failed {info.get('failed', 0)}, "
-          f"process killed by {info.get('killed_files')}")
+    print(
+        f"baseline (python-calamine / pandas in one process): {took:.1f} s = {took / max(n, 1) * 1000:.1f} ms/file, "
+        f"peak RSS {mb:.0f} MB; read {info.get('read', 0)}, failed {info.get('failed', 0)}, "
+        f"process killed by {info.get('killed_files')}"
+    )
     print("  its slowest: " + ", ".join(f"{name} {s:.2f} s" for s, name in info.get("slowest", [])))
     if single:
         outcomes = Counter("read" if r[3].endswith("sheets") else r[3] for r in single)
-        print(f"each file alone through one reader child: {dict(outcomes.most_common())}; slowest 8, then largest peak 8:")
+        print(
+            f"each file alone through one reader child: {dict(outcomes.most_common())}; slowest 8, then largest peak 8:"
+        )
         for row in sorted(single, key=lambda r: -r[1])[:8] + sorted(single, key=lambda r: -r[2])[:8]:
             print(f"  {row[1]:6.2f} s {row[2]:6.0f} MB  {row[3]:<16} {row[0]}")
         over = [r for r in single if r[2] >= LIMIT_MB]
         print(f"  files whose child passed {LIMIT_MB} MB alone: {[r[0] for r in over] or 'none'}")
     ok = run["run_kb"] / 1024 < LIMIT_MB and worst_child < LIMIT_MB and run["exit"] == 0 and len(run["results"]) == n
-    print(f"{'PASS' if ok else 'FAIL'}: every process of the intake under {LIMIT_MB} MB peak RSS"
-          f" (run {run['run_kb'] / 1024:.0f} MB, largest child {worst_child:.0f} MB, exit {run['exit']})")
+    print(
+        f"{'PASS' if ok else 'FAIL'}: every process of the intake under {LIMIT_MB} MB peak RSS"
+        f" (run {run['run_kb'] / 1024:.0f} MB, largest child {worst_child:.0f} MB, exit {run['exit']})"
+    )
     return ok
 
 

@@ -85,5 +85,6 @@ def main() -> None:
         if label.startswith(ALONGSIDE):
             print(f"  {label:<38} {s / n * 1000:6.2f} ms")
 
+
 if __name__ == "__main__":
     main()

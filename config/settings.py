@@ -49,7 +49,9 @@ class Settings(BaseSettings):
     read_max_cells: int = 4_000_000
     read_max_columns: int = 1_000
     read_max_merged: int = 20_000
-    read_memory_bytes: int = 512 << 20  # bench_wild: a looping OLE .xls took a reader to 2 GB under 3 GB; 512 MiB reads every real file the same
+    read_memory_bytes: int = (
+        512 << 20
+    )  # bench_wild: a looping OLE .xls took a reader to 2 GB under 3 GB; 512 MiB reads every real file the same
     read_cpu_seconds: int = 30
     read_timeout_seconds: float = 60.0
     read_max_filled: int = 500_000  # non-empty cells of a file once merged cells are filled

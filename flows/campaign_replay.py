@@ -36,7 +36,9 @@ def drop(app: App, author: Author, s: Send, rnd: random.Random) -> datetime:
         name, data = f"{form.label}_{s.unit}.txt", summary_text(app.campaign, s.unit)
     else:
         name = file_name(app.campaign, s.form, s.unit, s.period, broken=s.broken)
-        data = workbook(app.campaign, s.form, s.unit, s.period, s.day, author.rows(s.form, s.unit, s.period, broken=s.broken))
+        data = workbook(
+            app.campaign, s.form, s.unit, s.period, s.day, author.rows(s.form, s.unit, s.period, broken=s.broken)
+        )
     (app.settings.inbox_dir / name).write_bytes(data)
     return datetime.combine(s.day, time(10, rnd.randint(0, 59)))
 
@@ -49,18 +51,31 @@ def replay_day(app: App, author: Author, day: date, sends: list[Send], extension
     for e in extensions:
         periods_of = [p for p, due in periods(app.campaign.obligation(e.obligation)) if due >= e.day]
         with app.store.session(write=True) as s:
-            grant_extension(s, app.campaign, unit=e.unit, obligation=e.obligation, period=periods_of[0] if periods_of else None,
-                            new_due=e.new_due, reason=e.reason, granted_by=app.campaign.group_of(e.obligation).name,
-                            now=datetime.combine(day, time(17)), mail_from=app.settings.mail_from,
-                            link=LinkMaker(s, app.settings, app.campaign))  # every notice carries the unit's page
+            grant_extension(
+                s,
+                app.campaign,
+                unit=e.unit,
+                obligation=e.obligation,
+                period=periods_of[0] if periods_of else None,
+                new_due=e.new_due,
+                reason=e.reason,
+                granted_by=app.campaign.group_of(e.obligation).name,
+                now=datetime.combine(day, time(17)),
+                mail_from=app.settings.mail_from,
+                link=LinkMaker(s, app.settings, app.campaign),
+            )  # every notice carries the unit's page
     swept = sweep_day(app, day, confirmed_by="演示回放")  # the replay's ops have seen the whole campaign
     verdicts = []
     for s in sends:  # each file is received at its own time, which the replay sets (never a file's mtime)
         verdicts += intake_inbox(app, received_at=drop(app, author, s, rnd))
     send_queued(app, now=datetime.combine(day, time(10, 30)))  # receipts
-    return {"day": day.isoformat(), "files": len(verdicts), "reminders": len(swept.decisions),
-            "held_contacts": [v.contact_change for v in verdicts if v.contact_change],
-            "seconds": perf_counter() - t0}
+    return {
+        "day": day.isoformat(),
+        "files": len(verdicts),
+        "reminders": len(swept.decisions),
+        "held_contacts": [v.contact_change for v in verdicts if v.contact_change],
+        "seconds": perf_counter() - t0,
+    }
 
 
 @task(name="replay-briefing", task_run_name="briefing-{day}", cache_policy=NO_CACHE)
@@ -94,8 +109,9 @@ def _run_name() -> str:
 
 
 @flow(name="campaign-replay", flow_run_name=_run_name, log_prints=True)
-def campaign_replay(start: date | None = None, end: date | None = None, campaign: str | None = None,
-                    seed: int | None = None) -> dict:
+def campaign_replay(
+    start: date | None = None, end: date | None = None, campaign: str | None = None, seed: int | None = None
+) -> dict:
     """Replay a campaign day by day through intake, sweeps and briefings (by default the days its
     `demo:` section names, or the whole campaign).
 
@@ -125,8 +141,14 @@ def campaign_replay(start: date | None = None, end: date | None = None, campaign
     while day <= end:
         for change_id in held:  # ops approve yesterday's held contact change in the UI
             t0 = perf_counter()
-            contact_change(change_id, campaign=app.campaign.id, decision="approve", decided_by=f"{app.campaign.groups[0].name}（演示）",
-                           comment="已电话核实新联络员（演示）", at=datetime.combine(day, time(8, 30)))
+            contact_change(
+                change_id,
+                campaign=app.campaign.id,
+                decision="approve",
+                decided_by=f"{app.campaign.groups[0].name}（演示）",
+                comment="已电话核实新联络员（演示）",
+                at=datetime.combine(day, time(8, 30)),
+            )
             took["work"] += perf_counter() - t0
         todays = [e for e in extensions if e.day == day]
         if day in checkpoint_days:  # the 09:30 checkpoints, before the day's files come in at 10:xx
@@ -137,7 +159,9 @@ def campaign_replay(start: date | None = None, end: date | None = None, campaign
         held = out["held_contacts"]
         if todays:  # the extended units' checkpoints move, as `grant-extension` does in production
             with prefect_calls():
-                checkpoint_days = calendar_from(app, datetime.combine(day, time(17), tz), datetime.combine(end, time.max, tz))
+                checkpoint_days = calendar_from(
+                    app, datetime.combine(day, time(17), tz), datetime.combine(end, time.max, tz)
+                )
         if day in checkpoint_days:  # the due date's own checkpoint, at 18:00
             with prefect_calls():
                 complete_day(app, day)
@@ -150,5 +174,8 @@ def campaign_replay(start: date | None = None, end: date | None = None, campaign
     briefings.append(replay_briefing(app, end, "final"))
     took["work"] += sum(b["seconds"] for b in briefings)
     took["total"] = perf_counter() - t_start
-    return {"days": n, "briefings": [b["folder"] for b in briefings],
-            "seconds": {k: round(v, 2) for k, v in took.items()}}
+    return {
+        "days": n,
+        "briefings": [b["folder"] for b in briefings],
+        "seconds": {k: round(v, 2) for k, v in took.items()},
+    }

@@ -18,14 +18,25 @@ from tasks.calendar import report
 
 
 @flow(name="campaign-checkpoint", log_prints=True)
-def campaign_checkpoint(obligation: str, period: str, step: str, as_of: date, due: date | None = None,
-                        units: list[str] | None = None, campaign: str | None = None) -> dict:
+def campaign_checkpoint(
+    obligation: str,
+    period: str,
+    step: str,
+    as_of: date,
+    due: date | None = None,
+    units: list[str] | None = None,
+    campaign: str | None = None,
+) -> dict:
     """One checkpoint of the campaign calendar: where this obligation stands, unit by unit."""
     app = open_app(campaign)
     summary, table = report(app.campaign, app.store, obligation, period, as_of, units, due)
     if table:
-        create_table_artifact(key=f"checkpoint-{obligation.lower()}", table=md_rows(table), description=md(f"{step}：{summary}"))
+        create_table_artifact(
+            key=f"checkpoint-{obligation.lower()}", table=md_rows(table), description=md(f"{step}：{summary}")
+        )
     else:  # an event of the campaign (现场督查): what is on today
-        create_markdown_artifact(key=f"checkpoint-{obligation.lower()}", markdown=f"**{md(summary)}**", description=step)
+        create_markdown_artifact(
+            key=f"checkpoint-{obligation.lower()}", markdown=f"**{md(summary)}**", description=step
+        )
     print(summary)
     return {"summary": summary, "units": len(table)}

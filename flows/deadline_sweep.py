@@ -40,8 +40,14 @@ def run_sweep(app: App, day: date, dry_run: bool, confirmed_by: str | None = Non
 
 
 @flow(name="deadline-sweep", flow_run_name=_run_name, log_prints=True)
-def deadline_sweep(as_of: date | None = None, campaign: str | None = None, dry_run: bool = False,
-                   confirmed_by: str | None = None, timeout_seconds: int = 8 * 3600, poll_seconds: int = 10):  # type: ignore[no-untyped-def]
+def deadline_sweep(
+    as_of: date | None = None,
+    campaign: str | None = None,
+    dry_run: bool = False,
+    confirmed_by: str | None = None,
+    timeout_seconds: int = 8 * 3600,
+    poll_seconds: int = 10,
+):  # type: ignore[no-untyped-def]
     """Send the reminders and escalations due on `as_of` (nothing on non-working days).
 
     `confirmed_by`: send even more escalations than the limit without pausing (who says so)."""
@@ -58,31 +64,59 @@ def deadline_sweep(as_of: date | None = None, campaign: str | None = None, dry_r
     elif result.held:
         by = ask_to_confirm(result, timeout_seconds, poll_seconds)
         if by is None:
-            return {"as_of": day.isoformat(), "held": result.held, "decisions": [x.as_json() for x in result.decisions],
-                    "queued": 0, "sent": 0}
+            return {
+                "as_of": day.isoformat(),
+                "held": result.held,
+                "decisions": [x.as_json() for x in result.decisions],
+                "queued": 0,
+                "sent": 0,
+            }
         result = run_sweep(app, day, dry_run, by)
     publish(result)
     if not dry_run:  # after the mail: the calendar in the UI never delays a reminder
         keep_calendar(app)
     d = result.delivery
     print(f"{day}：{len(result.decisions)} 项催报/督办，排队 {result.queued} 封。{d.summary() if d else ''}")
-    out = {"as_of": day.isoformat(), "decisions": [x.as_json() for x in result.decisions], "queued": result.queued,
-           "sent": d.sent if d else 0, "delivery": d.as_json() if d else None, "attention": result.needs_attention}
+    out = {
+        "as_of": day.isoformat(),
+        "decisions": [x.as_json() for x in result.decisions],
+        "queued": result.queued,
+        "sent": d.sent if d else 0,
+        "delivery": d.as_json() if d else None,
+        "attention": result.needs_attention,
+    }
     if d and d.all_failed:  # red in the UI, with the reason, and no traceback
-        return Failed(message=f"本次应发的 {d.attempted} 封邮件一封也没有发出。{d.problem or '见“需要处理的邮件”'}",
-                      data=out)
+        return Failed(
+            message=f"本次应发的 {d.attempted} 封邮件一封也没有发出。{d.problem or '见“需要处理的邮件”'}", data=out
+        )
     return out
 
 
 def ask_to_confirm(result: SweepResult, timeout_seconds: int, poll_seconds: int) -> str | None:
     """Pause with the list of escalations as an artifact; who confirmed, or None when ops said no."""
-    rows = [{"单位": d.unit, "任务": d.name, "期次": period_label(d.period), "截止": d.due.isoformat(),
-             "督办": d.step.label, "收件人": "、".join(r.email for r in d.recipients)} for d in result.escalations]
-    create_table_artifact(key="sweep-held", table=md_rows(rows), description=f"{result.as_of} 待确认的督办（{len(rows)} 项）")
+    rows = [
+        {
+            "单位": d.unit,
+            "任务": d.name,
+            "期次": period_label(d.period),
+            "截止": d.due.isoformat(),
+            "督办": d.step.label,
+            "收件人": "、".join(r.email for r in d.recipients),
+        }
+        for d in result.escalations
+    ]
+    create_table_artifact(
+        key="sweep-held", table=md_rows(rows), description=f"{result.as_of} 待确认的督办（{len(rows)} 项）"
+    )
     print(result.held)
-    answer = pause_flow_run(wait_for_input=SweepConfirmation.with_initial_data(
-        description=f"{result.held}。核对“sweep-held”产物中的督办清单：选 send 并填写确认人即发送；"
-                    "不选则今天不发送催报和督办。"), timeout=timeout_seconds, poll_interval=poll_seconds)
+    answer = pause_flow_run(
+        wait_for_input=SweepConfirmation.with_initial_data(
+            description=f"{result.held}。核对“sweep-held”产物中的督办清单：选 send 并填写确认人即发送；"
+            "不选则今天不发送催报和督办。"
+        ),
+        timeout=timeout_seconds,
+        poll_interval=poll_seconds,
+    )
     if not answer.send:
         print(f"未确认发送（{answer.confirmed_by or '—'}：{answer.comment or '无说明'}）：今天不发送催报和督办")
         return None
@@ -103,16 +137,28 @@ def keep_calendar(app: App) -> None:
 
 
 def publish(result: SweepResult) -> None:
-    rows = [{"单位": d.unit, "任务": d.name, "期次": period_label(d.period), "截止": d.due.isoformat(),
-             "类型": d.step.label, "收件人": "、".join(f"{r.name}<{r.email}>" for r in d.recipients)}
-            for d in result.decisions]
+    rows = [
+        {
+            "单位": d.unit,
+            "任务": d.name,
+            "期次": period_label(d.period),
+            "截止": d.due.isoformat(),
+            "类型": d.step.label,
+            "收件人": "、".join(f"{r.name}<{r.email}>" for r in d.recipients),
+        }
+        for d in result.decisions
+    ]
     if rows:
         create_table_artifact(key="deadline-sweep", table=md_rows(rows), description=f"{result.as_of} 催报与督办")
     if result.needs_attention:
-        lines = [f"- #{a['id']} **{md(a['status'])}** {md(a['to'])}：{md(a['subject'])}（{md(a['error'])}）"
-                 for a in result.needs_attention]
+        lines = [
+            f"- #{a['id']} **{md(a['status'])}** {md(a['to'])}：{md(a['subject'])}（{md(a['error'])}）"
+            for a in result.needs_attention
+        ]
         create_markdown_artifact(
             key="mail-attention",
-            markdown="## 需要处理的邮件\n\n" + "\n".join(lines) + "\n\n在 `resend-mail` 部署中填入编号即可一键重发（不填则重发全部）。",
+            markdown="## 需要处理的邮件\n\n"
+            + "\n".join(lines)
+            + "\n\n在 `resend-mail` 部署中填入编号即可一键重发（不填则重发全部）。",
             description="发送失败或状态存疑的邮件",
         )

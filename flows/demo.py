@@ -20,19 +20,31 @@ from config.settings import Settings
 from notifications.capture import free_port, start_capture
 
 
-def start_prefect_server(home: Path, port: int, log: Path, *, db_url: str | None = None,
-                         **settings: str) -> subprocess.Popen:
+def start_prefect_server(
+    home: Path, port: int, log: Path, *, db_url: str | None = None, **settings: str
+) -> subprocess.Popen:
     """`prefect server start` on 127.0.0.1:`port`, its database SQLite under `home` unless `db_url`
     (e.g. postgresql+asyncpg://…); extra PREFECT_* settings as keyword arguments."""
-    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
-           "PREFECT_API_DATABASE_CONNECTION_URL": db_url or f"sqlite+aiosqlite:///{home / 'prefect.db'}", **settings,
-           # the UI asks the API at this address; it defaults to port 4200 whatever --port says
-           "PREFECT_UI_API_URL": f"http://127.0.0.1:{port}/api"}
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_API_DATABASE_CONNECTION_URL": db_url or f"sqlite+aiosqlite:///{home / 'prefect.db'}",
+        **settings,
+        # the UI asks the API at this address; it defaults to port 4200 whatever --port says
+        "PREFECT_UI_API_URL": f"http://127.0.0.1:{port}/api",
+    }
     env.pop("PREFECT_API_URL", None)
     prefect = Path(sys.executable).parent / "prefect"
     with log.open("w") as fh:
-        return subprocess.Popen([str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                                env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
@@ -61,8 +73,9 @@ def choose_port(port: int | None) -> int:
     return DEFAULT_PORT if _free(DEFAULT_PORT) else free_port()
 
 
-def run_demo(settings: Settings, *, exit_after: bool, campaign: str | None = None, port: int | None = None,
-             echo=print) -> dict:  # type: ignore[no-untyped-def]
+def run_demo(
+    settings: Settings, *, exit_after: bool, campaign: str | None = None, port: int | None = None, echo=print
+) -> dict:  # type: ignore[no-untyped-def]
     from schemas.loading import load_campaign
     from tasks.demo import window
 
@@ -80,8 +93,16 @@ def run_demo(settings: Settings, *, exit_after: bool, campaign: str | None = Non
     try:
         wait_healthy(api, proc)
         started = time.perf_counter() - t0
-        os.environ.update({"PREFECT_API_URL": api, "DUBAN_HOME": str(home), "DUBAN_SMTP_PORT": str(smtp_port),
-                           "DUBAN_SMTP_HOST": "127.0.0.1", "DUBAN_SMTP_STARTTLS": "false", "DUBAN_SMTP_TLS": "false"})
+        os.environ.update(
+            {
+                "PREFECT_API_URL": api,
+                "DUBAN_HOME": str(home),
+                "DUBAN_SMTP_PORT": str(smtp_port),
+                "DUBAN_SMTP_HOST": "127.0.0.1",
+                "DUBAN_SMTP_STARTTLS": "false",
+                "DUBAN_SMTP_TLS": "false",
+            }
+        )
         os.environ.pop("DUBAN_DATABASE_URL", None)
         echo(f"Prefect 服务器已就绪（{started:.1f} 秒）。开始回放《{spec.name}》{first} 至 {last} ……")
         from flows.campaign_replay import campaign_replay
@@ -95,11 +116,17 @@ def run_demo(settings: Settings, *, exit_after: bool, campaign: str | None = Non
         replayed = time.perf_counter() - t1
         mails = len(list((home / "mail").glob("*.eml")))
         echo("")
-        echo(f"回放完成：{result['days']} 天，用时 {replayed:.0f} 秒（含服务器启动共 {time.perf_counter() - t0:.0f} 秒）。")
+        echo(
+            f"回放完成：{result['days']} 天，用时 {replayed:.0f} 秒（含服务器启动共 "
+            f"{time.perf_counter() - t0:.0f} 秒）。"
+        )
         if exit_after:  # the server stops with this command: no address to open
             echo("  Prefect 界面：  随回放结束而关闭（不带 --exit 运行可保持界面，按 Ctrl-C 结束）")
         else:
-            echo(f"  Prefect 界面：  http://127.0.0.1:{port}  （流程运行 campaign-replay、简报产物 supervision-briefing）")
+            echo(
+                f"  Prefect 界面：  http://127.0.0.1:{port}  （流程运行 campaign-replay、简报产物 "
+                f"supervision-briefing）"
+            )
         echo(f"  督查简报：      {home / 'briefings'}")
         echo(f"  发出的邮件：    {home / 'mail'}（{mails} 封 .eml）")
         echo(f"  报送状态：      DUBAN_HOME={home} .venv/bin/duban status --campaign {spec.id} --as-of {last}")
@@ -107,9 +134,14 @@ def run_demo(settings: Settings, *, exit_after: bool, campaign: str | None = Non
             echo("服务器保持运行，按 Ctrl-C 结束。")
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})  # from here on, waited for
             signal.sigwait({signal.SIGINT, signal.SIGTERM})
-        return {**result, "ui": f"http://127.0.0.1:{port}", "mail": mails, "seconds": round(replayed, 1),
-                "inside_flow": result["seconds"],
-                "server_start_seconds": round(started, 1)}
+        return {
+            **result,
+            "ui": f"http://127.0.0.1:{port}",
+            "mail": mails,
+            "seconds": round(replayed, 1),
+            "inside_flow": result["seconds"],
+            "server_start_seconds": round(started, 1),
+        }
     finally:
         try:
             _flush_prefect_logs()

@@ -34,22 +34,32 @@ def describe(app: App, request_id: int) -> tuple[ExtensionRequest, str]:
         if r is None or r.obligation.campaign != app.campaign.id:
             raise ValueError(f"本活动没有编号为 {request_id} 的延期申请")
         ob = r.obligation
-        lines = [f"# {md(ob.unit.name)} 延期申请 #{r.id}", "",
-                 "| 项目 | 内容 |", "|---|---|",
-                 f"| 任务 | {md(app.campaign.obligation_name(ob.code))} {md(period_label(ob.period))} |",
-                 f"| 现截止日期 | {ob.effective_due:%Y-%m-%d} |",
-                 f"| 申请延至 | {r.requested_due:%Y-%m-%d} |",
-                 f"| 理由 | {md(r.reason)} |",
-                 f"| 申请人 | {md(r.requested_by)}（{md(r.phone)}） |",
-                 f"| 提交时间 | {r.requested_at:%Y-%m-%d %H:%M} |", "",
-                 "批准：approve 选 true，可改写 new_due；不批准：approve 选 false，并在 reason 中写明理由。"]
+        lines = [
+            f"# {md(ob.unit.name)} 延期申请 #{r.id}",
+            "",
+            "| 项目 | 内容 |",
+            "|---|---|",
+            f"| 任务 | {md(app.campaign.obligation_name(ob.code))} {md(period_label(ob.period))} |",
+            f"| 现截止日期 | {ob.effective_due:%Y-%m-%d} |",
+            f"| 申请延至 | {r.requested_due:%Y-%m-%d} |",
+            f"| 理由 | {md(r.reason)} |",
+            f"| 申请人 | {md(r.requested_by)}（{md(r.phone)}） |",
+            f"| 提交时间 | {r.requested_at:%Y-%m-%d %H:%M} |",
+            "",
+            "批准：approve 选 true，可改写 new_due；不批准：approve 选 false，并在 reason 中写明理由。",
+        ]
         s.expunge(r)
         return r, "\n".join(lines)
 
 
 @flow(name="extension-request", flow_run_name="extension-request-{request_id}", log_prints=True)
-def extension_request(request_id: int, campaign: str | None = None, timeout_seconds: int = 14 * 24 * 3600,
-                      poll_seconds: int = 10, at: datetime | None = None) -> dict:
+def extension_request(
+    request_id: int,
+    campaign: str | None = None,
+    timeout_seconds: int = 14 * 24 * 3600,
+    poll_seconds: int = 10,
+    at: datetime | None = None,
+) -> dict:
     """Show the request, wait for ops' answer, then grant or refuse it and tell the unit."""
     app = open_app(campaign)
     req, markdown = describe(app, request_id)
@@ -60,9 +70,14 @@ def extension_request(request_id: int, campaign: str | None = None, timeout_seco
     deadline = time.monotonic() + timeout_seconds
     while True:
         try:
-            answer = pause_flow_run(wait_for_input=ExtensionAnswer.with_initial_data(
-                new_due=req.requested_due, description="批准请确认新的截止日期；不批准请选择 approve=false 并写明理由。"),
-                timeout=max(1, int(deadline - time.monotonic())), poll_interval=poll_seconds)
+            answer = pause_flow_run(
+                wait_for_input=ExtensionAnswer.with_initial_data(
+                    new_due=req.requested_due,
+                    description="批准请确认新的截止日期；不批准请选择 approve=false 并写明理由。",
+                ),
+                timeout=max(1, int(deadline - time.monotonic())),
+                poll_interval=poll_seconds,
+            )
         except FlowPauseTimeout:  # nobody answered: the unit may ask again, and its page says so
             expire_request(app, request_id, now=at or app.now())
             print(f"延期申请 {request_id} 在期限内无人答复，已标记为未答复；单位可重新申请")
@@ -72,15 +87,29 @@ def extension_request(request_id: int, campaign: str | None = None, timeout_seco
         if not reason:
             reason = f"{app.campaign.organiser}经研究，不同意延期，请按原截止日期报送"
         try:
-            d = answer_request(app, request_id, new_due=new_due, reason=reason,
-                               by=answer.decided_by or app.campaign.organiser, now=at or app.now())
+            d = answer_request(
+                app,
+                request_id,
+                new_due=new_due,
+                reason=reason,
+                by=answer.decided_by or app.campaign.organiser,
+                now=at or app.now(),
+            )
         except OpsError as e:  # an answer the extension path refuses: said, and asked again (never stuck pending)
             print(f"延期申请 {request_id} 的答复未生效：{e}。请重新答复")
-            create_markdown_artifact(key=f"extension-request-{request_id}", description="单位延期申请",
-                                     markdown=f"{markdown}\n\n**上次答复未生效：{md(e)}。请重新答复。**")
+            create_markdown_artifact(
+                key=f"extension-request-{request_id}",
+                description="单位延期申请",
+                markdown=f"{markdown}\n\n**上次答复未生效：{md(e)}。请重新答复。**",
+            )
             continue
         break
-    print(f"延期申请 {request_id}：{'已批准，延至 ' + str(new_due) if d.granted else '未批准'}"
-          + (f"；{d.delivery.summary()}" if d.delivery else ""))
-    return {"request": request_id, "status": "granted" if d.granted else "refused",
-            "new_due": new_due.isoformat() if new_due else None}
+    print(
+        f"延期申请 {request_id}：{'已批准，延至 ' + str(new_due) if d.granted else '未批准'}"
+        + (f"；{d.delivery.summary()}" if d.delivery else "")
+    )
+    return {
+        "request": request_id,
+        "status": "granted" if d.granted else "refused",
+        "new_due": new_due.isoformat() if new_due else None,
+    }

@@ -27,13 +27,28 @@ def mail_intake(campaign: str | None = None) -> list[dict[str, object]] | State:
         results = poll(app, box)
     report = send_queued(app, now=app.now())
     if results:
-        create_table_artifact(key="mail-intake", description=f"本次读取 {len(results)} 封邮件",
-                              table=md_rows([{"发件人": r.sender, "单位": r.unit or "—", "处理": r.action, "原因": r.reason,
-                                              "附件": "、".join(f"{f['name']}（{f.get('status')}）" for f in r.files)}
-                                             for r in results]))
+        create_table_artifact(
+            key="mail-intake",
+            description=f"本次读取 {len(results)} 封邮件",
+            table=md_rows(
+                [
+                    {
+                        "发件人": r.sender,
+                        "单位": r.unit or "—",
+                        "处理": r.action,
+                        "原因": r.reason,
+                        "附件": "、".join(f"{f['name']}（{f.get('status')}）" for f in r.files),
+                    }
+                    for r in results
+                ]
+            ),
+        )
     held = held_rows(app)
     if held:
-        create_table_artifact(key="mail-held", table=md_rows(held),
-                              description="发件人不是登记联系人的邮件：确认单位后运行 release-held-mail（填写编号和单位）")
+        create_table_artifact(
+            key="mail-held",
+            table=md_rows(held),
+            description="发件人不是登记联系人的邮件：确认单位后运行 release-held-mail（填写编号和单位）",
+        )
     print(f"读取 {len(results)} 封邮件；回执发出 {report.sent} 封；待确认 {len(held)} 封")
     return [r.as_json() for r in results]

@@ -18,6 +18,9 @@ def release_held_mail(mail_id: int, unit: str, released_by: str, campaign: str |
     unit_name = names.unit(app.campaign, unit)
     r = release(app, mail_id, unit_name, by=released_by, now=app.now())
     report = send_queued(app, now=app.now())
-    print(f"邮件 {mail_id} 已按{unit_name}受理：" + "，".join(f"{f['name']}（{f['status']}）" for f in r.files)
-          + f"；回执发出 {report.sent} 封")
+    print(
+        f"邮件 {mail_id} 已按{unit_name}受理："
+        + "，".join(f"{f['name']}（{f['status']}）" for f in r.files)
+        + f"；回执发出 {report.sent} 封"
+    )
     return r.as_json()

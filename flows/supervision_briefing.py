@@ -30,9 +30,14 @@ def _run_name() -> str:
 
 
 @flow(name="supervision-briefing", flow_run_name=_run_name, log_prints=True)
-def supervision_briefing(as_of: date | None = None, campaign: str | None = None, kind: str = "monthly",
-                         approval_timeout_seconds: int = 3 * 24 * 3600, approval_poll_seconds: int = 10,
-                         only_on_briefing_days: bool = False) -> dict:
+def supervision_briefing(
+    as_of: date | None = None,
+    campaign: str | None = None,
+    kind: str = "monthly",
+    approval_timeout_seconds: int = 3 * 24 * 3600,
+    approval_poll_seconds: int = 10,
+    only_on_briefing_days: bool = False,
+) -> dict:
     """Compile the briefing, publish it to ops, wait for approval (unless auto), deliver it once."""
     app = open_app(campaign)
     day = as_of or app.now().date()
@@ -45,9 +50,13 @@ def supervision_briefing(as_of: date | None = None, campaign: str | None = None,
         answer = Approval(decision="approve", approved_by="auto", comment="活动配置为自动发送")
     else:
         record(app, c, status="draft", by=None, comment=None, now=app.now())
-        answer = pause_flow_run(wait_for_input=Approval.with_initial_data(
-            description=f"请审核《{c.data.title}》（见本次运行的简报产物），选择 approve 发送或 hold 暂缓。"),
-            timeout=approval_timeout_seconds, poll_interval=approval_poll_seconds)
+        answer = pause_flow_run(
+            wait_for_input=Approval.with_initial_data(
+                description=f"请审核《{c.data.title}》（见本次运行的简报产物），选择 approve 发送或 hold 暂缓。"
+            ),
+            timeout=approval_timeout_seconds,
+            poll_interval=approval_poll_seconds,
+        )
     if answer.decision != "approve":
         record(app, c, status="held", by=answer.approved_by, comment=answer.comment, now=app.now())
         print(f"《{c.data.title}》暂缓发送：{answer.comment}")
@@ -60,23 +69,50 @@ def supervision_briefing(as_of: date | None = None, campaign: str | None = None,
 def publish(app: App, c: Compiled) -> None:
     d = c.data
     key = "final-evaluation" if d.kind == "final" else "supervision-briefing"
-    lines = [f"# {md(d.title)}", "", f"截至 {d.as_of}：应报 {d.totals['expected']:g} 项，完整率 "
-             f"{d.totals['completeness'] * 100:.1f}%，及时率 {d.totals['timeliness'] * 100:.1f}%，逾期未报 {len(d.overdue)} 项。",
-             "", "| 指标 | 当前 | 目标 | 阶段目标 | 较上期 |", "|---|---:|---:|---:|---:|"]
-    lines += [f"| {md(f.value.label)} | {md(f.value.text())} | "
-              f"{'' if f.target is None else md(f'{f.target.value:g}{f.target.unit}')} | "
-              f"{'' if f.milestone is None else md(f'{f.milestone.value:g}（{f.milestone.by}前）')} | "
-              f"{md(f.change_text)} |" for f in d.figures]
+    lines = [
+        f"# {md(d.title)}",
+        "",
+        f"截至 {d.as_of}：应报 {d.totals['expected']:g} 项，完整率 "
+        f"{d.totals['completeness'] * 100:.1f}%，及时率 {d.totals['timeliness'] * 100:.1f}%，逾期未报 "
+        f"{len(d.overdue)} 项。",
+        "",
+        "| 指标 | 当前 | 目标 | 阶段目标 | 较上期 |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {md(f.value.label)} | {md(f.value.text())} | "
+        f"{'' if f.target is None else md(f'{f.target.value:g}{f.target.unit}')} | "
+        f"{'' if f.milestone is None else md(f'{f.milestone.value:g}（{f.milestone.by}前）')} | "
+        f"{md(f.change_text)} |"
+        for f in d.figures
+    ]
     lines += [f"\n> {md(f.value.label)}较上期减少：{md('、'.join(f.lowered_by))}" for f in d.figures if f.lowered_by]
     if d.overdue:
         lines += ["", "## 逾期未报", ""] + [
-            f"- {md(o.unit)} {md(app.campaign.obligation_name(o.obligation))} {md(period_label(o.period))}：逾期 {o.days_late} 天"
-            + (f"（已督办第{o.level}级）" if o.level else "") for o in d.overdue]
+            f"- {md(o.unit)} {md(app.campaign.obligation_name(o.obligation))} {md(period_label(o.period))}："
+            f"逾期 {o.days_late} 天" + (f"（已督办第{o.level}级）" if o.level else "")
+            for o in d.overdue
+        ]
     for label, scores in d.ranking:
         lines += ["", f"## 排名：{md(label)}", ""] + [f"{s.rank}. {md(s.unit)} {s.total}" for s in scores]
     lines += ["", f"HTML/PDF：{md(c.folder)}"]
     create_markdown_artifact(key=key, markdown="\n".join(lines), description=md(d.title))
-    create_table_artifact(key="unit-status", description=f"{d.as_of} 各单位报送情况",
-                          table=md_rows([{"单位": u.unit, "应报": u.expected, "已报": u.received, "按时": u.on_time,
-                                  "逾期报": u.late, "未报": u.missing, "完整率": f"{u.completeness:.0%}",
-                                  "及时率": f"{u.timeliness:.0%}"} for u in d.units]))
+    create_table_artifact(
+        key="unit-status",
+        description=f"{d.as_of} 各单位报送情况",
+        table=md_rows(
+            [
+                {
+                    "单位": u.unit,
+                    "应报": u.expected,
+                    "已报": u.received,
+                    "按时": u.on_time,
+                    "逾期报": u.late,
+                    "未报": u.missing,
+                    "完整率": f"{u.completeness:.0%}",
+                    "及时率": f"{u.timeliness:.0%}",
+                }
+                for u in d.units
+            ]
+        ),
+    )

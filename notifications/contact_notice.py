@@ -42,7 +42,7 @@ def role_words(form: Form | None) -> dict[str, str]:
     """Each role in the form's own words (head -> 组长), from the form's mapping: the first word
     mapped to a role names it."""
     words: dict[str, str] = {}
-    for word, role in (form.contacts.roles.items() if form and form.contacts else ()):
+    for word, role in form.contacts.roles.items() if form and form.contacts else ():
         words.setdefault(role, word)
     return words
 
@@ -92,8 +92,9 @@ def _same(field: str, a: dict[str, Any], b: dict[str, Any]) -> bool:
     return x.lower() == y.lower() if field == "email" else x == y
 
 
-def changes(old: list[dict[str, Any]], new: list[dict[str, Any]], roles: dict[str, str],
-            fields: dict[str, str]) -> list[str]:
+def changes(
+    old: list[dict[str, Any]], new: list[dict[str, Any]], roles: dict[str, str], fields: dict[str, str]
+) -> list[str]:
     """Pure: what a change does, one line a person, in Chinese: added, removed, corrected."""
     removed, added, both = _pairs(old, new)
     lines = [f"新增 {_show(p, roles, fields)}" for p in added]
@@ -153,8 +154,9 @@ def _mail_roles(people: list[dict[str, Any]]) -> set[tuple[str, str]]:
     return {(p["role"], _text(p.get("email")).lower()) for p in people if p["role"] in MAIL_ROLES}
 
 
-def queue_contact_notice(session: Session, *, campaign: Campaign, change: ContactChange, now: datetime,
-                         mail_from: str) -> int:
+def queue_contact_notice(
+    session: Session, *, campaign: Campaign, change: ContactChange, now: datetime, mail_from: str
+) -> int:
     """Queue the notice of `change` at its current stage to the unit's liaison and head, old and
     new (once each: the key is the change, its stage and the address); return how many. A list
     that changes nothing tells nobody."""
@@ -167,17 +169,40 @@ def queue_contact_notice(session: Session, *, campaign: Campaign, change: Contac
     label, what, if_not = _stage(change, added, _mail_roles(change.old) != _mail_roles(change.new))
     unit = change.unit.name
     subject = f"【联系人变更】{unit}：{label}"
-    context = {"unit": unit, "label": label, "what": what.format(organiser=campaign.organiser), "changes": lines,
-               "added": added, "filename": _text(sub.filename) if sub else "", "pending": change.status == "pending",
-               "received": f"{change.requested_at:%Y年%m月%d日 %H:%M}", "comment": _text(change.comment),
-               "decided_by": _text(change.decided_by)}
+    context = {
+        "unit": unit,
+        "label": label,
+        "what": what.format(organiser=campaign.organiser),
+        "changes": lines,
+        "added": added,
+        "filename": _text(sub.filename) if sub else "",
+        "pending": change.status == "pending",
+        "received": f"{change.requested_at:%Y年%m月%d日 %H:%M}",
+        "comment": _text(change.comment),
+        "decided_by": _text(change.decided_by),
+    }
     queued = 0
     for email, name in addresses(change):
-        message = compose(campaign, "contact_change", subject, name=name or "您好", **context,
-                          if_not=if_not.format(contact=office_contact(campaign)))
-        if enqueue(session, key=f"contact-change:{change.id}:{change.status}:{email}", kind="contacts",
-                   campaign=campaign.id, to_email=email, to_name=name, message=message, now=now,
-                   as_of=now.date(), mail_from=mail_from, tz=campaign.timezone):
+        message = compose(
+            campaign,
+            "contact_change",
+            subject,
+            name=name or "您好",
+            **context,
+            if_not=if_not.format(contact=office_contact(campaign)),
+        )
+        if enqueue(
+            session,
+            key=f"contact-change:{change.id}:{change.status}:{email}",
+            kind="contacts",
+            campaign=campaign.id,
+            to_email=email,
+            to_name=name,
+            message=message,
+            now=now,
+            as_of=now.date(),
+            mail_from=mail_from,
+            tz=campaign.timezone,
+        ):
             queued += 1
     return queued
-

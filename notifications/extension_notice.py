@@ -13,9 +13,21 @@ from schemas.campaign import Campaign
 from schemas.tables import current_contacts
 
 
-def queue_extension_notice(session: Session, *, campaign: Campaign, unit_id: int, unit: str, what: str,
-                           due: date, new_due: date | None, reason: str, key: str, now: datetime,
-                           mail_from: str, link: str | None = None) -> int:
+def queue_extension_notice(
+    session: Session,
+    *,
+    campaign: Campaign,
+    unit_id: int,
+    unit: str,
+    what: str,
+    due: date,
+    new_due: date | None,
+    reason: str,
+    key: str,
+    now: datetime,
+    mail_from: str,
+    link: str | None = None,
+) -> int:
     """Queue the notice once per address (`key` names the decision); return how many.
     `what` is the obligation as people read it, with its period; `new_due` None means refused."""
     granted = new_due is not None
@@ -26,11 +38,31 @@ def queue_extension_notice(session: Session, *, campaign: Campaign, unit_id: int
         if c.email.lower() in seen:
             continue
         seen.add(c.email.lower())
-        message = compose(campaign, "extension", subject, name=c.name or "您好", unit=unit, what=what,
-                          granted=granted, due=f"{due:%Y年%m月%d日}",
-                          new_due=f"{new_due:%Y年%m月%d日}" if new_due else "", reason=reason, link=link)
-        if enqueue(session, key=f"{key}:{c.email.lower()}", kind="extension", campaign=campaign.id, to_email=c.email,
-                   to_name=c.name, message=message, now=now, as_of=now.date(), mail_from=mail_from,
-                   tz=campaign.timezone):
+        message = compose(
+            campaign,
+            "extension",
+            subject,
+            name=c.name or "您好",
+            unit=unit,
+            what=what,
+            granted=granted,
+            due=f"{due:%Y年%m月%d日}",
+            new_due=f"{new_due:%Y年%m月%d日}" if new_due else "",
+            reason=reason,
+            link=link,
+        )
+        if enqueue(
+            session,
+            key=f"{key}:{c.email.lower()}",
+            kind="extension",
+            campaign=campaign.id,
+            to_email=c.email,
+            to_name=c.name,
+            message=message,
+            now=now,
+            as_of=now.date(),
+            mail_from=mail_from,
+            tz=campaign.timezone,
+        ):
             queued += 1
     return queued

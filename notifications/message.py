@@ -101,22 +101,33 @@ def _address(header: str, name: str, addr: str) -> _Header:
 def build(r: Rendered, *, to_email: str, to_name: str, sender: str, msg_id: str, date: datetime) -> EmailMessage:
     """An RFC 5322 message (multipart/alternative, inline images related, files attached)."""
     from_name, from_addr = parseaddr(sender)
-    headers = [_address("From", from_name, from_addr), _address("To", to_name, to_email),
-               _text("Subject", r.subject), _Header("Message-ID", msg_id)]
+    headers = [
+        _address("From", from_name, from_addr),
+        _address("To", to_name, to_email),
+        _text("Subject", r.subject),
+        _Header("Message-ID", msg_id),
+    ]
     if r.in_reply_to:  # ids from a received message: only well-formed ones, never a line break
         ids = [i for i in (r.references or r.in_reply_to).split() if MSG_ID.fullmatch(i)][-10:]
         if MSG_ID.fullmatch(r.in_reply_to):
-            headers += [_Header("In-Reply-To", r.in_reply_to),
-                        _Header("References", "\n ".join(ids or [r.in_reply_to]))]  # an id a line: never over 998
-    headers += [_Header("Date", format_datetime(date)),  # aware: the campaign's zone
-                _Header("Auto-Submitted", "auto-generated"), _Header("MIME-Version", "1.0")]
+            headers += [
+                _Header("In-Reply-To", r.in_reply_to),
+                _Header("References", "\n ".join(ids or [r.in_reply_to])),
+            ]  # an id a line: never over 998
+    headers += [
+        _Header("Date", format_datetime(date)),  # aware: the campaign's zone
+        _Header("Auto-Submitted", "auto-generated"),
+        _Header("MIME-Version", "1.0"),
+    ]
     body = _text_part(r.html, "html")
     if r.inline:
         body = _multipart("related", [body, *(_bytes_part(data, mime, cid=f"<{cid}>") for cid, mime, data in r.inline)])
     parts = [_text_part(r.text, "plain"), body]
     if r.attachments:
-        parts = [_multipart("alternative", parts),
-                 *(_bytes_part(data, mime, filename=name) for name, mime, data in r.attachments)]
+        parts = [
+            _multipart("alternative", parts),
+            *(_bytes_part(data, mime, filename=name) for name, mime, data in r.attachments),
+        ]
     message = EmailMessage()
     _multipart("mixed" if r.attachments else "alternative", parts, message, headers)
     return message
@@ -135,12 +146,15 @@ def _bytes_part(data: bytes, mime: str, **kw: str) -> MIMEPart:
     """An attached file or an inline image (the library encodes its name, RFC 2231)."""
     maintype, subtype = mime.split("/", 1)
     part = MIMEPart()
-    part.set_content(data, maintype=maintype, subtype=subtype, **({"disposition": "inline"} if "cid" in kw else {}), **kw)
+    part.set_content(
+        data, maintype=maintype, subtype=subtype, **({"disposition": "inline"} if "cid" in kw else {}), **kw
+    )
     return part
 
 
-def _multipart(subtype: str, parts: list[MIMEPart], m: MIMEPart | None = None,
-               headers: tuple[_Header, ...] | list[_Header] = ()) -> MIMEPart:
+def _multipart(
+    subtype: str, parts: list[MIMEPart], m: MIMEPart | None = None, headers: tuple[_Header, ...] | list[_Header] = ()
+) -> MIMEPart:
     """A multipart of `parts` (into `m`, after `headers`); its boundary cannot occur in them
     (base64 has no "_")."""
     m = MIMEPart() if m is None else m

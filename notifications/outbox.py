@@ -14,9 +14,20 @@ from schemas.addresses import BadAddress, ascii_address
 from schemas.outbox import FAILED, Attachment, Notification
 
 
-def enqueue(session: Session, *, key: str, kind: str, campaign: str, to_email: str, to_name: str,
-            message: Rendered, now: datetime, mail_from: str, tz: str = "Asia/Shanghai",
-            as_of: date | None = None) -> Notification | None:
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    campaign: str,
+    to_email: str,
+    to_name: str,
+    message: Rendered,
+    now: datetime,
+    mail_from: str,
+    tz: str = "Asia/Shanghai",
+    as_of: date | None = None,
+) -> Notification | None:
     """Queue one email, built and ready to send; None when the key exists (idempotent).
 
     A message that cannot be built (bad address, unusable header) is queued as `failed`,
@@ -29,9 +40,18 @@ def enqueue(session: Session, *, key: str, kind: str, campaign: str, to_email: s
             to_email = ascii_address(to_email)
         except BadAddress:
             pass  # queued as failed, with the reason, below
-    n = Notification(key=key, kind=kind, campaign=campaign, recipient_email=to_email, recipient_name=to_name,
-                     subject=message.subject, text=message.text, html=message.html, as_of=as_of,
-                     created_at=now)
+    n = Notification(
+        key=key,
+        kind=kind,
+        campaign=campaign,
+        recipient_email=to_email,
+        recipient_name=to_name,
+        subject=message.subject,
+        text=message.text,
+        html=message.html,
+        as_of=as_of,
+        created_at=now,
+    )
     n.attachments = [Attachment(filename=f, mime=m, content=b) for f, m, b in message.attachments]
     n.attachments += [Attachment(filename=cid, mime=m, content=b, cid=cid) for cid, m, b in message.inline]
     build_raw(n, message, mail_from=mail_from, tz=tz, now=now)  # before the insert: one statement, no update
@@ -49,8 +69,14 @@ def build_raw(n: Notification, message: Rendered, *, mail_from: str, tz: str, no
         domain = "duban.local"
     n.message_id = n.message_id or message_id(n.key, domain)
     try:
-        n.raw = build(message, to_email=n.recipient_email, to_name=n.recipient_name, sender=mail_from,
-                      msg_id=n.message_id, date=now.replace(tzinfo=ZoneInfo(tz))).as_bytes()
+        n.raw = build(
+            message,
+            to_email=n.recipient_email,
+            to_name=n.recipient_name,
+            sender=mail_from,
+            msg_id=n.message_id,
+            date=now.replace(tzinfo=ZoneInfo(tz)),
+        ).as_bytes()
     except BadMessage as e:
         n.raw, n.status, n.last_error = None, FAILED, str(e)
     except UnicodeError as e:  # nothing should get here; if it does, the row fails, not the intake

@@ -48,9 +48,18 @@ VERDICTS = {
 }
 
 
-def queue_receipt(session: Session, *, campaign: Campaign, submission_id: int, now: datetime, mail_from: str,
-                  annotated: Path | None = None, link: str | None = None, reply: Reply | None = None,
-                  issues: Sequence[HasMessage] | None = None) -> int:
+def queue_receipt(
+    session: Session,
+    *,
+    campaign: Campaign,
+    submission_id: int,
+    now: datetime,
+    mail_from: str,
+    annotated: Path | None = None,
+    link: str | None = None,
+    reply: Reply | None = None,
+    issues: Sequence[HasMessage] | None = None,
+) -> int:
     """Queue the receipt of one submission to its unit's current liaisons; return how many.
     `issues`: the ones just recorded for it, in order (else they are read back from the store).
 
@@ -66,15 +75,18 @@ def queue_receipt(session: Session, *, campaign: Campaign, submission_id: int, n
     if sub.status == "duplicate":
         issues = []
     elif issues is None:
-        issues = session.scalars(select(ValidationIssue).where(ValidationIssue.submission_id == sub.id)
-                                 .order_by(ValidationIssue.id)).all()
+        issues = session.scalars(
+            select(ValidationIssue).where(ValidationIssue.submission_id == sub.id).order_by(ValidationIssue.id)
+        ).all()
     errors = [i.message for i in issues if i.severity == "error"]
     hints = [i.message for i in issues if i.severity == "warning"]
     verdict = VERDICTS[sub.status]
     if sub.status == "unreadable" and issues:  # read but refused says so: not "无法读取或无法识别"
         verdict = refusal_of(issues[0].code) + "。"
-    subject = (f"【回执】{unit.name}《{title}》{period_label(sub.period) if sub.period else ''}："
-               f"{verdict.split('，')[0].rstrip('。')}")
+    subject = (
+        f"【回执】{unit.name}《{title}》{period_label(sub.period) if sub.period else ''}："
+        f"{verdict.split('，')[0].rstrip('。')}"
+    )
     people = [(c.email, c.name) for c in liaisons]
     own = {c.email.lower() for c in liaisons}  # the link goes to the unit's liaisons, never to a mere sender
     if reply is not None:
@@ -84,16 +96,38 @@ def queue_receipt(session: Session, *, campaign: Campaign, submission_id: int, n
     attachments = [(f"批注_{sub.filename.rsplit('.', 1)[0]}.xlsx", XLSX, annotated.read_bytes())] if annotated else []
     queued = 0
     for email, name in people:
-        message = compose(campaign, "receipt", subject, attachments=attachments, name=name, unit=unit.name,
-                          filename=sub.filename, received=f"{sub.received_at:%Y年%m月%d日 %H:%M}", verdict=verdict,
-                          accepted=sub.status == "accepted", errors=errors[:SHOWN], hints=hints[:SHOWN],
-                          more=max(0, len(errors) - SHOWN) + max(0, len(hints) - SHOWN), annotated=bool(annotated),
-                          link=link if email.lower() in own else None,  # a sender ops vouched for gets no key
-                          in_reply_to=reply.message_id if reply else None,
-                          references=reply.references if reply else None)
-        if enqueue(session, key=f"receipt:{sub.id}:{email.lower()}", kind="receipt", campaign=campaign.id,
-                   to_email=email, to_name=name, message=message, now=now, as_of=sub.received_at.date(),
-                   mail_from=mail_from, tz=campaign.timezone):
+        message = compose(
+            campaign,
+            "receipt",
+            subject,
+            attachments=attachments,
+            name=name,
+            unit=unit.name,
+            filename=sub.filename,
+            received=f"{sub.received_at:%Y年%m月%d日 %H:%M}",
+            verdict=verdict,
+            accepted=sub.status == "accepted",
+            errors=errors[:SHOWN],
+            hints=hints[:SHOWN],
+            more=max(0, len(errors) - SHOWN) + max(0, len(hints) - SHOWN),
+            annotated=bool(annotated),
+            link=link if email.lower() in own else None,  # a sender ops vouched for gets no key
+            in_reply_to=reply.message_id if reply else None,
+            references=reply.references if reply else None,
+        )
+        if enqueue(
+            session,
+            key=f"receipt:{sub.id}:{email.lower()}",
+            kind="receipt",
+            campaign=campaign.id,
+            to_email=email,
+            to_name=name,
+            message=message,
+            now=now,
+            as_of=sub.received_at.date(),
+            mail_from=mail_from,
+            tz=campaign.timezone,
+        ):
             queued += 1
     return queued
 
@@ -137,8 +171,17 @@ class _Attached:
 
 def _file_line(session: Session, campaign: Campaign, f: MailFile, shown: int, attached: _Attached) -> dict:
     """What the reply says of one file: its verdict, headline, issue counts and first issues."""
-    line = {"name": f.name, "verdict": "", "headline": "", "errors": 0, "hints": 0, "issues": [], "more": 0,
-            "annotated": "", "accepted": False}
+    line = {
+        "name": f.name,
+        "verdict": "",
+        "headline": "",
+        "errors": 0,
+        "hints": 0,
+        "issues": [],
+        "more": 0,
+        "annotated": "",
+        "accepted": False,
+    }
     if f.status == "not-report":
         return {**line, "verdict": f"{f.kind or '非报表文件'}，不是报表文件，未处理。"}
     if f.status == "over-limit":
@@ -146,51 +189,111 @@ def _file_line(session: Session, campaign: Campaign, f: MailFile, shown: int, at
     sub = session.get(Submission, f.submission_id) if f.submission_id else None
     if sub is None:
         return {**line, "verdict": FILE_VERDICTS.get(f.status, "文件未能受理。")}
-    counts = dict(session.execute(select(ValidationIssue.severity, func.count()).where(
-        ValidationIssue.submission_id == sub.id).group_by(ValidationIssue.severity)).tuples().all())
-    first = [] if sub.status == "duplicate" else session.scalars(
-        select(ValidationIssue.message).where(ValidationIssue.submission_id == sub.id)
-        .order_by(ValidationIssue.severity, ValidationIssue.id).limit(shown)).all()  # "error" sorts before "warning"
+    counts = dict(
+        session.execute(
+            select(ValidationIssue.severity, func.count())
+            .where(ValidationIssue.submission_id == sub.id)
+            .group_by(ValidationIssue.severity)
+        )
+        .tuples()
+        .all()
+    )
+    first = (
+        []
+        if sub.status == "duplicate"
+        else session.scalars(
+            select(ValidationIssue.message)
+            .where(ValidationIssue.submission_id == sub.id)
+            .order_by(ValidationIssue.severity, ValidationIssue.id)
+            .limit(shown)
+        ).all()
+    )  # "error" sorts before "warning"
     errors, hints = (0, 0) if sub.status == "duplicate" else (counts.get("error", 0), counts.get("warning", 0))
     title = campaign.form(sub.form).title if sub.form and sub.form in {x.code for x in campaign.forms} else ""
     verdict = FILE_VERDICTS.get(sub.status, "文件未能受理。")
     if sub.status == "unreadable":  # read but refused says so
-        code = session.scalar(select(ValidationIssue.code).where(ValidationIssue.submission_id == sub.id)
-                              .order_by(ValidationIssue.id).limit(1))
+        code = session.scalar(
+            select(ValidationIssue.code)
+            .where(ValidationIssue.submission_id == sub.id)
+            .order_by(ValidationIssue.id)
+            .limit(1)
+        )
         verdict = refusal_of(code or "") + "。"
-    return {**line, "verdict": verdict, "accepted": sub.status == "accepted",
-            "headline": (sub.summary or "").split("\n", 1)[0], "form": title,
-            "period": period_label(sub.period) if sub.period else "",
-            "errors": errors, "hints": hints, "issues": list(first), "more": max(0, errors + hints - len(first)),
-            "annotated": attached.add(f.name, f.annotated if sub.status != "duplicate" else None)}
+    return {
+        **line,
+        "verdict": verdict,
+        "accepted": sub.status == "accepted",
+        "headline": (sub.summary or "").split("\n", 1)[0],
+        "form": title,
+        "period": period_label(sub.period) if sub.period else "",
+        "errors": errors,
+        "hints": hints,
+        "issues": list(first),
+        "more": max(0, errors + hints - len(first)),
+        "annotated": attached.add(f.name, f.annotated if sub.status != "duplicate" else None),
+    }
 
 
-def queue_mail_receipt(session: Session, *, campaign: Campaign, key: str, unit_id: int, reply: Reply,
-                       files: Sequence[MailFile], received: datetime, now: datetime, mail_from: str,
-                       link: str | None, link_to: set[str]) -> int:
+def queue_mail_receipt(
+    session: Session,
+    *,
+    campaign: Campaign,
+    key: str,
+    unit_id: int,
+    reply: Reply,
+    files: Sequence[MailFile],
+    received: datetime,
+    now: datetime,
+    mail_from: str,
+    link: str | None,
+    link_to: set[str],
+) -> int:
     """Queue the one reply to a received message: every file with its verdict, to the sender and
     the unit's current liaisons, each address once; return how many. Only an address in `link_to`
     (the unit's liaison and head) gets the unit's page link. `key` is the message's own: queued in
     the transaction that records the message's outcome, the reply is never queued twice."""
     unit = session.get(Unit, unit_id)
-    liaisons = [(c.email, c.name) for _, c in current_contacts(session, campaign.id, unit_ids=[unit_id])
-                if c.role == "liaison"]
+    liaisons = [
+        (c.email, c.name) for _, c in current_contacts(session, campaign.id, unit_ids=[unit_id]) if c.role == "liaison"
+    ]
     people = [(reply.sender, reply.sender_name or "您好")] if reply.sender else []
     people += [(e, n) for e, n in liaisons if e.lower() not in {p.lower() for p, _ in people}]
     reported = sum(f.status not in ("not-report", "over-limit") for f in files)
     attached = _Attached()
     lines = [_file_line(session, campaign, f, SHOWN if reported == 1 else PER_FILE, attached) for f in files]
-    subject = reply.subject if reply.subject.lower().startswith("re:") else \
-        f"Re: {reply.subject or f'【回执】{unit.name}报送的文件'}"
+    subject = (
+        reply.subject
+        if reply.subject.lower().startswith("re:")
+        else f"Re: {reply.subject or f'【回执】{unit.name}报送的文件'}"
+    )
     links = {e.lower() for e in link_to}
     queued = 0
     for email, name in people:
-        message = compose(campaign, "mail_receipt", subject, attachments=attached.files, name=name, unit=unit.name,
-                          received=f"{received:%Y年%m月%d日 %H:%M}", files=lines,
-                          link=link if email.lower() in links else None,
-                          in_reply_to=reply.message_id, references=reply.references)
-        if enqueue(session, key=f"{key}:{email.lower()}"[:400], kind="receipt", campaign=campaign.id, to_email=email,
-                   to_name=name, message=message, now=now, as_of=received.date(), mail_from=mail_from,
-                   tz=campaign.timezone):
+        message = compose(
+            campaign,
+            "mail_receipt",
+            subject,
+            attachments=attached.files,
+            name=name,
+            unit=unit.name,
+            received=f"{received:%Y年%m月%d日 %H:%M}",
+            files=lines,
+            link=link if email.lower() in links else None,
+            in_reply_to=reply.message_id,
+            references=reply.references,
+        )
+        if enqueue(
+            session,
+            key=f"{key}:{email.lower()}"[:400],
+            kind="receipt",
+            campaign=campaign.id,
+            to_email=email,
+            to_name=name,
+            message=message,
+            now=now,
+            as_of=received.date(),
+            mail_from=mail_from,
+            tz=campaign.timezone,
+        ):
             queued += 1
     return queued

@@ -45,13 +45,33 @@ def office_contact(campaign: Campaign) -> str:
     return (o.name or campaign.organiser) + (f"（{detail}）" if detail else "")
 
 
-def compose(campaign: Campaign, template: str, subject: str, *,
-            attachments: list[tuple[str, str, bytes]] | None = None, in_reply_to: str | None = None,
-            references: str | None = None, **context: Any) -> Rendered:
+def compose(
+    campaign: Campaign,
+    template: str,
+    subject: str,
+    *,
+    attachments: list[tuple[str, str, bytes]] | None = None,
+    in_reply_to: str | None = None,
+    references: str | None = None,
+    **context: Any,
+) -> Rendered:
     """One mail from `template`.txt.j2 and .html.j2, ending with the organiser and the office's contact."""
-    ctx = {"link": None, "links": [], **context, "title": subject, "organiser": campaign.organiser,
-           "contact": office_contact(campaign), "reply_to": campaign.office.email or ""}
+    ctx = {
+        "link": None,
+        "links": [],
+        **context,
+        "title": subject,
+        "organiser": campaign.organiser,
+        "contact": office_contact(campaign),
+        "reply_to": campaign.office.email or "",
+    }
     if ctx["link"] and not ctx["links"]:
         ctx["links"] = [(context.get("unit") or "", ctx["link"])]
-    return Rendered(subject, render(f"{template}.txt.j2", **ctx), render(f"{template}.html.j2", **ctx),
-                    attachments or [], in_reply_to=in_reply_to, references=references)
+    return Rendered(
+        subject,
+        render(f"{template}.txt.j2", **ctx),
+        render(f"{template}.html.j2", **ctx),
+        attachments or [],
+        in_reply_to=in_reply_to,
+        references=references,
+    )

@@ -104,12 +104,21 @@ class DeliveryReport:
         return self.attempted > 0 and self.sent == 0
 
     def as_json(self) -> dict[str, object]:
-        return {"sent": self.sent, "failed": self.failed, "uncertain": self.uncertain, "deferred": self.deferred,
-                "stale": self.stale, "problem": self.problem}
+        return {
+            "sent": self.sent,
+            "failed": self.failed,
+            "uncertain": self.uncertain,
+            "deferred": self.deferred,
+            "stale": self.stale,
+            "problem": self.problem,
+        }
 
     def summary(self) -> str:
         """One line for ops: what went, what did not, and why."""
-        text = f"邮件：发出 {self.sent} 封，失败 {self.failed}，存疑 {self.uncertain}，待重试 {self.deferred}，已无需发送 {self.stale}"
+        text = (
+            f"邮件：发出 {self.sent} 封，失败 {self.failed}，存疑 {self.uncertain}，待重试 {self.deferred}，"
+            f"已无需发送 {self.stale}"
+        )
         return text + (f"。{self.problem}" if self.problem else "")
 
 
@@ -154,13 +163,23 @@ def claim(store: Store, me: str, *, now: datetime, limit: int | None) -> list[in
             q = q.with_for_update(skip_locked=True)
         ids = list(s.scalars(q))
         if ids:
-            s.execute(update(Notification).where(Notification.id.in_(ids))
-                      .values(status=CLAIMED, claimed_by=me, claimed_at=now))
+            s.execute(
+                update(Notification)
+                .where(Notification.id.in_(ids))
+                .values(status=CLAIMED, claimed_by=me, claimed_at=now)
+            )
     return ids
 
 
-async def deliver(store: Store, settings: Settings, campaign: Campaign, *, now: datetime,
-                  limit: int | None = None, freshness: Freshness | None = None) -> DeliveryReport:
+async def deliver(
+    store: Store,
+    settings: Settings,
+    campaign: Campaign,
+    *,
+    now: datetime,
+    limit: int | None = None,
+    freshness: Freshness | None = None,
+) -> DeliveryReport:
     """Send every queued row (up to `limit`) over a few reused SMTP connections."""
     report = DeliveryReport(recovered=recover(store, now=now, lease=settings.send_lease_seconds))
     me = worker_id()
@@ -170,20 +189,32 @@ async def deliver(store: Store, settings: Settings, campaign: Campaign, *, now: 
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in ids:
         queue.put_nowait(i)
-    workers = [_Worker(store, settings, campaign, now, report, freshness)
-               for _ in range(max(1, min(settings.smtp_concurrency, len(ids))))]
+    workers = [
+        _Worker(store, settings, campaign, now, report, freshness)
+        for _ in range(max(1, min(settings.smtp_concurrency, len(ids))))
+    ]
     try:
         await asyncio.gather(*(w.run(queue) for w in workers))
     finally:
         await asyncio.gather(*(w.close() for w in workers), return_exceptions=True)
         with store.session(write=True) as s:  # anything not started (e.g. cancelled) goes back
-            s.execute(update(Notification).where(Notification.id.in_(ids), Notification.status == CLAIMED,
-                                                 Notification.claimed_by == me).values(status=QUEUED, claimed_by=None))
+            s.execute(
+                update(Notification)
+                .where(Notification.id.in_(ids), Notification.status == CLAIMED, Notification.claimed_by == me)
+                .values(status=QUEUED, claimed_by=None)
+            )
     return report
 
 
-def deliver_sync(store: Store, settings: Settings, campaign: Campaign, *, now: datetime,
-                 limit: int | None = None, freshness: Freshness | None = None) -> DeliveryReport:
+def deliver_sync(
+    store: Store,
+    settings: Settings,
+    campaign: Campaign,
+    *,
+    now: datetime,
+    limit: int | None = None,
+    freshness: Freshness | None = None,
+) -> DeliveryReport:
     return asyncio.run(deliver(store, settings, campaign, now=now, limit=limit, freshness=freshness))
 
 
@@ -198,8 +229,15 @@ class _Worker:
 
     WINDOW = 25  # a hard crash can leave at most this many rows per connection 'uncertain'
 
-    def __init__(self, store: Store, settings: Settings, campaign: Campaign, now: datetime, report: DeliveryReport,
-                 freshness: Freshness | None = None):
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        campaign: Campaign,
+        now: datetime,
+        report: DeliveryReport,
+        freshness: Freshness | None = None,
+    ):
         self.freshness = freshness
         self._rebuilt: dict[int, bytes] = {}
         self.store, self.settings, self.campaign, self.now, self.report = store, settings, campaign, now, report
@@ -236,7 +274,8 @@ class _Worker:
                 async for attempt in AsyncRetrying(
                     stop=stop_after_attempt(retries),
                     wait=wait_exponential(multiplier=backoff * 2, max=30),
-                    retry=retry_if_exception_type(Transient) & retry_if_not_exception_type(Unreachable), reraise=True,
+                    retry=retry_if_exception_type(Transient) & retry_if_not_exception_type(Unreachable),
+                    reraise=True,
                 ):
                     with attempt:
                         code = await self._transaction(to_email, raw)
@@ -260,13 +299,19 @@ class _Worker:
         """Re-check and mark `sending` a window of rows, right before SMTP."""
         t = NOTIFICATION  # Core statements: this runs between SMTP windows, with every connection waiting
         stale = self.freshness.has_stale(t.c.id, self.now) if self.freshness else literal(False)
-        rows = s.execute(select(t.c.id, t.c.recipient_email, t.c.raw, stale.label("stale"))
-                         .where(t.c.id.in_(ids), t.c.status == CLAIMED).order_by(t.c.id)).all()
+        rows = s.execute(
+            select(t.c.id, t.c.recipient_email, t.c.raw, stale.label("stale"))
+            .where(t.c.id.in_(ids), t.c.status == CLAIMED)
+            .order_by(t.c.id)
+        ).all()
         gone = self._drop_stale(s, [r.id for r in rows if r.stale])
         out = [(r.id, r.recipient_email, self._rebuilt.get(r.id, r.raw)) for r in rows if r.id not in gone]
         if out:
-            s.execute(update(t).where(t.c.id.in_([o[0] for o in out]))
-                      .values(status=SENDING, claimed_at=self.now, attempts=t.c.attempts + 1))
+            s.execute(
+                update(t)
+                .where(t.c.id.in_([o[0] for o in out]))
+                .values(status=SENDING, claimed_at=self.now, attempts=t.c.attempts + 1)
+            )
         return out
 
     def _drop_stale(self, s: Session, ids: list[int]) -> set[int]:
@@ -286,7 +331,9 @@ class _Worker:
                 gone.add(nid)
                 continue
             assert self.freshness is not None
-            message = self.freshness.rebuild(self.campaign, n.recipient_name, [i.view for i in live], n.as_of or self.now.date())
+            message = self.freshness.rebuild(
+                self.campaign, n.recipient_name, [i.view for i in live], n.as_of or self.now.date()
+            )
             n.subject, n.text, n.html = message.subject, message.text, message.html
             build_raw(n, message, mail_from=self.mail_from, tz=self.campaign.timezone, now=self.now)
             if n.raw is None:  # the rebuilt message failed (build_raw marked the row failed): not sent
@@ -304,9 +351,17 @@ class _Worker:
         for row_id, outcome in outcomes:
             same.setdefault(outcome, []).append(row_id)
         for (status, error, code), ids in same.items():
-            s.execute(update(NOTIFICATION).where(NOTIFICATION.c.id.in_(ids)).values(
-                status=status, last_error=error, smtp_code=code, sent_at=self.now if status == SENT else None,
-                **({"claimed_by": None} if status == QUEUED else {})))
+            s.execute(
+                update(NOTIFICATION)
+                .where(NOTIFICATION.c.id.in_(ids))
+                .values(
+                    status=status,
+                    last_error=error,
+                    smtp_code=code,
+                    sent_at=self.now if status == SENT else None,
+                    **({"claimed_by": None} if status == QUEUED else {}),
+                )
+            )
 
     async def _connect(self) -> aiosmtplib.SMTP:
         if self.smtp is not None and self.smtp.is_connected:
@@ -314,9 +369,15 @@ class _Worker:
         st = self.settings
         where = f"{st.smtp_host}:{st.smtp_port}"
         context = ssl.create_default_context() if (st.smtp_tls or st.smtp_starttls) else None
-        smtp = aiosmtplib.SMTP(hostname=st.smtp_host, port=st.smtp_port, timeout=st.smtp_timeout,
-                               use_tls=st.smtp_tls, start_tls=True if st.smtp_starttls else False,
-                               tls_context=context, validate_certs=True)
+        smtp = aiosmtplib.SMTP(
+            hostname=st.smtp_host,
+            port=st.smtp_port,
+            timeout=st.smtp_timeout,
+            use_tls=st.smtp_tls,
+            start_tls=True if st.smtp_starttls else False,
+            tls_context=context,
+            validate_certs=True,
+        )
         try:
             await asyncio.wait_for(smtp.connect(), timeout=st.smtp_connect_timeout)
             if st.smtp_username:
@@ -386,7 +447,10 @@ def unreachable_reason(e: BaseException, where: str, connect_timeout: float) -> 
     if has(ssl.SSLError):
         return f"与邮件服务器 {where} 的 TLS 握手失败：请检查 DUBAN_SMTP_TLS / DUBAN_SMTP_STARTTLS 和服务器证书"
     if has(ConnectionRefusedError) or "Errno 111" in str(e) or "Connect call failed" in str(e):
-        return f"无法连接邮件服务器 {where}（连接被拒绝）：服务器未运行，或地址、端口有误（DUBAN_SMTP_HOST、DUBAN_SMTP_PORT）"
+        return (
+            f"无法连接邮件服务器 {where}（连接被拒绝）：服务器未运行，或地址、端口有误（DUBAN_SMTP_HOST、"
+            f"DUBAN_SMTP_PORT）"
+        )
     if has(socket.gaierror):
         return f"无法连接邮件服务器 {where}（找不到这个主机名）：请检查 DUBAN_SMTP_HOST"
     if has(TimeoutError):

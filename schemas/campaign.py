@@ -125,7 +125,9 @@ def _period_key(v: str | None) -> str | None:
 
 class Rolled(Model):
     roll: Literal["none", "next-workday"] = Field(
-        "none", description="next-workday: a due date on a non-working day moves to the next working day (如逢节假日顺延)")
+        "none",
+        description="next-workday: a due date on a non-working day moves to the next working day (如逢节假日顺延)",
+    )
 
 
 class Once(Rolled):
@@ -159,7 +161,8 @@ class Quarterly(Rolled):
 
 class DatedPeriod(Model):
     period: Annotated[str, AfterValidator(_period_key)] = Field(
-        description="the period, as the plan writes it: 2017Q1, 2017年第一季度, 2010年5月, 第1批, 启动阶段")
+        description="the period, as the plan writes it: 2017Q1, 2017年第一季度, 2010年5月, 第1批, 启动阶段"
+    )
     due: date
 
 
@@ -194,11 +197,18 @@ class Briefings(Model):
         default=[], description="a monthly briefing follows each period's due date of these"
     )
     after_working_days: int | None = Field(
-        None, ge=0, description="the briefing comes this many working days after each due date (default: the grace days + 1)")
+        None,
+        ge=0,
+        description="the briefing comes this many working days after each due date (default: the grace days + 1)",
+    )
     dates: list[date] = Field([], description="set days of the briefings (the plan's 04-17, 07-17, 10-17)")
     unit_heads: list[str] = Field([], description="unit kinds whose current heads also receive the briefing")
-    indicators: list[str] = Field([], description="indicator or target keys shown first, in order (default: every indicator)")
-    all_targets: bool = Field(True, description="every target is shown, after the listed ones; false: only those listed")
+    indicators: list[str] = Field(
+        [], description="indicator or target keys shown first, in order (default: every indicator)"
+    )
+    all_targets: bool = Field(
+        True, description="every target is shown, after the listed ones; false: only those listed"
+    )
     wording: Wording = Wording()
 
 
@@ -218,8 +228,11 @@ class IntakePolicy(Model):
     accepted and counted late."""
 
     closes_after_days: int | None = Field(
-        None, ge=0, description="days after an obligation's due date (extension included) after which files for it "
-                                "are no longer accepted; unset: never closed")
+        None,
+        ge=0,
+        description="days after an obligation's due date (extension included) after which files for it "
+        "are no longer accepted; unset: never closed",
+    )
 
 
 class Office(Model):
@@ -255,7 +268,8 @@ class Demo(Model):
     new_liaison: DemoLiaison | None = Field(None, description="a unit whose contacts form names a new liaison")
     samples: dict[str, list[str]] = Field({}, description="column key -> plausible values for its text cells")
     rows: dict[str, tuple[int, int]] = Field(
-        {"default": (2, 5)}, description="new rows per file, fewest and most: per form code, or default")
+        {"default": (2, 5)}, description="new rows per file, fewest and most: per form code, or default"
+    )
 
 
 class Campaign(Model):
@@ -310,10 +324,20 @@ class Campaign(Model):
         """Every indicator: the declared ones, then one per target measured from the kpi form."""
         out = list(self.indicators)
         if self.kpi:
-            out += [Indicator(key=f"target_{t.key}", label=t.label, unit=t.unit, form=self.kpi.form, measure="sum",
-                              column=self.kpi.value, periods="latest",
-                              where=(Condition(column=self.kpi.name, eq=t.label),))
-                    for t in self.targets if t.indicator is None]
+            out += [
+                Indicator(
+                    key=f"target_{t.key}",
+                    label=t.label,
+                    unit=t.unit,
+                    form=self.kpi.form,
+                    measure="sum",
+                    column=self.kpi.value,
+                    periods="latest",
+                    where=(Condition(column=self.kpi.name, eq=t.label),),
+                )
+                for t in self.targets
+                if t.indicator is None
+            ]
         return out
 
     def shown_indicators(self) -> list[str]:
@@ -363,7 +387,9 @@ class Campaign(Model):
         cal, b = self.work_calendar, self.briefings
         days = set(b.dates)
         for oid in b.after_obligations:
-            later = b.after_working_days if b.after_working_days is not None else self.ladder_of(oid).grace_working_days + 1
+            later = (
+                b.after_working_days if b.after_working_days is not None else self.ladder_of(oid).grace_working_days + 1
+            )
             days.update(cal.shift(due, later) for _, due in periods(self.obligation(oid)))
         return sorted(days)
 

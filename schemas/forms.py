@@ -14,8 +14,21 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Kind = Literal["text", "number", "money", "int", "date", "enum", "multi", "flag", "phone", "mobile", "landline",
-               "email", "org-code"]
+Kind = Literal[
+    "text",
+    "number",
+    "money",
+    "int",
+    "date",
+    "enum",
+    "multi",
+    "flag",
+    "phone",
+    "mobile",
+    "landline",
+    "email",
+    "org-code",
+]
 Severity = Literal["error", "warning"]
 KEY = r"^[a-z][a-z0-9_]*$"
 NUMERIC = ("number", "money", "int")
@@ -88,23 +101,36 @@ class Condition(Model):
     def _one_operator(self) -> Condition:
         n = sum(1 for k, v in self if k != "column" and v is not None)
         if n != 1:
-            raise ValueError(f"条件（{self.column}）应有且只有一个比较：eq、ne、in、lt、le、gt、ge、empty、shorter_than 或 lt_column")
+            raise ValueError(
+                f"条件（{self.column}）应有且只有一个比较：eq、ne、in、lt、le、gt、ge、empty、shorter_than 或 lt_column"
+            )
         return self
 
 
 # the placeholders each rule fills in its message (docs/campaign-format.md lists them)
 PLACEHOLDERS: dict[str, tuple[str, ...]] = {
-    "required-when": ("value", "other"), "date-order": ("value", "other"), "date-within": ("value", "start", "end"),
-    "unique": ("value", "first"), "at-least": ("count", "n"), "at-most": ("count", "n"),
-    "when": ("value", "other", "length"), "in-list": ("value",), "kind-when": ("value", "min", "max"),
+    "required-when": ("value", "other"),
+    "date-order": ("value", "other"),
+    "date-within": ("value", "start", "end"),
+    "unique": ("value", "first"),
+    "at-least": ("count", "n"),
+    "at-most": ("count", "n"),
+    "when": ("value", "other", "length"),
+    "in-list": ("value",),
+    "kind-when": ("value", "min", "max"),
 }
 _BRACED = re.compile(r"\{([^{}]*)\}")
 
 
 class RuleBase(Model):
-    severity: Severity | None = Field(None, description="error blocks acceptance; warning is reported (rule's default if absent)")
-    message: str | None = Field(None, description="in Chinese, after “第N行“列名””; may use the rule's placeholders: "
-                                                   "{value}, {other}, {length}, {count}, {n}, {first}, {start}, {end}")
+    severity: Severity | None = Field(
+        None, description="error blocks acceptance; warning is reported (rule's default if absent)"
+    )
+    message: str | None = Field(
+        None,
+        description="in Chinese, after “第N行“列名””; may use the rule's placeholders: "
+        "{value}, {other}, {length}, {count}, {n}, {first}, {start}, {end}",
+    )
     code: str | None = Field(None, description="a stable code for the issue (the rule's default if absent)")
 
 
@@ -114,8 +140,10 @@ def placeholder_problem(rule: Any) -> str | None:
     unknown = [m for m in _BRACED.findall(rule.message or "") if m not in allowed]
     if not unknown:
         return None
-    return (f"消息中的占位符 {'、'.join('{' + u + '}' for u in unknown)} 不适用于 {rule.rule} 规则"
-            f"（可用：{'、'.join('{' + a + '}' for a in allowed)}）")
+    return (
+        f"消息中的占位符 {'、'.join('{' + u + '}' for u in unknown)} 不适用于 {rule.rule} 规则"
+        f"（可用：{'、'.join('{' + a + '}' for a in allowed)}）"
+    )
 
 
 class RequiredWhen(RuleBase):
@@ -141,7 +169,9 @@ class DateWithin(RuleBase):
     rule: Literal["date-within"]
     column: str
     window: str = Field("period", description="period (the file's report period) or a key of the campaign's windows")
-    bound: Literal["both", "start", "end"] = Field("both", description="end: only not after it; start: only not before it")
+    bound: Literal["both", "start", "end"] = Field(
+        "both", description="end: only not after it; start: only not before it"
+    )
 
 
 class Unique(RuleBase):
@@ -197,10 +227,21 @@ class InList(RuleBase):
     list: str
 
 
-Rule = Annotated[RequiredWhen | DateOrder | DateWithin | Unique | AtLeast | AtMost | When | InList | KindWhen,
-                 Field(discriminator="rule")]
-RULE_NAMES = ("required-when", "date-order", "date-within", "unique", "at-least", "at-most", "when", "in-list",
-              "kind-when")
+Rule = Annotated[
+    RequiredWhen | DateOrder | DateWithin | Unique | AtLeast | AtMost | When | InList | KindWhen,
+    Field(discriminator="rule"),
+]
+RULE_NAMES = (
+    "required-when",
+    "date-order",
+    "date-within",
+    "unique",
+    "at-least",
+    "at-most",
+    "when",
+    "in-list",
+    "kind-when",
+)
 DEFAULT_SEVERITY = {"at-most": "warning", "when": "warning"}
 
 
@@ -225,10 +266,13 @@ class Form(Model):
     title: str
     document: bool = Field(False, description="a document (docx, pdf, txt), kept and counted, not a table")
     meaning: Literal["cumulative", "incremental"] = Field(
-        "incremental", description="a periodic report: the state as of its period (cumulative) or that period only")
+        "incremental", description="a periodic report: the state as of its period (cumulative) or that period only"
+    )
     versions: Literal["replace", "accumulate"] = Field(
-        "replace", description="replace: a new file for the same period replaces the last; accumulate: rows add up, "
-                               "a row with the same key corrects the earlier one")
+        "replace",
+        description="replace: a new file for the same period replaces the last; accumulate: rows add up, "
+        "a row with the same key corrects the earlier one",
+    )
     key: tuple[str, ...] = Field((), description="the columns that identify a row (accumulate)")
     columns: tuple[Column, ...] = ()
     rules: tuple[Rule, ...] = ()

@@ -27,13 +27,16 @@ class Indicator(Model):
     unit: str = ""
     form: str | None = Field(None, description="the form whose rows it counts (all but ratios)")
     measure: Literal["count", "sum", "distinct", "units", "latest", "mean", "max", "min"] = Field(
-        "count", description="rows, the sum of `column`, distinct values of `column`, units with a matching row; "
-                             "or a level: the latest value of `column` (the last period reported), its mean, max or min")
+        "count",
+        description="rows, the sum of `column`, distinct values of `column`, units with a matching row; "
+        "or a level: the latest value of `column` (the last period reported), its mean, max or min",
+    )
     reported_by: str | None = Field(None, description="only the rows this unit reported (a figure one unit reports)")
     column: str | None = Field(None, description="sum and distinct: the column")
     where: tuple[Condition, ...] = Field((), description="only rows where every condition holds")
     periods: Literal["auto", "latest", "all"] = Field(
-        "auto", description="auto: a cumulative form's latest period per unit, an incremental form's every period")
+        "auto", description="auto: a cumulative form's latest period per unit, an incremental form's every period"
+    )
     of_kind: str | None = Field(None, description="units: out of how many units of this kind")
     ratio: tuple[str, str] | None = Field(None, description="[numerator, denominator] indicator keys")
     percent: bool = Field(False, description="a ratio shown as a percentage")

@@ -30,9 +30,17 @@ def json_schema() -> dict[str, Any]:
     """The campaign file's JSON Schema (for editors): the model's, with `{include: FILE}` allowed
     among the forms."""
     schema = Campaign.model_json_schema()
-    include = {"type": "object", "required": ["include"], "properties": {
-        "include": {"type": "string", "description": "a form file, relative to this file; other keys override the form's"}},
-        "additionalProperties": True}
+    include = {
+        "type": "object",
+        "required": ["include"],
+        "properties": {
+            "include": {
+                "type": "string",
+                "description": "a form file, relative to this file; other keys override the form's",
+            }
+        },
+        "additionalProperties": True,
+    }
     forms = schema["properties"]["forms"]
     forms["items"] = {"anyOf": [forms["items"], include]}
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
@@ -71,9 +79,14 @@ def warnings(c: Campaign) -> Iterator[tuple[tuple, str]]:
         if o.schedule.roll == "none" and o.schedule.every in ("once", "dates"):
             for period, due in periods(o):
                 if not _workday(days, due):
-                    yield ("obligations", i, "schedule"), (
-                        f"“{o.title}”{period_label(period) if period != str(due.year) else ''}的截止日期 {due} 不是工作日："
-                        "如计划写“如逢节假日顺延”，请加 roll: next-workday")
+                    yield (
+                        ("obligations", i, "schedule"),
+                        (
+                            f"“{o.title}”{period_label(period) if period != str(due.year) else ''}的截止日期 "
+                            f"{due} 不是工作日："
+                            "如计划写“如逢节假日顺延”，请加 roll: next-workday"
+                        ),
+                    )
     for day in c.briefing_days():
         if not c.start <= day <= c.end:
             yield ("briefings",), f"简报日 {day} 不在活动期 {c.start}～{c.end} 内"
@@ -101,8 +114,9 @@ def _load(path: Path) -> tuple[Campaign, Lines]:
     try:  # an include that failed is said with the file's other mistakes, not instead of them
         campaign = Campaign.model_validate(data)
     except ValidationError as e:
-        raise CampaignError(path, problems + [_describe(path, lines, _untagged(err["loc"]), _msg(err))
-                                              for err in e.errors()]) from None
+        raise CampaignError(
+            path, problems + [_describe(path, lines, _untagged(err["loc"]), _msg(err)) for err in e.errors()]
+        ) from None
     problems += [_describe(path, lines, loc, msg) for loc, msg in _problems(campaign)]
     if problems:  # with what would be pointed out anyway: one run says it all
         raise CampaignError(path, problems, [_describe(path, lines, loc, msg) for loc, msg in _safe_warnings(campaign)])
@@ -171,7 +185,9 @@ def _include_forms(data: Any, lines: Lines, path: Path) -> tuple[Any, Lines, lis
         where = f"第{lines.get(('forms', i), (path, 0))[1]}行 forms[{i}].include"
         target = (path.parent / str(item["include"])).resolve()
         if not target.exists() and (SHARED_FORMS / Path(str(item["include"])).name).is_file():
-            target = SHARED_FORMS / Path(str(item["include"])).name  # a campaign file copied elsewhere: Duban's own forms
+            target = (
+                SHARED_FORMS / Path(str(item["include"])).name
+            )  # a campaign file copied elsewhere: Duban's own forms
         if not (target.is_relative_to(root) or target.parent == SHARED_FORMS):
             problems.append(f"{where}：只能包含配置目录 {root} 或 {SHARED_FORMS} 中的表单文件")
             continue
@@ -187,8 +203,9 @@ def _include_forms(data: Any, lines: Lines, path: Path) -> tuple[Any, Lines, lis
         content_list = content if isinstance(content, list) else [{**content, **overrides}]
         for j, form in enumerate(content_list):
             prefix = (j,) if isinstance(content, list) else ()
-            remap.update({("forms", len(out), *k[len(prefix):]): v for k, v in sub_lines.items()
-                          if k[:len(prefix)] == prefix})
+            remap.update(
+                {("forms", len(out), *k[len(prefix) :]): v for k, v in sub_lines.items() if k[: len(prefix)] == prefix}
+            )
             out.append(form)
     return {**data, "forms": out}, remap, problems
 
@@ -223,8 +240,9 @@ def _problems(c: Campaign) -> Iterator[tuple[tuple, str]]:
         outside = [(p, due) for p, due in periods(o) if not c.start <= due <= c.end]
         if outside:
             period, due = outside[0]
-            yield ("obligations", i, "schedule"), (
-                f"任务 {o.id} 的 {period} 期截止日 {due} 不在活动期 {c.start}～{c.end} 内"
+            yield (
+                ("obligations", i, "schedule"),
+                (f"任务 {o.id} 的 {period} 期截止日 {due} 不在活动期 {c.start}～{c.end} 内"),
             )
     for gi, g in enumerate(c.groups):
         for j, oid in enumerate(g.owns):
@@ -252,16 +270,28 @@ def _indicator_problems(c: Campaign) -> Iterator[tuple[tuple, str]]:
             yield (*at, "key"), f"指标“{ind.key}”重复出现"
         if ind.form is not None:
             if ind.form not in forms:
-                yield (*at, "form"), f"指标“{ind.label}”统计的表单“{ind.form}”不存在（已有：{'、'.join(sorted(forms))}）"
+                yield (
+                    (*at, "form"),
+                    f"指标“{ind.label}”统计的表单“{ind.form}”不存在（已有：{'、'.join(sorted(forms))}）",
+                )
                 continue
             cols = _columns(c, ind.form)
-            for loc, k in [(("column",), ind.column), *[(("where", j, "column"), w.column) for j, w in enumerate(ind.where)]]:
+            for loc, k in [
+                (("column",), ind.column),
+                *[(("where", j, "column"), w.column) for j, w in enumerate(ind.where)],
+            ]:
                 if k is not None and k not in cols:
                     yield (*at, *loc), _unknown_column(c.form(ind.form), k)
-            if ind.measure in ("sum", "mean", "max", "min", "latest") and ind.column in cols and cols[ind.column] not in NUMERIC:
+            if (
+                ind.measure in ("sum", "mean", "max", "min", "latest")
+                and ind.column in cols
+                and cols[ind.column] not in NUMERIC
+            ):
                 yield (*at, "column"), f"measure: {ind.measure} 需要数字列，“{ind.column}”是 {cols[ind.column]} 列"
             for j, w in enumerate(ind.where):
-                if w.column in cols and (wrong := comparison_problem(w, cols[w.column]) or _choice_problem(w, c.form(ind.form))):
+                if w.column in cols and (
+                    wrong := comparison_problem(w, cols[w.column]) or _choice_problem(w, c.form(ind.form))
+                ):
                     yield (*at, "where", j), wrong
             if ind.reported_by is not None and ind.reported_by not in {u.name for u in c.units}:
                 yield (*at, "reported_by"), f"单位“{ind.reported_by}”不存在"
@@ -282,17 +312,27 @@ def _indicator_problems(c: Campaign) -> Iterator[tuple[tuple, str]]:
         if tkeys.index(t.key) != i:
             yield ("targets", i, "key"), f"目标“{t.key}”重复出现"
         if t.indicator is not None and t.indicator not in measured:
-            yield ("targets", i, "indicator"), f"目标“{t.label}”的指标“{t.indicator}”不存在（已有：{'、'.join(sorted(measured))}）"
+            yield (
+                ("targets", i, "indicator"),
+                f"目标“{t.label}”的指标“{t.indicator}”不存在（已有：{'、'.join(sorted(measured))}）",
+            )
         for j, m in enumerate(t.milestones):
             if not c.start <= m.by <= c.end:
-                yield ("targets", i, "milestones", j, "by"), (
-                    f"目标“{t.label}”的阶段目标日期 {m.by} 不在活动期 {c.start}～{c.end} 内：请改为活动期内的日期")
+                yield (
+                    ("targets", i, "milestones", j, "by"),
+                    (f"目标“{t.label}”的阶段目标日期 {m.by} 不在活动期 {c.start}～{c.end} 内：请改为活动期内的日期"),
+                )
     target_keys = {t.key for t in c.targets}
     for j, k in enumerate(c.briefings.indicators):
         if k not in measured and k not in target_keys:
             named = [k for k in measured if not k.startswith("target_")]
-            yield ("briefings", "indicators", j), (f"“{k}”既不是指标也不是目标（指标：{'、'.join(sorted(named)) or '无'}；"
-                                                   f"目标：{'、'.join(sorted(target_keys)) or '无'}）")
+            yield (
+                ("briefings", "indicators", j),
+                (
+                    f"“{k}”既不是指标也不是目标（指标：{'、'.join(sorted(named)) or '无'}；"
+                    f"目标：{'、'.join(sorted(target_keys)) or '无'}）"
+                ),
+            )
     for j, k in enumerate(c.evaluation.outcomes):
         if k not in measured:
             yield ("evaluation", "outcomes", j), f"指标“{k}”不存在（已有：{'、'.join(sorted(measured))}）"
@@ -326,8 +366,14 @@ def comparison_problem(c: Condition, kind: str) -> str | None:
         return None
     if isinstance(want, date) or want == "as_of":
         return None if kind == "date" else f"“{c.column}”是 {kind} 列，不能与日期比较（{op}: {want}）"
-    return None if kind in NUMERIC else (
-        f"“{c.column}”是 {kind} 列，不能与数字比较（{op}: {want:g}）" + ("：日期请写成 2017-07-17 或 as_of" if kind == "date" else ""))
+    return (
+        None
+        if kind in NUMERIC
+        else (
+            f"“{c.column}”是 {kind} 列，不能与数字比较（{op}: {want:g}）"
+            + ("：日期请写成 2017-07-17 或 as_of" if kind == "date" else "")
+        )
+    )
 
 
 def _choice_problem(w: Condition, form: Form) -> str | None:
@@ -385,8 +431,10 @@ def _form_problems(c: Campaign) -> Iterator[tuple[tuple, str]]:
             if rule.rule == "in-list" and rule.list not in lists:
                 yield (*at, "rules", j, "list"), f"没有名为“{rule.list}”的列表（可用：{'、'.join(sorted(lists))}）"
             if rule.rule == "date-within" and rule.window != "period" and rule.window not in c.windows:
-                yield (*at, "rules", j, "window"), (
-                    f"没有名为“{rule.window}”的日期窗口（period 表示本期，或在 windows 中定义）")
+                yield (
+                    (*at, "rules", j, "window"),
+                    (f"没有名为“{rule.window}”的日期窗口（period 表示本期，或在 windows 中定义）"),
+                )
             if rule.rule == "at-least" and rule.column in kinds:
                 choices = f.col(rule.column).choices
                 if choices and rule.value not in choices:
@@ -435,10 +483,16 @@ def _msg(err: dict) -> str:
         found = f"“{ctx.get('tag')}”" if ctx.get("tag") else ""
         return f"未知规则{found}：rule 只能是 {'、'.join(RULE_NAMES)}"
     known = _MESSAGES.get(err["type"])
-    if err["type"].startswith("date") and isinstance(err.get("input"), str) and (
-            m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", err["input"].strip())):
-        return f"“{err['input']}”不是有效日期（{int(m[1])}年{int(m[2])}月没有{int(m[3])}日）" if 1 <= int(m[2]) <= 12 \
+    if (
+        err["type"].startswith("date")
+        and isinstance(err.get("input"), str)
+        and (m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", err["input"].strip()))
+    ):
+        return (
+            f"“{err['input']}”不是有效日期（{int(m[1])}年{int(m[2])}月没有{int(m[3])}日）"
+            if 1 <= int(m[2]) <= 12
             else f"“{err['input']}”不是有效日期（月份应为 1–12）"
+        )
     if known and err["type"] == "literal_error":
         return f"{known}（{ctx.get('expected', '')}）"
     return known or err["msg"]
@@ -468,7 +522,9 @@ _TAGS = {"once", "month", "half-month", "quarter", "dates", *RULE_NAMES}
 
 def _untagged(loc: tuple) -> tuple:
     """A pydantic error location without the tags of discriminated unions (once, required-when)."""
-    return tuple(p for i, p in enumerate(loc) if not (isinstance(p, str) and p in _TAGS and i and isinstance(loc[i - 1], int)))
+    return tuple(
+        p for i, p in enumerate(loc) if not (isinstance(p, str) and p in _TAGS and i and isinstance(loc[i - 1], int))
+    )
 
 
 def _describe(path: Path, lines: Lines, loc: tuple, msg: str) -> str:

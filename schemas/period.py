@@ -26,7 +26,9 @@ _FILL_DATE = re.compile(r"填报(?:日期|时间)[:：]?\s*\S+")  # "填报日�
 _BATCH = re.compile(r"第\s*(\d{1,3}|[一二三四五六七八九十]{1,3})\s*批")
 _QUARTER_CN = re.compile(_YEAR + r"\s*年?\s*(?:度\s*)?第?\s*([1-4一二三四])\s*季度?")
 _QUARTER_Q = re.compile(r"(?<!\d)(\d{4})\s*[-_ .年]?\s*Q([1-4])(?![\d])", re.I)
-_HALF = re.compile(_YEAR + r"\s*年\s*" + _SMALL + r"\s*月\s*(?:份\s*)?([上下])\s*半?\s*月|(?<!\d)(\d{4})-(\d{1,2})([上下])")
+_HALF = re.compile(
+    _YEAR + r"\s*年\s*" + _SMALL + r"\s*月\s*(?:份\s*)?([上下])\s*半?\s*月|(?<!\d)(\d{4})-(\d{1,2})([上下])"
+)
 _MONTH_CN = re.compile(_YEAR + r"\s*年\s*" + _SMALL + r"\s*月(?!\s*\d{1,2}\s*[日号])")
 _MONTH_NUM = re.compile(r"(?<![\d.])(\d{4})\s*[-_./]\s*(\d{1,2})(?![\d])(?![-_./]\d)")
 _MONTH_ONLY = re.compile(r"(?<![\d年])" + _SMALL + r"\s*月(?:份)?(?:\s*([上下])\s*半?\s*月)?(?!\s*\d{1,2}\s*[日号])")
@@ -107,7 +109,7 @@ class Period:
         text that is no period of a known kind is a named period, as written."""
         t = fold(text).strip()
         for p, span in _found(t, year):
-            if span == (0, len(t)) or not t[: span[0]].strip() and t[span[1]:].strip() in ("", "份", "度"):
+            if span == (0, len(t)) or not t[: span[0]].strip() and t[span[1] :].strip() in ("", "份", "度"):
                 return p
         return cls("named", name=text.strip())
 

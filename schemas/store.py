@@ -120,4 +120,3 @@ def open_store(url: str, *, home: Path | None = None) -> Store:
     engine = make_engine(url)
     migrate(engine)
     return Store(engine)
-

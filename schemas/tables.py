@@ -147,9 +147,7 @@ class Submission(Base):
     submitted_by: Mapped[str | None] = mapped_column(String(64))
     submitter_phone: Mapped[str | None] = mapped_column(String(32))
     unit: Mapped[Unit | None] = relationship(foreign_keys=[unit_id])
-    issues: Mapped[list[ValidationIssue]] = relationship(
-        back_populates="submission", order_by="ValidationIssue.id"
-    )
+    issues: Mapped[list[ValidationIssue]] = relationship(back_populates="submission", order_by="ValidationIssue.id")
 
 
 class ExtensionRequest(Base):
@@ -248,14 +246,23 @@ class AuditLog(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
-def current_contacts(session: Session, campaign_id: str, *, unit_ids: list[int] | None = None,
-                     kinds: list[str] | None = None, roles: tuple[str, ...] | None = None,
-                     with_email: bool = True) -> list[tuple[str, Contact]]:
+def current_contacts(
+    session: Session,
+    campaign_id: str,
+    *,
+    unit_ids: list[int] | None = None,
+    kinds: list[str] | None = None,
+    roles: tuple[str, ...] | None = None,
+    with_email: bool = True,
+) -> list[tuple[str, Contact]]:
     """(unit name, contact) of the units' current contact lists: the one query for who a unit's
     mail goes to; narrowed to some units, unit kinds or roles."""
-    q = (select(Unit.name, Contact).join(ContactList, ContactList.unit_id == Unit.id)
-         .join(Contact, Contact.contact_list_id == ContactList.id)
-         .where(Unit.campaign == campaign_id, ContactList.current.is_(True)))
+    q = (
+        select(Unit.name, Contact)
+        .join(ContactList, ContactList.unit_id == Unit.id)
+        .join(Contact, Contact.contact_list_id == ContactList.id)
+        .where(Unit.campaign == campaign_id, ContactList.current.is_(True))
+    )
     if unit_ids is not None:
         q = q.where(Unit.id.in_(unit_ids))
     if kinds is not None:

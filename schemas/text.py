@@ -41,7 +41,10 @@ def md(value: object) -> str:
 def md_rows(rows: list[dict[str, object]]) -> list[dict[str, object]]:
     """A Prefect table artifact's rows with every text escaped by `md`: the UI renders each
     string cell as markdown (its ArtifactDataTable uses the markdown renderer). Numbers stay numbers."""
-    return [{md(k): (v if v is None or isinstance(v, bool | int | float) else md(v)) for k, v in row.items()} for row in rows]
+    return [
+        {md(k): (v if v is None or isinstance(v, bool | int | float) else md(v)) for k, v in row.items()}
+        for row in rows
+    ]
 
 
 def printable(text: str) -> str:

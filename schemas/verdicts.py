@@ -4,8 +4,21 @@ for the command line, the receipt and the unit's page."""
 from __future__ import annotations
 
 # why a file could not be read at all (the reader's codes); any other refusal was read first
-READ_FAILURES = frozenset({"empty-file", "too-large", "not-a-workbook", "encrypted", "zip-bomb", "xml-entities",
-                           "too-complex", "not-a-table", "encoding", "io-error", "not-a-file"})
+READ_FAILURES = frozenset(
+    {
+        "empty-file",
+        "too-large",
+        "not-a-workbook",
+        "encrypted",
+        "zip-bomb",
+        "xml-entities",
+        "too-complex",
+        "not-a-table",
+        "encoding",
+        "io-error",
+        "not-a-file",
+    }
+)
 
 
 def refusal_of(code: str) -> str:

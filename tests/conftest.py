@@ -99,8 +99,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: igno
 
     skipped = [r for r in terminalreporter.stats.get("skipped", []) if "dovecot" in str(r.longrepr)]
     if skipped:
-        terminalreporter.write_sep("!", f"邮箱测试已跳过 {len(skipped)} 项 — IMAP (Dovecot) tests were SKIPPED",
-                                   red=True, bold=True)
+        terminalreporter.write_sep(
+            "!", f"邮箱测试已跳过 {len(skipped)} 项 — IMAP (Dovecot) tests were SKIPPED", red=True, bold=True
+        )
         terminalreporter.write_line(f"  {available()}", red=True)
 
 
@@ -127,8 +128,21 @@ def prefect_harness() -> Iterator[None]:
 
 # Tests that talk to a real store, SMTP server or Prefect are integration tests, however they are
 # marked; `make test-fast` runs the `unit` ones alone (pure logic, in seconds).
-INTEGRATION_FIXTURES = {"app", "settings", "db_url", "sqlite_settings", "mail_app", "smtp", "prefect_harness",
-                        "pg_schema_url", "july", "portal", "dovecot", "mail_settings", "mapp"}
+INTEGRATION_FIXTURES = {
+    "app",
+    "settings",
+    "db_url",
+    "sqlite_settings",
+    "mail_app",
+    "smtp",
+    "prefect_harness",
+    "pg_schema_url",
+    "july",
+    "portal",
+    "dovecot",
+    "mail_settings",
+    "mapp",
+}
 
 
 def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]

@@ -8,8 +8,9 @@ import io
 from schemas.campaign import Campaign
 
 
-def filled_template(campaign: Campaign, form: str, rows: list[list[object]], unit: str, *,
-                    title: str | None = None) -> bytes:
+def filled_template(
+    campaign: Campaign, form: str, rows: list[list[object]], unit: str, *, title: str | None = None
+) -> bytes:
     """`rows` under the header of `form`'s template, its 填报单位 line naming `unit`; `title`
     replaces the title line (a clerk's own wording, a period written in it)."""
     from tasks.intake.templates import template

@@ -53,11 +53,26 @@ def test_2010_calendar_follows_the_seed():
     owners = {r.unit for r in rows if r.obligation == "O1"}
     assert len(owners) == 15
     assert {r.unit for r in rows if r.obligation == "O4"} == {
-        "清河区", "清浦区", "楚州区", "淮阴区", "涟水县", "洪泽县", "盱眙县", "金湖县", "淮安经济开发区"
+        "清河区",
+        "清浦区",
+        "楚州区",
+        "淮阴区",
+        "涟水县",
+        "洪泽县",
+        "盱眙县",
+        "金湖县",
+        "淮安经济开发区",
     }
     assert {r.form for r in rows} <= {
-        "contacts", "tech-needs", "cooperation-deepening", "negotiations", "key-projects",
-        "activity-plan", "activity-report", "milestones", "summary",
+        "contacts",
+        "tech-needs",
+        "cooperation-deepening",
+        "negotiations",
+        "key-projects",
+        "activity-plan",
+        "activity-report",
+        "milestones",
+        "summary",
     }
 
 
@@ -114,7 +129,8 @@ def test_a_campaign_copied_elsewhere_is_checked_whole(tmp_path):
     copied.write_text(text, encoding="utf-8")
     assert load_campaign(copied).form("contacts").label == "附表2"
     broken = text.replace("include: ../forms/contacts.yaml", "include: ../forms/nowhere.yaml").replace(
-        "owners: [county]", "owners: [县区]", 1)
+        "owners: [county]", "owners: [县区]", 1
+    )
     copied.write_text(broken, encoding="utf-8")
     with pytest.raises(CampaignError) as e:
         load_campaign(copied)

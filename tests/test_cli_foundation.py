@@ -28,8 +28,14 @@ def test_calendar_json_contract(tmp_path):
     rows = json.loads(r.stdout)
     assert len(rows) == 159
     assert set(rows[0]) == {"unit", "obligation", "form", "period", "due", "due_in_force"}
-    assert {"unit": "清河区", "obligation": "O1", "form": "contacts", "period": "2010", "due": "2010-06-30",
-            "due_in_force": "2010-06-30"} in rows
+    assert {
+        "unit": "清河区",
+        "obligation": "O1",
+        "form": "contacts",
+        "period": "2010",
+        "due": "2010-06-30",
+        "due_in_force": "2010-06-30",
+    } in rows
 
 
 def test_status_on_an_empty_home_creates_the_store(tmp_path):
@@ -61,7 +67,11 @@ def test_no_traceback_reaches_the_terminal(tmp_path, case):
     """Issue 26.3: each prints one Chinese line and exits 2; the details go to the log."""
     home = tmp_path / "var"
     if case == "nonexistent-date":
-        text = (CAMPAIGNS_DIR / "huaian-2010.yaml").read_text(encoding="utf-8").replace("due: 2010-06-30", "due: 2010-06-31", 1)
+        text = (
+            (CAMPAIGNS_DIR / "huaian-2010.yaml")
+            .read_text(encoding="utf-8")
+            .replace("due: 2010-06-30", "due: 2010-06-31", 1)
+        )
         (tmp_path / "c.yaml").write_text(text, encoding="utf-8")
         r = run(["check", str(tmp_path / "c.yaml")], home)
         expect, code = "“2010-06-31”不是有效日期（2010年6月没有31日）", 1
@@ -93,7 +103,10 @@ def test_help_is_in_chinese_and_summaries_are_whole(tmp_path):
     r = run(["--help"], tmp_path / "var")
     assert r.returncode == 0 and "Show this message" not in r.stdout and "显示本帮助并退出" in r.stdout
     commands = r.stdout.split("命令")[-1]
-    assert "批准（--to日期）或不批准（--refuse）延期，并邮件通知该单位。" in "".join(commands.split()) and "..." not in commands
+    assert (
+        "批准（--to日期）或不批准（--refuse）延期，并邮件通知该单位。" in "".join(commands.split())
+        and "..." not in commands
+    )
     r = run(["sweep", "--help"], tmp_path / "var")
     assert r.stdout.startswith("用法：duban sweep") and "选项" in r.stdout and "Options" not in r.stdout
     r = run(["link", "nowhere"], tmp_path / "var")
@@ -101,8 +114,15 @@ def test_help_is_in_chinese_and_summaries_are_whole(tmp_path):
 
 
 @pytest.mark.unit
-@pytest.mark.parametrize("url", ["postgresql://h/db?password=s3cret", "postgresql://:s3cret@h/db",
-                                 "postgresql://u:p@ss3cret@h/db", "postgresql://u:s3cret@h:5432/db?sslmode=require"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://h/db?password=s3cret",
+        "postgresql://:s3cret@h/db",
+        "postgresql://u:p@ss3cret@h/db",
+        "postgresql://u:s3cret@h:5432/db?sslmode=require",
+    ],
+)
 def test_no_database_password_is_ever_printed(url):
     """Security review: the header every command prints, and the "cannot connect" line, mask the
     password wherever the URL puts it."""

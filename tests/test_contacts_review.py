@@ -103,8 +103,9 @@ def test_approving_a_held_change_tells_the_liaison_and_head(mapp, smtp, tmp_path
     from tasks.contacts.changes import answer
 
     r = _submit(mapp, tmp_path, [HEAD, LIAISON, OUTSIDER])
-    status, sent = answer(mapp, r.contact_change, approve=True, by="综合协调组", comment="电话核实",
-                          now=datetime(2010, 6, 26, 9))
+    status, sent = answer(
+        mapp, r.contact_change, approve=True, by="综合协调组", comment="电话核实", now=datetime(2010, 6, 26, 9)
+    )
     assert status == "approved"
     assert [x[:2] for x in _lists(mapp)] == [(1, False), (2, True)]
     outcome = [m for m in smtp.received if m["Subject"] == "【联系人变更】清河区：已生效"]
@@ -120,36 +121,53 @@ def test_which_changes_wait_for_ops():
     from tasks.contacts.changes import needs_review
 
     campaign = CAMPAIGN
-    old = [{"role": "head", "name": "李建国", "email": "qinghe.head@example.cn"},
-           {"role": "liaison", "name": "王晓明", "email": "qinghe.liaison@example.cn"}]
+    old = [
+        {"role": "head", "name": "李建国", "email": "qinghe.head@example.cn"},
+        {"role": "liaison", "name": "王晓明", "email": "qinghe.liaison@example.cn"},
+    ]
     assert needs_review(campaign, "清河区", old, [old[0], {**old[1], "email": "qian@example.cn"}])
-    assert needs_review(campaign, "清河区", old, [*old, {"role": "deputy", "name": "何静", "email": "He@Evil.example.com"}])
+    assert needs_review(
+        campaign, "清河区", old, [*old, {"role": "deputy", "name": "何静", "email": "He@Evil.example.com"}]
+    )
     assert needs_review(campaign, "清河区", old, [*old, {"role": "member", "name": "周敏", "email": "z@example.cn"}])
     assert not needs_review(campaign, "清河区", old, [*old, {"role": "member", "name": "周敏", "email": None}])
     assert not needs_review(campaign, "清河区", old, [{**old[0], "email": "QINGHE.head@example.cn "}, old[1]])
     # a campaign that trusts the unit's own domains still applies additions inside them at once
-    inside = campaign.model_copy(update={
-        "contacts": campaign.contacts.model_copy(update={"auto_apply_within_domains": True}),
-        "units": [u.model_copy(update={"mail_domains": ["example.cn"]}) if u.name == "清河区" else u
-                  for u in campaign.units]})
+    inside = campaign.model_copy(
+        update={
+            "contacts": campaign.contacts.model_copy(update={"auto_apply_within_domains": True}),
+            "units": [
+                u.model_copy(update={"mail_domains": ["example.cn"]}) if u.name == "清河区" else u
+                for u in campaign.units
+            ],
+        }
+    )
     assert not needs_review(inside, "清河区", old, [*old, {"role": "deputy", "name": "何静", "email": "he@example.cn"}])
-    assert needs_review(inside, "清河区", old, [*old, {"role": "deputy", "name": "何静", "email": "he@evil.example.com"}])
+    assert needs_review(
+        inside, "清河区", old, [*old, {"role": "deputy", "name": "何静", "email": "he@evil.example.com"}]
+    )
 
 
 def test_the_notice_names_roles_in_the_forms_own_words():
     from notifications.contact_notice import changes, field_words, role_words
+
     form = CAMPAIGN.form("contacts")
     roles, fields = role_words(form), field_words(form)
     assert roles == {"head": "组长", "deputy": "副组长", "member": "成员", "liaison": "联络员"}
-    old = [{"role": "liaison", "name": "王晓明", "email": "a@example.cn", "mobile": "1"},
-           {"role": "member", "name": "周敏", "email": None}]
-    new = [{"role": "head", "name": "王晓明", "email": "b@example.cn", "mobile": "1"},
-           {"role": "deputy", "name": "何静", "email": "he@example.cn"}]
+    old = [
+        {"role": "liaison", "name": "王晓明", "email": "a@example.cn", "mobile": "1"},
+        {"role": "member", "name": "周敏", "email": None},
+    ]
+    new = [
+        {"role": "head", "name": "王晓明", "email": "b@example.cn", "mobile": "1"},
+        {"role": "deputy", "name": "何静", "email": "he@example.cn"},
+    ]
     lines = changes(old, new, roles, fields)
     assert "新增 副组长 何静（电子邮箱 he@example.cn）" in lines and "删除 成员 周敏" in lines
     assert "变更 组长 王晓明：组内分工由“联络员”改为“组长”；电子邮箱由“a@example.cn”改为“b@example.cn”" in lines
     assert changes([{**old[1], "mobile": "139"}], [{**old[1], "email": "z@example.cn"}], roles, fields) == [
-        "变更 成员 周敏：补填电子邮箱“z@example.cn”；删去手机（原为“139”）"]
+        "变更 成员 周敏：补填电子邮箱“z@example.cn”；删去手机（原为“139”）"
+    ]
     assert changes(old, [dict(p) for p in old], roles, fields) == []
 
 

@@ -29,17 +29,27 @@ def test_its_plan_reads_as_the_plan_writes_it():
     # 次月10日, 如逢节假日顺延: 2013-02-10 falls in the Spring Festival holiday, the next working day is
     # the 调休 Saturday 02-16; 03-10 is a Sunday; 06-10 is in the 端午 holiday (06-10..12)
     assert (due["2013-01"], due["2013-02"], due["2013-05"], due["2013-06"]) == (
-        date(2013, 2, 16), date(2013, 3, 11), date(2013, 6, 13), date(2013, 7, 10))
+        date(2013, 2, 16),
+        date(2013, 3, 11),
+        date(2013, 6, 13),
+        date(2013, 7, 10),
+    )
     assert periods(YUDU.obligation("Y1")) == [("2013", date(2014, 1, 15))]  # declared as 2013年度
     assert YUDU.briefing_days() == [date(2013, 4, 17), date(2013, 7, 17), date(2013, 10, 17)]
 
 
-PARK_MARCH = [["园区企业科技成果转化率", "%", 1.5, 56.5], ["省级民营科技企业", "家", 1, 1], ["引进新技术新成果", "项", 2, 4]]
+PARK_MARCH = [
+    ["园区企业科技成果转化率", "%", 1.5, 56.5],
+    ["省级民营科技企业", "家", 1, 1],
+    ["引进新技术新成果", "项", 2, 4],
+]
 CENTRE_MARCH = [["引进新技术新成果", "项", 1, 3], ["省级以上科技项目", "项", 0, 1]]
 IP_MARCH = [["专利申请", "件", 6, 17], ["专利授权", "件", 3, 8]]
-PARK_LEDGER_MARCH = [["半导体照明企业创新基金申报", "刘园", "2013-03-31", "推进中", None, "材料已报省厅"],
-                     ["新能源产业技术对接", "刘园", "2013-06-30", "推进中", None, "已对接两所高校"],
-                     ["园区成果转化服务平台", "陈主任", "2013-03-15", "已完成", "2013-03-12", "已投入使用"]]
+PARK_LEDGER_MARCH = [
+    ["半导体照明企业创新基金申报", "刘园", "2013-03-31", "推进中", None, "材料已报省厅"],
+    ["新能源产业技术对接", "刘园", "2013-06-30", "推进中", None, "已对接两所高校"],
+    ["园区成果转化服务平台", "陈主任", "2013-03-15", "已完成", "2013-03-12", "已投入使用"],
+]
 FARM_LEDGER_MARCH = [["乐兴园申报省级农业科技园", "钟农", "2013-04-30", "推进中", None, "申报材料编制中"]]
 
 
@@ -48,15 +58,23 @@ def test_files_as_clerks_name_them_are_judged_with_the_plans_own_rules():
     from tasks.intake.validate import inspect_file
 
     march = date(2013, 4, 8)
-    for data, name, unit in ((filled("monthly-kpi", PARK_MARCH, "工业园区管委会"), "工业园区管委会2013年3月份指标月报.xlsx", "工业园区管委会"),
-                             (filled("monthly-kpi", CENTRE_MARCH, "县生产力促进中心"), "生产力促进中心_2013.3月报.xlsx", "县生产力促进中心"),
-                             (filled("monthly-kpi", IP_MARCH, "局知识产权股"), "知识产权股 三月份 指标月报.xlsx", "局知识产权股")):
+    for data, name, unit in (
+        (
+            filled("monthly-kpi", PARK_MARCH, "工业园区管委会"),
+            "工业园区管委会2013年3月份指标月报.xlsx",
+            "工业园区管委会",
+        ),
+        (filled("monthly-kpi", CENTRE_MARCH, "县生产力促进中心"), "生产力促进中心_2013.3月报.xlsx", "县生产力促进中心"),
+        (filled("monthly-kpi", IP_MARCH, "局知识产权股"), "知识产权股 三月份 指标月报.xlsx", "局知识产权股"),
+    ):
         v = inspect_file(data, name, YUDU, received=march)
         assert (v.status, v.unit, v.form, v.period) == ("accepted", unit, "monthly-kpi", "2013-03"), (name, v.issues)
         assert v.issues == []
 
     bad = [["专利申请", "件", 1, 2.5], ["园区企业科技成果转化率", "%", 1, 130], ["引进新技术新成果", "项", 5, 3]]
-    v = inspect_file(filled("monthly-kpi", bad, "工业园区管委会"), "园区管委会_2013年3月_指标月报.xlsx", YUDU, received=march)
+    v = inspect_file(
+        filled("monthly-kpi", bad, "工业园区管委会"), "园区管委会_2013年3月_指标月报.xlsx", YUDU, received=march
+    )
     assert v.status == "rejected"
     assert [i.message for i in v.issues] == [
         "第4行“1-本月累计”为项数，应填写整数（当前2.5）",
@@ -65,11 +83,16 @@ def test_files_as_clerks_name_them_are_judged_with_the_plans_own_rules():
     ]
 
     # the ledger: a row past its 完成时限 on the day the file arrives is pointed out, not refused
-    v = inspect_file(filled("project-ledger", PARK_LEDGER_MARCH, "工业园区管委会"), "工业园区重点项目台账（2013年3月）.xlsx",
-                     YUDU, received=march)
+    v = inspect_file(
+        filled("project-ledger", PARK_LEDGER_MARCH, "工业园区管委会"),
+        "工业园区重点项目台账（2013年3月）.xlsx",
+        YUDU,
+        received=march,
+    )
     assert (v.status, v.period) == ("accepted", "2013-03")
     assert [i.message for i in v.issues] == [
-        "第4行“完成时限”（2013-03-31）已过，项目尚未完成，请在进展说明中写明原因和新的完成时间"]
+        "第4行“完成时限”（2013-03-31）已过，项目尚未完成，请在进展说明中写明原因和新的完成时间"
+    ]
 
 
 @pytest.mark.integration
@@ -87,11 +110,12 @@ def test_templates_submit_sweep_and_two_briefings(tmp_path, smtp):
     app = open_app(campaign=YUDU, settings=settings)
     march = datetime(2013, 4, 8, 10)
     for form, rows, unit, name in (
-            ("monthly-kpi", PARK_MARCH, "工业园区管委会", "工业园区管委会2013年3月份指标月报.xlsx"),
-            ("monthly-kpi", CENTRE_MARCH, "县生产力促进中心", "生产力促进中心_2013.3月报.xlsx"),
-            ("monthly-kpi", IP_MARCH, "局知识产权股", "知识产权股 三月份 指标月报.xlsx"),
-            ("project-ledger", PARK_LEDGER_MARCH, "工业园区管委会", "工业园区重点项目台账（2013年3月）.xlsx"),
-            ("project-ledger", FARM_LEDGER_MARCH, "县农业局", "农业局_项目台账_2013.03.xlsx")):
+        ("monthly-kpi", PARK_MARCH, "工业园区管委会", "工业园区管委会2013年3月份指标月报.xlsx"),
+        ("monthly-kpi", CENTRE_MARCH, "县生产力促进中心", "生产力促进中心_2013.3月报.xlsx"),
+        ("monthly-kpi", IP_MARCH, "局知识产权股", "知识产权股 三月份 指标月报.xlsx"),
+        ("project-ledger", PARK_LEDGER_MARCH, "工业园区管委会", "工业园区重点项目台账（2013年3月）.xlsx"),
+        ("project-ledger", FARM_LEDGER_MARCH, "县农业局", "农业局_项目台账_2013.03.xlsx"),
+    ):
         r = submit_bytes(app, filled(form, rows, unit), name, received_at=march)
         assert (r.status, r.verdict.unit, r.verdict.period) == ("accepted", unit, "2013-03"), (name, r.verdict.issues)
 
@@ -106,18 +130,28 @@ def test_templates_submit_sweep_and_two_briefings(tmp_path, smtp):
         "园区企业科技成果转化率": (56.5, 65, None),  # the park's own figure: no milestone due by 03-31
         "已完成重点项目": (1, None, None),
         "逾期未完成重点项目": (1, None, None),  # 03-31 passed and not done; 04-30 not yet
-        "省级以上科技项目": (1, 2, None), "省级民营科技企业": (1, 3, None),
+        "省级以上科技项目": (1, 2, None),
+        "省级民营科技企业": (1, 3, None),
         "引进新技术新成果": (7, 13, None),  # 4 (park) + 3 (centre)
-        "专利申请": (17, 50, None), "专利授权": (8, 26, None),
+        "专利申请": (17, 50, None),
+        "专利授权": (8, 26, None),
     }
 
     june = datetime(2013, 7, 8, 10)
-    park_june = [["园区企业科技成果转化率", "%", 0.5, 58], ["省级民营科技企业", "家", 0, 1], ["引进新技术新成果", "项", 1, 5]]
-    ledger_june = [["半导体照明企业创新基金申报", "刘园", "2013-03-31", "已完成", "2013-05-20", "已获立项"],
-                   ["新能源产业技术对接", "刘园", "2013-06-30", "推进中", None, "合作协议待签"],
-                   ["园区成果转化服务平台", "陈主任", "2013-03-15", "已完成", "2013-03-12", "已投入使用"]]
-    for form, rows, name in (("monthly-kpi", park_june, "工业园区2013年6月指标月报.xlsx"),
-                             ("project-ledger", ledger_june, "工业园区管委会_项目台账_二〇一三年六月.xlsx")):
+    park_june = [
+        ["园区企业科技成果转化率", "%", 0.5, 58],
+        ["省级民营科技企业", "家", 0, 1],
+        ["引进新技术新成果", "项", 1, 5],
+    ]
+    ledger_june = [
+        ["半导体照明企业创新基金申报", "刘园", "2013-03-31", "已完成", "2013-05-20", "已获立项"],
+        ["新能源产业技术对接", "刘园", "2013-06-30", "推进中", None, "合作协议待签"],
+        ["园区成果转化服务平台", "陈主任", "2013-03-15", "已完成", "2013-03-12", "已投入使用"],
+    ]
+    for form, rows, name in (
+        ("monthly-kpi", park_june, "工业园区2013年6月指标月报.xlsx"),
+        ("project-ledger", ledger_june, "工业园区管委会_项目台账_二〇一三年六月.xlsx"),
+    ):
         r = submit_bytes(app, filled(form, rows, "工业园区管委会"), name, received_at=june)
         assert (r.status, r.verdict.period) == ("accepted", "2013-06"), (name, r.verdict.issues)
 
@@ -134,8 +168,10 @@ def test_templates_submit_sweep_and_two_briefings(tmp_path, smtp):
 
 
 def _figures(compiled) -> dict[str, tuple]:  # type: ignore[no-untyped-def]
-    return {f.value.label: (f.value.value, f.target.value if f.target else None, f.milestone.value if f.milestone else None)
-            for f in compiled.data.figures}
+    return {
+        f.value.label: (f.value.value, f.target.value if f.target else None, f.milestone.value if f.milestone else None)
+        for f in compiled.data.figures
+    }
 
 
 @pytest.mark.integration
@@ -147,7 +183,11 @@ def test_its_templates_speak_of_its_own_plan_and_their_period_line_is_read():
     ws, notes = wb.worksheets[0], wb["填表说明"]
     assert ws["A1"].value == "项目台账　重点科技项目推进台账（于都县2013年科技工作计划）"
     assert "报送期次：" in ws["A2"].value
-    red = {ws.cell(3, j).value for j in range(2, 8) if ws.cell(3, j).font.color and ws.cell(3, j).font.color.rgb == "00C00000"}
+    red = {
+        ws.cell(3, j).value
+        for j in range(2, 8)
+        if ws.cell(3, j).font.color and ws.cell(3, j).font.color.rgb == "00C00000"
+    }
     assert red == {"项目名称", "责任人", "完成时限", "推进状态"}
     text = "\n".join(str(c.value) for c in notes["A"] if c.value)
     assert "2010" not in text and "日期，如 2013-01-01 或 2013年1月1日" in text
@@ -172,11 +212,23 @@ def test_the_change_since_the_last_briefing_without_recording_it(tmp_path):
     from tasks.intake.service import submit_bytes
 
     app = open_app(campaign=YUDU, settings=Settings(home=tmp_path / "var", _env_file=None))  # type: ignore[call-arg]
-    submit_bytes(app, filled("monthly-kpi", PARK_MARCH, "工业园区管委会"), "园区3月月报_2013年3月.xlsx",
-                 received_at=datetime(2013, 4, 8, 10))
-    park_june = [["园区企业科技成果转化率", "%", 0.5, 58], ["省级民营科技企业", "家", 0, 1], ["引进新技术新成果", "项", 1, 5]]
-    submit_bytes(app, filled("monthly-kpi", park_june, "工业园区管委会"), "园区6月月报_2013年6月.xlsx",
-                 received_at=datetime(2013, 7, 8, 10))
+    submit_bytes(
+        app,
+        filled("monthly-kpi", PARK_MARCH, "工业园区管委会"),
+        "园区3月月报_2013年3月.xlsx",
+        received_at=datetime(2013, 4, 8, 10),
+    )
+    park_june = [
+        ["园区企业科技成果转化率", "%", 0.5, 58],
+        ["省级民营科技企业", "家", 0, 1],
+        ["引进新技术新成果", "项", 1, 5],
+    ]
+    submit_bytes(
+        app,
+        filled("monthly-kpi", park_june, "工业园区管委会"),
+        "园区6月月报_2013年6月.xlsx",
+        received_at=datetime(2013, 7, 8, 10),
+    )
     second = compile_briefing(app, date(2013, 7, 17), out=tmp_path / "b2")
     change = {f.value.label: f.change for f in second.data.figures}
     assert change["园区企业科技成果转化率"] == pytest.approx(1.5) and change["引进新技术新成果"] == 1

@@ -61,9 +61,17 @@ def test_the_extension_request_table_cannot_be_forged(sqlite_settings, monkeypat
     with app.store.session(write=True) as s:
         unit = s.scalar(select(Unit).where(Unit.name == "盱眙县"))
         ob = s.scalar(select(Obligation).where(Obligation.unit_id == unit.id, Obligation.code == "O7"))
-        rid = request_extension(s, app.campaign, unit_id=unit.id, obligation_id=ob.id, new_due=date(2010, 7, 30),
-                                reason=FORGERIES[1] + " | 已批准 |", name=FORGERIES[0], phone=FORGERIES[3],
-                                now=datetime(2010, 7, 10, 9)).id
+        rid = request_extension(
+            s,
+            app.campaign,
+            unit_id=unit.id,
+            obligation_id=ob.id,
+            new_due=date(2010, 7, 30),
+            reason=FORGERIES[1] + " | 已批准 |",
+            name=FORGERIES[0],
+            phone=FORGERIES[3],
+            now=datetime(2010, 7, 10, 9),
+        ).id
     _, markdown = describe(app, rid)
     html = _html(markdown)
     assert set(_cells_per_row(html)) == {2}
@@ -110,10 +118,20 @@ def test_the_contact_change_table_cannot_be_forged(tmp_path, sqlite_settings):
     from tests.test_contacts_review import HEAD, LIAISON
 
     app = open_app("huaian-2010", settings=sqlite_settings)
-    forged = ["何静 | xuyi.liaison@example.cn", "[副局长](http://evil.example)", "副组长", "", "13805170203",
-              "xuyi.liaison@evil.example.com", ""]
-    r = submit_file(app, write(tmp_path, "附表2_清河区.xlsx", messy_workbook("contacts", [HEAD, LIAISON, forged])),
-                    received_at=datetime(2010, 6, 25, 9))
+    forged = [
+        "何静 | xuyi.liaison@example.cn",
+        "[副局长](http://evil.example)",
+        "副组长",
+        "",
+        "13805170203",
+        "xuyi.liaison@evil.example.com",
+        "",
+    ]
+    r = submit_file(
+        app,
+        write(tmp_path, "附表2_清河区.xlsx", messy_workbook("contacts", [HEAD, LIAISON, forged])),
+        received_at=datetime(2010, 6, 25, 9),
+    )
     assert r.status == "accepted" and r.contact_change is not None, r.verdict.issues
     _, markdown = describe(app, r.contact_change)
     html = _html(markdown)

@@ -31,7 +31,9 @@ def test_obligations_by_title_label_name_or_id():
 
 
 def test_forms_by_label_code_or_title():
-    assert names.form(C, "附表3") == names.form(C, "tech-needs") == names.form(C, "技术难题和需求征集表") == "tech-needs"
+    assert (
+        names.form(C, "附表3") == names.form(C, "tech-needs") == names.form(C, "技术难题和需求征集表") == "tech-needs"
+    )
     with pytest.raises(names.UnknownName, match="表单"):
         names.form(C, "附表99")
 
@@ -51,14 +53,30 @@ def test_a_date_in_every_common_form(text):
     assert a_datetime(text) == (date(2010, 7, 16), None)
 
 
-@pytest.mark.parametrize("text", ["2010-07-16 10:30", "2010/7/16 10:30", "2010年7月16日 10:30", "2010年7月16日10时30分",
-                                  "2010-07-16T10:30:00", "2010.7.16 10：30"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2010-07-16 10:30",
+        "2010/7/16 10:30",
+        "2010年7月16日 10:30",
+        "2010年7月16日10时30分",
+        "2010-07-16T10:30:00",
+        "2010.7.16 10：30",
+    ],
+)
 def test_a_date_with_a_time(text):
     assert a_datetime(text) == (date(2010, 7, 16), time(10, 30))
 
 
-@pytest.mark.parametrize(("text", "why"), [("2010-02-30", "2010年2月没有30日"), ("2010-13-01", "月份应为1–12"),
-                                           ("2010-07-16 24:10", "时间不对"), ("7月16日", "应填写日期")])
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("2010-02-30", "2010年2月没有30日"),
+        ("2010-13-01", "月份应为1–12"),
+        ("2010-07-16 24:10", "时间不对"),
+        ("7月16日", "应填写日期"),
+    ],
+)
 def test_a_bad_date_says_why_in_chinese(text, why):
     with pytest.raises(CellError, match=why):
         a_datetime(text)

@@ -24,22 +24,35 @@ def test_when_and_unique_fill_other_and_value(tmp_path):
     from tasks.intake.validate import inspect_file
     from tests.test_third_campaign import filled
 
-    campaign = load_campaign(_with_rules(tmp_path, "message: 累计不能小于本季度}", "message: '累计（{value}）小于本季度完成数（{other}）'}"))
+    campaign = load_campaign(
+        _with_rules(tmp_path, "message: 累计不能小于本季度}", "message: '累计（{value}）小于本季度完成数（{other}）'}")
+    )
     rows = [[campaign.targets[0].label, 30, 12], [campaign.targets[1].label, 5, 8]]
-    v = inspect_file(filled("target-progress", rows, "计划科", "2012年第二季度"), "指标.xlsx", campaign, received=date(2012, 7, 1))
+    v = inspect_file(
+        filled("target-progress", rows, "计划科", "2012年第二季度"), "指标.xlsx", campaign, received=date(2012, 7, 1)
+    )
     texts = [i.message for i in v.issues if i.code == "when"]
     assert texts == ["第4行“累计”累计（12）小于本季度完成数（30）"], v.issues
     assert not any("{" in i.message for i in v.issues)
 
-    campaign = load_campaign(_with_rules(tmp_path, "{rule: unique, columns: [task]}",
-                                         "{rule: unique, columns: [task], message: '“{value}”与第{first}行重复'}"))
+    campaign = load_campaign(
+        _with_rules(
+            tmp_path,
+            "{rule: unique, columns: [task]}",
+            "{rule: unique, columns: [task], message: '“{value}”与第{first}行重复'}",
+        )
+    )
     rows = [["科技项目申报", "已申报", 60, "x", "y"], ["科技项目申报", "再报", 70, "x", "y"]]
-    v = inspect_file(filled("task-progress", rows, "计划科", "2012年第二季度"), "进展.xlsx", campaign, received=date(2012, 7, 1))
+    v = inspect_file(
+        filled("task-progress", rows, "计划科", "2012年第二季度"), "进展.xlsx", campaign, received=date(2012, 7, 1)
+    )
     assert "第5行“重点工作”“科技项目申报”与第4行重复" in [i.message for i in v.issues]
 
 
 @pytest.mark.unit
-@pytest.mark.parametrize("message,named", [("共{total}项", "{total}"), ("与第{first}行重复", "{first}"), ("{ value }", "{ value }")])
+@pytest.mark.parametrize(
+    "message,named", [("共{total}项", "{total}"), ("与第{first}行重复", "{first}"), ("{ value }", "{ value }")]
+)
 def test_check_refuses_a_placeholder_its_rule_does_not_fill(tmp_path, message, named):
     path = _with_rules(tmp_path, "message: 累计不能小于本季度}", f"message: '{message}'}}")
     with pytest.raises(CampaignError) as e:
@@ -73,9 +86,17 @@ def test_a_briefing_measures_against_the_milestone_of_the_period_it_reports(tmp_
     """Issued on 07-17 for the quarter ended 06-30: the 06-30 milestone, not the 09-30 one (issue 24.3)."""
     from tasks.briefing.figures import reported_period_end
 
-    text = STI.read_text(encoding="utf-8").replace(
-        "milestones: [{by: 2012-06-30, value: 12}]", "milestones: [{by: 2012-06-30, value: 12}, {by: 2012-09-30, value: 18}]").replace(
-        "{every: quarter, day: 25, start: 2012-01, end: 2012-12}", "{every: quarter, day: 10, after: true, start: 2012-01, end: 2012-09}")
+    text = (
+        STI.read_text(encoding="utf-8")
+        .replace(
+            "milestones: [{by: 2012-06-30, value: 12}]",
+            "milestones: [{by: 2012-06-30, value: 12}, {by: 2012-09-30, value: 18}]",
+        )
+        .replace(
+            "{every: quarter, day: 25, start: 2012-01, end: 2012-12}",
+            "{every: quarter, day: 10, after: true, start: 2012-01, end: 2012-09}",
+        )
+    )
     path = tmp_path / "c.yaml"
     path.write_text(text, encoding="utf-8")
     c = load_campaign(path)
@@ -112,8 +133,17 @@ def test_an_in_list_rule_speaks_in_its_authors_words(tmp_path):
     from tasks.intake.validate import inspect_file
     from tests.test_third_campaign import filled
 
-    campaign = load_campaign(_with_rules(tmp_path, "{rule: in-list, column: indicator, list: targets}",
-                                         "{rule: in-list, column: indicator, list: targets, message: '“{value}”不是本计划的指标'}"))
-    v = inspect_file(filled("target-progress", [["科技企业贷款", 1, 2]], "计划科", "2012年第二季度"), "指标.xlsx", campaign,
-                     received=date(2012, 7, 1))
+    campaign = load_campaign(
+        _with_rules(
+            tmp_path,
+            "{rule: in-list, column: indicator, list: targets}",
+            "{rule: in-list, column: indicator, list: targets, message: '“{value}”不是本计划的指标'}",
+        )
+    )
+    v = inspect_file(
+        filled("target-progress", [["科技企业贷款", 1, 2]], "计划科", "2012年第二季度"),
+        "指标.xlsx",
+        campaign,
+        received=date(2012, 7, 1),
+    )
     assert [i.message for i in v.issues if i.code == "not-in-list"] == ["第4行“指标”“科技企业贷款”不是本计划的指标"]

@@ -11,7 +11,9 @@ from config.settings import Settings
 from schemas.loading import load_campaign
 
 ROOT = Path(__file__).resolve().parent.parent
-CAMPAIGNS = sorted([*(ROOT / "config" / "campaigns").glob("*.yaml"), *(ROOT / "tests" / "data" / "campaigns").glob("*.yaml")])
+CAMPAIGNS = sorted(
+    [*(ROOT / "config" / "campaigns").glob("*.yaml"), *(ROOT / "tests" / "data" / "campaigns").glob("*.yaml")]
+)
 
 
 @pytest.mark.unit
@@ -25,8 +27,13 @@ def test_no_default_setting_names_any_campaigns_organisation():
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("campaign_id,sender", [("huaian-2010", ("市科洽会组委会办公室", "kqh@kjj.huaian.example.cn")),
-                                                ("self-innovation", ("科技自主创新工程指挥部办公室", "office@zzcx.example.cn"))])
+@pytest.mark.parametrize(
+    "campaign_id,sender",
+    [
+        ("huaian-2010", ("市科洽会组委会办公室", "kqh@kjj.huaian.example.cn")),
+        ("self-innovation", ("科技自主创新工程指挥部办公室", "office@zzcx.example.cn")),
+    ],
+)
 def test_each_campaigns_mail_goes_out_from_its_own_office(tmp_path, campaign_id, sender, smtp):
     from schemas.campaign import periods
     from tasks.app.open import open_app

@@ -45,7 +45,12 @@ def test_an_extension_excuses_until_its_new_date_and_the_future_is_ignored():
 
 
 def test_the_light_and_done_follow_the_state():
-    assert [s.light for s in (State.ON_TIME, State.RECEIVED, State.OVERDUE, State.PENDING)] == ["green", "yellow", "red", "grey"]
+    assert [s.light for s in (State.ON_TIME, State.RECEIVED, State.OVERDUE, State.PENDING)] == [
+        "green",
+        "yellow",
+        "red",
+        "grey",
+    ]
     assert State.LATE.is_done and not State.RECEIVED.is_done
 
 
@@ -65,8 +70,12 @@ def test_every_place_that_shows_a_state_agrees():
     from tasks.calendar.status import StatusRow
     from tests.intake.files import CAMPAIGN
 
-    rows = [StatusRow(i, "清河区", "O4", "negotiations", "2010-08", date(2010, 8, 20), None, s, None, 3 if s.light == "red" else 0)
-            for i, s in enumerate(State)]
+    rows = [
+        StatusRow(
+            i, "清河区", "O4", "negotiations", "2010-08", date(2010, 8, 20), None, s, None, 3 if s.light == "red" else 0
+        )
+        for i, s in enumerate(State)
+    ]
     red = {r.state for r in rows if r.state.light == "red"}
     assert {r.state for r in rows if overdue([r], {})} == red == {State.OVERDUE, State.RETURNED_OVERDUE}
     _, table = report(CAMPAIGN, None, "O4", "2010-08", date(2010, 8, 30), status=rows)
@@ -80,8 +89,12 @@ def test_status_narrows_to_what_ops_ask_and_counts_each_state():
     def row(unit, ob, due, s):  # type: ignore[no-untyped-def]
         return StatusRow(0, unit, ob, "f", "2010", due, None, s, None, 0)
 
-    rows = [row("清河区", "O1", date(2010, 6, 30), State.OVERDUE), row("清河区", "O7", date(2010, 7, 20), State.DUE_SOON),
-            row("盱眙县", "O7", date(2010, 7, 20), State.ON_TIME), row("盱眙县", "O4", date(2010, 8, 20), State.PENDING)]
+    rows = [
+        row("清河区", "O1", date(2010, 6, 30), State.OVERDUE),
+        row("清河区", "O7", date(2010, 7, 20), State.DUE_SOON),
+        row("盱眙县", "O7", date(2010, 7, 20), State.ON_TIME),
+        row("盱眙县", "O4", date(2010, 8, 20), State.PENDING),
+    ]
     day = date(2010, 7, 16)
     assert narrow(rows, day, unit="清河区") == rows[:2]
     assert narrow(rows, day, obligation="O7") == rows[1:3]

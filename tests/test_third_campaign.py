@@ -21,8 +21,12 @@ STI = load_campaign(HERE / "sti-2012.yaml")
 def test_its_calendar_is_quarterly():
     rows = build_calendar(STI)
     assert len(rows) == 5 * 4 + 3 * 4
-    assert periods(STI.obligation("P1")) == [("2012-Q1", date(2012, 3, 25)), ("2012-Q2", date(2012, 6, 25)),
-                                              ("2012-Q3", date(2012, 9, 25)), ("2012-Q4", date(2012, 12, 25))]
+    assert periods(STI.obligation("P1")) == [
+        ("2012-Q1", date(2012, 3, 25)),
+        ("2012-Q2", date(2012, 6, 25)),
+        ("2012-Q3", date(2012, 9, 25)),
+        ("2012-Q4", date(2012, 12, 25)),
+    ]
 
 
 def filled(form: str, rows: list[list[object]], unit: str, title_period: str) -> bytes:
@@ -41,16 +45,30 @@ def test_templates_validate_submit_and_sweep(tmp_path):
     from tasks.reminders.job import sweep_day
 
     paths = write_templates(STI, tmp_path / "tpl")
-    assert sorted(p.name for p in paths) == ["季度进展_重点工作季度进展情况表.xlsx", "指标完成_主要指标季度完成情况表.xlsx"]
+    assert sorted(p.name for p in paths) == [
+        "季度进展_重点工作季度进展情况表.xlsx",
+        "指标完成_主要指标季度完成情况表.xlsx",
+    ]
     notes = load_workbook(paths[0])["填表说明"]
     assert any("累计报表" in str(c.value) for c in notes["A"])
 
-    good = filled("task-progress", [["科技项目申报", "已组织申报国家级项目2项", 60, "资金未到位", "跟进省厅初审"],
-                                    ["专利申请与保护", "完成专利申请80件", 100, None, "继续培训"]], "计划科", "2012年第一季度")
+    good = filled(
+        "task-progress",
+        [
+            ["科技项目申报", "已组织申报国家级项目2项", 60, "资金未到位", "跟进省厅初审"],
+            ["专利申请与保护", "完成专利申请80件", 100, None, "继续培训"],
+        ],
+        "计划科",
+        "2012年第一季度",
+    )
     v = inspect_file(good, "进展.xlsx", STI, received=date(2012, 3, 20))
     assert (v.status, v.unit, v.form, v.period) == ("accepted", "计划科", "task-progress", "2012-Q1"), v.issues
-    bad = filled("task-progress", [["科技项目申报", "进行中", 160, None, "继续"], ["招商引资", "x", 50, None, "y"]],
-                 "计划科", "2012年第一季度")
+    bad = filled(
+        "task-progress",
+        [["科技项目申报", "进行中", 160, None, "继续"], ["招商引资", "x", 50, None, "y"]],
+        "计划科",
+        "2012年第一季度",
+    )
     v = inspect_file(bad, "进展.xlsx", STI, received=date(2012, 3, 20))
     codes = {i.code for i in v.issues}
     assert v.status == "rejected" and {"out-of-range", "not-in-list", "when"} <= codes, v.issues
@@ -68,7 +86,10 @@ def test_templates_validate_submit_and_sweep(tmp_path):
 
     with app.store.session() as s:
         rows = current_rows(s, STI.form("task-progress"), "sti-2012")
-    assert [(x["unit"], x["task"], x["percent"]) for x in rows] == [("计划科", "科技项目申报", 60.0), ("计划科", "专利申请与保护", 100.0)]
+    assert [(x["unit"], x["task"], x["percent"]) for x in rows] == [
+        ("计划科", "科技项目申报", 60.0),
+        ("计划科", "专利申请与保护", 100.0),
+    ]
     swept = sweep_day(app, date(2012, 3, 21), dry_run=True)  # 3 working days before 03-25 (a Sunday)
     reminded = {(d.unit, d.obligation) for d in swept.decisions}
     assert ("计划科", "P1") not in reminded and ("办公室", "P1") in reminded and ("计划科", "P2") in reminded
@@ -81,10 +102,16 @@ def test_templates_validate_submit_and_sweep(tmp_path):
     from tasks.briefing.job import compile_briefing
 
     c = compile_briefing(app, date(2012, 3, 29), out=tmp_path / "brief")
-    figs = {f.value.label: (f.value.value, f.target.value if f.target else None, f.milestone.value if f.milestone else None)
-            for f in c.data.figures}
+    figs = {
+        f.value.label: (f.value.value, f.target.value if f.target else None, f.milestone.value if f.milestone else None)
+        for f in c.data.figures
+    }
     # the Q1 briefing is measured against no milestone: the first (06-30) is not due by the quarter's end
-    assert figs["高新技术企业"] == (8, 25, None) and figs["专利申请"] == (95, 400, None) and figs["省级以上科技项目"] == (2, 10, None)
+    assert (
+        figs["高新技术企业"] == (8, 25, None)
+        and figs["专利申请"] == (95, 400, None)
+        and figs["省级以上科技项目"] == (2, 10, None)
+    )
     assert figs["已完成的重点工作"] == (1, None, None)
     assert c.data.title == "2012年区科技局重点工作计划季度通报（第1期）" and c.pages >= 1
     assert [t.label for t in c.data.trends] == ["高新技术企业", "专利申请", "省级以上科技项目"]
@@ -93,19 +120,41 @@ def test_templates_validate_submit_and_sweep(tmp_path):
 
 
 @pytest.mark.unit
-@pytest.mark.parametrize("edit,expected", [
-    (lambda t: t.replace("list: key-tasks}", "list: key-taskz}"), "没有名为“key-taskz”的列表"),
-    (lambda t: t.replace("columns: [task]}", "columns: [task_name]}"), "没有列“task_name”"),
-    (lambda t: t.replace("rule: when, conditions: [{column: percent", "rule: whenever, conditions: [{column: percent"), "未知规则“whenever”"),
-    (lambda t: t.replace("form: target-progress\n", "form: targets-progress\n"), "未知表单“targets-progress”"),
-    (lambda t: t.replace("form: task-progress, where: [{column: percent", "form: task-progres, where: [{column: percent"),
-     "统计的表单“task-progres”不存在"),
-    (lambda t: t.replace("where: [{column: problems, empty: false}]", "where: [{column: problem, empty: false}]"), "没有列“problem”"),
-    (lambda t: t.replace("{by: 2012-06-30, value: 12}", "{by: 2013-06-30, value: 12}"), "不在活动期"),
-    (lambda t: t.replace("after_obligations: [P2]", "after_obligations: [P9]"), "简报所依据的任务“P9”不存在"),
-    (lambda t: t.replace("kpi: {form: target-progress, name: indicator, value: total}",
-                         "kpi: {form: target-progress, name: indicator, value: totals}"), "没有列“totals”"),
-])
+@pytest.mark.parametrize(
+    "edit,expected",
+    [
+        (lambda t: t.replace("list: key-tasks}", "list: key-taskz}"), "没有名为“key-taskz”的列表"),
+        (lambda t: t.replace("columns: [task]}", "columns: [task_name]}"), "没有列“task_name”"),
+        (
+            lambda t: t.replace(
+                "rule: when, conditions: [{column: percent", "rule: whenever, conditions: [{column: percent"
+            ),
+            "未知规则“whenever”",
+        ),
+        (lambda t: t.replace("form: target-progress\n", "form: targets-progress\n"), "未知表单“targets-progress”"),
+        (
+            lambda t: t.replace(
+                "form: task-progress, where: [{column: percent", "form: task-progres, where: [{column: percent"
+            ),
+            "统计的表单“task-progres”不存在",
+        ),
+        (
+            lambda t: t.replace(
+                "where: [{column: problems, empty: false}]", "where: [{column: problem, empty: false}]"
+            ),
+            "没有列“problem”",
+        ),
+        (lambda t: t.replace("{by: 2012-06-30, value: 12}", "{by: 2013-06-30, value: 12}"), "不在活动期"),
+        (lambda t: t.replace("after_obligations: [P2]", "after_obligations: [P9]"), "简报所依据的任务“P9”不存在"),
+        (
+            lambda t: t.replace(
+                "kpi: {form: target-progress, name: indicator, value: total}",
+                "kpi: {form: target-progress, name: indicator, value: totals}",
+            ),
+            "没有列“totals”",
+        ),
+    ],
+)
 def test_an_authors_mistake_is_named_with_its_line(tmp_path, edit, expected):
     from schemas.loading import CampaignError
 

@@ -19,7 +19,8 @@ def test_make_up_weekends_are_working_days(day):
 
 
 @pytest.mark.parametrize(
-    "day", ["2010-06-14", "2010-06-16", "2010-09-22", "2010-09-23", "2010-09-24", *[f"2010-10-0{i}" for i in range(1, 8)]]
+    "day",
+    ["2010-06-14", "2010-06-16", "2010-09-22", "2010-09-23", "2010-09-24", *[f"2010-10-0{i}" for i in range(1, 8)]],
 )
 def test_holidays_are_not(day):
     assert not CAL.is_workday(date.fromisoformat(day))
@@ -28,7 +29,10 @@ def test_holidays_are_not(day):
 def test_ladder_example_from_the_architecture():
     due = date(2010, 9, 20)
     assert [CAL.shift(due, n) for n in (-5, -1, 1, 3)] == [
-        date(2010, 9, 14), date(2010, 9, 19), date(2010, 9, 21), date(2010, 9, 26)
+        date(2010, 9, 14),
+        date(2010, 9, 19),
+        date(2010, 9, 21),
+        date(2010, 9, 26),
     ]
 
 

@@ -1,4 +1,3 @@
 from flows.cli import run
 
 run()
-

@@ -62,14 +62,23 @@ class Group(_Chinese, click.Group):
         self.format_commands(ctx, formatter)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, _first_sentence(cmd)) for name in self.list_commands(ctx)
-                if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden]
+        rows = [
+            (name, _first_sentence(cmd))
+            for name in self.list_commands(ctx)
+            if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden
+        ]
         if rows:
             with formatter.section("命令"):
                 formatter.write_dl(rows)
 
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
@@ -100,10 +109,13 @@ def _param(p: click.Parameter | None, hint: str | None = None) -> str:
 def in_chinese(e: click.ClickException) -> str:
     """A click error as a person reads it, with where to look for the usage."""
     if isinstance(e, click.NoSuchOption):
-        text = f"没有选项 {e.option_name}" + (f"，您是否要找：{'、'.join(sorted(e.possibilities))}" if e.possibilities else "")
+        text = f"没有选项 {e.option_name}" + (
+            f"，您是否要找：{'、'.join(sorted(e.possibilities))}" if e.possibilities else ""
+        )
     elif isinstance(e, click.MissingParameter):
-        text = f"缺少{_param(e.param, e.param_hint and str(e.param_hint))}" + (f"（{e.param.help}）" if isinstance(
-            e.param, click.Option) and e.param.help else "")
+        text = f"缺少{_param(e.param, e.param_hint and str(e.param_hint))}" + (
+            f"（{e.param.help}）" if isinstance(e.param, click.Option) and e.param.help else ""
+        )
     elif isinstance(e, click.BadParameter):
         text = f"{_param(e.param, e.param_hint and str(e.param_hint))} 有误：{e.message}"
     elif isinstance(e, click.UsageError):
@@ -156,7 +168,9 @@ class Ctx:
         """Which store and campaign this command uses: the first thing it prints."""
         s = self.settings
         home = s.home.resolve()
-        where = f"数据目录 {home}" + ("" if "home" in s.model_fields_set else "（未设置 DUBAN_HOME，使用当前目录下的 var/）")
+        where = f"数据目录 {home}" + (
+            "" if "home" in s.model_fields_set else "（未设置 DUBAN_HOME，使用当前目录下的 var/）"
+        )
         db = f"数据库 {_masked(s.db_url)}" if s.database_url else "数据库 SQLite"
         try:
             what = f"活动 {self.campaign.id}《{self.campaign.name}》"
@@ -209,9 +223,16 @@ def common(f: Callable) -> Callable:
             click.echo(str(e), err=True)
             sys.exit(2)
         except ValidationError as e:  # settings from the environment or .env
-            click.echo("配置有误（环境变量 DUBAN_* 或 .env）：\n" + "\n".join(
-                f"  - DUBAN_{'_'.join(map(str, err['loc'])).upper()}：{err['msg'].removeprefix('Value error, ')}"
-                if err["loc"] else f"  - {err['msg'].removeprefix('Value error, ')}" for err in e.errors()), err=True)
+            click.echo(
+                "配置有误（环境变量 DUBAN_* 或 .env）：\n"
+                + "\n".join(
+                    f"  - DUBAN_{'_'.join(map(str, err['loc'])).upper()}：{err['msg'].removeprefix('Value error, ')}"
+                    if err["loc"]
+                    else f"  - {err['msg'].removeprefix('Value error, ')}"
+                    for err in e.errors()
+                ),
+                err=True,
+            )
             sys.exit(2)
         except BrokenPipeError:  # `duban calendar | head`
             sys.stderr.close()
@@ -227,8 +248,11 @@ def common(f: Callable) -> Callable:
                 sys.exit(2)
             if why := unreachable_store(e):  # the store is down or misnamed: a setting, not a bug
                 log = _log_crash(ctx)
-                click.echo(f"无法连接数据库 {_masked(ctx.settings.db_url)}（{why}）：请确认数据库已启动、"
-                           f"DUBAN_DATABASE_URL 正确。详细信息已写入 {log}", err=True)
+                click.echo(
+                    f"无法连接数据库 {_masked(ctx.settings.db_url)}（{why}）：请确认数据库已启动、"
+                    f"DUBAN_DATABASE_URL 正确。详细信息已写入 {log}",
+                    err=True,
+                )
                 sys.exit(2)
             log = _log_crash(ctx)
             click.echo(f"内部错误：{type(e).__name__}: {e}\n详细信息已写入 {log}", err=True)
@@ -254,8 +278,10 @@ def _a_store_is_there(settings) -> None:  # type: ignore[no-untyped-def]
     store where there is none (that showed every unit 逾期未交)."""
     if store_there(settings):
         return
-    raise HomeProblem(f"这里没有 Duban 的数据（{settings.home.resolve()} 中没有数据库）：请设置 DUBAN_HOME 指向数据目录"
-                      "（如 DUBAN_HOME=/srv/duban/var），或在数据目录的上一级目录中运行")
+    raise HomeProblem(
+        f"这里没有 Duban 的数据（{settings.home.resolve()} 中没有数据库）：请设置 DUBAN_HOME 指向数据目录"
+        "（如 DUBAN_HOME=/srv/duban/var），或在数据目录的上一级目录中运行"
+    )
 
 
 class HomeProblem(Exception):
@@ -264,7 +290,9 @@ class HomeProblem(Exception):
 
 def _home_is_a_folder(home: Path) -> None:
     if home.exists() and not home.is_dir():
-        raise HomeProblem(f"数据目录 {home.resolve()} 不是文件夹（DUBAN_HOME 指向了一个文件）：请把 DUBAN_HOME 设为一个文件夹")
+        raise HomeProblem(
+            f"数据目录 {home.resolve()} 不是文件夹（DUBAN_HOME 指向了一个文件）：请把 DUBAN_HOME 设为一个文件夹"
+        )
 
 
 def unreachable_store(e: Exception) -> str | None:
@@ -274,9 +302,15 @@ def unreachable_store(e: Exception) -> str | None:
     if not isinstance(e, OperationalError | InterfaceError):
         return None
     text = str(e).lower()
-    for needle, why in (("connection refused", "连接被拒绝"), ("password authentication failed", "用户名或密码错误"),
-                        ("does not exist", "数据库或用户不存在"), ("timeout", "连接超时"), ("could not translate host", "找不到主机"),
-                        ("unable to open database file", "无法打开数据库文件"), ("connection", "连接失败")):
+    for needle, why in (
+        ("connection refused", "连接被拒绝"),
+        ("password authentication failed", "用户名或密码错误"),
+        ("does not exist", "数据库或用户不存在"),
+        ("timeout", "连接超时"),
+        ("could not translate host", "找不到主机"),
+        ("unable to open database file", "无法打开数据库文件"),
+        ("connection", "连接失败"),
+    ):
         if needle in text:
             return why
     return None
@@ -370,8 +404,9 @@ WHOLE, FILE, FOLDER = Whole(), ExistingFile(), Folder()
 
 
 def as_of_option(f: Callable) -> Callable:
-    return click.option("--as-of", type=DATE, default=None,
-                        help=f"按此日期计算（{DATE_FORMS}；默认今天，按活动时区）")(f)
+    return click.option("--as-of", type=DATE, default=None, help=f"按此日期计算（{DATE_FORMS}；默认今天，按活动时区）")(
+        f
+    )
 
 
 def named(option: str, kind: str, campaign: Any, text: str | None) -> Any:

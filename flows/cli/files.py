@@ -31,10 +31,21 @@ def calendar_cmd(ctx: Ctx) -> None:
     rows.sort(key=lambda r: in_force[r])
 
     def human() -> None:
-        click.echo(f"{campaign.name}（{campaign.start} ～ {campaign.end}）共 {len(rows)} 项报送任务"
-                   + (f"，其中 {len(extended)} 项已延期" if extended else ""))
-        for line in table([[str(in_force[r]) + (f"（原 {r.due:%m-%d}，已延期）" if in_force[r] != r.due else ""),
-                            campaign.obligation_name(r.obligation), period_label(r.period), r.unit] for r in rows]):
+        click.echo(
+            f"{campaign.name}（{campaign.start} ～ {campaign.end}）共 {len(rows)} 项报送任务"
+            + (f"，其中 {len(extended)} 项已延期" if extended else "")
+        )
+        for line in table(
+            [
+                [
+                    str(in_force[r]) + (f"（原 {r.due:%m-%d}，已延期）" if in_force[r] != r.due else ""),
+                    campaign.obligation_name(r.obligation),
+                    period_label(r.period),
+                    r.unit,
+                ]
+                for r in rows
+            ]
+        ):
             click.echo(line)
 
     emit([{**r.as_json(), "due_in_force": in_force[r].isoformat()} for r in rows], ctx.as_json, human)
@@ -63,11 +74,24 @@ def check_cmd(file: Path, as_json: bool) -> None:
         message = str(e)
         emit({"ok": False, "problems": e.problems, "warnings": e.notes}, as_json, lambda: click.echo(message, err=True))
         sys.exit(1)
-    summary = {"ok": True, "problems": [], "warnings": notes, "id": c.id, "units": len(c.units), "forms": len(c.forms),
-               "obligations": len(c.obligations), "targets": len(c.targets)}
-    emit(summary, as_json, lambda: click.echo(
-        f"{file}：没有问题（{c.name}：{len(c.units)} 个单位，{len(c.forms)} 张表单，{len(c.obligations)} 项任务，"
-        f"{len(c.targets)} 项目标）" + "".join(f"\n提醒：{n}" for n in notes)))
+    summary = {
+        "ok": True,
+        "problems": [],
+        "warnings": notes,
+        "id": c.id,
+        "units": len(c.units),
+        "forms": len(c.forms),
+        "obligations": len(c.obligations),
+        "targets": len(c.targets),
+    }
+    emit(
+        summary,
+        as_json,
+        lambda: click.echo(
+            f"{file}：没有问题（{c.name}：{len(c.units)} 个单位，{len(c.forms)} 张表单，{len(c.obligations)} 项任务，"
+            f"{len(c.targets)} 项目标）" + "".join(f"\n提醒：{n}" for n in notes)
+        ),
+    )
 
 
 def _file_options(f: Any) -> Any:
@@ -103,11 +127,16 @@ def _print_verdict(data: dict[str, Any], extra: str = "", *, status: str, campai
 
 @main.command("validate")
 @_file_options
-@click.option("--received-at", type=DATETIME, default=None,
-              help="按此收到时间校验（期次推断和以 as_of 比较的规则；默认现在），如 2010-07-16 10:30")
+@click.option(
+    "--received-at",
+    type=DATETIME,
+    default=None,
+    help="按此收到时间校验（期次推断和以 as_of 比较的规则；默认现在），如 2010-07-16 10:30",
+)
 @common
-def validate_cmd(ctx: Ctx, file: Path, unit: str | None, form: str | None, period: str | None,
-                 received_at: Any) -> None:
+def validate_cmd(
+    ctx: Ctx, file: Path, unit: str | None, form: str | None, period: str | None, received_at: Any
+) -> None:
     """校验一个报送文件（不保存）。退出码：0 通过，1 未通过，2 无法读取或无法识别。"""
     from tasks.calendar import to_local
     from tasks.intake import validate_file
@@ -122,13 +151,26 @@ def validate_cmd(ctx: Ctx, file: Path, unit: str | None, form: str | None, perio
 
 @main.command("submit")
 @_file_options
-@click.option("--received-at", type=DATETIME, default=None, help="收到时间，如 2010-07-16 10:30 或 2010年7月16日（默认现在）")
-@click.option("--force-unit", is_flag=True,
-              help="文件中填写的是其他单位时，仍作为 --unit 的报送（须用 --by 写明决定人，记入审计）")
+@click.option(
+    "--received-at", type=DATETIME, default=None, help="收到时间，如 2010-07-16 10:30 或 2010年7月16日（默认现在）"
+)
+@click.option(
+    "--force-unit",
+    is_flag=True,
+    help="文件中填写的是其他单位时，仍作为 --unit 的报送（须用 --by 写明决定人，记入审计）",
+)
 @click.option("--by", "decided_by", default=None, help="--force-unit 的决定人")
 @common
-def submit_cmd(ctx: Ctx, file: Path, unit: str | None, form: str | None, period: str | None,
-               received_at: Any, force_unit: bool, decided_by: str | None) -> None:
+def submit_cmd(
+    ctx: Ctx,
+    file: Path,
+    unit: str | None,
+    form: str | None,
+    period: str | None,
+    received_at: Any,
+    force_unit: bool,
+    decided_by: str | None,
+) -> None:
     """校验并保存一个报送文件，生成回执。--unit 写明报送单位时，文件中填写的是其他单位则不予受理（与单位页面相同）。
     退出码同 validate。"""
     from tasks.calendar import to_local
@@ -147,8 +189,11 @@ def submit_cmd(ctx: Ctx, file: Path, unit: str | None, form: str | None, period:
     report = send_queued(ctx.app, now=ctx.app.now())  # the receipt goes now, as intake sends its own
     data = result.as_json()
     note = "（与已收到的文件完全相同，不重复计数）" if result.status == "duplicate" else ""
-    emit(data, ctx.as_json, lambda: _print_verdict(data, note, status=result.verdict.status, campaign=ctx.campaign,
-                                                    verdict=result.verdict))
+    emit(
+        data,
+        ctx.as_json,
+        lambda: _print_verdict(data, note, status=result.verdict.status, campaign=ctx.campaign, verdict=result.verdict),
+    )
     if report.attempted:
         click.echo(f"回执：{report.summary()}", err=ctx.as_json or report.all_failed)
     elif result.submission_id:
@@ -160,14 +205,26 @@ def _audit_forced(ctx: Ctx, submission_id: int, unit: str, by: str, name: str) -
     from tasks.app import audit
 
     with ctx.app.store.session(write=True) as s:
-        audit(s, at=ctx.app.now(), actor=by.strip(), action="submission.force-unit", subject=f"{unit}/{submission_id}",
-              file=name, submission_id=submission_id)
+        audit(
+            s,
+            at=ctx.app.now(),
+            actor=by.strip(),
+            action="submission.force-unit",
+            subject=f"{unit}/{submission_id}",
+            file=name,
+            submission_id=submission_id,
+        )
 
 
 @main.command("intake")
 @click.option("--received-at", type=DATETIME, default=None, help="收到时间（回放和测试用；默认为领取文件时的时间）")
-@click.option("--batch", type=WHOLE, default=200, show_default=True,
-              help="每批一起校验的文件数（同一报表的文件一次校验；1 为逐个校验）")
+@click.option(
+    "--batch",
+    type=WHOLE,
+    default=200,
+    show_default=True,
+    help="每批一起校验的文件数（同一报表的文件一次校验；1 为逐个校验）",
+)
 @common
 def intake_cmd(ctx: Ctx, received_at: Any, batch: int) -> None:
     """处理收件箱（DUBAN_HOME/inbox）中的每个文件一次：校验、保存、回执。退出码：0 正常，1 有文件出现内部错误。"""
@@ -188,11 +245,16 @@ def intake_cmd(ctx: Ctx, received_at: Any, batch: int) -> None:
         for r in results:
             form = next((f.label for f in app.campaign.forms if f.code == r.form), r.form)
             what = " ".join(x for x in (r.unit, form, period_label(r.period) if r.period else None) if x) or "—"
-            click.echo(f"  {STATUS_LABELS.get(r.status, r.status)}  {printable(r.file)}  {what}  错误{r.errors} 提示{r.warnings}"
-                       + (f"  {r.reason}" if r.status in ("unreadable", "refused", "crashed") else ""))
+            click.echo(
+                f"  {STATUS_LABELS.get(r.status, r.status)}  {printable(r.file)}  {what}  错误{r.errors} "
+                f"提示{r.warnings}" + (f"  {r.reason}" if r.status in ("unreadable", "refused", "crashed") else "")
+            )
         held = [r.contact_change for r in results if r.contact_change]
         if held:
-            click.echo(f"联系人变更待审核：{'、'.join(map(str, held))}（duban contacts 查看，duban contacts 编号 --approve --by 姓名 批准）")
+            click.echo(
+                f"联系人变更待审核：{'、'.join(map(str, held))}（duban contacts 查看，duban contacts 编号 "
+                f"--approve --by 姓名 批准）"
+            )
 
     emit([r.as_json() for r in results], ctx.as_json, human)
     if report.attempted:
@@ -237,15 +299,20 @@ def backfill_cmd(ctx: Ctx, file: Path, recorded_by: str, dry_run: bool) -> None:
 
         for p in problems:
             click.echo(p.problem, err=True)
-        rows = [[x.unit or "", ctx.campaign.obligation_name(x.obligation), period_label(x.period or ""), str(x.received)]
-                for x in (lines if dry_run else done) if x.obligation and not x.problem]
+        rows = [
+            [x.unit or "", ctx.campaign.obligation_name(x.obligation), period_label(x.period or ""), str(x.received)]
+            for x in (lines if dry_run else done)
+            if x.obligation and not x.problem
+        ]
         for line in table(rows, indent="  "):
             click.echo(line)
         if dry_run:
             click.echo(f"检查 {len(lines)} 行：{len(problems)} 行有问题（未登记）")
         elif done:
-            click.echo(f"已登记 {len(done)} 项系统外报送（登记人 {recorded_by}，已写入审计日志）"
-                       + (f"；另有 {len(already)} 项此前已登记，未重复登记" if already else ""))
+            click.echo(
+                f"已登记 {len(done)} 项系统外报送（登记人 {recorded_by}，已写入审计日志）"
+                + (f"；另有 {len(already)} 项此前已登记，未重复登记" if already else "")
+            )
         elif already and not problems:
             click.echo(f"登记表中的 {len(already)} 项此前均已登记（没有新内容），未重复登记")
         else:

@@ -21,7 +21,10 @@ def mail_capture_cmd(ctx: Ctx, port: int | None) -> None:
 
     settings = ctx.settings
     ctl = start_capture(settings.mail_dir, host=settings.smtp_host, port=port or settings.smtp_port)
-    ctx.say(f"邮件收集服务器运行在 {settings.smtp_host}:{port or settings.smtp_port}，邮件保存在 {settings.mail_dir}（Ctrl-C 退出）")
+    ctx.say(
+        f"邮件收集服务器运行在 {settings.smtp_host}:{port or settings.smtp_port}，邮件保存在 "
+        f"{settings.mail_dir}（Ctrl-C 退出）"
+    )
     try:
         while True:
             time.sleep(3600)
@@ -31,8 +34,9 @@ def mail_capture_cmd(ctx: Ctx, port: int | None) -> None:
 
 @main.command("demo")
 @click.option("--exit", "exit_after", is_flag=True, help="回放结束后退出（供脚本和测试使用）")
-@click.option("--port", type=WHOLE, default=None,
-              help="Prefect 界面端口（默认 4200；被占用时自动另选一个空闲端口并打印出来）")
+@click.option(
+    "--port", type=WHOLE, default=None, help="Prefect 界面端口（默认 4200；被占用时自动另选一个空闲端口并打印出来）"
+)
 @common
 def demo_cmd(ctx: Ctx, exit_after: bool, port: int | None) -> None:
     """演示：启动本地 Prefect 服务器和邮件收集，逐日回放一个活动（默认 DUBAN_CAMPAIGN）。"""
@@ -45,8 +49,13 @@ def demo_cmd(ctx: Ctx, exit_after: bool, port: int | None) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        out: Any = run_demo(ctx.settings, exit_after=exit_after, campaign=ctx.campaign_id, port=port,
-                            echo=lambda m: click.echo(m, err=ctx.as_json))
+        out: Any = run_demo(
+            ctx.settings,
+            exit_after=exit_after,
+            campaign=ctx.campaign_id,
+            port=port,
+            echo=lambda m: click.echo(m, err=ctx.as_json),
+        )
     except RuntimeError as e:
         raise click.ClickException(str(e)) from None
     emit(out, ctx.as_json, lambda: None)

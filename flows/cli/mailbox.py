@@ -34,8 +34,15 @@ def mailbox_cmd(ctx: Ctx, once: bool, every: int) -> None:
         report = send_queued(app, now=app.now())
 
         def human(results=results, report=report) -> None:  # type: ignore[no-untyped-def]
-            rows = [[r.sender or "（空）", r.unit or "—", r.action,
-                     "、".join(f"{f['name']}（{f.get('status')}）" for f in r.files) or r.reason] for r in results]
+            rows = [
+                [
+                    r.sender or "（空）",
+                    r.unit or "—",
+                    r.action,
+                    "、".join(f"{f['name']}（{f.get('status')}）" for f in r.files) or r.reason,
+                ]
+                for r in results
+            ]
             for line in table([["发件人", "单位", "处理", "附件或原因"], *rows]):
                 click.echo(line)
             click.echo(f"读取 {len(results)} 封邮件；{report.summary()}")

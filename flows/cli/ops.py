@@ -25,8 +25,9 @@ def _day(ctx: Ctx, as_of: date | None) -> date:
 @click.option("--overdue", is_flag=True, help="只看逾期未交（红灯）")
 @click.option("--due-within", type=WHOLE, default=None, help="只看 N 天内到期、尚未完成的")
 @common
-def status_cmd(ctx: Ctx, as_of: date | None, unit: str | None, obligation: str | None, overdue: bool,
-               due_within: int | None) -> None:
+def status_cmd(
+    ctx: Ctx, as_of: date | None, unit: str | None, obligation: str | None, overdue: bool, due_within: int | None
+) -> None:
     """每个单位每项任务每期的状态（按时、逾期、待更正……），可按单位、任务、逾期、到期筛选。"""
     from schemas.period import period_label
     from tasks.calendar import narrow, status_rows, totals
@@ -37,16 +38,28 @@ def status_cmd(ctx: Ctx, as_of: date | None, unit: str | None, obligation: str |
     app = ctx.app
     day = _day(ctx, as_of)
     with app.store.session() as s:
-        rows = narrow(status_rows(s, campaign, day), day, unit=unit, obligation=obligation, overdue=overdue,
-                      due_within=due_within)
+        rows = narrow(
+            status_rows(s, campaign, day), day, unit=unit, obligation=obligation, overdue=overdue, due_within=due_within
+        )
 
     def human() -> None:
         click.echo(f"{campaign.name} 截至 {day} 的报送状态")
-        lines = [[r.state.badge, str(r.effective_due), campaign.obligation_name(r.obligation), period_label(r.period),
-                  r.unit, r.state.label + (f" 逾期{r.days_late}天" if r.days_late else "")] for r in rows]
+        lines = [
+            [
+                r.state.badge,
+                str(r.effective_due),
+                campaign.obligation_name(r.obligation),
+                period_label(r.period),
+                r.unit,
+                r.state.label + (f" 逾期{r.days_late}天" if r.days_late else ""),
+            ]
+            for r in rows
+        ]
         for line in table([["", "截止", "任务", "期次", "单位", "状态"], *lines]):
             click.echo(line)
-        click.echo(f"合计 {len(rows)} 项" + ("：" + "，".join(f"{s.label} {n}" for s, n in totals(rows)) if rows else ""))
+        click.echo(
+            f"合计 {len(rows)} 项" + ("：" + "，".join(f"{s.label} {n}" for s, n in totals(rows)) if rows else "")
+        )
 
     emit([r.as_json() for r in rows], ctx.as_json, human)
 
@@ -69,7 +82,9 @@ def sweep_cmd(ctx: Ctx, as_of: date | None, dry_run: bool, confirm: bool, confir
         raise click.BadParameter("确认发送时请用 --by 填写确认人", param_hint="--confirm")
     app = ctx.app
     day = _day(ctx, as_of)
-    result = sweep_day(app, day, dry_run=dry_run, confirmed_by=confirmed_by.strip() if confirm and confirmed_by else None)
+    result = sweep_day(
+        app, day, dry_run=dry_run, confirmed_by=confirmed_by.strip() if confirm and confirmed_by else None
+    )
     d = result.delivery
     data = [x.as_json() for x in result.decisions]
 
@@ -78,13 +93,26 @@ def sweep_cmd(ctx: Ctx, as_of: date | None, dry_run: bool, confirm: bool, confir
             click.echo(f"{day} 不是工作日，不发送催报")
             return
         n_esc = len(result.escalations)
-        click.echo(f"{day}：{len(data)} 项（催报 {len(data) - n_esc}，督办 {n_esc}）"
-                   + ("（演练，未发送）" if dry_run else "（未发送，等待确认）" if result.held else ""))
+        click.echo(
+            f"{day}：{len(data)} 项（催报 {len(data) - n_esc}，督办 {n_esc}）"
+            + ("（演练，未发送）" if dry_run else "（未发送，等待确认）" if result.held else "")
+        )
         if dry_run and result.held:
             click.echo(f"实际运行时将暂停，等待确认：{result.held}")
-        for line in table([[x.step.label, x.unit, app.campaign.obligation_name(x.obligation), period_label(x.period),
-                            f"截止{x.due}", "→ " + "、".join(r.email for r in x.recipients)] for x in result.decisions],
-                          indent="  "):
+        for line in table(
+            [
+                [
+                    x.step.label,
+                    x.unit,
+                    app.campaign.obligation_name(x.obligation),
+                    period_label(x.period),
+                    f"截止{x.due}",
+                    "→ " + "、".join(r.email for r in x.recipients),
+                ]
+                for x in result.decisions
+            ],
+            indent="  ",
+        ):
             click.echo(line)
 
     emit(data, ctx.as_json, human)
@@ -95,10 +123,20 @@ def sweep_cmd(ctx: Ctx, as_of: date | None, dry_run: bool, confirm: bool, confir
     for a in result.needs_attention:
         click.echo(f"  需处理 #{a['id']} {a['status']} {a['to']} {a['error']}", err=True)
     if ctx.as_json:  # the list is the contract on stdout; the run's counts go with it, on stderr
-        click.echo(json.dumps({"as_of": day.isoformat(), "working_day": result.working_day, "queued": result.queued,
-                               "held": result.held, "dry_run": dry_run, "delivery": d.as_json() if d else None},
-                              ensure_ascii=False),
-                   err=True)
+        click.echo(
+            json.dumps(
+                {
+                    "as_of": day.isoformat(),
+                    "working_day": result.working_day,
+                    "queued": result.queued,
+                    "held": result.held,
+                    "dry_run": dry_run,
+                    "delivery": d.as_json() if d else None,
+                },
+                ensure_ascii=False,
+            ),
+            err=True,
+        )
     if result.held and not dry_run:
         sys.exit(4)
     if d and d.all_failed:
@@ -114,8 +152,16 @@ def sweep_cmd(ctx: Ctx, as_of: date | None, dry_run: bool, confirm: bool, confir
 @click.option("--by", "decided_by", required=True, help="审核人")
 @click.option("--period", default=None, help="期次（多期任务必填，写法同日程表，如 2010-08 或 2010年8月）")
 @common
-def extend_cmd(ctx: Ctx, unit: str, obligation: str, new_due: date | None, refuse: bool, reason: str,
-               decided_by: str, period: str | None) -> None:
+def extend_cmd(
+    ctx: Ctx,
+    unit: str,
+    obligation: str,
+    new_due: date | None,
+    refuse: bool,
+    reason: str,
+    decided_by: str,
+    period: str | None,
+) -> None:
     """批准（--to 日期）或不批准（--refuse）延期，并邮件通知该单位。单位可只写名称的开头，任务可写名称、表单标签或编号。
     催报和督办按新的截止日期执行，审计日志记录审核人和理由。"""
     from tasks.ops import OpsError, decide_extension
@@ -124,17 +170,37 @@ def extend_cmd(ctx: Ctx, unit: str, obligation: str, new_due: date | None, refus
         raise click.UsageError("请用 --to 日期 批准延期，或用 --refuse 不批准（二选一）")
     app = ctx.app
     try:
-        d = decide_extension(app, unit=unit, obligation=obligation, period=period, new_due=new_due, reason=reason,
-                             by=decided_by, now=app.now())
+        d = decide_extension(
+            app,
+            unit=unit,
+            obligation=obligation,
+            period=period,
+            new_due=new_due,
+            reason=reason,
+            by=decided_by,
+            now=app.now(),
+        )
     except OpsError as e:
         raise _refused(e) from None
-    out = {"unit": d.unit, "obligation": d.obligation.code, "period": d.obligation.period, "granted": d.granted,
-           "due": d.obligation.effective_due.isoformat(), "notified": d.delivery.sent if d.delivery else 0}
+    out = {
+        "unit": d.unit,
+        "obligation": d.obligation.code,
+        "period": d.obligation.period,
+        "granted": d.granted,
+        "due": d.obligation.effective_due.isoformat(),
+        "notified": d.delivery.sent if d.delivery else 0,
+    }
     if d.calendar_problem:
         click.echo(f"Prefect 中的督办日程将在下次催报时更新（{d.calendar_problem}）", err=True)
-    emit(out, ctx.as_json, lambda: click.echo(
-        f"已批准：{d.unit}“{d.name}”延期至 {out['due']}" if d.granted
-        else f"未批准：{d.unit}“{d.name}”截止日期仍为 {out['due']}"))
+    emit(
+        out,
+        ctx.as_json,
+        lambda: click.echo(
+            f"已批准：{d.unit}“{d.name}”延期至 {out['due']}"
+            if d.granted
+            else f"未批准：{d.unit}“{d.name}”截止日期仍为 {out['due']}"
+        ),
+    )
     if d.delivery:
         click.echo("通知" + d.delivery.summary(), err=ctx.as_json or d.delivery.all_failed)
 
@@ -165,8 +231,18 @@ def mail_cmd(ctx: Ctx, statuses: str | None, limit: int) -> None:
         if not rows:
             click.echo("没有这类邮件")
             return
-        lines = table([[f"#{m['id']}", STATUS_LABELS.get(m["status"], m["status"]),
-                        _ago(datetime.fromisoformat(m["queued_at"]), now), m["to"], m["subject"]] for m in rows])
+        lines = table(
+            [
+                [
+                    f"#{m['id']}",
+                    STATUS_LABELS.get(m["status"], m["status"]),
+                    _ago(datetime.fromisoformat(m["queued_at"]), now),
+                    m["to"],
+                    m["subject"],
+                ]
+                for m in rows
+            ]
+        )
         for m, line in zip(rows, lines, strict=True):
             click.echo(line)
             if m["error"] and m["status"] != "sent":
@@ -195,15 +271,23 @@ def resend_cmd(ctx: Ctx, ids: tuple[int, ...], all_failed: bool, requested_by: s
         requeued, skipped, report = resend_now(app, None if all_failed else list(ids), by=requested_by, now=app.now())
     except OpsError as e:
         raise _refused(e) from None
-    out = {"requeued": requeued, "skipped": skipped, "delivery": report.as_json(), "sent": report.sent,
-           "failed": report.failed}
+    out = {
+        "requeued": requeued,
+        "skipped": skipped,
+        "delivery": report.as_json(),
+        "sent": report.sent,
+        "failed": report.failed,
+    }
 
     def human() -> None:
         for i, why in skipped.items():
             click.echo(f"#{i} 未重新排队：{why}")
         waiting = max(0, report.attempted - len(requeued))  # what else was queued goes in the same run
-        click.echo(f"重新排队 {len(requeued)} 封" + ("" if requeued or skipped else "（没有失败或存疑的邮件）")
-                   + (f"；队列中另有 {waiting} 封等待发送的邮件，一并发送" if waiting else ""))
+        click.echo(
+            f"重新排队 {len(requeued)} 封"
+            + ("" if requeued or skipped else "（没有失败或存疑的邮件）")
+            + (f"；队列中另有 {waiting} 封等待发送的邮件，一并发送" if waiting else "")
+        )
 
     emit(out, ctx.as_json, human)
     if report.attempted:
@@ -220,7 +304,8 @@ def resend_cmd(ctx: Ctx, ids: tuple[int, ...], all_failed: bool, requested_by: s
 @click.option("--comment", default="", help="审核意见")
 @common
 def contacts_cmd(ctx: Ctx, change_id: int | None, decision: str | None, decided_by: str, comment: str) -> None:
-    """联系人变更：不带编号列出待审核的申请；带编号和 --approve/--reject 审核一项（原有的和新的组长、联络员都会收到通知）。"""
+    """联系人变更：不带编号列出待审核的申请；带编号和 --approve/--reject 审核一项
+    （原有的和新的组长、联络员都会收到通知）。"""
     from tasks.contacts import (
         STATUS_LABELS,
         ContactChangeError,
@@ -232,25 +317,46 @@ def contacts_cmd(ctx: Ctx, change_id: int | None, decision: str | None, decided_
     app = ctx.app
     if change_id is None or decision is None:
         with app.store.session() as s:
-            rows = [{"id": c.id, "unit": c.unit.name, "requested_at": c.requested_at.isoformat(sep=" "),
-                     "old": sorted(p["email"] for p in c.old if p["role"] in ("liaison", "head") and p.get("email")),
-                     "new": sorted(p["email"] for p in c.new if p["role"] in ("liaison", "head") and p.get("email")),
-                     "added": sorted(added_addresses(c.old, c.new))}
-                    for c in pending(s, app.campaign.id) if change_id in (None, c.id)]
-        emit(rows, ctx.as_json, lambda: [click.echo(f"#{r['id']} {r['unit']} {r['requested_at']}  "
-                                                    f"{'、'.join(r['old']) or '—'} → {'、'.join(r['new']) or '—'}"
-                                                    + (f"  新增邮箱：{'、'.join(r['added'])}" if r["added"] else ""))
-                                         for r in rows] or click.echo("没有待审核的联系人变更"))
+            rows = [
+                {
+                    "id": c.id,
+                    "unit": c.unit.name,
+                    "requested_at": c.requested_at.isoformat(sep=" "),
+                    "old": sorted(p["email"] for p in c.old if p["role"] in ("liaison", "head") and p.get("email")),
+                    "new": sorted(p["email"] for p in c.new if p["role"] in ("liaison", "head") and p.get("email")),
+                    "added": sorted(added_addresses(c.old, c.new)),
+                }
+                for c in pending(s, app.campaign.id)
+                if change_id in (None, c.id)
+            ]
+        emit(
+            rows,
+            ctx.as_json,
+            lambda: (
+                [
+                    click.echo(
+                        f"#{r['id']} {r['unit']} {r['requested_at']}  "
+                        f"{'、'.join(r['old']) or '—'} → {'、'.join(r['new']) or '—'}"
+                        + (f"  新增邮箱：{'、'.join(r['added'])}" if r["added"] else "")
+                    )
+                    for r in rows
+                ]
+                or click.echo("没有待审核的联系人变更")
+            ),
+        )
         return
     if not decided_by.strip():
         raise click.BadParameter("请填写审核人", param_hint="--by")
     try:
-        status, sent = answer(app, change_id, approve=decision == "approve", by=decided_by, comment=comment,
-                              now=app.now())
+        status, sent = answer(
+            app, change_id, approve=decision == "approve", by=decided_by, comment=comment, now=app.now()
+        )
     except ContactChangeError as e:
         raise _refused(e) from None
     out = {"id": change_id, "status": status, "sent": sent}
-    emit(out, ctx.as_json, lambda: click.echo(f"联系人变更 #{change_id}：{STATUS_LABELS[status]}（通知发出 {sent} 封）"))
+    emit(
+        out, ctx.as_json, lambda: click.echo(f"联系人变更 #{change_id}：{STATUS_LABELS[status]}（通知发出 {sent} 封）")
+    )
 
 
 @main.command("schedule")
@@ -263,9 +369,16 @@ def schedule_cmd(ctx: Ctx) -> None:
         raise click.ClickException("未设置 PREFECT_API_URL：请先启动 Prefect 服务器（make serve）")
     out = sync_calendar(ctx.app)
     if out.get("missing_deployment"):
-        raise click.ClickException("Prefect 服务器上没有 campaign-checkpoint 部署：请先运行 prefect deploy --all（make serve 会执行）")
-    emit(out, ctx.as_json, lambda: click.echo(
-        f"督办日程已同步：新增 {out['created']} 个检查点，移除 {out['removed']} 个，保留 {out['kept']} 个"))
+        raise click.ClickException(
+            "Prefect 服务器上没有 campaign-checkpoint 部署：请先运行 prefect deploy --all（make serve 会执行）"
+        )
+    emit(
+        out,
+        ctx.as_json,
+        lambda: click.echo(
+            f"督办日程已同步：新增 {out['created']} 个检查点，移除 {out['removed']} 个，保留 {out['kept']} 个"
+        ),
+    )
 
 
 @main.command("brief")

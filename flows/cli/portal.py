@@ -23,8 +23,17 @@ def portal_cmd(ctx: Ctx, host: str, port: int, workers: int) -> None:
     if ctx.campaign_id:
         os.environ["DUBAN_CAMPAIGN"] = ctx.campaign_id  # the workers open the same campaign
     ctx.say(f"单位页面运行在 http://{host}:{port}（邮件中的链接指向 {ctx.settings.portal_url}；Ctrl-C 退出）")
-    uvicorn.run("flows.portal.serve:app", host=host, port=port, workers=workers, factory=False,
-                proxy_headers=True, forwarded_allow_ips="127.0.0.1", log_level="warning", server_header=False)
+    uvicorn.run(
+        "flows.portal.serve:app",
+        host=host,
+        port=port,
+        workers=workers,
+        factory=False,
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+        log_level="warning",
+        server_header=False,
+    )
 
 
 @main.command("link")

@@ -76,7 +76,7 @@ HEADERS = {
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-                               "frame-ancestors 'none'; base-uri 'none'",
+    "frame-ancestors 'none'; base-uri 'none'",
 }
 log = logging.getLogger("duban.portal")
 # Files judged and recorded at once in one server process. Judging is CPU work under one lock
@@ -87,8 +87,13 @@ PLAIN = {404: "没有这个页面。", 405: "请通过页面上的按钮操作�
 
 
 def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["md"] = lambda d: f"{d.month}月{d.day}日"
     return env
 
@@ -124,9 +129,12 @@ class Portal:
 
     # --- plumbing ---------------------------------------------------------------------------
     def page(self, template: str, status: int = 200, **ctx: object) -> HTMLResponse:
-        html = self.env.get_template(template).render(campaign=self.app.campaign.name,
-                                                      organiser=self.app.campaign.organiser,
-                                                      contact=office_contact(self.app.campaign), **ctx)
+        html = self.env.get_template(template).render(
+            campaign=self.app.campaign.name,
+            organiser=self.app.campaign.organiser,
+            contact=office_contact(self.app.campaign),
+            **ctx,
+        )
         return HTMLResponse(html, status_code=status, headers=HEADERS)
 
     def error(self, status: int, message: str) -> HTMLResponse:
@@ -138,8 +146,9 @@ class Portal:
         if not token:
             raise LinkError("no-session", f"请从{self.organiser}邮件中的链接进入本单位页面。", 401)
         with self.app.store.session() as s:
-            unit, payload = open_token_payload(s, self.settings, self.app.campaign, token, salt=COOKIE_SALT,
-                                               max_age=self.cookie_age)
+            unit, payload = open_token_payload(
+                s, self.settings, self.app.campaign, token, salt=COOKIE_SALT, max_age=self.cookie_age
+            )
             s.expunge(unit)
         return unit, payload
 
@@ -153,7 +162,10 @@ class Portal:
 
     def check_csrf(self, payload: dict, sent: object) -> None:
         try:
-            ok = isinstance(sent, str) and serializer(self.settings, CSRF_SALT).loads(sent, max_age=self.cookie_age) == payload["n"]
+            ok = (
+                isinstance(sent, str)
+                and serializer(self.settings, CSRF_SALT).loads(sent, max_age=self.cookie_age) == payload["n"]
+            )
         except Exception:
             ok = False
         if not ok:
@@ -185,26 +197,48 @@ class Portal:
             except (MultiPartException, HTTPException):
                 form = None
             self.check_csrf(payload, form.get("csrf") if form is not None else None)
-        cookie = serializer(self.settings, COOKIE_SALT).dumps({"u": unit.id, "v": unit.link_version,
-                                                               "n": secrets.token_urlsafe(16)})
+        cookie = serializer(self.settings, COOKIE_SALT).dumps(
+            {"u": unit.id, "v": unit.link_version, "n": secrets.token_urlsafe(16)}
+        )
         response = RedirectResponse("/me", status_code=303, headers=HEADERS)
-        response.set_cookie(COOKIE, cookie, max_age=self.cookie_age, httponly=True, samesite="lax",
-                            secure=self.secure, path="/")
+        response.set_cookie(
+            COOKIE, cookie, max_age=self.cookie_age, httponly=True, samesite="lax", secure=self.secure, path="/"
+        )
         return response
 
-    async def home(self, request: Request, *, notice: str | None = None, result: dict | None = None,
-                   status: int = 200, problem: str | None = None) -> Response:
+    async def home(
+        self,
+        request: Request,
+        *,
+        notice: str | None = None,
+        result: dict | None = None,
+        status: int = 200,
+        problem: str | None = None,
+    ) -> Response:
         unit, payload = await self.unit_in_thread(request)
         page = await anyio.to_thread.run_sync(self._page_of, unit)
-        return self.page("unit.html.j2", status, page=page, csrf=self.csrf_for(payload), notice=notice,
-                         result=result, problem=problem, today=self.clock().date(),
-                         max_mb=self.settings.max_file_bytes // (1024 * 1024),
-                         max_files=self.settings.portal_max_files)
+        return self.page(
+            "unit.html.j2",
+            status,
+            page=page,
+            csrf=self.csrf_for(payload),
+            notice=notice,
+            result=result,
+            problem=problem,
+            today=self.clock().date(),
+            max_mb=self.settings.max_file_bytes // (1024 * 1024),
+            max_files=self.settings.portal_max_files,
+        )
 
     def _page_of(self, unit: Unit):  # type: ignore[no-untyped-def]
         with self.app.store.session() as s:
-            return unit_page(s, self.app.campaign, unit, self.clock().date(),
-                             annotated=lambda sid, sha: annotated_path(self.settings, sid, sha).is_file())
+            return unit_page(
+                s,
+                self.app.campaign,
+                unit,
+                self.clock().date(),
+                annotated=lambda sid, sha: annotated_path(self.settings, sid, sha).is_file(),
+            )
 
     async def annotated(self, request: Request) -> Response:
         unit, _ = await self.unit_in_thread(request)
@@ -235,8 +269,9 @@ class Portal:
         form = self.app.campaign.form(code)
         buf = BytesIO()
         template(form, self.app.campaign, unit=unit.name).save(buf)
-        return Response(buf.getvalue(), media_type=XLSX,
-                        headers={**HEADERS, **_attachment(f"{unit.name}_{file_name(form)}")})
+        return Response(
+            buf.getvalue(), media_type=XLSX, headers={**HEADERS, **_attachment(f"{unit.name}_{file_name(form)}")}
+        )
 
     async def upload(self, request: Request) -> Response:
         unit, payload = await self.unit_in_thread(request)
@@ -246,12 +281,20 @@ class Portal:
         if length is None or not length.isdigit():
             raise HTTPException(411, "请通过页面上的表单上传文件。")
         if int(length) > limit:
-            return await self.home(request, status=413, problem=f"一次上传的文件总大小超过上限（每个文件不超过 {s.max_file_bytes // (1 << 20)} MB，"
-                                                                f"一次最多 {s.portal_max_files} 个），请分开上传。")
+            return await self.home(
+                request,
+                status=413,
+                problem=f"一次上传的文件总大小超过上限（每个文件不超过 {s.max_file_bytes // (1 << 20)} MB，"
+                f"一次最多 {s.portal_max_files} 个），请分开上传。",
+            )
         try:
             form = await request.form(max_files=s.portal_max_files, max_fields=20, max_part_size=64 * 1024)
         except (MultiPartException, HTTPException):
-            return await self.home(request, status=400, problem=f"上传的内容无法识别，或一次超过 {s.portal_max_files} 个文件。请重新选择文件上传。")
+            return await self.home(
+                request,
+                status=400,
+                problem=f"上传的内容无法识别，或一次超过 {s.portal_max_files} 个文件。请重新选择文件上传。",
+            )
         try:
             self.check_csrf(payload, form.get("csrf"))
             files = [f for f in form.getlist("file") if hasattr(f, "filename") and f.filename]
@@ -266,8 +309,11 @@ class Portal:
             for f in files:
                 data = await f.read(s.max_file_bytes + 1)
                 size = max(f.size or 0, len(data))
-                results.append(await anyio.to_thread.run_sync(
-                    partial(self._submit, unit, clean_name(f.filename), data, size, who, phone)))
+                results.append(
+                    await anyio.to_thread.run_sync(
+                        partial(self._submit, unit, clean_name(f.filename), data, size, who, phone)
+                    )
+                )
         finally:
             await form.close()
         return self._answer_upload(await self._upload_page(request, results), results)
@@ -289,7 +335,10 @@ class Portal:
         return response
 
     def _over_limit(self) -> str:
-        return f"本单位一小时内上传已超过 {self.settings.portal_uploads_per_hour} 个文件，请稍后再试或联系{self.organiser}。"
+        return (
+            f"本单位一小时内上传已超过 {self.settings.portal_uploads_per_hour} 个文件，"
+            f"请稍后再试或联系{self.organiser}。"
+        )
 
     def _too_many(self, unit: Unit, adding: int) -> bool:
         """A first look, before reading the files: a post that is plainly past the limit is refused
@@ -302,45 +351,73 @@ class Portal:
     def _slot(self, unit: Unit, received: datetime) -> Iterator[Session]:
         """A writer session in which `unit` holds one of its hourly upload slots, or OverLimit."""
         with self.app.store.session(write=True) as s:
-            if not take_upload_slot(s, self.app.campaign.id, unit.id, since=received - timedelta(hours=1),
-                                    limit=self.settings.portal_uploads_per_hour):
+            if not take_upload_slot(
+                s,
+                self.app.campaign.id,
+                unit.id,
+                since=received - timedelta(hours=1),
+                limit=self.settings.portal_uploads_per_hour,
+            ):
                 raise OverLimit
             yield s
 
-    def _submit(self, unit: Unit, name: str, data: bytes, size: int, who: str,
-                phone: str) -> tuple[Submitted | None, str]:
+    def _submit(
+        self, unit: Unit, name: str, data: bytes, size: int, who: str, phone: str
+    ) -> tuple[Submitted | None, str]:
         """Keep, judge and record one posted file (as `submit_bytes`, the slot checked in the recording
         transaction); None when the unit's hourly limit was reached meanwhile (the bytes are kept)."""
         received = self.clock()  # when it came, not when its turn came
         with self._uploads:
             return self._submit_now(unit, name, data, size, who, phone, received)
 
-    def _submit_now(self, unit: Unit, name: str, data: bytes, size: int, who: str, phone: str,
-                    received: datetime) -> tuple[Submitted | None, str]:
+    def _submit_now(
+        self, unit: Unit, name: str, data: bytes, size: int, who: str, phone: str, received: datetime
+    ) -> tuple[Submitted | None, str]:
         common = dict(expect_unit=unit.name, channel="portal", submitted_by=who, phone=phone)
         try:
             if size > self.settings.max_file_bytes:  # refused unread, like the inbox's oversized entries
                 with self._slot(unit, received) as s:
-                    return self._refused(s, unit, name, too_large(size, self.settings.max_file_bytes), received,
-                                         who, phone), name
+                    return self._refused(
+                        s, unit, name, too_large(size, self.settings.max_file_bytes), received, who, phone
+                    ), name
             sha = keep_bytes(self.settings.files_dir, data)  # first: whatever happens next, the file is kept
-            v = inspect_file(data, name, self.app.campaign, received=received.date(), limits=limits_of(self.settings),
-                             expect_unit=unit.name)
+            v = inspect_file(
+                data,
+                name,
+                self.app.campaign,
+                received=received.date(),
+                limits=limits_of(self.settings),
+                expect_unit=unit.name,
+            )
             with self._slot(unit, received) as s:
-                return record_in(s, self.app, v, sha=sha, size=len(data), name=name, received=received,
-                                 **common), name
+                return record_in(s, self.app, v, sha=sha, size=len(data), name=name, received=received, **common), name
         except OverLimit:
             return None, name
 
-    def _refused(self, s: Session, unit: Unit, name: str, e: Refused, received: datetime, who: str,
-                 phone: str) -> Submitted:
+    def _refused(
+        self, s: Session, unit: Unit, name: str, e: Refused, received: datetime, who: str, phone: str
+    ) -> Submitted:
         """An entry refused unread (as `submit_refused`), recorded and answered in the slot's session."""
         v = refused_verdict(name, e, self.app.campaign, unit.name)
-        sub = record_refused(s, self.app.campaign, filename=name, size=e.size, code=e.code, reason=str(e),
-                             unit=unit.name, received_at=received)
+        sub = record_refused(
+            s,
+            self.app.campaign,
+            filename=name,
+            size=e.size,
+            code=e.code,
+            reason=str(e),
+            unit=unit.name,
+            received_at=received,
+        )
         sub.channel, sub.submitted_by, sub.submitter_phone = "portal", who, phone
-        queue_receipt(s, campaign=self.app.campaign, submission_id=sub.id, now=received,
-                      mail_from=self.settings.mail_from, link=page_link(s, self.app, sub.unit_id))
+        queue_receipt(
+            s,
+            campaign=self.app.campaign,
+            submission_id=sub.id,
+            now=received,
+            mail_from=self.settings.mail_from,
+            link=page_link(s, self.app, sub.unit_id),
+        )
         return Submitted(v, sub.id, "refused", None)
 
     def warm_up(self) -> None:
@@ -356,8 +433,14 @@ class Portal:
         form = next(f for f in self.app.campaign.forms if not f.document)
         buf = BytesIO()
         template(form, self.app.campaign).save(buf)
-        judge = partial(inspect_file, buf.getvalue(), f"{form.code}.xlsx", self.app.campaign,
-                        received=self.clock().date(), limits=limits_of(self.settings))
+        judge = partial(
+            inspect_file,
+            buf.getvalue(),
+            f"{form.code}.xlsx",
+            self.app.campaign,
+            received=self.clock().date(),
+            limits=limits_of(self.settings),
+        )
         with ThreadPoolExecutor(2) as pool:  # two at once: the reader pool keeps two children
             list(pool.map(lambda _: judge(), range(2)))
         self.env.get_template("unit.html.j2")
@@ -389,20 +472,34 @@ class Portal:
             oid = int(_text(form, "obligation", 12) or "0")
             new_due = a_date(_text(form, "new_due", 32))
         except ValueError as e:
-            return await self.home(request, status=400, problem=f"延期申请未提交：{e}" if str(e) else "延期申请未提交：请选择任务并填写新的截止日期。")
+            return await self.home(
+                request,
+                status=400,
+                problem=f"延期申请未提交：{e}" if str(e) else "延期申请未提交：请选择任务并填写新的截止日期。",
+            )
         req_id = None
 
         def record() -> int:
             with self.app.store.session(write=True) as s:
-                return request_extension(s, self.app.campaign, unit_id=unit.id, obligation_id=oid, new_due=new_due,
-                                         reason=_text(form, "reason", 500), name=_text(form, "name", 32),
-                                         phone=_text(form, "phone", 32), now=self.clock()).id
+                return request_extension(
+                    s,
+                    self.app.campaign,
+                    unit_id=unit.id,
+                    obligation_id=oid,
+                    new_due=new_due,
+                    reason=_text(form, "reason", 500),
+                    name=_text(form, "name", 32),
+                    phone=_text(form, "phone", 32),
+                    now=self.clock(),
+                ).id
 
         try:
             req_id = await anyio.to_thread.run_sync(record)
         except OpsError as e:
             return await self.home(request, status=400, problem=f"延期申请未提交：{e}")
-        response = await self.home(request, notice=f"延期申请已提交（编号 {req_id}），{self.organiser}审核后会邮件答复，并在本页显示结果。")
+        response = await self.home(
+            request, notice=f"延期申请已提交（编号 {req_id}），{self.organiser}审核后会邮件答复，并在本页显示结果。"
+        )
         tasks = BackgroundTasks()
         tasks.add_task(self._ask_ops, req_id)
         response.background = tasks
@@ -430,10 +527,18 @@ def _status_code(r: Submitted) -> int:
 
 def _result_view(r: Submitted, name: str) -> dict:
     v = r.verdict
-    return {"name": name, "status": r.status, "id": r.submission_id,
-            "accepted": r.status == "accepted", "annotated": r.annotated is not None,
-            "verdict": refusal_of(v.issues[0].code) + "。" if r.status == "unreadable" and v.issues else VERDICTS.get(r.status, ""),
-            "errors": [i.message for i in v.errors], "hints": [i.message for i in v.warnings]}
+    return {
+        "name": name,
+        "status": r.status,
+        "id": r.submission_id,
+        "accepted": r.status == "accepted",
+        "annotated": r.annotated is not None,
+        "verdict": refusal_of(v.issues[0].code) + "。"
+        if r.status == "unreadable" and v.issues
+        else VERDICTS.get(r.status, ""),
+        "errors": [i.message for i in v.errors],
+        "hints": [i.message for i in v.warnings],
+    }
 
 
 def create_app(app: App | None = None, *, clock: Callable[[], datetime] | None = None) -> Starlette:
@@ -475,9 +580,12 @@ def create_app(app: App | None = None, *, clock: Callable[[], datetime] | None =
         Route("/healthz", lambda r: Response("ok", headers=HEADERS)),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    return Starlette(routes=routes, middleware=[Middleware(_Headers)], lifespan=lifespan,
-                     exception_handlers={HTTPException: not_found, LinkError: link_error, 500: crashed,
-                                         Exception: crashed})
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(_Headers)],
+        lifespan=lifespan,
+        exception_handlers={HTTPException: not_found, LinkError: link_error, 500: crashed, Exception: crashed},
+    )
 
 
 class _Headers:
@@ -493,10 +601,12 @@ class _Headers:
         async def send_with(message):  # type: ignore[no-untyped-def]
             if message["type"] == "http.response.start":
                 have = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [(k.lower().encode(), v.encode()) for k, v in HEADERS.items()
-                         if k.lower().encode() not in have and k != "Cache-Control"]
+                extra = [
+                    (k.lower().encode(), v.encode())
+                    for k, v in HEADERS.items()
+                    if k.lower().encode() not in have and k != "Cache-Control"
+                ]
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 
         await self.app(scope, receive, send_with)
-

@@ -55,9 +55,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(["unit_id"], ["unit.id"], name=op.f("fk_obligation_unit_id_unit")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_obligation")),
-        sa.UniqueConstraint(
-            "campaign", "unit_id", "code", "period", name=op.f("uq_obligation_campaign")
-        ),
+        sa.UniqueConstraint("campaign", "unit_id", "code", "period", name=op.f("uq_obligation_campaign")),
     )
     with op.batch_alter_table("obligation", schema=None) as batch_op:
         batch_op.create_index("ix_obligation_campaign_due", ["campaign", "due"], unique=False)
@@ -91,9 +89,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("submission", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_submission_sha256"), ["sha256"], unique=False)
-        batch_op.create_index(
-            "ix_submission_target", ["campaign", "unit_id", "form", "period"], unique=False
-        )
+        batch_op.create_index("ix_submission_target", ["campaign", "unit_id", "form", "period"], unique=False)
 
     op.create_table(
         "contact_list",
@@ -109,9 +105,7 @@ def upgrade() -> None:
             ["submission.id"],
             name=op.f("fk_contact_list_submission_id_submission"),
         ),
-        sa.ForeignKeyConstraint(
-            ["unit_id"], ["unit.id"], name=op.f("fk_contact_list_unit_id_unit")
-        ),
+        sa.ForeignKeyConstraint(["unit_id"], ["unit.id"], name=op.f("fk_contact_list_unit_id_unit")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contact_list")),
         sa.UniqueConstraint("unit_id", "version", name=op.f("uq_contact_list_unit_id")),
     )
@@ -132,9 +126,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_extension")),
     )
     with op.batch_alter_table("extension", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_extension_obligation_id"), ["obligation_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_extension_obligation_id"), ["obligation_id"], unique=False)
 
     op.create_table(
         "validation_issue",
@@ -154,9 +146,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_validation_issue")),
     )
     with op.batch_alter_table("validation_issue", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_validation_issue_submission_id"), ["submission_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_validation_issue_submission_id"), ["submission_id"], unique=False)
 
     op.create_table(
         "contact",
@@ -176,9 +166,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contact")),
     )
     with op.batch_alter_table("contact", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_contact_contact_list_id"), ["contact_list_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_contact_contact_list_id"), ["contact_list_id"], unique=False)
 
     # ### end Alembic commands ###
 

@@ -39,15 +39,11 @@ def upgrade() -> None:
             ["submission.id"],
             name=op.f("fk_activity_plan_submission_id_submission"),
         ),
-        sa.ForeignKeyConstraint(
-            ["unit_id"], ["unit.id"], name=op.f("fk_activity_plan_unit_id_unit")
-        ),
+        sa.ForeignKeyConstraint(["unit_id"], ["unit.id"], name=op.f("fk_activity_plan_unit_id_unit")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_activity_plan")),
     )
     with op.batch_alter_table("activity_plan", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_activity_plan_submission_id"), ["submission_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_activity_plan_submission_id"), ["submission_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_activity_plan_unit_id"), ["unit_id"], unique=False)
 
     op.create_table(
@@ -70,15 +66,11 @@ def upgrade() -> None:
             ["submission.id"],
             name=op.f("fk_activity_report_submission_id_submission"),
         ),
-        sa.ForeignKeyConstraint(
-            ["unit_id"], ["unit.id"], name=op.f("fk_activity_report_unit_id_unit")
-        ),
+        sa.ForeignKeyConstraint(["unit_id"], ["unit.id"], name=op.f("fk_activity_report_unit_id_unit")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_activity_report")),
     )
     with op.batch_alter_table("activity_report", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_activity_report_submission_id"), ["submission_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_activity_report_submission_id"), ["submission_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_activity_report_unit_id"), ["unit_id"], unique=False)
 
     op.create_table(
@@ -106,9 +98,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cooperation")),
     )
     with op.batch_alter_table("cooperation", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_cooperation_submission_id"), ["submission_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_cooperation_submission_id"), ["submission_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_cooperation_unit_id"), ["unit_id"], unique=False)
 
     op.create_table(
@@ -137,9 +127,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_key_project")),
     )
     with op.batch_alter_table("key_project", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_key_project_submission_id"), ["submission_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_key_project_submission_id"), ["submission_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_key_project_unit_id"), ["unit_id"], unique=False)
 
     op.create_table(
@@ -162,9 +150,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_milestone")),
     )
     with op.batch_alter_table("milestone", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_milestone_submission_id"), ["submission_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_milestone_submission_id"), ["submission_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_milestone_unit_id"), ["unit_id"], unique=False)
 
     op.create_table(
@@ -194,9 +180,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_negotiation")),
     )
     with op.batch_alter_table("negotiation", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_negotiation_submission_id"), ["submission_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_negotiation_submission_id"), ["submission_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_negotiation_unit_id"), ["unit_id"], unique=False)
 
     op.create_table(
@@ -226,9 +210,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tech_need")),
     )
     with op.batch_alter_table("tech_need", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_tech_need_submission_id"), ["submission_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_tech_need_submission_id"), ["submission_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_tech_need_unit_id"), ["unit_id"], unique=False)
 
     # ### end Alembic commands ###

@@ -93,12 +93,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("key", name=op.f("uq_notification_item_key")),
     )
     with op.batch_alter_table("notification_item", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_notification_item_notification_id"), ["notification_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_notification_item_obligation_id"), ["obligation_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_notification_item_notification_id"), ["notification_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_notification_item_obligation_id"), ["obligation_id"], unique=False)
 
     # ### end Alembic commands ###
 

@@ -28,7 +28,9 @@ def upgrade() -> None:
         sa.Column("decided_at", sa.DateTime(), nullable=True),
         sa.Column("decided_by", sa.String(length=64), nullable=True),
         sa.Column("comment", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(["submission_id"], ["submission.id"], name=op.f("fk_contact_change_submission_id_submission")),
+        sa.ForeignKeyConstraint(
+            ["submission_id"], ["submission.id"], name=op.f("fk_contact_change_submission_id_submission")
+        ),
         sa.ForeignKeyConstraint(["unit_id"], ["unit.id"], name=op.f("fk_contact_change_unit_id_unit")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contact_change")),
     )

@@ -46,8 +46,12 @@ def upgrade() -> None:
         sa.Column("row_number", sa.Integer(), nullable=False),
         sa.Column("current", sa.Boolean(), nullable=False),
         sa.Column("key", sa.String(length=512), nullable=True),
-        sa.Column("data", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False),
-        sa.ForeignKeyConstraint(["submission_id"], ["submission.id"], name=op.f("fk_form_row_submission_id_submission")),
+        sa.Column(
+            "data", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["submission_id"], ["submission.id"], name=op.f("fk_form_row_submission_id_submission")
+        ),
         sa.ForeignKeyConstraint(["unit_id"], ["unit.id"], name=op.f("fk_form_row_unit_id_unit")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_form_row")),
     )
@@ -68,10 +72,19 @@ def copy_rows(bind, form_row, table: str, form: str, renames: dict, key: tuple) 
     batch, n = [], 0
     for row in bind.execute(q).mappings():
         data = {str(renames.get(k, k)): _json(v) for k, v in row.items() if k not in OWN and k != "__campaign"}
-        batch.append({"campaign": row["__campaign"], "form": form, "submission_id": row["submission_id"],
-                      "unit_id": row["unit_id"], "period": row["period"], "row_number": row["row_number"],
-                      "current": row["current"], "key": KEY_SEP.join(str(data.get(k) or "") for k in key) or None,
-                      "data": data})
+        batch.append(
+            {
+                "campaign": row["__campaign"],
+                "form": form,
+                "submission_id": row["submission_id"],
+                "unit_id": row["unit_id"],
+                "period": row["period"],
+                "row_number": row["row_number"],
+                "current": row["current"],
+                "key": KEY_SEP.join(str(data.get(k) or "") for k in key) or None,
+                "data": data,
+            }
+        )
         if len(batch) == 1000:
             bind.execute(form_row.insert(), batch)
             n, batch = n + len(batch), []

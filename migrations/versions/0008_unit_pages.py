@@ -36,7 +36,9 @@ def upgrade() -> None:
         sa.Column("decided_by", sa.String(length=64), nullable=True),
         sa.Column("answer", sa.Text(), nullable=True),
         sa.Column("granted_due", sa.Date(), nullable=True),
-        sa.ForeignKeyConstraint(["obligation_id"], ["obligation.id"], name=op.f("fk_extension_request_obligation_id_obligation")),
+        sa.ForeignKeyConstraint(
+            ["obligation_id"], ["obligation.id"], name=op.f("fk_extension_request_obligation_id_obligation")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_extension_request")),
     )
     with op.batch_alter_table("extension_request", schema=None) as batch_op:

@@ -3,4 +3,4 @@
 from tasks.app.audit import audit
 from tasks.app.open import App, open_app
 
-__all__ = ['App', 'audit', 'open_app']
+__all__ = ["App", "audit", "open_app"]

@@ -27,8 +27,9 @@ class App:
         return now_local(self.campaign.timezone)
 
 
-def open_app(campaign_id: str | None = None, *, settings: Settings | None = None,
-             campaign: Campaign | None = None) -> App:
+def open_app(
+    campaign_id: str | None = None, *, settings: Settings | None = None, campaign: Campaign | None = None
+) -> App:
     """Load the campaign (unless given, loaded), open (create, migrate) the store under
     DUBAN_HOME and sync the campaign."""
     settings = settings or get_settings()

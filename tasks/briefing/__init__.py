@@ -3,4 +3,4 @@
 from tasks.briefing.figures import schedule
 from tasks.briefing.job import Compiled, compile_briefing, deliver_briefing, record
 
-__all__ = ['Compiled', 'compile_briefing', 'deliver_briefing', 'record', 'schedule']
+__all__ = ["Compiled", "compile_briefing", "deliver_briefing", "record", "schedule"]

@@ -6,8 +6,15 @@ import io
 import unicodedata
 from functools import cache
 
-CJK_FONTS = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "SimHei",
-             "Microsoft YaHei", "PingFang SC")
+CJK_FONTS = (
+    "WenQuanYi Micro Hei",
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+)
 DPI = 110
 
 
@@ -64,8 +71,9 @@ def _text_inches(label: str, size_pt: float) -> float:
     return sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.6 for ch in label) * size_pt / 72
 
 
-def completeness_chart(units: list[str], completeness: list[float], timeliness: list[float], *,
-                       title: str = "各单位报送完整率与及时率") -> bytes:
+def completeness_chart(
+    units: list[str], completeness: list[float], timeliness: list[float], *, title: str = "各单位报送完整率与及时率"
+) -> bytes:
     plt = _pyplot()
     if not units:
         fig = plt.figure(figsize=(7.5, 2.5))
@@ -86,8 +94,9 @@ def completeness_chart(units: list[str], completeness: list[float], timeliness: 
     ax.set_xlabel("%", labelpad=1)
     # Title and legend in figure coordinates: an axes title re-measures all tick labels to place itself.
     fig.text((left + plot_w / 2) / w, 1 - 0.2 / h, title, ha="center", va="top", fontsize=12)
-    fig.legend(loc="upper right", bbox_to_anchor=((left + plot_w) / w, 1 - 0.05 / h), ncols=2, fontsize=9,
-               frameon=False)
+    fig.legend(
+        loc="upper right", bbox_to_anchor=((left + plot_w) / w, 1 - 0.05 / h), ncols=2, fontsize=9, frameon=False
+    )
     ax.grid(axis="x", alpha=0.3)
     return _png(fig)
 
@@ -98,15 +107,22 @@ def no_data(fig, ax) -> None:  # type: ignore[no-untyped-def]
     ax.text(0.5, 0.5, "暂无数据", ha="center", va="center", fontsize=16, color="#888", transform=ax.transAxes)
 
 
-def drawable(points: list[tuple[str, float]], target: float | None = None,
-             milestones: list[tuple[str, float]] = ()) -> bool:  # type: ignore[assignment]
+def drawable(
+    points: list[tuple[str, float]], target: float | None = None, milestones: list[tuple[str, float]] = ()
+) -> bool:  # type: ignore[assignment]
     """Pure: whether a trend has anything to draw an axis for. All zeros and no target is no
     data: the chart says 暂无数据 instead of an empty −0.04…0.04 axis."""
     return bool(points) and bool(any(v for _, v in points) or target or any(v for _, v in milestones))
 
 
-def trend_chart(label: str, unit: str, points: list[tuple[str, float]], *, target: float | None = None,
-                milestones: list[tuple[str, float]] = ()) -> bytes:  # type: ignore[assignment]
+def trend_chart(
+    label: str,
+    unit: str,
+    points: list[tuple[str, float]],
+    *,
+    target: float | None = None,
+    milestones: list[tuple[str, float]] = (),
+) -> bytes:  # type: ignore[assignment]
     """An indicator's value at each period (bars), with its milestones and its target as lines."""
     plt = _pyplot()
     fig = plt.figure(figsize=(4.6, 2.6))

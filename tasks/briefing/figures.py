@@ -112,27 +112,51 @@ def number_for(campaign: Campaign, as_of: date) -> int:
     return max(1, sum(1 for d in schedule(campaign) if d <= as_of))
 
 
-def gather(session: Session, campaign: Campaign, as_of: date, *, kind: str = "monthly",
-           number: int | None = None) -> BriefingData:
+def gather(
+    session: Session, campaign: Campaign, as_of: date, *, kind: str = "monthly", number: int | None = None
+) -> BriefingData:
     rows = status_rows(session, campaign, as_of)
     kinds = {u.name: u.kind for u in campaign.units}
     units = metrics.unit_figures(rows, kinds, as_of, _files(session, campaign, as_of))
-    levels = dict(session.execute(
-        select(NotificationItem.obligation_id, func.max(NotificationItem.level))
-        .join(Obligation, Obligation.id == NotificationItem.obligation_id)
-        .where(Obligation.campaign == campaign.id, NotificationItem.kind == "escalation")
-        .group_by(NotificationItem.obligation_id)).tuples().all())
+    levels = dict(
+        session.execute(
+            select(NotificationItem.obligation_id, func.max(NotificationItem.level))
+            .join(Obligation, Obligation.id == NotificationItem.obligation_id)
+            .where(Obligation.campaign == campaign.id, NotificationItem.kind == "escalation")
+            .group_by(NotificationItem.obligation_id)
+        )
+        .tuples()
+        .all()
+    )
     frames = indicators.load(session, campaign, _end_of(as_of))
     values = indicators.compute(campaign, frames, as_of=as_of)
     number = number or number_for(campaign, as_of)
     # every earlier briefing, monthly or final: the last is what "较上期" compares with
-    history = [(d, f) for d, f in session.execute(select(Briefing.as_of, Briefing.figures).where(
-        Briefing.campaign == campaign.id, Briefing.as_of < as_of,
-        ~((Briefing.kind == kind) & (Briefing.number == number))).order_by(Briefing.as_of)).tuples()]
+    history = [
+        (d, f)
+        for d, f in session.execute(
+            select(Briefing.as_of, Briefing.figures)
+            .where(
+                Briefing.campaign == campaign.id,
+                Briefing.as_of < as_of,
+                ~((Briefing.kind == kind) & (Briefing.number == number)),
+            )
+            .order_by(Briefing.as_of)
+        ).tuples()
+    ]
     prev = history[-1] if history else _previous_day(session, campaign, as_of)
-    data = BriefingData(campaign, kind, number, as_of, units, metrics.overdue(rows, levels),
-                        figures(campaign, values, prev[1] if prev else {}, as_of), metrics.totals(units),
-                        trends(campaign, frames, values, history, as_of), events(campaign, prev[0] if prev else None, as_of))
+    data = BriefingData(
+        campaign,
+        kind,
+        number,
+        as_of,
+        units,
+        metrics.overdue(rows, levels),
+        figures(campaign, values, prev[1] if prev else {}, as_of),
+        metrics.totals(units),
+        trends(campaign, frames, values, history, as_of),
+        events(campaign, prev[0] if prev else None, as_of),
+    )
     if kind == "final":
         data.ranking = ranking(campaign, units, values)
     return data
@@ -149,8 +173,9 @@ def _previous_day(session: Session, campaign: Campaign, as_of: date) -> tuple[da
     return day, {k: {"value": v.value, "units": v.per_unit} for k, v in values.items()}
 
 
-def figures(campaign: Campaign, values: dict[str, indicators.Value], previous: dict[str, Any],
-            as_of: date) -> list[Figure]:
+def figures(
+    campaign: Campaign, values: dict[str, indicators.Value], previous: dict[str, Any], as_of: date
+) -> list[Figure]:
     """The figures table: the briefing's indicators (all by default; every target too), each with its target, the
     milestone worked towards now, the change since the last briefing, and who lowered it."""
     targets = {campaign.indicator_of(t): t for t in campaign.targets}
@@ -165,14 +190,22 @@ def figures(campaign: Campaign, values: dict[str, indicators.Value], previous: d
         f = Figure(v, t, t.milestone_for(reported_end) if t else None, prev_value)
         if f.change is not None and f.change < 0 and isinstance(before, dict):
             was = before.get("units", {})
-            f.lowered_by = [f"{u}（{v.text(was[u])}→{v.text(v.per_unit.get(u, 0.0))}）"
-                            for u in sorted(was) if v.per_unit.get(u, 0.0) < was[u]]
+            f.lowered_by = [
+                f"{u}（{v.text(was[u])}→{v.text(v.per_unit.get(u, 0.0))}）"
+                for u in sorted(was)
+                if v.per_unit.get(u, 0.0) < was[u]
+            ]
         out.append(f)
     return out
 
 
-def trends(campaign: Campaign, frames: dict, values: dict[str, indicators.Value],
-           history: list[tuple[date, dict[str, Any]]], as_of: date) -> list[Trend]:
+def trends(
+    campaign: Campaign,
+    frames: dict,
+    values: dict[str, indicators.Value],
+    history: list[tuple[date, dict[str, Any]]],
+    as_of: date,
+) -> list[Trend]:
     """A trend for each indicator that has a target: its value at every period so far, or, for a
     form owed once, at every briefing so far."""
     out = []
@@ -187,8 +220,17 @@ def trends(campaign: Campaign, frames: dict, values: dict[str, indicators.Value]
         else:
             points = [(f"{d.month}月{d.day}日", _value_of(f.get(key))) for d, f in history if key in f]
             points.append((f"{as_of.month}月{as_of.day}日", values[key].value))
-        out.append(Trend(key, t.label, t.unit or ind.unit, points, t.value, t.baseline,
-                         [(m.by, m.value) for m in sorted(t.milestones, key=lambda m: m.by)]))
+        out.append(
+            Trend(
+                key,
+                t.label,
+                t.unit or ind.unit,
+                points,
+                t.value,
+                t.baseline,
+                [(m.by, m.value) for m in sorted(t.milestones, key=lambda m: m.by)],
+            )
+        )
     return out
 
 
@@ -199,12 +241,17 @@ def _value_of(stored: Any) -> float:
 def events(campaign: Campaign, since: date | None, as_of: date) -> list[tuple[date, str, str]]:
     """The campaign's events after the last briefing (or the campaign's start) and on or before `as_of`."""
     start = since or campaign.start
-    return sorted((day, e.title, e.by) for e in campaign.events for _, day in periods(e) if start < day <= as_of
-                  or (since is None and day == start))
+    return sorted(
+        (day, e.title, e.by)
+        for e in campaign.events
+        for _, day in periods(e)
+        if start < day <= as_of or (since is None and day == start)
+    )
 
 
-def ranking(campaign: Campaign, units: list[metrics.UnitFigures],
-            values: dict[str, indicators.Value]) -> list[tuple[str, list[metrics.Score]]]:
+def ranking(
+    campaign: Campaign, units: list[metrics.UnitFigures], values: dict[str, indicators.Value]
+) -> list[tuple[str, list[metrics.Score]]]:
     """The final ranking, one table per kind of unit (universities are not measured against counties)."""
     outcomes: dict[str, float] = {}
     for key in campaign.evaluation.outcomes:
@@ -220,10 +267,12 @@ def ranking(campaign: Campaign, units: list[metrics.UnitFigures],
 
 def _files(session: Session, campaign: Campaign, as_of: date) -> dict[str, tuple[int, int]]:
     cutoff = _end_of(as_of)
-    q = (select(Unit.name, func.count(), func.sum(case((Submission.status == "rejected", 1), else_=0)))
-         .join(Unit, Submission.unit_id == Unit.id)
-         .where(Submission.campaign == campaign.id, Submission.status != "duplicate", Submission.received_at <= cutoff)
-         .group_by(Unit.name))
+    q = (
+        select(Unit.name, func.count(), func.sum(case((Submission.status == "rejected", 1), else_=0)))
+        .join(Unit, Submission.unit_id == Unit.id)
+        .where(Submission.campaign == campaign.id, Submission.status != "duplicate", Submission.received_at <= cutoff)
+        .group_by(Unit.name)
+    )
     return {u: (n, int(r or 0)) for u, n, r in session.execute(q).tuples()}
 
 

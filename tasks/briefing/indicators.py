@@ -77,10 +77,18 @@ def load(session: Session, campaign: Campaign, received_by: datetime) -> dict[st
     for code, cols in needed_columns(campaign).items():
         form = campaign.form(code)
         names = sorted(cols)
-        q = (select(Unit.name.label("unit"), FormRow.period, FormRow.key, FormRow.submission_id,
-                    *(_json(form, c).label(c) for c in names))
-             .join(Unit, Unit.id == FormRow.unit_id).join(Submission, Submission.id == FormRow.submission_id)
-             .where(FormRow.campaign == campaign.id, FormRow.form == code, Submission.received_at <= received_by))
+        q = (
+            select(
+                Unit.name.label("unit"),
+                FormRow.period,
+                FormRow.key,
+                FormRow.submission_id,
+                *(_json(form, c).label(c) for c in names),
+            )
+            .join(Unit, Unit.id == FormRow.unit_id)
+            .join(Submission, Submission.id == FormRow.submission_id)
+            .where(FormRow.campaign == campaign.id, FormRow.form == code, Submission.received_at <= received_by)
+        )
         with session.connection().execute(q) as result:  # plain tuples from the driver: 100,000 rows in ~0.3 s
             raw = result.cursor.fetchall()
         df = pd.DataFrame.from_records(raw, columns=["unit", "period", "key", "submission_id", *names])
@@ -200,8 +208,14 @@ def _measure(df: pd.DataFrame, ind: Indicator, campaign: Campaign) -> tuple[floa
     return float(len(units)), dict.fromkeys(units, 1.0), None
 
 
-def compute(campaign: Campaign, frames: dict[str, pd.DataFrame], *, upto: dict[str, int] | None = None,
-            only: set[str] | None = None, as_of: date | None = None) -> dict[str, Value]:
+def compute(
+    campaign: Campaign,
+    frames: dict[str, pd.DataFrame],
+    *,
+    upto: dict[str, int] | None = None,
+    only: set[str] | None = None,
+    as_of: date | None = None,
+) -> dict[str, Value]:
     """Every indicator's value (and per-unit value); `upto` keeps each form's periods up to that
     order (a trend's point), `only` computes just these keys (and what their ratios need); a
     condition's `as_of` is `as_of` (the briefing's day)."""
@@ -234,13 +248,23 @@ def compute(campaign: Campaign, frames: dict[str, pd.DataFrame], *, upto: dict[s
         if ind.ratio and (not wanted or ind.key in wanted):
             num, den = out[ind.ratio[0]], out[ind.ratio[1]]
             per = {u: (num.per_unit.get(u, 0.0) / d if d else 0.0) for u, d in den.per_unit.items()}
-            out[ind.key] = Value(ind.key, ind.label, ind.unit, round(num.value / den.value, 6) if den.value else 0.0,
-                                 per, None, ind.percent, ind.digits, defined=bool(den.value))
+            out[ind.key] = Value(
+                ind.key,
+                ind.label,
+                ind.unit,
+                round(num.value / den.value, 6) if den.value else 0.0,
+                per,
+                None,
+                ind.percent,
+                ind.digits,
+                defined=bool(den.value),
+            )
     return out
 
 
-def series(campaign: Campaign, frames: dict[str, pd.DataFrame], key: str, *, until: date | None = None
-           ) -> list[tuple[str, float]]:
+def series(
+    campaign: Campaign, frames: dict[str, pd.DataFrame], key: str, *, until: date | None = None
+) -> list[tuple[str, float]]:
     """An indicator's value at each period of its form (due by `until`, a date): its trend."""
     ind = campaign.indicator(key)
     form = ind.form or next(campaign.indicator(k).form for k in (ind.ratio or ()) if campaign.indicator(k).form)

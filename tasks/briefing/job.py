@@ -32,18 +32,24 @@ def compile_briefing(app: App, as_of: date, *, kind: str = "monthly", out: Path 
     with app.store.session() as s:
         data = gather(s, app.campaign, as_of, kind=kind)
     data.failed_mail = attention(app)
-    folder = out or app.settings.briefings_dir / (f"{kind}-{data.number:02d}-{as_of}" if kind == "monthly" else f"final-{as_of}")
+    folder = out or app.settings.briefings_dir / (
+        f"{kind}-{data.number:02d}-{as_of}" if kind == "monthly" else f"final-{as_of}"
+    )
     return Compiled(data, folder, *render.write_files(data, folder))
 
 
 def record(app: App, c: Compiled, *, status: str, by: str | None, comment: str | None, now: datetime) -> int:
     d = c.data
     with app.store.session(write=True) as s:
-        b = s.scalar(select(Briefing).where(Briefing.campaign == app.campaign.id, Briefing.kind == d.kind,
-                                            Briefing.number == d.number))
+        b = s.scalar(
+            select(Briefing).where(
+                Briefing.campaign == app.campaign.id, Briefing.kind == d.kind, Briefing.number == d.number
+            )
+        )
         if b is None:
-            b = Briefing(campaign=app.campaign.id, kind=d.kind, number=d.number, created_at=now, as_of=d.as_of,
-                         status=status)
+            b = Briefing(
+                campaign=app.campaign.id, kind=d.kind, number=d.number, created_at=now, as_of=d.as_of, status=status
+            )
             s.add(b)
         b.as_of, b.status, b.approved_by, b.comment, b.folder = d.as_of, status, by, comment, str(c.folder)
         b.figures = d.stored_figures()
@@ -56,8 +62,10 @@ def recipients(app: App) -> list[tuple[str, str]]:
     the campaign names (`briefings.unit_heads`)."""
     out = [(x.email, x.name) for x in app.campaign.briefings.leaders]
     with app.store.session() as s:
-        heads = [(c.email, c.name) for _, c in current_contacts(
-            s, app.campaign.id, kinds=app.campaign.briefings.unit_heads, roles=("head",))]
+        heads = [
+            (c.email, c.name)
+            for _, c in current_contacts(s, app.campaign.id, kinds=app.campaign.briefings.unit_heads, roles=("head",))
+        ]
     seen: set[str] = set()
     return [(e, n) for e, n in [*out, *heads] if not (e.lower() in seen or seen.add(e.lower()))]
 
@@ -70,9 +78,19 @@ def queue_delivery(app: App, c: Compiled, *, now: datetime) -> int:
     with app.store.session(write=True) as s:
         for addr, name in recipients(app):
             key = f"briefing:{app.campaign.id}:{d.kind}:{d.number}:{addr.lower()}"
-            if enqueue(s, key=key, kind="briefing", campaign=app.campaign.id, to_email=addr, to_name=name,
-                       message=message, now=now, as_of=d.as_of, mail_from=app.settings.mail_from,
-                       tz=app.campaign.timezone):
+            if enqueue(
+                s,
+                key=key,
+                kind="briefing",
+                campaign=app.campaign.id,
+                to_email=addr,
+                to_name=name,
+                message=message,
+                now=now,
+                as_of=d.as_of,
+                mail_from=app.settings.mail_from,
+                tz=app.campaign.timezone,
+            ):
                 n += 1
     return n
 

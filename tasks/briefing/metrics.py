@@ -42,8 +42,12 @@ class UnitFigures:
         return 1 - self.rejected / self.files if self.files else 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "completeness": round(self.completeness, 4), "timeliness": round(self.timeliness, 4),
-                "quality": round(self.quality, 4)}
+        return {
+            **asdict(self),
+            "completeness": round(self.completeness, 4),
+            "timeliness": round(self.timeliness, 4),
+            "quality": round(self.quality, 4),
+        }
 
 
 @dataclass(frozen=True)
@@ -65,8 +69,9 @@ class Score:
     rank: int = 0
 
 
-def unit_figures(rows: list[StatusRow], kinds: dict[str, str], as_of: date,
-                 files: dict[str, tuple[int, int]]) -> list[UnitFigures]:
+def unit_figures(
+    rows: list[StatusRow], kinds: dict[str, str], as_of: date, files: dict[str, tuple[int, int]]
+) -> list[UnitFigures]:
     """Per unit, in campaign order: expected / received / on time / late / missing."""
     out = {u: UnitFigures(u, k) for u, k in kinds.items()}
     for r in rows:
@@ -90,9 +95,11 @@ def unit_figures(rows: list[StatusRow], kinds: dict[str, str], as_of: date,
 def overdue(rows: list[StatusRow], levels: dict[int, int]) -> list[Overdue]:
     """Every obligation whose light is red (past its date, nothing accepted, no grace left), most
     days late first: the same state the status command, the checkpoints and the unit page show."""
-    items = [Overdue(r.unit, r.obligation, r.form, r.period, r.effective_due, r.days_late,
-                     levels.get(r.obligation_id, 0))
-             for r in rows if r.state.light == "red"]
+    items = [
+        Overdue(r.unit, r.obligation, r.form, r.period, r.effective_due, r.days_late, levels.get(r.obligation_id, 0))
+        for r in rows
+        if r.state.light == "red"
+    ]
     return sorted(items, key=lambda o: (-o.days_late, o.unit, o.obligation, o.period))
 
 
@@ -107,7 +114,9 @@ def overdue_by_unit(items: list[Overdue]) -> list[tuple[str, list[Overdue]]]:
 def totals(units: list[UnitFigures]) -> dict[str, float]:
     exp = sum(u.expected for u in units)
     return {
-        "expected": exp, "received": sum(u.received for u in units), "on_time": sum(u.on_time for u in units),
+        "expected": exp,
+        "received": sum(u.received for u in units),
+        "on_time": sum(u.on_time for u in units),
         "missing": sum(u.missing for u in units),
         "completeness": sum(u.received for u in units) / exp if exp else 1.0,
         "timeliness": sum(u.on_time for u in units) / exp if exp else 1.0,

@@ -29,23 +29,37 @@ class Charts:
 
     def names(self) -> dict[str, list[str]]:
         """File names (and cid stems) of the images: completeness.png, completeness-2.png, …, trend-<key>.png."""
-        return {"completeness": [f"completeness{f'-{i}' if i > 1 else ''}" for i in range(1, len(self.completeness) + 1)],
-                "trends": [f"trend-{key}" for key, _ in self.trends]}
+        return {
+            "completeness": [f"completeness{f'-{i}' if i > 1 else ''}" for i in range(1, len(self.completeness) + 1)],
+            "trends": [f"trend-{key}" for key, _ in self.trends],
+        }
 
     def images(self) -> list[bytes]:
         return [*self.completeness, *(png for _, png in self.trends)]
 
 
 def charts(d: BriefingData) -> Charts:
-    chunks = [d.units[i:i + UNITS_PER_CHART] for i in range(0, len(d.units), UNITS_PER_CHART)] or [[]]
+    chunks = [d.units[i : i + UNITS_PER_CHART] for i in range(0, len(d.units), UNITS_PER_CHART)] or [[]]
     title = "各单位报送完整率与及时率"
     return Charts(
-        tuple(completeness_chart([u.unit for u in us], [u.completeness for u in us], [u.timeliness for u in us],
-                                 title=f"{title}（{i}/{len(chunks)}）" if len(chunks) > 1 else title)
-              for i, us in enumerate(chunks, 1)),
-        tuple((t.key, trend_chart(t.label, t.unit, t.points, target=t.target,
-                                  milestones=[(by_text(by), v) for by, v in t.milestones]))
-              for t in d.trends),
+        tuple(
+            completeness_chart(
+                [u.unit for u in us],
+                [u.completeness for u in us],
+                [u.timeliness for u in us],
+                title=f"{title}（{i}/{len(chunks)}）" if len(chunks) > 1 else title,
+            )
+            for i, us in enumerate(chunks, 1)
+        ),
+        tuple(
+            (
+                t.key,
+                trend_chart(
+                    t.label, t.unit, t.points, target=t.target, milestones=[(by_text(by), v) for by, v in t.milestones]
+                ),
+            )
+            for t in d.trends
+        ),
     )
 
 
@@ -64,27 +78,44 @@ def html(d: BriefingData, img: dict[str, list[str]], *, print: bool = False) -> 
     """The briefing page: inline styles for mail clients, or classes for print (the PDF lays out faster)."""
     c = d.campaign
     return render(
-        "briefing.html.j2", d=d, img=img, font=font_family(), print=print,
+        "briefing.html.j2",
+        d=d,
+        img=img,
+        font=font_family(),
+        print=print,
         escalated=[o for o in d.overdue if o.level >= 2],
         overdue_by_unit=metrics.overdue_by_unit(d.overdue),
         as_of_text=f"{d.as_of.year}年{d.as_of.month}月{d.as_of.day}日",
         names={o.id: c.obligation_name(o.id) for o in c.obligations},
         show_period={o.id: len(periods(o)) > 1 for o in c.obligations},
-        weights=list(c.evaluation.weights.items()), labels=LABELS, period_label=period_label, progress=progress,
+        weights=list(c.evaluation.weights.items()),
+        labels=LABELS,
+        period_label=period_label,
+        progress=progress,
         by_text=by_text,
-        pct=lambda x: f"{x * 100:.1f}%", num=lambda x: f"{x:g}" if isinstance(x, float) else str(x),
+        pct=lambda x: f"{x * 100:.1f}%",
+        num=lambda x: f"{x:g}" if isinstance(x, float) else str(x),
     )
 
 
 def text(d: BriefingData) -> str:
     c = d.campaign
-    lines = [d.title, f"截至{d.as_of}：完整率 {d.totals['completeness'] * 100:.1f}%，及时率 {d.totals['timeliness'] * 100:.1f}%，"
-             f"逾期未报 {len(d.overdue)} 项。", "", f"{c.briefings.wording.figures_heading}："]
-    lines += [f"- {f.value.label}：{f.value.text()}" + (f"（目标 {f.target.value:g}{f.target.unit}）" if f.target else "")
-              for f in d.figures]
+    lines = [
+        d.title,
+        f"截至{d.as_of}：完整率 {d.totals['completeness'] * 100:.1f}%，及时率 {d.totals['timeliness'] * 100:.1f}%，"
+        f"逾期未报 {len(d.overdue)} 项。",
+        "",
+        f"{c.briefings.wording.figures_heading}：",
+    ]
+    lines += [
+        f"- {f.value.label}：{f.value.text()}" + (f"（目标 {f.target.value:g}{f.target.unit}）" if f.target else "")
+        for f in d.figures
+    ]
     if d.overdue:
-        lines += ["", "逾期未报："] + [f"- {o.unit} {c.obligation_name(o.obligation)} {period_label(o.period)} 逾期{o.days_late}天"
-                                    for o in d.overdue[:50]]
+        lines += ["", "逾期未报："] + [
+            f"- {o.unit} {c.obligation_name(o.obligation)} {period_label(o.period)} 逾期{o.days_late}天"
+            for o in d.overdue[:50]
+        ]
     lines += ["", "完整简报见 HTML 正文或附件 PDF。", "", f"—— {c.organiser}", f"联系我们：{office_contact(c)}"]
     return "\n".join(lines)
 
@@ -133,7 +164,11 @@ def email(d: BriefingData, c: Charts, pdf: bytes) -> Rendered:
     cid = {k: [f"{n}-{d.kind}-{d.number}@duban" for n in v] for k, v in c.names().items()}
     page = html(d, {k: [f"cid:{x}" for x in v] for k, v in cid.items()})
     return Rendered(
-        subject=d.title, text=text(d), html=page,
+        subject=d.title,
+        text=text(d),
+        html=page,
         attachments=[(f"{d.title}.pdf", PDF, pdf)],
-        inline=[(x, "image/png", png) for x, png in zip([*cid["completeness"], *cid["trends"]], c.images(), strict=True)],
+        inline=[
+            (x, "image/png", png) for x, png in zip([*cid["completeness"], *cid["trends"]], c.images(), strict=True)
+        ],
     )

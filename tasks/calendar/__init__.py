@@ -9,4 +9,21 @@ from tasks.calendar.state import State
 from tasks.calendar.status import StatusRow, narrow, status_rows, totals
 from tasks.calendar.sync import sync_campaign
 
-__all__ = ['State', 'StatusRow', 'Step', 'build_calendar', 'days_phrase', 'extended_dues', 'ladder_steps', 'narrow', 'now_local', 'plan', 'report', 'status_rows', 'step_on', 'sync_campaign', 'to_local', 'totals']
+__all__ = [
+    "State",
+    "StatusRow",
+    "Step",
+    "build_calendar",
+    "days_phrase",
+    "extended_dues",
+    "ladder_steps",
+    "narrow",
+    "now_local",
+    "plan",
+    "report",
+    "status_rows",
+    "step_on",
+    "sync_campaign",
+    "to_local",
+    "totals",
+]

@@ -43,17 +43,34 @@ class Checkpoint:
 
     @property
     def parameters(self) -> dict[str, Any]:
-        return {"obligation": self.obligation, "period": self.period, "step": self.step,
-                "as_of": self.at.date().isoformat(), "due": self.due.isoformat(), "units": list(self.units)}
+        return {
+            "obligation": self.obligation,
+            "period": self.period,
+            "step": self.step,
+            "as_of": self.at.date().isoformat(),
+            "due": self.due.isoformat(),
+            "units": list(self.units),
+        }
 
 
 def plan(session: Session, campaign: Campaign) -> list[Checkpoint]:
     """Every checkpoint of the campaign, in date order."""
-    rows = session.execute(
-        select(Obligation.code, Obligation.period, Obligation.due, Obligation.extended_due,
-               cast(Obligation.ladder, Text), Unit.name)
-        .join(Unit, Unit.id == Obligation.unit_id).where(Obligation.campaign == campaign.id)
-    ).tuples().all()
+    rows = (
+        session.execute(
+            select(
+                Obligation.code,
+                Obligation.period,
+                Obligation.due,
+                Obligation.extended_due,
+                cast(Obligation.ladder, Text),
+                Unit.name,
+            )
+            .join(Unit, Unit.id == Obligation.unit_id)
+            .where(Obligation.campaign == campaign.id)
+        )
+        .tuples()
+        .all()
+    )
     groups: dict[tuple[str, str, date, str, bool], list[str]] = {}
     for code, period, due, extended, ladder_text, unit in rows:
         groups.setdefault((code, period, extended or due, ladder_text, extended is not None), []).append(unit)
@@ -68,21 +85,44 @@ def plan(session: Session, campaign: Campaign) -> list[Checkpoint]:
         points = [(s.date, s.label, STEP_AT) for s in ladder_steps(due, parse_ladder(ladder_text), cal)]
         points.append((due, "截止", DUE_AT))
         for day, step, at in points:
-            out.append(Checkpoint(
-                key=f"checkpoint:{campaign.id}:{code}:{period}:{due}:{tag}:{step}:{day}",
-                name=f"{what} 截止 {due:%m-%d}{suffix} · {step}",
-                at=datetime.combine(day, at, tz), obligation=code, period=period, due=due, step=step, units=who,
-            ))
+            out.append(
+                Checkpoint(
+                    key=f"checkpoint:{campaign.id}:{code}:{period}:{due}:{tag}:{step}:{day}",
+                    name=f"{what} 截止 {due:%m-%d}{suffix} · {step}",
+                    at=datetime.combine(day, at, tz),
+                    obligation=code,
+                    period=period,
+                    due=due,
+                    step=step,
+                    units=who,
+                )
+            )
     for e in campaign.events:  # the campaign's own events (the office's 现场督查): a run on their day
         for period, day in periods(e):
-            out.append(Checkpoint(key=f"checkpoint:{campaign.id}:{e.id}:{period}:{day}:all:event:{day}",
-                                  name=f"{e.title} {period_label(period)}", at=datetime.combine(day, EVENT_AT, tz),
-                                  obligation=e.id, period=period, due=day, step=e.title))
+            out.append(
+                Checkpoint(
+                    key=f"checkpoint:{campaign.id}:{e.id}:{period}:{day}:all:event:{day}",
+                    name=f"{e.title} {period_label(period)}",
+                    at=datetime.combine(day, EVENT_AT, tz),
+                    obligation=e.id,
+                    period=period,
+                    due=day,
+                    step=e.title,
+                )
+            )
     return sorted(out, key=lambda c: (c.at, c.obligation, c.period, c.units))
 
 
-def report(campaign: Campaign, store: Store, obligation: str, period: str, as_of: date, units: list[str] | None = None,
-           due: date | None = None, status: list[StatusRow] | None = None) -> tuple[str, list[dict[str, Any]]]:
+def report(
+    campaign: Campaign,
+    store: Store,
+    obligation: str,
+    period: str,
+    as_of: date,
+    units: list[str] | None = None,
+    due: date | None = None,
+    status: list[StatusRow] | None = None,
+) -> tuple[str, list[dict[str, Any]]]:
     """Where one obligation stands on `as_of`: a one-line summary and a row per unit, only the
     `units` named (an extension's checkpoint) or those whose due date is `due` (the usual one).
     `status`: the campaign's status rows of that day, when the caller has them."""
@@ -92,13 +132,25 @@ def report(campaign: Campaign, store: Store, obligation: str, period: str, as_of
     if status is None:
         with store.session() as s:
             status = status_rows(s, campaign, as_of)
-    rows = [r for r in status if r.obligation == obligation and r.period == period
-            and (r.unit in units if units else due is None or r.effective_due == due)]
+    rows = [
+        r
+        for r in status
+        if r.obligation == obligation
+        and r.period == period
+        and (r.unit in units if units else due is None or r.effective_due == due)
+    ]
     ob = campaign.obligation(obligation)
     counts = Counter(r.state.label for r in rows)
     what = f"{campaign.obligation_name(obligation)} {period_label(period) if len(periods(ob)) > 1 else ''}".strip()
     summary = f"{as_of} {what}：{len(rows)} 个单位，" + "，".join(f"{k} {v}" for k, v in counts.most_common())
-    table = [{"单位": r.unit, "状态": r.state.label, "截止": r.effective_due.isoformat(),
-              "报送时间": r.submitted_at.isoformat(sep=" ", timespec="minutes") if r.submitted_at else "—",
-              "逾期天数": r.days_late or "—"} for r in rows]
+    table = [
+        {
+            "单位": r.unit,
+            "状态": r.state.label,
+            "截止": r.effective_due.isoformat(),
+            "报送时间": r.submitted_at.isoformat(sep=" ", timespec="minutes") if r.submitted_at else "—",
+            "逾期天数": r.days_late or "—",
+        }
+        for r in rows
+    ]
     return summary, table

@@ -39,8 +39,14 @@ def ladder_steps(due: date, ladder: dict[str, Any], cal: WorkCalendar) -> list[S
     for s in steps:
         levels[s["kind"]] += 1
         out.append(
-            Step(s["kind"], levels[s["kind"]], cal.shift(due, s["offset"]), s["offset"],
-                 tuple(s["to"]), bool(s.get("list_in_briefing", False)))
+            Step(
+                s["kind"],
+                levels[s["kind"]],
+                cal.shift(due, s["offset"]),
+                s["offset"],
+                tuple(s["to"]),
+                bool(s.get("list_in_briefing", False)),
+            )
         )
     return out
 
@@ -54,7 +60,7 @@ def step_on(steps: list[Step], as_of: date, cal: WorkCalendar) -> Step | None:
 
 
 def days_phrase(due: date, as_of: date) -> str:
-    """"还有3天" / "今天截止" / "已逾期2天" — what a liaison reads next to each item."""
+    """ "还有3天" / "今天截止" / "已逾期2天" — what a liaison reads next to each item."""
     d = (due - as_of).days
     if d > 0:
         return f"距截止还有{d}天"

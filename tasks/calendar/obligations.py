@@ -49,7 +49,9 @@ def build_calendar(campaign: Campaign) -> list[Due]:
 
 def extended_dues(session: Session, campaign_id: str) -> dict[tuple[str, str, str], date]:
     """(unit, obligation, period) -> the due date in force, for the obligations ops extended."""
-    q = (select(Unit.name, Obligation.code, Obligation.period, Obligation.extended_due)
-         .join(Unit, Unit.id == Obligation.unit_id)
-         .where(Obligation.campaign == campaign_id, Obligation.extended_due.is_not(None)))
+    q = (
+        select(Unit.name, Obligation.code, Obligation.period, Obligation.extended_due)
+        .join(Unit, Unit.id == Obligation.unit_id)
+        .where(Obligation.campaign == campaign_id, Obligation.extended_due.is_not(None))
+    )
     return {(u, c, p): d for u, c, p, d in session.execute(q).tuples()}

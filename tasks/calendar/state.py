@@ -101,9 +101,7 @@ def obligation_state(
     accepted = f.accepted if f.accepted and f.accepted <= as_of else None
     if accepted:
         on_time = accepted <= f.due or (
-            received is not None
-            and received <= f.due
-            and accepted <= cal.shift(f.due, grace_working_days)
+            received is not None and received <= f.due and accepted <= cal.shift(f.due, grace_working_days)
         )
         if on_time:
             return Standing(State.ON_TIME, 0)

@@ -76,12 +76,27 @@ def status_rows(session: Session, campaign: Campaign, as_of: date, *, unit_id: i
         .subquery()
     )
     # the extensions granted by `as_of`: a replay of 07-10 does not know of one granted on 07-16
-    ext = (select(Extension.obligation_id, func.max(Extension.new_due).label("new_due"))
-           .where(Extension.granted_at <= cutoff).group_by(Extension.obligation_id).subquery())
+    ext = (
+        select(Extension.obligation_id, func.max(Extension.new_due).label("new_due"))
+        .where(Extension.granted_at <= cutoff)
+        .group_by(Extension.obligation_id)
+        .subquery()
+    )
     o = Obligation
     q = (
-        select(o.id, Unit.name, o.code, o.form, o.period, o.due, ext.c.new_due, cast(o.ladder, Text), o.group_id,
-               subs.c.first, subs.c.acc)
+        select(
+            o.id,
+            Unit.name,
+            o.code,
+            o.form,
+            o.period,
+            o.due,
+            ext.c.new_due,
+            cast(o.ladder, Text),
+            o.group_id,
+            subs.c.first,
+            subs.c.acc,
+        )
         .join(Unit, Obligation.unit_id == Unit.id)
         .outerjoin(
             subs,
@@ -106,19 +121,31 @@ def status_rows(session: Session, campaign: Campaign, as_of: date, *, unit_id: i
             accepted=acc.date() if acc else None,
         )
         v = obligation_state(facts, as_of, cal, grace_working_days=grace, soon_working_days=soon)
-        out.append(StatusRow(oid, unit, code, form, period, due, extended, v.state, acc or first,
-                             v.days_late, group, ladder))
+        out.append(
+            StatusRow(oid, unit, code, form, period, due, extended, v.state, acc or first, v.days_late, group, ladder)
+        )
     return out
 
 
-def narrow(rows: list[StatusRow], as_of: date, *, unit: str | None = None, obligation: str | None = None,
-           overdue: bool = False, due_within: int | None = None) -> list[StatusRow]:
+def narrow(
+    rows: list[StatusRow],
+    as_of: date,
+    *,
+    unit: str | None = None,
+    obligation: str | None = None,
+    overdue: bool = False,
+    due_within: int | None = None,
+) -> list[StatusRow]:
     """The rows ops asked for: one unit, one obligation, only the red ones, or only those still
     open and due within `due_within` days of `as_of`."""
-    return [r for r in rows
-            if (unit is None or r.unit == unit) and (obligation is None or r.obligation == obligation)
-            and (not overdue or r.state.light == "red")
-            and (due_within is None or (not r.state.is_done and 0 <= (r.effective_due - as_of).days <= due_within))]
+    return [
+        r
+        for r in rows
+        if (unit is None or r.unit == unit)
+        and (obligation is None or r.obligation == obligation)
+        and (not overdue or r.state.light == "red")
+        and (due_within is None or (not r.state.is_done and 0 <= (r.effective_due - as_of).days <= due_within))
+    ]
 
 
 def totals(rows: list[StatusRow]) -> list[tuple[State, int]]:

@@ -33,9 +33,7 @@ def sync_campaign(session: Session, campaign: Campaign, *, now: datetime) -> int
             session.add(unit)
             session.flush()
             contacts = [Contact(role=c.role, name=c.name, email=c.email, mobile=c.mobile) for c in spec.contacts]
-            session.add(
-                ContactList(unit_id=unit.id, version=1, source="config", created_at=now, contacts=contacts)
-            )
+            session.add(ContactList(unit_id=unit.id, version=1, source="config", created_at=now, contacts=contacts))
             added += 1
     have = set(
         session.execute(

@@ -10,4 +10,4 @@ from tasks.contacts.changes import (
     propose,
 )
 
-__all__ = ['ContactChangeError', 'MAIL_ROLES', 'STATUS_LABELS', 'added_addresses', 'answer', 'pending', 'propose']
+__all__ = ["ContactChangeError", "MAIL_ROLES", "STATUS_LABELS", "added_addresses", "answer", "pending", "propose"]

@@ -47,8 +47,13 @@ def people_of(form: Form, records: list[dict[str, Any]]) -> list[dict[str, Any]]
     m = form.contacts
     assert m is not None
     pick = {"name": m.name, "position": m.position, "email": m.email, "mobile": m.mobile, "phone": m.phone}
-    return [{"role": m.roles.get(r.get(m.role) or "", "member"),
-             **{k: (r.get(col) if col else None) for k, col in pick.items()}} for r in records]
+    return [
+        {
+            "role": m.roles.get(r.get(m.role) or "", "member"),
+            **{k: (r.get(col) if col else None) for k, col in pick.items()},
+        }
+        for r in records
+    ]
 
 
 def as_dicts(contacts: list[Contact]) -> list[dict[str, Any]]:
@@ -81,21 +86,39 @@ def needs_review(campaign: Campaign, unit: str, old: list[dict[str, Any]], new: 
     return not (campaign.contacts.auto_apply_within_domains and inside)
 
 
-def propose(session: Session, campaign: Campaign, sub: Submission, records: list[dict[str, Any]],
-            now: datetime) -> ContactChange:
+def propose(
+    session: Session, campaign: Campaign, sub: Submission, records: list[dict[str, Any]], now: datetime
+) -> ContactChange:
     """Record the contacts an accepted form names; apply them now or hold them for ops."""
     assert sub.unit_id is not None
     unit = session.get(Unit, sub.unit_id)
-    old, new = as_dicts(current_list(session, campaign.id, sub.unit_id)), people_of(campaign.form(sub.form or ""), records)
+    old, new = (
+        as_dicts(current_list(session, campaign.id, sub.unit_id)),
+        people_of(campaign.form(sub.form or ""), records),
+    )
     held = needs_review(campaign, unit.name, old, new)
-    change = ContactChange(unit_id=sub.unit_id, submission_id=sub.id, status="pending" if held else "applied",
-                           old=old, new=new, requested_at=now)
+    change = ContactChange(
+        unit_id=sub.unit_id,
+        submission_id=sub.id,
+        status="pending" if held else "applied",
+        old=old,
+        new=new,
+        requested_at=now,
+    )
     session.add(change)
     session.flush()
-    audit(session, at=now, actor="intake", action="contacts.held" if held else "contacts.applied",
-          subject=unit.name, change_id=change.id, submission_id=sub.id,
-          old=sorted(map(list, mail_addresses(old))), new=sorted(map(list, mail_addresses(new))),
-          added=sorted(added_addresses(old, new)))
+    audit(
+        session,
+        at=now,
+        actor="intake",
+        action="contacts.held" if held else "contacts.applied",
+        subject=unit.name,
+        change_id=change.id,
+        submission_id=sub.id,
+        old=sorted(map(list, mail_addresses(old))),
+        new=sorted(map(list, mail_addresses(new))),
+        added=sorted(added_addresses(old, new)),
+    )
     if not held:
         _apply(session, change, now)
     return change
@@ -107,13 +130,22 @@ def decide(session: Session, change_id: int, *, approve: bool, by: str, comment:
     if change is None:
         raise ContactChangeError(f"没有编号为 {change_id} 的联系人变更申请", usage=True)
     if change.status != "pending":
-        raise ContactChangeError(f"联系人变更申请 {change_id} 已处理（{STATUS_LABELS.get(change.status, change.status)}）")
+        raise ContactChangeError(
+            f"联系人变更申请 {change_id} 已处理（{STATUS_LABELS.get(change.status, change.status)}）"
+        )
     if not by.strip():
         raise ContactChangeError("请填写审核人", usage=True)
     change.status = "approved" if approve else "rejected"
     change.decided_at, change.decided_by, change.comment = now, by, comment
-    audit(session, at=now, actor=by, action=f"contacts.{change.status}", subject=change.unit.name,
-          change_id=change.id, comment=comment)
+    audit(
+        session,
+        at=now,
+        actor=by,
+        action=f"contacts.{change.status}",
+        subject=change.unit.name,
+        change_id=change.id,
+        comment=comment,
+    )
     if approve:
         _apply(session, change, now)
     return change
@@ -133,18 +165,35 @@ def answer(app: App, change_id: int, *, approve: bool, by: str, comment: str, no
 
 
 def pending(session: Session, campaign_id: str) -> list[ContactChange]:
-    return list(session.scalars(
-        select(ContactChange).join(Unit).where(Unit.campaign == campaign_id, ContactChange.status == "pending")
-        .order_by(ContactChange.id)))
+    return list(
+        session.scalars(
+            select(ContactChange)
+            .join(Unit)
+            .where(Unit.campaign == campaign_id, ContactChange.status == "pending")
+            .order_by(ContactChange.id)
+        )
+    )
 
 
 STATUS_LABELS = {"pending": "待审核", "approved": "已批准", "rejected": "未批准", "applied": "已生效"}
 
 
 def _apply(session: Session, change: ContactChange, now: datetime) -> None:
-    last = session.scalar(select(ContactList.version).where(ContactList.unit_id == change.unit_id)
-                          .order_by(ContactList.version.desc()).limit(1))
+    last = session.scalar(
+        select(ContactList.version)
+        .where(ContactList.unit_id == change.unit_id)
+        .order_by(ContactList.version.desc())
+        .limit(1)
+    )
     session.execute(update(ContactList).where(ContactList.unit_id == change.unit_id).values(current=False))
-    session.add(ContactList(unit_id=change.unit_id, version=(last or 0) + 1, source="submission",
-                            submission_id=change.submission_id, created_at=now, current=True,
-                            contacts=[Contact(**{k: p.get(k) for k in FIELDS}) for p in change.new]))
+    session.add(
+        ContactList(
+            unit_id=change.unit_id,
+            version=(last or 0) + 1,
+            source="submission",
+            submission_id=change.submission_id,
+            created_at=now,
+            current=True,
+            contacts=[Contact(**{k: p.get(k) for k in FIELDS}) for p in change.new],
+        )
+    )

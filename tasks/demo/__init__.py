@@ -3,4 +3,4 @@
 from tasks.demo.behaviour import Extension, Send, plan, window
 from tasks.demo.files import Author, file_name, summary_text, workbook
 
-__all__ = ['Author', 'Extension', 'Send', 'file_name', 'plan', 'summary_text', 'window', 'workbook']
+__all__ = ["Author", "Extension", "Send", "file_name", "plan", "summary_text", "window", "workbook"]

@@ -40,8 +40,14 @@ def plan(campaign: Campaign, seed: int | None = None) -> tuple[list[Send], list[
     rnd = random.Random(d.seed if seed is None else seed)
     extended = {}  # the one period each extension moves: the first due on or after it is granted
     for x in d.extensions:
-        due = min((r.due for r in build_calendar(campaign) if (r.unit, r.obligation) == (x.unit, x.obligation)
-                   and r.due >= x.granted_on), default=None)
+        due = min(
+            (
+                r.due
+                for r in build_calendar(campaign)
+                if (r.unit, r.obligation) == (x.unit, x.obligation) and r.due >= x.granted_on
+            ),
+            default=None,
+        )
         extended[x.unit, x.obligation, due] = x
     sends: list[Send] = []
     seen: set[tuple[str, str, str]] = set()
@@ -57,7 +63,9 @@ def plan(campaign: Campaign, seed: int | None = None) -> tuple[list[Send], list[
         r = rnd.random()
         earliest = max(campaign.start + timedelta(days=12), row.due - timedelta(days=12))
         if r < 0.70:
-            sends.append(Send(max(earliest, row.due - timedelta(days=rnd.randint(0, 6))), row.unit, row.form, row.period))
+            sends.append(
+                Send(max(earliest, row.due - timedelta(days=rnd.randint(0, 6))), row.unit, row.form, row.period)
+            )
         elif r < 0.82:
             sends.append(Send(row.due + timedelta(days=rnd.randint(2, 9)), row.unit, row.form, row.period))
         elif r < 0.95:

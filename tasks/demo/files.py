@@ -50,8 +50,11 @@ class Author:
 
     def _rows(self, form: Form, unit: str, period: str) -> list[Row]:
         lo, hi = self.c.demo.rows.get(form.code) or self.c.demo.rows.get("default", (2, 5))
-        carried = [self._progress(form, dict(r), period) for r in self.sent.get((unit, form.code), [])] \
-            if form.meaning == "cumulative" else []
+        carried = (
+            [self._progress(form, dict(r), period) for r in self.sent.get((unit, form.code), [])]
+            if form.meaning == "cumulative"
+            else []
+        )
         cap = min((r.count for r in form.rules if r.rule == "at-most" and r.column is None), default=None)
         n = self.rnd.randint(lo, hi)
         if cap is not None:
@@ -107,8 +110,10 @@ class Author:
                 w = self.c.windows[r.window]
                 return w.start, w.end
         span = period_span(period)
-        due = max((d for o in self.c.obligations if o.form == form.code for p, d in periods(o) if p == period),
-                  default=self.c.end)
+        due = max(
+            (d for o in self.c.obligations if o.form == form.code for p, d in periods(o) if p == period),
+            default=self.c.end,
+        )
         lo, hi = span if span else (max(self.c.start, due - timedelta(days=40)), due)
         return max(lo, self.c.start), min(hi, due, self.c.end)
 
@@ -130,7 +135,9 @@ class Author:
         nl = self.c.demo.new_liaison
         out = []
         for ct in spec.contacts:
-            name, email = (nl.name, nl.email) if nl and nl.unit == unit and ct.role == "liaison" else (ct.name, ct.email)
+            name, email = (
+                (nl.name, nl.email) if nl and nl.unit == unit and ct.role == "liaison" else (ct.name, ct.email)
+            )
             row = {col.key: None for col in form.columns}
             row.update({m.role: words.get(ct.role), m.name: name, m.email: email})
             if m.mobile:
@@ -144,15 +151,19 @@ class Author:
         """The targets this unit reports (shared out in turn), at the value their milestones expect by then."""
         kpi = self.c.kpi
         assert kpi is not None
-        owners = sorted({u.name for o in self.c.obligations if o.form == form.code for u in self.c.owners_of(o)},
-                        key=[u.name for u in self.c.units].index)
+        owners = sorted(
+            {u.name for o in self.c.obligations if o.form == form.code for u in self.c.owners_of(o)},
+            key=[u.name for u in self.c.units].index,
+        )
         mine = [t for i, t in enumerate(self.c.targets) if t.indicator is None and owners[i % len(owners)] == unit]
         due = next(d for o in self.c.obligations if o.form == form.code for p, d in periods(o) if p == period)
         before = {r[kpi.name]: r[kpi.value] for r in self.sent.get((unit, form.code), [])}
         out = []
         for t in mine:
             expected = _expected(self.c, t, due)
-            whole = t.value <= 100 and all(float(v).is_integer() for v in (t.value, t.baseline, *(m.value for m in t.milestones)))
+            whole = t.value <= 100 and all(
+                float(v).is_integer() for v in (t.value, t.baseline, *(m.value for m in t.milestones))
+            )
             total = max(before.get(t.label, 0), round(expected * self.rnd.uniform(0.88, 1.04), 0 if whole else 1))
             row: Row = {col.key: None for col in form.columns}
             row[kpi.name], row[kpi.value] = t.label, total
@@ -194,7 +205,9 @@ def _consistent(form: Form, c: Campaign, rows: list[Row], rnd: random.Random, pe
             for r in rows:
                 if all(holds(w, typed(r), form) for w in rule.when) and r.get(rule.column) in (None, "", 0):
                     col = form.col(rule.column)
-                    r[rule.column] = rnd.randint(50, 900) if col.kind in NUMERIC else Author(c, rnd)._value(form, col, "", period, 0)
+                    r[rule.column] = (
+                        rnd.randint(50, 900) if col.kind in NUMERIC else Author(c, rnd)._value(form, col, "", period, 0)
+                    )
         elif rule.rule == "date-order":
             for r in rows:
                 a, b = r.get(rule.first), r.get(rule.then)

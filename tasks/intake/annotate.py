@@ -41,7 +41,7 @@ def sheet_title(name: str, taken: set[str] | frozenset[str] = frozenset()) -> st
     base, n = t, 1
     while t.lower() in {x.lower() for x in taken}:
         n += 1
-        t = f"{base[:31 - len(str(n)) - 1]}_{n}"
+        t = f"{base[: 31 - len(str(n)) - 1]}_{n}"
     return t
 
 

@@ -14,8 +14,10 @@ from types import TracebackType
 
 from tasks.intake.verdict import Issue, Verdict
 
-TOO_SLOW = ("文件过于复杂，未能在规定时间内完成校验。请删除无关的工作表、空白行列和不必要的合并单元格，"
-            "或拆分成几个文件后重新发送")
+TOO_SLOW = (
+    "文件过于复杂，未能在规定时间内完成校验。请删除无关的工作表、空白行列和不必要的合并单元格，"
+    "或拆分成几个文件后重新发送"
+)
 
 
 class OverBudget(Exception):

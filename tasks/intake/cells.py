@@ -22,8 +22,25 @@ class CellError(ValueError):
 
 
 # what Excel (and WPS) show in a cell whose formula failed; a CSV saved from Excel writes them too
-EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
-                          "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
+EXCEL_ERRORS = frozenset(
+    {
+        "#NULL!",
+        "#DIV/0!",
+        "#VALUE!",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#N/A",
+        "#GETTING_DATA",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+    }
+)
 
 
 def shown_error(s: str) -> str:
@@ -210,8 +227,10 @@ def check_char(first17: str) -> str:
     return _CODE_CHARS[(31 - total % 31) % 31]
 
 
-_NUMERALS = {**{c: str(i) for i, c in enumerate("①②③④⑤⑥⑦⑧⑨", 1)},
-             **{c: str(i) for i, c in enumerate("一二三四五六七八九", 1)}}
+_NUMERALS = {
+    **{c: str(i) for i, c in enumerate("①②③④⑤⑥⑦⑧⑨", 1)},
+    **{c: str(i) for i, c in enumerate("一二三四五六七八九", 1)},
+}
 _SEPARATORS = re.compile(r"[\s,，、;；/和及.]+")
 
 

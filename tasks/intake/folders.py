@@ -46,7 +46,9 @@ def open_folder(path: Path, *, parent: int | None = None, owned: bool = True) ->
     except FileExistsError:
         pass  # adopted: checked below like a new one
     except OSError as e:
-        raise UnsafeFolder(f"无法新建文件夹 {path}（{e.strerror or type(e).__name__}）：请检查 DUBAN_HOME 的权限后重新运行") from None
+        raise UnsafeFolder(
+            f"无法新建文件夹 {path}（{e.strerror or type(e).__name__}）：请检查 DUBAN_HOME 的权限后重新运行"
+        ) from None
     try:
         fd = os.open(name, FLAGS, dir_fd=parent)
     except OSError as e:
@@ -54,12 +56,16 @@ def open_folder(path: Path, *, parent: int | None = None, owned: bool = True) ->
     st = os.fstat(fd)
     if owned and st.st_uid != os.geteuid():
         os.close(fd)
-        raise UnsafeFolder(f"拒绝使用文件夹 {path}：它属于 uid {st.st_uid}，不是运行督办系统的用户（uid {os.geteuid()}）。"
-                           f"请核实其中文件的来历后将它移走（或 chown 给该用户），再重新运行")
+        raise UnsafeFolder(
+            f"拒绝使用文件夹 {path}：它属于 uid {st.st_uid}，不是运行督办系统的用户（uid {os.geteuid()}）。"
+            f"请核实其中文件的来历后将它移走（或 chown 给该用户），再重新运行"
+        )
     if owned and st.st_mode & 0o022:  # another user could plant a claim and its record (a forged receipt time)
         os.close(fd)
-        raise UnsafeFolder(f"拒绝使用文件夹 {path}：其他用户可以写入（权限 {stat.filemode(st.st_mode)}），"
-                           f"可能被放入伪造的文件。请核实其中的文件后运行 chmod go-w {path}，再重新运行")
+        raise UnsafeFolder(
+            f"拒绝使用文件夹 {path}：其他用户可以写入（权限 {stat.filemode(st.st_mode)}），"
+            f"可能被放入伪造的文件。请核实其中的文件后运行 chmod go-w {path}，再重新运行"
+        )
     return fd
 
 
@@ -70,9 +76,11 @@ def refusal(path: Path, name: str | Path, parent: int | None, e: OSError) -> Uns
     except OSError:
         mode = 0
     if stat.S_ISLNK(mode):
-        return UnsafeFolder(f"拒绝使用文件夹 {path}：它是一个符号链接（指向 {_target(name, parent)}），不是督办系统自己的文件夹。"
-                            "请核实后删除这个链接（链接指向的文件不受影响），督办系统会自行新建该文件夹；"
-                            "如需把数据放在别处，请设置 DUBAN_HOME")
+        return UnsafeFolder(
+            f"拒绝使用文件夹 {path}：它是一个符号链接（指向 {_target(name, parent)}），不是督办系统自己的文件夹。"
+            "请核实后删除这个链接（链接指向的文件不受影响），督办系统会自行新建该文件夹；"
+            "如需把数据放在别处，请设置 DUBAN_HOME"
+        )
     if mode and not stat.S_ISDIR(mode):
         return UnsafeFolder(f"拒绝使用 {path}：它不是文件夹。请将它移走后重新运行，督办系统会自行新建该文件夹")
     return UnsafeFolder(f"无法打开文件夹 {path}（{e.strerror or type(e).__name__}）：请检查它的权限后重新运行")

@@ -16,15 +16,25 @@ from tasks.intake.locate import Table
 from tasks.intake.verdict import Issue
 
 # kinds parsed cell by cell (the one check of each: tasks/intake/cells.py); a failure is an issue
-PARSED: dict[str, Callable[[str], Any]] = {"money": cells.money, "number": cells.number, "int": cells.whole,
-                                            "date": cells.a_date, "org-code": cells.org_code, "mobile": cells.mobile,
-                                            "landline": cells.landline, "phone": cells.phone, "email": cells.email}
+PARSED: dict[str, Callable[[str], Any]] = {
+    "money": cells.money,
+    "number": cells.number,
+    "int": cells.whole,
+    "date": cells.a_date,
+    "org-code": cells.org_code,
+    "mobile": cells.mobile,
+    "landline": cells.landline,
+    "phone": cells.phone,
+    "email": cells.email,
+}
 NUMERIC_SUFFIX = "__n"
 EXCEL_ERROR = "excel-error"
 
 
-def normalise(table: Table, choices: dict[str, tuple[str, ...]] | None = None,
-              ) -> tuple[pd.DataFrame, list[dict[str, Any]], list[Issue]]:
+def normalise(
+    table: Table,
+    choices: dict[str, tuple[str, ...]] | None = None,
+) -> tuple[pd.DataFrame, list[dict[str, Any]], list[Issue]]:
     """(frame for the suite, typed records, parse issues) for the table's data rows. A value
     of a column with `choices` that matches one once folded (full-width brackets) is that choice."""
     choices = choices or {}
@@ -41,15 +51,20 @@ def normalise(table: Table, choices: dict[str, tuple[str, ...]] | None = None,
             values = _parse(col, folded, table, issues, shown)
             # the suite sees the canonical value, or the cell as written when it did not parse
             # (already an issue here: it must not be "required" as well)
-            data[key] = folded if col.kind in ("money", "number", "int", "date") else [
-                v if v is not None else f for v, f in zip(values, folded, strict=True)]
+            data[key] = (
+                folded
+                if col.kind in ("money", "number", "int", "date")
+                else [v if v is not None else f for v, f in zip(values, folded, strict=True)]
+            )
             if col.kind in NUMERIC:
                 data[key + NUMERIC_SUFFIX] = values
         else:
             data[key] = folded
             if choices.get(key):
                 data[key] = _as_declared(data[key], choices[key])
-            values = [None if v is None else v == col.choices[0] for v in data[key]] if col.kind == "flag" else data[key]
+            values = (
+                [None if v is None else v == col.choices[0] for v in data[key]] if col.kind == "flag" else data[key]
+            )
             values = [None if i in shown else v for i, v in enumerate(values)] if shown else values
         for t, v in zip(typed, values, strict=True):
             t[key] = v
@@ -63,7 +78,9 @@ def _excel_errors(folded: list[str | None], table: Table, header: str, issues: l
     shown = set()
     for i, ((row, _), v) in enumerate(zip(table.records, folded, strict=True)):
         if v is not None and v in cells.EXCEL_ERRORS:
-            issues.append(Issue("error", EXCEL_ERROR, f"第{row}行“{header}”{cells.shown_error(v)}", table.sheet, row, header))
+            issues.append(
+                Issue("error", EXCEL_ERROR, f"第{row}行“{header}”{cells.shown_error(v)}", table.sheet, row, header)
+            )
             shown.add(i)
     return shown
 
@@ -113,8 +130,11 @@ def _parse(col: Column, folded: list[str | None], table: Table, issues: list[Iss
         got = memo[v]
         if isinstance(got, cells.CellError):
             out.append(None)
-            code = "bad-credit-check" if isinstance(got, cells.CheckCharError) and len(v) >= 18 else (
-                "bad-org-code-check" if isinstance(got, cells.CheckCharError) else f"bad-{col.kind}")
+            code = (
+                "bad-credit-check"
+                if isinstance(got, cells.CheckCharError) and len(v) >= 18
+                else ("bad-org-code-check" if isinstance(got, cells.CheckCharError) else f"bad-{col.kind}")
+            )
             why = f"应填写以{col.unit}为单位的数字" if col.kind in ("money", "number") and col.unit else got
             issues.append(Issue("error", code, f"第{row}行“{header}”{why}，当前为“{v}”", table.sheet, row, header))
         else:

@@ -193,7 +193,11 @@ def html_sheets(data: bytes, name: str, limits: Limits) -> list[Sheet]:
         parser.feed(html_text(data))
         parser.close()
     except AssertionError:  # html.parser's answer to a broken "<![" section (found by fuzzing)
-        raise Unreadable("not-a-table", "网页格式的文件已损坏，无法读取。请在系统中重新导出，或用 Excel 另存为 .xlsx 后发送") from None
+        raise Unreadable(
+            "not-a-table", "网页格式的文件已损坏，无法读取。请在系统中重新导出，或用 Excel 另存为 .xlsx 后发送"
+        ) from None
     if not any(len(r) > 1 for r in parser.rows):
-        raise Unreadable("not-a-table", "文件是网页格式，但其中没有表格。请在系统中重新导出，或用 Excel 另存为 .xlsx 后发送")
+        raise Unreadable(
+            "not-a-table", "文件是网页格式，但其中没有表格。请在系统中重新导出，或用 Excel 另存为 .xlsx 后发送"
+        )
     return [Sheet(name, parser.rows)]

@@ -35,8 +35,13 @@ def identify_unit(texts: list[str], campaign: Campaign) -> str:
         if len(found) == 1:
             return found.pop()
         if len(found) > 1:
-            raise Unidentified("unit-ambiguous", f"文件中出现多个单位（{'、'.join(sorted(found))}），请在标题或“填报单位”中只写本单位")
-    raise Unidentified("unit-unknown", f"无法确定填报单位：请在表格上方“填报单位”处或文件名中写明单位名称（如“{campaign.units[0].name}”）")
+            raise Unidentified(
+                "unit-ambiguous", f"文件中出现多个单位（{'、'.join(sorted(found))}），请在标题或“填报单位”中只写本单位"
+            )
+    raise Unidentified(
+        "unit-unknown",
+        f"无法确定填报单位：请在表格上方“填报单位”处或文件名中写明单位名称（如“{campaign.units[0].name}”）",
+    )
 
 
 def unit_in_name(filename: str, campaign: Campaign) -> str | None:
@@ -62,8 +67,14 @@ def period_hint(texts: list[str], year: int | None = None) -> str | None:
 
 def owed_periods(campaign: Campaign, unit: str, form: str) -> list[tuple[date, str]]:
     """(due date, period) the unit owes of this form, in date order."""
-    owed = sorted({(due, p) for o in campaign.obligations if o.form == form
-                   and unit in {u.name for u in campaign.owners_of(o)} for p, due in periods(o)})
+    owed = sorted(
+        {
+            (due, p)
+            for o in campaign.obligations
+            if o.form == form and unit in {u.name for u in campaign.owners_of(o)}
+            for p, due in periods(o)
+        }
+    )
     if not owed:
         raise Unidentified("not-owed", f"{unit}无需报送该表")
     return owed
@@ -74,14 +85,14 @@ def given_period(campaign: Campaign, unit: str, form: str, text: str) -> str:
     names = [p for _, p in owed_periods(campaign, unit, form)]
     key = Period.parse(text, campaign.start.year).key
     if key not in names:
-        raise Unidentified("period-unknown", f"期次“{text}”不是{unit}本表的报送期次"
-                           f"（{'、'.join(dict.fromkeys(map(period_label, names)))}）")
+        raise Unidentified(
+            "period-unknown",
+            f"期次“{text}”不是{unit}本表的报送期次（{'、'.join(dict.fromkeys(map(period_label, names)))}）",
+        )
     return key
 
 
-def identify_period(
-    campaign: Campaign, unit: str, form: str, hints: list[str], received: date
-) -> tuple[str, bool]:
+def identify_period(campaign: Campaign, unit: str, form: str, hints: list[str], received: date) -> tuple[str, bool]:
     """(the obligation period this file answers, whether the file named it).
 
     The named period when the unit owes it (any spelling: 2017Q2 is 2017年第二季度), or the one
@@ -136,15 +147,21 @@ def _finer_owed(hint: str, names: list[str]) -> list[str]:
 
 def _not_owed(hint: str, names: list[str]) -> str:
     if inside := _finer_owed(hint, names):
-        return (f"文件标明的期次“{period_label(hint)}”包含多个报送期次，本表应分期报送：请在标题或文件名中写明"
-                f"{'或'.join(f'“{period_label(n)}”' for n in inside)}")
-    return (f"文件标明的期次“{period_label(hint)}”不在本表的报送期次内"
-            f"（{'、'.join(dict.fromkeys(map(period_label, names)))}）")
+        return (
+            f"文件标明的期次“{period_label(hint)}”包含多个报送期次，本表应分期报送：请在标题或文件名中写明"
+            f"{'或'.join(f'“{period_label(n)}”' for n in inside)}"
+        )
+    return (
+        f"文件标明的期次“{period_label(hint)}”不在本表的报送期次内"
+        f"（{'、'.join(dict.fromkeys(map(period_label, names)))}）"
+    )
 
 
 def assumed_period_note(period: str, example: str | None = None) -> str:
     """What a clerk is told when the period was not named and had to be inferred."""
     label = period_label(period)
     what = f"{label}的报表" if label != period else period
-    return (f"文件标题和文件名中未写明报送期次，已按收到日期视为{what}；如有误，请在标题中写明期次"
-            f"（如“{period_label(example or period)}”）后重新报送")
+    return (
+        f"文件标题和文件名中未写明报送期次，已按收到日期视为{what}；如有误，请在标题中写明期次"
+        f"（如“{period_label(example or period)}”）后重新报送"
+    )

@@ -47,8 +47,9 @@ class Claim:
     retaken: bool = False  # a claim a dead run left behind: it may have been recorded already
 
 
-def claim_all(inbox: Path, *, now: datetime | None = None, stale_after: timedelta = STALE_AFTER,
-              limit: int | None = None) -> list[Claim]:
+def claim_all(
+    inbox: Path, *, now: datetime | None = None, stale_after: timedelta = STALE_AFTER, limit: int | None = None
+) -> list[Claim]:
     """Claim every waiting entry (files, links, anything but folders and hidden names), and
     claims a dead run left behind for longer than `stale_after`. Losing a race is not an error;
     an entry that cannot be claimed is logged and left, never stopping the others. With `limit`,
@@ -66,8 +67,9 @@ def claim_folders(inbox: Path) -> Iterator[tuple[int, int]]:
         yield box, claimed
 
 
-def _claim(box: int, claimed: int, claimed_dir: Path, now: datetime, stale_after: timedelta,
-           limit: int | None) -> list[Claim]:
+def _claim(
+    box: int, claimed: int, claimed_dir: Path, now: datetime, stale_after: timedelta, limit: int | None
+) -> list[Claim]:
     out = []
     with os.scandir(box) as it:
         entries = sorted(it, key=lambda e: e.name)
@@ -86,8 +88,9 @@ def _claim(box: int, claimed: int, claimed_dir: Path, now: datetime, stale_after
     return out
 
 
-def _take(src: int, entry: str, claimed: int, claimed_dir: Path, name: str, at: datetime, *,
-          old: str | None = None) -> Claim | None:
+def _take(
+    src: int, entry: str, claimed: int, claimed_dir: Path, name: str, at: datetime, *, old: str | None = None
+) -> Claim | None:
     """Rename `entry` of the folder `src` to a new `<uuid>` in `.claimed`, its record written first."""
     target = uuid.uuid4().hex
     try:
@@ -106,8 +109,9 @@ def _take(src: int, entry: str, claimed: int, claimed_dir: Path, name: str, at: 
 
 
 def _write_record(folder: int, name: str, meta: dict[str, str]) -> None:
-    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o644,
-                 dir_fd=folder)
+    fd = os.open(
+        name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o644, dir_fd=folder
+    )
     with os.fdopen(fd, "wb") as f:
         f.write(json.dumps(meta, ensure_ascii=False).encode("utf-8"))
 
@@ -126,8 +130,9 @@ def _stale(claimed: int, now: datetime, stale_after: timedelta) -> list[tuple[st
             continue
         meta = _record(claimed, n) if OURS.fullmatch(n) and f"{n}.json" in names else None
         if meta is None:
-            log.warning("%s/%s has no claim record (%s.json) beside it: not a claim of Duban's, left where it is",
-                        CLAIMED, n, n)
+            log.warning(
+                "%s/%s has no claim record (%s.json) beside it: not a claim of Duban's, left where it is", CLAIMED, n, n
+            )
         elif now - meta[1] > stale_after:
             out.append((n, *meta))
     return out
@@ -136,8 +141,9 @@ def _stale(claimed: int, now: datetime, stale_after: timedelta) -> list[tuple[st
 def _record(claimed: int, entry: str) -> tuple[str, datetime] | None:
     """(original name, claimed at) from `<entry>.json`, or None when it cannot be read as one."""
     try:
-        fd = os.open(f"{entry}.json", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0),
-                     dir_fd=claimed)
+        fd = os.open(
+            f"{entry}.json", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0), dir_fd=claimed
+        )
         with os.fdopen(fd, "rb") as f:
             if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
                 return None

@@ -1,11 +1,12 @@
 """Keeping and recording submissions: the file as received, the verdict, the rows.
 
 Every received file is written byte-for-byte to files/<sha256> before anything else, so
-nothing is lost whatever happens next (files/ must be Duban's own folder: tasks/intake/folders.py). The same bytes twice are a duplicate; a monthly form
-resubmitted for the same period supersedes the earlier version (kept in history); an
-accumulating form's rows add up, a later row with the same key correcting the earlier one;
-an accepted contacts form proposes the unit's new contact list (tasks/contacts/changes.py: held for ops when it
-adds an address or changes who receives the unit's mail). An entry that was refused before its bytes were taken
+nothing is lost whatever happens next (files/ must be Duban's own folder:
+tasks/intake/folders.py). The same bytes twice are a duplicate; a monthly form resubmitted for
+the same period supersedes the earlier version (kept in history); an accumulating form's rows
+add up, a later row with the same key correcting the earlier one; an accepted contacts form
+proposes the unit's new contact list (tasks/contacts/changes.py: held for ops when it adds an
+address or changes who receives the unit's mail). An entry that was refused before its bytes were taken
 (not a regular file, over the size limit) is recorded with its name, size and reason.
 """
 
@@ -40,8 +41,12 @@ def keep_bytes(files_dir: Path, data: bytes) -> str:
         except FileNotFoundError:
             pass
         tmp = f".incoming-{uuid.uuid4().hex}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o600,
-                     dir_fd=folder)
+        fd = os.open(
+            tmp,
+            os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0),
+            0o600,
+            dir_fd=folder,
+        )
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(data)
@@ -59,58 +64,131 @@ def kept_path(files_dir: Path, sha: str) -> Path:
 
 
 def record(
-    session: Session, campaign: Campaign, v: Verdict, *, sha: str, size: int, received_at: datetime,
-    units: dict[str, int] | None = None, **fields: str | None,
+    session: Session,
+    campaign: Campaign,
+    v: Verdict,
+    *,
+    sha: str,
+    size: int,
+    received_at: datetime,
+    units: dict[str, int] | None = None,
+    **fields: str | None,
 ) -> Submission:
     """Record one received file and its verdict; store its rows when accepted. `units` (name ->
     id) saves a query per file in a batch; `fields` are further columns of the submission
     (summary, channel, submitted_by, submitter_phone), written in the same insert."""
     campaign_id = campaign.id
     _serialise(session, campaign_id, v, sha)
-    unit_id = (units.get(v.unit) if units is not None else session.scalar(
-        select(Unit.id).where(Unit.campaign == campaign_id, Unit.name == v.unit))) if v.unit else None
+    unit_id = (
+        (
+            units.get(v.unit)
+            if units is not None
+            else session.scalar(select(Unit.id).where(Unit.campaign == campaign_id, Unit.name == v.unit))
+        )
+        if v.unit
+        else None
+    )
     # A duplicate is the same bytes judged as the same thing again. Bytes that could not be
     # read or identified before (e.g. no unit), now identified by an override, are judged anew.
-    same = (Submission.status == "unreadable",) if v.unreadable else (
-        Submission.status.in_(("accepted", "rejected")),
-        Submission.unit_id == unit_id, Submission.form == v.form, Submission.period == v.period,
+    same = (
+        (Submission.status == "unreadable",)
+        if v.unreadable
+        else (
+            Submission.status.in_(("accepted", "rejected")),
+            Submission.unit_id == unit_id,
+            Submission.form == v.form,
+            Submission.period == v.period,
+        )
     )
     earlier = session.scalar(
-        select(Submission).where(Submission.campaign == campaign_id, Submission.sha256 == sha, *same)
-        .order_by(Submission.id).limit(1)
+        select(Submission)
+        .where(Submission.campaign == campaign_id, Submission.sha256 == sha, *same)
+        .order_by(Submission.id)
+        .limit(1)
     )
     sub = Submission(
-        campaign=campaign_id, sha256=sha, filename=v.filename, size=size, received_at=received_at,
-        unit_id=unit_id, form=v.form, period=v.period, row_count=len(v.records),
-        status="duplicate" if earlier else v.status, duplicate_of=earlier.id if earlier else None,
+        campaign=campaign_id,
+        sha256=sha,
+        filename=v.filename,
+        size=size,
+        received_at=received_at,
+        unit_id=unit_id,
+        form=v.form,
+        period=v.period,
+        row_count=len(v.records),
+        status="duplicate" if earlier else v.status,
+        duplicate_of=earlier.id if earlier else None,
         **{"summary": "", **fields},
     )
     session.add(sub)
     session.flush()
     session.add_all(
-        ValidationIssue(submission_id=sub.id, severity=i.severity, sheet=_clean(i.sheet), row=i.row,
-                        column=_clean(i.column), code=i.code, message=clean_text(i.message))
+        ValidationIssue(
+            submission_id=sub.id,
+            severity=i.severity,
+            sheet=_clean(i.sheet),
+            row=i.row,
+            column=_clean(i.column),
+            code=i.code,
+            message=clean_text(i.message),
+        )
         for i in v.issues
     )
     if sub.status == "accepted" and unit_id is not None:
         _store_rows(session, campaign, sub, v, unit_id)
-    audit(session, at=received_at, actor="intake", action=f"submission.{sub.status}",
-          subject=f"{v.unit or '?'}/{v.form or '?'}/{v.period or '?'}",
-          submission_id=sub.id, sha256=sha, filename=v.filename, errors=v.error_count, warnings=v.warning_count)
+    audit(
+        session,
+        at=received_at,
+        actor="intake",
+        action=f"submission.{sub.status}",
+        subject=f"{v.unit or '?'}/{v.form or '?'}/{v.period or '?'}",
+        submission_id=sub.id,
+        sha256=sha,
+        filename=v.filename,
+        errors=v.error_count,
+        warnings=v.warning_count,
+    )
     return sub
 
 
-def record_refused(session: Session, campaign: Campaign, *, filename: str, size: int | None, code: str,
-                   reason: str, unit: str | None, received_at: datetime) -> Submission:
+def record_refused(
+    session: Session,
+    campaign: Campaign,
+    *,
+    filename: str,
+    size: int | None,
+    code: str,
+    reason: str,
+    unit: str | None,
+    received_at: datetime,
+) -> Submission:
     """An entry refused before its bytes were taken: its name, size and reason, not its content."""
     unit_id = session.scalar(select(Unit.id).where(Unit.campaign == campaign.id, Unit.name == unit)) if unit else None
-    sub = Submission(campaign=campaign.id, sha256="", filename=filename, size=size or 0, received_at=received_at,
-                     unit_id=unit_id, status="refused", summary=reason, row_count=0)
+    sub = Submission(
+        campaign=campaign.id,
+        sha256="",
+        filename=filename,
+        size=size or 0,
+        received_at=received_at,
+        unit_id=unit_id,
+        status="refused",
+        summary=reason,
+        row_count=0,
+    )
     session.add(sub)
     session.flush()
     session.add(ValidationIssue(submission_id=sub.id, severity="error", code=code, message=reason))
-    audit(session, at=received_at, actor="intake", action="submission.refused", subject=f"{unit or '?'}/?/?",
-          submission_id=sub.id, filename=filename, size=size, code=code)
+    audit(
+        session,
+        at=received_at,
+        actor="intake",
+        action="submission.refused",
+        subject=f"{unit or '?'}/?/?",
+        submission_id=sub.id,
+        filename=filename,
+        size=size,
+        code=code,
+    )
     return sub
 
 

@@ -106,7 +106,8 @@ def find_table(sheets: list[Sheet], forms: list[Form]) -> Table | None:
         columns=found,
         headers={k: _as_written(row[i]) for k, i in found.items()},
         extra=[
-            _as_written(c) for i, c in enumerate(row)
+            _as_written(c)
+            for i, c in enumerate(row)
             if c and i not in known and header_key(c) not in {"序号", "编号", ""}
         ],
         missing=[c for c in form.columns if c.required and c.key not in found],

@@ -25,19 +25,33 @@ from pathlib import PurePath
 
 from schemas.text import clean_text
 
-SKIPPED_TYPES = {"message/delivery-status", "message/disposition-notification", "message/feedback-report",
-                 "text/rfc822-headers"}  # parts of reports machines send: never files
+SKIPPED_TYPES = {
+    "message/delivery-status",
+    "message/disposition-notification",
+    "message/feedback-report",
+    "text/rfc822-headers",
+}  # parts of reports machines send: never files
 # what an attachment is when it is not a report file: by content type, then by suffix
 NOT_REPORT_TYPES = {
-    "application/pgp-signature": "数字签名", "application/pkcs7-signature": "数字签名",
-    "application/x-pkcs7-signature": "数字签名", "application/pgp-keys": "数字签名",
-    "text/calendar": "日历文件", "application/ics": "日历文件", "text/x-vcalendar": "日历文件",
-    "text/vcard": "名片（vCard）", "text/x-vcard": "名片（vCard）", "text/directory": "名片（vCard）",
-    "text/x-diff": "补丁文件", "text/x-patch": "补丁文件", "application/x-patch": "补丁文件",
+    "application/pgp-signature": "数字签名",
+    "application/pkcs7-signature": "数字签名",
+    "application/x-pkcs7-signature": "数字签名",
+    "application/pgp-keys": "数字签名",
+    "text/calendar": "日历文件",
+    "application/ics": "日历文件",
+    "text/x-vcalendar": "日历文件",
+    "text/vcard": "名片（vCard）",
+    "text/x-vcard": "名片（vCard）",
+    "text/directory": "名片（vCard）",
+    "text/x-diff": "补丁文件",
+    "text/x-patch": "补丁文件",
+    "application/x-patch": "补丁文件",
 }
 NOT_REPORT_MAINTYPES = {"image": "图片", "audio": "音频", "video": "视频", "font": "字体文件"}
 NOT_REPORT_SUFFIXES = {
-    **dict.fromkeys((".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".heic", ".svg", ".ico"), "图片"),
+    **dict.fromkeys(
+        (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".heic", ".svg", ".ico"), "图片"
+    ),
     **dict.fromkeys((".patch", ".diff"), "补丁文件"),
     **dict.fromkeys((".p7s", ".p7c", ".asc", ".sig", ".gpg"), "数字签名"),
     **dict.fromkeys((".ics", ".ical", ".vcs"), "日历文件"),
@@ -49,8 +63,11 @@ MAX_OTHERS = 100  # attachments that are not report files, named at most this ma
 MAX_DEPTH = 3  # forwarded inside forwarded inside forwarded: no deeper
 MAX_FILES = 20
 AUTO_SUBJECT = re.compile(r"自动回复|自动答复|auto(matic)?[ -]?reply|out of (the )?office|不在办公(室)?|休假", re.I)
-BOUNCE_SUBJECT = re.compile(r"退信|未送达|无法送达|投递失败|undeliver|delivery (status )?notification|returned mail|"
-                            r"mail delivery (failed|system)|failure notice", re.I)
+BOUNCE_SUBJECT = re.compile(
+    r"退信|未送达|无法送达|投递失败|undeliver|delivery (status )?notification|returned mail|"
+    r"mail delivery (failed|system)|failure notice",
+    re.I,
+)
 BOUNCE_SENDERS = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|bounce[s]?)([+@-]|$)", re.I)
 
 
@@ -124,7 +141,9 @@ def _unzip(name: str, data: bytes, max_expanded: int) -> tuple[list[tuple[str, b
     """The files of a .zip a clerk sent, refused whole when it would expand past `max_expanded`."""
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
-        infos = [i for i in z.infolist() if not i.is_dir() and not PurePath(i.filename).name.startswith((".", "__MACOSX"))]
+        infos = [
+            i for i in z.infolist() if not i.is_dir() and not PurePath(i.filename).name.startswith((".", "__MACOSX"))
+        ]
         if sum(i.file_size for i in infos) > max_expanded or len(infos) > MAX_FILES:
             return [(name, data)], []  # judged as sent: intake refuses it with its reason
         out = []
@@ -211,8 +230,13 @@ def read_message(raw: bytes, *, own: set[str], max_expanded: int, authserv: str 
     try:
         inc = _read(raw, own, max_expanded)
         if authserv:
-            values = [str(v) for v in BytesParser(policy=policy.compat32).parsebytes(raw, headersonly=True)
-                      .get_all("Authentication-Results") or []]
+            values = [
+                str(v)
+                for v in BytesParser(policy=policy.compat32)
+                .parsebytes(raw, headersonly=True)
+                .get_all("Authentication-Results")
+                or []
+            ]
             inc = replace(inc, verified=sender_verified(values, inc.sender, authserv))
         return inc
     except Exception:  # nested past Python's recursion limit, or worse: a message with no usable file
@@ -281,9 +305,19 @@ def _read(raw: bytes, own: set[str], max_expanded: int) -> Incoming:
                 _sort(fname, msg.get_content_type(), msg.get_payload(decode=True) or b"", files, others)
     except (ValueError, TypeError, LookupError, AttributeError, RecursionError, MemoryError):
         skipped.append("（邮件结构异常，无法读取附件）")  # a malformed message has no files, never a crash
-    return Incoming(mid, sender, clean_text(_decode(name)), clean_text(_decode(str(msg.get("Subject") or ""))), refs,
-                    files[:MAX_FILES], automatic(msg, sender, own), skipped, [n for n, _ in files[MAX_FILES:]],
-                    others=others, attached=msg.get_content_type() == "multipart/mixed")
+    return Incoming(
+        mid,
+        sender,
+        clean_text(_decode(name)),
+        clean_text(_decode(str(msg.get("Subject") or ""))),
+        refs,
+        files[:MAX_FILES],
+        automatic(msg, sender, own),
+        skipped,
+        [n for n, _ in files[MAX_FILES:]],
+        others=others,
+        attached=msg.get_content_type() == "multipart/mixed",
+    )
 
 
 def addresses_of(value: str) -> list[str]:

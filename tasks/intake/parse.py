@@ -28,8 +28,10 @@ WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et", ".ett", ".ods"}
 MAX_ZIP_MEMBERS = 2000
 MAX_ROWS = 1_048_576  # what Excel itself can show: the cap of the text formats' row numbers
 TOO_COMPLEX = "文件过大或结构异常，无法读取。请删除无关的工作表和空白行列，用 Excel 另存为 .xlsx 后重新发送"
-TOO_MUCH_TEXT = ("文件内容过多（合并单元格或跨行单元格展开后，单元格数或文字量超过上限），无法校验。"
-                 "请取消不必要的合并单元格，删除无关的工作表和内容，或拆分后重新发送")
+TOO_MUCH_TEXT = (
+    "文件内容过多（合并单元格或跨行单元格展开后，单元格数或文字量超过上限），无法校验。"
+    "请取消不必要的合并单元格，删除无关的工作表和内容，或拆分后重新发送"
+)
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,9 @@ def _parse(data: bytes, filename: str, limits: Limits) -> list[Sheet]:
     if not data:
         raise Unreadable("empty-file", "文件是空的（0字节），请重新导出后再发送")
     if len(data) > limits.max_bytes:
-        raise Unreadable("too-large", f"文件超过 {limits.max_bytes / 1e6:.0f} MB 的上限，请删除无关工作表或拆分后重新发送")
+        raise Unreadable(
+            "too-large", f"文件超过 {limits.max_bytes / 1e6:.0f} MB 的上限，请删除无关工作表或拆分后重新发送"
+        )
     suffix = PurePath(filename).suffix.lower()
     if data.startswith(ZIP_MAGIC):
         _check_zip(data, limits)
@@ -236,7 +240,9 @@ def _calamine(data: bytes, limits: Limits) -> list[Sheet]:
     except PasswordError:
         raise Unreadable("encrypted", "工作簿设置了密码，无法读取：请取消密码后重新发送") from None
     except (CalamineError, ValueError, OSError) as e:
-        raise Unreadable("not-a-workbook", f"无法读取该 Excel 文件（{type(e).__name__}），请用 Excel 另存为 .xlsx 后重新发送") from None
+        raise Unreadable(
+            "not-a-workbook", f"无法读取该 Excel 文件（{type(e).__name__}），请用 Excel 另存为 .xlsx 后重新发送"
+        ) from None
     except MemoryError:
         raise Unreadable("too-complex", TOO_COMPLEX) from None
     except BaseException as e:
@@ -310,7 +316,7 @@ def decode_text(data: bytes) -> str:
     for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if data.startswith(bom):
             try:
-                return data[len(bom):].decode(enc)
+                return data[len(bom) :].decode(enc)
             except UnicodeDecodeError:
                 break
     for enc in ("utf-8", "gb18030"):
@@ -318,7 +324,9 @@ def decode_text(data: bytes) -> str:
             return data.decode(enc)
         except UnicodeDecodeError:
             continue
-    raise Unreadable("encoding", "无法识别文件编码（既不是 UTF-8 也不是 GBK/GB18030），请用 Excel 另存为 .xlsx 后重新发送")
+    raise Unreadable(
+        "encoding", "无法识别文件编码（既不是 UTF-8 也不是 GBK/GB18030），请用 Excel 另存为 .xlsx 后重新发送"
+    )
 
 
 def _csv_rows(data: bytes, limits: Limits) -> list[list[str | None]]:

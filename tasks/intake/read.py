@@ -50,8 +50,12 @@ class _Child:
     def __init__(self, memory_bytes: int):
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tasks.intake.read_child", str(memory_bytes)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            env=child_env(os.environ), cwd=_ROOT, close_fds=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=child_env(os.environ),
+            cwd=_ROOT,
+            close_fds=True,
         )
 
     def read(self, data: bytes, filename: str, limits: Limits) -> dict:
@@ -170,7 +174,9 @@ def read_sheets(data: bytes, filename: str, limits: Limits) -> list[Sheet]:
     if not data:
         raise Unreadable("empty-file", "文件是空的（0字节），请重新导出后再发送")
     if len(data) > limits.max_bytes:  # refused here too: never piped to the child
-        raise Unreadable("too-large", f"文件超过 {limits.max_bytes / 1e6:.0f} MB 的上限，请删除无关工作表或拆分后重新发送")
+        raise Unreadable(
+            "too-large", f"文件超过 {limits.max_bytes / 1e6:.0f} MB 的上限，请删除无关工作表或拆分后重新发送"
+        )
     return _POOL.read(data, filename, limits)
 
 

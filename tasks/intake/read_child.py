@@ -39,7 +39,9 @@ def serve(memory_bytes: int) -> None:
         soft = int(_cpu_used()) + limits.cpu_seconds + 1  # per file: SIGXCPU ends this process past it
         resource.setrlimit(resource.RLIMIT_CPU, (soft if cpu_hard < 0 else min(soft, cpu_hard), cpu_hard))
         try:
-            out: dict[str, object] = {"sheets": [[s.name, s.rows, s.formulas] for s in parse(data, request["filename"], limits)]}
+            out: dict[str, object] = {
+                "sheets": [[s.name, s.rows, s.formulas] for s in parse(data, request["filename"], limits)]
+            }
         except Unreadable as e:
             out = {"error": [e.code, str(e)]}
         except MemoryError:

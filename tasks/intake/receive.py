@@ -23,7 +23,11 @@ class Refused(Exception):
 
 
 def too_large(size: int, limit: int) -> Refused:
-    return Refused("too-large", f"文件大小 {_human(size)}，超过 {_human(limit)} 的上限，未能受理；请删除无关工作表或拆分后重新发送", size)
+    return Refused(
+        "too-large",
+        f"文件大小 {_human(size)}，超过 {_human(limit)} 的上限，未能受理；请删除无关工作表或拆分后重新发送",
+        size,
+    )
 
 
 def _human(n: int) -> str:

@@ -27,8 +27,11 @@ def row_key(form: Form, record: dict[str, Any]) -> str | None:
 def to_json(record: dict[str, Any], form: Form) -> dict[str, Any]:
     """A record as stored: dates as ISO text, and text without the characters a database column
     may not hold (PostgreSQL's JSONB refuses NUL; the received file keeps them)."""
-    return {c.key: (v.isoformat() if isinstance(v, date) else clean_text(v) if isinstance(v, str) else v)
-            for c in form.columns if (v := record.get(c.key)) is not None}
+    return {
+        c.key: (v.isoformat() if isinstance(v, date) else clean_text(v) if isinstance(v, str) else v)
+        for c in form.columns
+        if (v := record.get(c.key)) is not None
+    }
 
 
 def from_json(data: dict[str, Any], dates: Iterable[str]) -> dict[str, Any]:
@@ -45,35 +48,70 @@ def store(session: Session, form: Form, sub: Submission, unit_id: int, records: 
     if form.versions == "accumulate":
         keys = sorted({k for r in records if (k := row_key(form, r))})
         for i in range(0, len(keys), CHUNK):
-            session.execute(update(FormRow).where(
-                FormRow.unit_id == unit_id, FormRow.form == form.code, FormRow.current.is_(True),
-                FormRow.key.in_(keys[i:i + CHUNK])).values(current=False))
+            session.execute(
+                update(FormRow)
+                .where(
+                    FormRow.unit_id == unit_id,
+                    FormRow.form == form.code,
+                    FormRow.current.is_(True),
+                    FormRow.key.in_(keys[i : i + CHUNK]),
+                )
+                .values(current=False)
+            )
     else:
-        old_ids = list(session.scalars(select(Submission.id).where(
-            Submission.campaign == sub.campaign, Submission.unit_id == unit_id, Submission.form == sub.form,
-            Submission.period == sub.period, Submission.status == "accepted",
-            Submission.superseded_by.is_(None), Submission.id != sub.id)))
+        old_ids = list(
+            session.scalars(
+                select(Submission.id).where(
+                    Submission.campaign == sub.campaign,
+                    Submission.unit_id == unit_id,
+                    Submission.form == sub.form,
+                    Submission.period == sub.period,
+                    Submission.status == "accepted",
+                    Submission.superseded_by.is_(None),
+                    Submission.id != sub.id,
+                )
+            )
+        )
         if old_ids:
             session.execute(update(Submission).where(Submission.id.in_(old_ids)).values(superseded_by=sub.id))
             session.execute(update(FormRow).where(FormRow.submission_id.in_(old_ids)).values(current=False))
     if records:
-        session.execute(FormRow.__table__.insert(), [  # Core executemany: no ORM bookkeeping per row
-            {"campaign": sub.campaign, "form": form.code, "submission_id": sub.id, "unit_id": unit_id,
-             "period": sub.period, "row_number": r["row_number"], "current": True, "key": row_key(form, r),
-             "data": to_json(r, form)} for r in records])
+        session.execute(
+            FormRow.__table__.insert(),
+            [  # Core executemany: no ORM bookkeeping per row
+                {
+                    "campaign": sub.campaign,
+                    "form": form.code,
+                    "submission_id": sub.id,
+                    "unit_id": unit_id,
+                    "period": sub.period,
+                    "row_number": r["row_number"],
+                    "current": True,
+                    "key": row_key(form, r),
+                    "data": to_json(r, form),
+                }
+                for r in records
+            ],
+        )
 
 
-def current_rows(session: Session, form: Form, campaign_id: str, *, received_by: datetime | None = None,
-                 history: bool = False) -> list[dict[str, Any]]:
+def current_rows(
+    session: Session, form: Form, campaign_id: str, *, received_by: datetime | None = None, history: bool = False
+) -> list[dict[str, Any]]:
     """A form's current rows (all versions with `history`), typed, each with `unit`, `period`,
     `received_at` and `submission_id`; only files received by `received_by` when given."""
-    q = (select(FormRow.data, FormRow.period, FormRow.submission_id, Unit.name, Submission.received_at)
-         .join(Unit, Unit.id == FormRow.unit_id).join(Submission, Submission.id == FormRow.submission_id)
-         .where(FormRow.campaign == campaign_id, FormRow.form == form.code))
+    q = (
+        select(FormRow.data, FormRow.period, FormRow.submission_id, Unit.name, Submission.received_at)
+        .join(Unit, Unit.id == FormRow.unit_id)
+        .join(Submission, Submission.id == FormRow.submission_id)
+        .where(FormRow.campaign == campaign_id, FormRow.form == form.code)
+    )
     if not history:
         q = q.where(FormRow.current.is_(True))
     if received_by is not None:
         q = q.where(Submission.received_at <= received_by)
     dates = [c.key for c in form.columns if c.kind == "date"]
-    return [{**from_json(data, dates), "unit": unit, "period": period, "submission_id": sid, "received_at": at}
-            for data, period, sid, unit, at in session.execute(q.order_by(FormRow.id)).tuples()]
+    return [
+        {**from_json(data, dates), "unit": unit, "period": period, "submission_id": sid, "received_at": at}
+        for data, period, sid, unit, at in session.execute(q.order_by(FormRow.id)).tuples()
+    ]

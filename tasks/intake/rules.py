@@ -21,8 +21,9 @@ from tasks.intake.verdict import Issue
 Rec = dict[str, Any]
 
 
-def check(table: Table, records: list[Rec], period: str | None, campaign: Campaign,
-          as_of: date | None = None) -> list[Issue]:
+def check(
+    table: Table, records: list[Rec], period: str | None, campaign: Campaign, as_of: date | None = None
+) -> list[Issue]:
     """Every rule of the table's form over its rows; `as_of` (the day the file arrived) is what a
     condition's `as_of` compares with."""
     ctx = _Ctx(table, period, campaign, as_of or date.today())
@@ -92,6 +93,7 @@ def test(c: Condition, form: Form, as_of: date | None = None):  # type: ignore[n
             v = rec.get(key)
             return (yes if v else col.choices[1]) if isinstance(v, bool) else v
     else:
+
         def value(rec: Rec) -> Any:
             return rec.get(key)
 
@@ -107,7 +109,12 @@ def test(c: Condition, form: Form, as_of: date | None = None):  # type: ignore[n
         return lambda rec: isinstance(v := value(rec), str) and len(v) < want
     if op == "lt_column":
         return lambda rec: (v := value(rec)) is not None and (o := rec.get(want)) is not None and v < o
-    compare = {"lt": lambda v: v < want, "le": lambda v: v <= want, "gt": lambda v: v > want, "ge": lambda v: v >= want}[op]
+    compare = {
+        "lt": lambda v: v < want,
+        "le": lambda v: v <= want,
+        "gt": lambda v: v > want,
+        "ge": lambda v: v >= want,
+    }[op]
 
     def ordered(rec: Rec) -> bool:
         v = value(rec)
@@ -159,8 +166,13 @@ def _date_within(c: _Ctx, rule: Any, recs: list[Rec]) -> Iterator[Issue]:
         early = rule.bound in ("both", "start") and d < start
         late = rule.bound in ("both", "end") and d > end
         if early or late:
-            default = (f"（{d}）晚于本期（截至{end}）" if rule.bound == "end" else
-                       f"（{d}）早于本期（自{start}起）" if rule.bound == "start" else f"（{d}）应在{start}至{end}之间")
+            default = (
+                f"（{d}）晚于本期（截至{end}）"
+                if rule.bound == "end"
+                else f"（{d}）早于本期（自{start}起）"
+                if rule.bound == "start"
+                else f"（{d}）应在{start}至{end}之间"
+            )
             yield c.issue(rule, r, rule.column, default, value=d, start=start, end=end)
 
 
@@ -174,8 +186,14 @@ def _unique(c: _Ctx, rule: Any, recs: list[Rec]) -> Iterator[Issue]:
         if not all(k):
             continue
         if k in seen:
-            yield c.issue(rule, r, rule.columns[-1], f"与第{seen[k]}行重复：同一（{what}）只能填写一次", first=seen[k],
-                          value=r.get(rule.columns[-1]))
+            yield c.issue(
+                rule,
+                r,
+                rule.columns[-1],
+                f"与第{seen[k]}行重复：同一（{what}）只能填写一次",
+                first=seen[k],
+                value=r.get(rule.columns[-1]),
+            )
         else:
             seen[k] = r["row_number"]
 
@@ -231,8 +249,11 @@ def _kind_when(c: _Ctx, rule: Any, recs: list[Rec]) -> Iterator[Issue]:
         if rule.kind == "int" and v != int(v):
             yield c.issue(rule, r, rule.column, f"应为整数，当前为{_text(v)}", value=v, min=low, max=high)
         elif (low is not None and v < low) or (high is not None and v > high):
-            span = f"{_text(low)}至{_text(high)}之间" if low is not None and high is not None else (
-                f"不小于{_text(low)}" if low is not None else f"不大于{_text(high)}")
+            span = (
+                f"{_text(low)}至{_text(high)}之间"
+                if low is not None and high is not None
+                else (f"不小于{_text(low)}" if low is not None else f"不大于{_text(high)}")
+            )
             yield c.issue(rule, r, rule.column, f"应{span}，当前为{_text(v)}", value=v, min=low, max=high)
 
 
@@ -240,6 +261,14 @@ def _in_list(c: _Ctx, rule: Any, recs: list[Rec]) -> Iterator[Issue]:
     return iter(())  # checked by the form's Great Expectations suite (tasks/intake/suites.py)
 
 
-_EVAL = {"required-when": _required_when, "date-order": _date_order, "date-within": _date_within,
-         "unique": _unique, "at-least": _at_least, "at-most": _at_most, "when": _when, "in-list": _in_list,
-         "kind-when": _kind_when}
+_EVAL = {
+    "required-when": _required_when,
+    "date-order": _date_order,
+    "date-within": _date_within,
+    "unique": _unique,
+    "at-least": _at_least,
+    "at-most": _at_most,
+    "when": _when,
+    "in-list": _in_list,
+    "kind-when": _kind_when,
+}

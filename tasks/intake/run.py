@@ -44,15 +44,31 @@ class FileResult:
         return self.status == "crashed"
 
     def as_json(self) -> dict[str, object]:
-        return {"file": self.file, "unit": self.unit, "form": self.form, "period": self.period,
-                "status": self.status, "rows": self.rows, "errors": self.errors, "warnings": self.warnings}
+        return {
+            "file": self.file,
+            "unit": self.unit,
+            "form": self.form,
+            "period": self.period,
+            "status": self.status,
+            "rows": self.rows,
+            "errors": self.errors,
+            "warnings": self.warnings,
+        }
 
     def as_row(self) -> dict[str, object]:
         """A row of the intake artifact ops read in the Prefect UI."""
-        return {"文件": self.file, "单位": self.unit or "—", "表单": self.form or "—", "期次": self.period or "—",
-                "结果": STATUS_LABELS.get(self.status, self.status), "行数": self.rows, "错误": self.errors,
-                "提示": self.warnings, "收到时间": self.received_at.isoformat(sep=" "),
-                "说明": self.reason[:120] or "—"}
+        return {
+            "文件": self.file,
+            "单位": self.unit or "—",
+            "表单": self.form or "—",
+            "期次": self.period or "—",
+            "结果": STATUS_LABELS.get(self.status, self.status),
+            "行数": self.rows,
+            "错误": self.errors,
+            "提示": self.warnings,
+            "收到时间": self.received_at.isoformat(sep=" "),
+            "说明": self.reason[:120] or "—",
+        }
 
 
 def process_claim(app: App, claim: Claim, received_at: datetime | None = None) -> FileResult:
@@ -79,8 +95,20 @@ def _crashed(app: App, claim: Claim, when: datetime, e: Exception) -> FileResult
 def _done(app: App, claim: Claim, when: datetime, r: Submitted) -> FileResult:
     _settle(app, claim, failed=r.status in FAILED, submission_id=r.submission_id)
     v = r.verdict
-    return FileResult(claim.name, r.status, when, v.unit, v.form, v.period, len(v.records), v.error_count,
-                      v.warning_count, r.submission_id, r.contact_change, v.errors[0].message if v.errors else "")
+    return FileResult(
+        claim.name,
+        r.status,
+        when,
+        v.unit,
+        v.form,
+        v.period,
+        len(v.records),
+        v.error_count,
+        v.warning_count,
+        r.submission_id,
+        r.contact_change,
+        v.errors[0].message if v.errors else "",
+    )
 
 
 def _settle(app: App, claim: Claim, *, failed: bool, submission_id: int | None) -> None:
@@ -104,18 +132,48 @@ def _recorded_already(app: App, claim: Claim, when: datetime) -> FileResult | No
     except Refused:
         return None
     with app.store.session() as s:
-        sub = s.scalar(select(Submission).where(
-            Submission.campaign == app.campaign.id, Submission.sha256 == sha, Submission.filename == claim.name,
-            Submission.received_at == when, Submission.channel == "inbox").order_by(Submission.id).limit(1))
+        sub = s.scalar(
+            select(Submission)
+            .where(
+                Submission.campaign == app.campaign.id,
+                Submission.sha256 == sha,
+                Submission.filename == claim.name,
+                Submission.received_at == when,
+                Submission.channel == "inbox",
+            )
+            .order_by(Submission.id)
+            .limit(1)
+        )
         if sub is None:
             return None
         unit = s.scalar(select(Unit.name).where(Unit.id == sub.unit_id)) if sub.unit_id else None
-        counts = dict(s.execute(select(ValidationIssue.severity, func.count()).where(
-            ValidationIssue.submission_id == sub.id).group_by(ValidationIssue.severity)).tuples().all())
-        first = s.scalar(select(ValidationIssue.message).where(
-            ValidationIssue.submission_id == sub.id, ValidationIssue.severity == "error").order_by(ValidationIssue.id))
-        result = FileResult(claim.name, sub.status, when, unit, sub.form, sub.period, sub.row_count,
-                            counts.get("error", 0), counts.get("warning", 0), sub.id, reason=first or "")
+        counts = dict(
+            s.execute(
+                select(ValidationIssue.severity, func.count())
+                .where(ValidationIssue.submission_id == sub.id)
+                .group_by(ValidationIssue.severity)
+            )
+            .tuples()
+            .all()
+        )
+        first = s.scalar(
+            select(ValidationIssue.message)
+            .where(ValidationIssue.submission_id == sub.id, ValidationIssue.severity == "error")
+            .order_by(ValidationIssue.id)
+        )
+        result = FileResult(
+            claim.name,
+            sub.status,
+            when,
+            unit,
+            sub.form,
+            sub.period,
+            sub.row_count,
+            counts.get("error", 0),
+            counts.get("warning", 0),
+            sub.id,
+            reason=first or "",
+        )
     log.warning("%r was recorded (submission %d) by a run that died before moving it; moved now", claim.name, sub.id)
     _settle(app, claim, failed=result.status in FAILED, submission_id=sub.id)
     return result
@@ -155,11 +213,14 @@ def check_folders(app: App) -> None:
             pass
 
 
-def intake_inbox(app: App, *, received_at: datetime | None = None,
-                 each: Callable[[App, Claim, datetime | None], FileResult] = process_claim,
-                 batch: int = 0,
-                 each_batch: Callable[[App, list[Claim], datetime | None], list[FileResult]] | None = None
-                 ) -> list[FileResult]:
+def intake_inbox(
+    app: App,
+    *,
+    received_at: datetime | None = None,
+    each: Callable[[App, Claim, datetime | None], FileResult] = process_claim,
+    batch: int = 0,
+    each_batch: Callable[[App, list[Claim], datetime | None], list[FileResult]] | None = None,
+) -> list[FileResult]:
     """Every file waiting in the inbox, processed once. `received_at` stamps them all (replays and
     tests); by default each is received when it is claimed, by Duban's own clock. With `batch`,
     files are judged `batch` at a time (`process_batch`): the same verdicts, a fraction of the cost.

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class Submitted:
     verdict: Verdict
@@ -45,11 +46,20 @@ class Submitted:
 
 def limits_of(settings: Settings) -> Limits:
     s = settings
-    return Limits(max_bytes=s.max_file_bytes, max_expanded=s.max_expanded_bytes, max_cells=s.read_max_cells,
-                  max_columns=s.read_max_columns, max_merged=s.read_max_merged, max_filled=s.read_max_filled,
-                  max_text=s.read_max_text, max_reply_bytes=s.read_max_reply_bytes,
-                  memory_bytes=s.read_memory_bytes, cpu_seconds=s.read_cpu_seconds,
-                  timeout_seconds=s.read_timeout_seconds, budget_seconds=s.read_budget_seconds)
+    return Limits(
+        max_bytes=s.max_file_bytes,
+        max_expanded=s.max_expanded_bytes,
+        max_cells=s.read_max_cells,
+        max_columns=s.read_max_columns,
+        max_merged=s.read_max_merged,
+        max_filled=s.read_max_filled,
+        max_text=s.read_max_text,
+        max_reply_bytes=s.read_max_reply_bytes,
+        memory_bytes=s.read_memory_bytes,
+        cpu_seconds=s.read_cpu_seconds,
+        timeout_seconds=s.read_timeout_seconds,
+        budget_seconds=s.read_budget_seconds,
+    )
 
 
 def annotated_path(settings: Settings, submission_id: int, sha: str) -> Path:
@@ -58,17 +68,32 @@ def annotated_path(settings: Settings, submission_id: int, sha: str) -> Path:
     return settings.home / "annotated" / f"{submission_id}-{sha[:16]}.xlsx"
 
 
-def validate_file(settings: Settings, campaign: Campaign, path: Path, *, unit: str | None = None,
-                  form: str | None = None, period: str | None = None,
-                  received_at: datetime | None = None) -> Verdict:
+def validate_file(
+    settings: Settings,
+    campaign: Campaign,
+    path: Path,
+    *,
+    unit: str | None = None,
+    form: str | None = None,
+    period: str | None = None,
+    received_at: datetime | None = None,
+) -> Verdict:
     """Judge a file without writing anything (no store needed: `duban validate` stays fast)."""
     received = received_at or now_local(campaign.timezone)
     try:
         data = open_received(path, settings.max_file_bytes)
     except Refused as e:
         return refused_verdict(path.name, e, campaign, unit)
-    return inspect_file(data, path.name, campaign, received=received.date(), limits=limits_of(settings),
-                        unit=unit, form=form, period=period)
+    return inspect_file(
+        data,
+        path.name,
+        campaign,
+        received=received.date(),
+        limits=limits_of(settings),
+        unit=unit,
+        form=form,
+        period=period,
+    )
 
 
 def refused_verdict(name: str, e: Refused, campaign: Campaign, unit: str | None) -> Verdict:
@@ -77,9 +102,17 @@ def refused_verdict(name: str, e: Refused, campaign: Campaign, unit: str | None)
     return v
 
 
-def submit_file(app: App, path: Path, *, unit: str | None = None, form: str | None = None,
-                period: str | None = None, received_at: datetime | None = None,
-                filename: str | None = None, expect_unit: str | None = None) -> Submitted:
+def submit_file(
+    app: App,
+    path: Path,
+    *,
+    unit: str | None = None,
+    form: str | None = None,
+    period: str | None = None,
+    received_at: datetime | None = None,
+    filename: str | None = None,
+    expect_unit: str | None = None,
+) -> Submitted:
     """Take the file at `path` (regular files only, size checked first), then `submit_bytes`;
     an entry refused before its bytes were taken is recorded and answered all the same."""
     received = received_at or app.now()
@@ -88,24 +121,58 @@ def submit_file(app: App, path: Path, *, unit: str | None = None, form: str | No
         data = open_received(path, app.settings.max_file_bytes)
     except Refused as e:
         return submit_refused(app, name, e, received_at=received, unit=unit or expect_unit)
-    return submit_bytes(app, data, name, unit=unit, form=form, period=period, received_at=received,
-                        expect_unit=expect_unit)
+    return submit_bytes(
+        app, data, name, unit=unit, form=form, period=period, received_at=received, expect_unit=expect_unit
+    )
 
 
-def submit_bytes(app: App, data: bytes, name: str, *, unit: str | None = None, form: str | None = None,
-                 period: str | None = None, received_at: datetime | None = None, expect_unit: str | None = None,
-                 channel: str = "inbox", submitted_by: str | None = None, phone: str | None = None,
-                 reply: Reply | None = None, receipt: bool = True) -> Submitted:
+def submit_bytes(
+    app: App,
+    data: bytes,
+    name: str,
+    *,
+    unit: str | None = None,
+    form: str | None = None,
+    period: str | None = None,
+    received_at: datetime | None = None,
+    expect_unit: str | None = None,
+    channel: str = "inbox",
+    submitted_by: str | None = None,
+    phone: str | None = None,
+    reply: Reply | None = None,
+    receipt: bool = True,
+) -> Submitted:
     """Keep the bytes as received, judge them, record the submission and its rows, queue the receipt.
 
     `expect_unit`: the sender's unit is known (its page): a file naming another unit is refused.
     `receipt=False`: the caller answers (one reply for all of a message's files); none is queued here."""
     received = received_at or app.now()
     sha = keep_bytes(app.settings.files_dir, data)  # first: whatever happens next, the file is kept
-    v = inspect_file(data, name, app.campaign, received=received.date(), limits=limits_of(app.settings),
-                     unit=unit, form=form, period=period, expect_unit=expect_unit)
-    return file_verdict(app, v, sha=sha, size=len(data), name=name, received=received, expect_unit=expect_unit,
-                        channel=channel, submitted_by=submitted_by, phone=phone, reply=reply, receipt=receipt)
+    v = inspect_file(
+        data,
+        name,
+        app.campaign,
+        received=received.date(),
+        limits=limits_of(app.settings),
+        unit=unit,
+        form=form,
+        period=period,
+        expect_unit=expect_unit,
+    )
+    return file_verdict(
+        app,
+        v,
+        sha=sha,
+        size=len(data),
+        name=name,
+        received=received,
+        expect_unit=expect_unit,
+        channel=channel,
+        submitted_by=submitted_by,
+        phone=phone,
+        reply=reply,
+        receipt=receipt,
+    )
 
 
 def submit_batch(app: App, items: list[tuple[bytes, str, datetime]]) -> list[Submitted | Exception]:
@@ -126,18 +193,25 @@ def _judge_all(app: App, items: list[tuple[bytes, str, datetime]]) -> list[Verdi
 
     limits = limits_of(app.settings)
     verdicts: list[Verdict | Exception] = []
-    for (data, name, when), v in zip(items, inspect_files(
-            [Received(data, name, when.date()) for data, name, when in items], app.campaign, limits=limits), strict=True):
+    for (data, name, when), v in zip(
+        items,
+        inspect_files([Received(data, name, when.date()) for data, name, when in items], app.campaign, limits=limits),
+        strict=True,
+    ):
         try:  # judged alone: a crash of the batch path must not cost the file
-            verdicts.append(inspect_file(data, name, app.campaign, received=when.date(), limits=limits)
-                            if isinstance(v, Crashed) else v)
+            verdicts.append(
+                inspect_file(data, name, app.campaign, received=when.date(), limits=limits)
+                if isinstance(v, Crashed)
+                else v
+            )
         except Exception as e:
             verdicts.append(e)
     return verdicts
 
 
-def _prepare_all(app: App, items: list[tuple[bytes, str, datetime]], verdicts: list[Verdict | Exception]
-                 ) -> list[Prepared | Exception]:
+def _prepare_all(
+    app: App, items: list[tuple[bytes, str, datetime]], verdicts: list[Verdict | Exception]
+) -> list[Prepared | Exception]:
     """What needs no lock, done before taking the store's writer: the closing check, the summary,
     the annotated workbook (recording is the part of intake that waits for other runs)."""
     prepared: list[Prepared | Exception] = []
@@ -150,9 +224,13 @@ def _prepare_all(app: App, items: list[tuple[bytes, str, datetime]], verdicts: l
     return prepared
 
 
-def _record_all(app: App, items: list[tuple[bytes, str, datetime]], shas: list[str],
-                verdicts: list[Verdict | Exception], prepared: list[Prepared | Exception]
-                ) -> list[Submitted | Exception]:
+def _record_all(
+    app: App,
+    items: list[tuple[bytes, str, datetime]],
+    shas: list[str],
+    verdicts: list[Verdict | Exception],
+    prepared: list[Prepared | Exception],
+) -> list[Submitted | Exception]:
     from sqlalchemy import select
 
     from schemas.tables import Unit
@@ -169,8 +247,9 @@ def _record_all(app: App, items: list[tuple[bytes, str, datetime]], shas: list[s
                     done[i] = failed
                     continue
                 try:
-                    done[i] = record_in(s, app, v, sha=sha, size=len(data), name=name, received=when,
-                                        units=units, prepared=p)
+                    done[i] = record_in(
+                        s, app, v, sha=sha, size=len(data), name=name, received=when, units=units, prepared=p
+                    )
                 except Exception as e:
                     done[i] = e
                     if not _transaction_alive(s):  # the database ended the whole transaction, not the savepoint
@@ -178,15 +257,20 @@ def _record_all(app: App, items: list[tuple[bytes, str, datetime]], shas: list[s
     except Exception as e:
         # The batch could not be recorded as one (its commit failed, the writer's lock timed out, the
         # database rolled the transaction back): nothing of it was. Each file, in its own transaction.
-        log.warning("recording a batch of %d files failed (%s: %s); recording them one by one",
-                    len(items), type(e).__name__, e)
+        log.warning(
+            "recording a batch of %d files failed (%s: %s); recording them one by one", len(items), type(e).__name__, e
+        )
         return _record_each(app, items, shas, verdicts, prepared)
     return [done[i] for i in range(len(items))]
 
 
-def _record_each(app: App, items: list[tuple[bytes, str, datetime]], shas: list[str],
-                 verdicts: list[Verdict | Exception], prepared: list[Prepared | Exception]
-                 ) -> list[Submitted | Exception]:
+def _record_each(
+    app: App,
+    items: list[tuple[bytes, str, datetime]],
+    shas: list[str],
+    verdicts: list[Verdict | Exception],
+    prepared: list[Prepared | Exception],
+) -> list[Submitted | Exception]:
     out: list[Submitted | Exception] = []
     for (data, name, when), sha, v, p in zip(items, shas, verdicts, prepared, strict=True):
         if (failed := _failed(v, p)) is not None:
@@ -222,6 +306,7 @@ def _transaction_alive(s: Session) -> bool:
 def _lock_order(campaign_id: str, verdicts: list[Verdict | Exception], shas: list[str]) -> list[int]:
     """The batch's files in the order of the locks their recording takes (`lock_key`), so that
     concurrent batches on PostgreSQL take them in one global order and never deadlock."""
+
     def key(i: int) -> int:
         v = verdicts[i]
         return -(1 << 63) if isinstance(v, Exception) else lock_key(campaign_id, v, shas[i])
@@ -229,14 +314,39 @@ def _lock_order(campaign_id: str, verdicts: list[Verdict | Exception], shas: lis
     return sorted(range(len(verdicts)), key=key)
 
 
-def file_verdict(app: App, v: Verdict, *, sha: str, size: int, name: str, received: datetime,
-                 expect_unit: str | None = None, channel: str = "inbox", submitted_by: str | None = None,
-                 phone: str | None = None, reply: Reply | None = None, receipt: bool = True) -> Submitted:
+def file_verdict(
+    app: App,
+    v: Verdict,
+    *,
+    sha: str,
+    size: int,
+    name: str,
+    received: datetime,
+    expect_unit: str | None = None,
+    channel: str = "inbox",
+    submitted_by: str | None = None,
+    phone: str | None = None,
+    reply: Reply | None = None,
+    receipt: bool = True,
+) -> Submitted:
     """Record a judged file (kept already under `sha`), its rows and issues, and queue its
     receipt, in a transaction of its own."""
     with app.store.session(write=True) as s:
-        return record_in(s, app, v, sha=sha, size=size, name=name, received=received, expect_unit=expect_unit,
-                         channel=channel, submitted_by=submitted_by, phone=phone, reply=reply, receipt=receipt)
+        return record_in(
+            s,
+            app,
+            v,
+            sha=sha,
+            size=size,
+            name=name,
+            received=received,
+            expect_unit=expect_unit,
+            channel=channel,
+            submitted_by=submitted_by,
+            phone=phone,
+            reply=reply,
+            receipt=receipt,
+        )
 
 
 @dataclass(frozen=True)
@@ -291,23 +401,55 @@ def record_in(s: Session, app: App, v: Verdict, **kw: Any) -> Submitted:
         return _file_verdict(s, app, v, **{**kw, "prepared": None})
 
 
-def _file_verdict(s: Session, app: App, v: Verdict, *, sha: str, size: int, name: str, received: datetime,
-                  expect_unit: str | None = None, channel: str = "inbox", submitted_by: str | None = None,
-                  phone: str | None = None, reply: Reply | None = None, units: dict[str, int] | None = None,
-                  prepared: Prepared | None = None, receipt: bool = True) -> Submitted:
+def _file_verdict(
+    s: Session,
+    app: App,
+    v: Verdict,
+    *,
+    sha: str,
+    size: int,
+    name: str,
+    received: datetime,
+    expect_unit: str | None = None,
+    channel: str = "inbox",
+    submitted_by: str | None = None,
+    phone: str | None = None,
+    reply: Reply | None = None,
+    units: dict[str, int] | None = None,
+    prepared: Prepared | None = None,
+    receipt: bool = True,
+) -> Submitted:
     # imported here, not at the top: `duban validate` never needs the outbox (~0.4 s)
     from notifications.contact_notice import queue_contact_notice
     from notifications.receipts import queue_receipt
     from tasks.contacts import propose
 
     p = prepared or _prepare(s, app, v, received)
-    sub = record(s, app.campaign, v, sha=sha, size=size, received_at=received, units=units, summary=p.summary,
-                 channel=channel, submitted_by=submitted_by, submitter_phone=phone)
+    sub = record(
+        s,
+        app.campaign,
+        v,
+        sha=sha,
+        size=size,
+        received_at=received,
+        units=units,
+        summary=p.summary,
+        channel=channel,
+        submitted_by=submitted_by,
+        submitter_phone=phone,
+    )
     if any(i.code == "unit-mismatch" for i in v.issues):  # ops see it: a unit sent another unit's form
         from tasks.app import audit
 
-        audit(s, at=received, actor=f"{expect_unit} {submitted_by or ''}".strip(), action="submission.mismatch",
-              subject=f"{expect_unit}/{sub.id}", filename=name, reason=v.issues[0].message)
+        audit(
+            s,
+            at=received,
+            actor=f"{expect_unit} {submitted_by or ''}".strip(),
+            action="submission.mismatch",
+            subject=f"{expect_unit}/{sub.id}",
+            filename=name,
+            reason=v.issues[0].message,
+        )
     annotated = None
     if p.annotated is not None and sub.status != "duplicate":
         annotated = annotated_path(app.settings, sub.id, sha)
@@ -315,13 +457,21 @@ def _file_verdict(s: Session, app: App, v: Verdict, *, sha: str, size: int, name
         annotated.write_bytes(p.annotated)
     # the receipt goes to the contacts in force when the file came, before any change applies
     if receipt:
-        queue_receipt(s, campaign=app.campaign, submission_id=sub.id, now=received, annotated=annotated,
-                      mail_from=app.settings.mail_from, link=page_link(s, app, sub.unit_id), reply=reply, issues=v.issues)
+        queue_receipt(
+            s,
+            campaign=app.campaign,
+            submission_id=sub.id,
+            now=received,
+            annotated=annotated,
+            mail_from=app.settings.mail_from,
+            link=page_link(s, app, sub.unit_id),
+            reply=reply,
+            issues=v.issues,
+        )
     held = None
     if sub.status == "accepted" and v.form and app.campaign.form(v.form).contacts:
         change = propose(s, app.campaign, sub, v.records, received)
-        queue_contact_notice(s, campaign=app.campaign, change=change, now=received,
-                             mail_from=app.settings.mail_from)
+        queue_contact_notice(s, campaign=app.campaign, change=change, now=received, mail_from=app.settings.mail_from)
         held = change.id if change.status == "pending" else None
     return Submitted(v, sub.id, sub.status, annotated, held)
 
@@ -338,29 +488,62 @@ def _close_if_past(s: Session, campaign: Campaign, v: Verdict, received: datetim
 
     from schemas.tables import Obligation, Unit
 
-    dues = [o.effective_due for o in s.scalars(select(Obligation).join(Unit, Obligation.unit_id == Unit.id).where(
-        Obligation.campaign == campaign.id, Unit.name == v.unit, Obligation.form == v.form,
-        Obligation.period == v.period))]
+    dues = [
+        o.effective_due
+        for o in s.scalars(
+            select(Obligation)
+            .join(Unit, Obligation.unit_id == Unit.id)
+            .where(
+                Obligation.campaign == campaign.id,
+                Unit.name == v.unit,
+                Obligation.form == v.form,
+                Obligation.period == v.period,
+            )
+        )
+    ]
     if dues and all(received.date() > d + timedelta(days=days) for d in dues):
         last = max(dues) + timedelta(days=days)
         v.unreadable = True
-        v.issues.insert(0, Issue("error", "closed", f"本期报送已于{last:%Y年%m月%d日}关闭（截止日后{days}天），不再接收；"
-                                                    f"如需补报，请联系{campaign.organiser}"))
+        v.issues.insert(
+            0,
+            Issue(
+                "error",
+                "closed",
+                f"本期报送已于{last:%Y年%m月%d日}关闭（截止日后{days}天），不再接收；"
+                f"如需补报，请联系{campaign.organiser}",
+            ),
+        )
 
 
-def submit_refused(app: App, name: str, e: Refused, *, received_at: datetime, unit: str | None,
-                   channel: str = "inbox", submitted_by: str | None = None, phone: str | None = None) -> Submitted:
+def submit_refused(
+    app: App,
+    name: str,
+    e: Refused,
+    *,
+    received_at: datetime,
+    unit: str | None,
+    channel: str = "inbox",
+    submitted_by: str | None = None,
+    phone: str | None = None,
+) -> Submitted:
     """Record and answer an entry refused before its bytes were taken (not a file, too large)."""
     from notifications.receipts import queue_receipt
 
     received = received_at
     v = refused_verdict(name, e, app.campaign, unit)
     with app.store.session(write=True) as s:
-        sub = record_refused(s, app.campaign, filename=name, size=e.size, code=e.code, reason=str(e),
-                             unit=v.unit, received_at=received)
+        sub = record_refused(
+            s, app.campaign, filename=name, size=e.size, code=e.code, reason=str(e), unit=v.unit, received_at=received
+        )
         sub.channel, sub.submitted_by, sub.submitter_phone = channel, submitted_by, phone
-        queue_receipt(s, campaign=app.campaign, submission_id=sub.id, now=received, mail_from=app.settings.mail_from,
-                      link=page_link(s, app, sub.unit_id))
+        queue_receipt(
+            s,
+            campaign=app.campaign,
+            submission_id=sub.id,
+            now=received,
+            mail_from=app.settings.mail_from,
+            link=page_link(s, app, sub.unit_id),
+        )
         return Submitted(v, sub.id, "refused", None)
 
 

@@ -23,7 +23,7 @@ def head_text(data: bytes, size: int = HEAD_BYTES) -> str:
     marker looked for is ASCII, and Latin-1 never fails), lower-cased, leading blanks dropped."""
     head = data[:size]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = head[2:len(head) // 2 * 2].decode("utf-16-le" if head[0] == 0xFF else "utf-16-be", "replace")
+        text = head[2 : len(head) // 2 * 2].decode("utf-16-le" if head[0] == 0xFF else "utf-16-be", "replace")
     else:
         text = head.removeprefix(b"\xef\xbb\xbf").decode("latin-1")
     return text.lstrip(" \t\r\n\x00\ufeff").lower()

@@ -65,7 +65,9 @@ def spreadsheet_ml_sheets(data: bytes, limits: Limits) -> list[Sheet]:
     except DefusedXmlException:
         raise Unreadable("xml-entities", "工作簿含有不允许的 XML 实体定义，疑似异常文件，已拒收") from None
     except (ParseError, ValueError, LookupError):
-        raise Unreadable("not-a-workbook", "Excel 2003 XML 文件已损坏，无法读取，请用 Excel 另存为 .xlsx 后重新发送") from None
+        raise Unreadable(
+            "not-a-workbook", "Excel 2003 XML 文件已损坏，无法读取，请用 Excel 另存为 .xlsx 后重新发送"
+        ) from None
     if not sheets:
         raise Unreadable("not-a-workbook", "文件是 XML 格式，但不是 Excel 工作簿，请用 Excel 另存为 .xlsx 后重新发送")
     return sheets

@@ -56,8 +56,14 @@ def expectations(form: Form, present: frozenset[str], campaign: Campaign) -> lis
         if choices:
             out.append((col, "ExpectColumnValuesToBeInSet", {"column": col.key, "value_set": list(choices)}, "choices"))
         if col.kind in NUMERIC and (col.lower is not None or col.max is not None):
-            out.append((col, "ExpectColumnValuesToBeBetween",
-                        {"column": col.key + NUMERIC_SUFFIX, "min_value": col.lower, "max_value": col.max}, "bounds"))
+            out.append(
+                (
+                    col,
+                    "ExpectColumnValuesToBeBetween",
+                    {"column": col.key + NUMERIC_SUFFIX, "min_value": col.lower, "max_value": col.max},
+                    "bounds",
+                )
+            )
     return out
 
 
@@ -68,16 +74,21 @@ def _suite(name: str, specs: tuple[tuple[str, str], ...]):  # type: ignore[no-un
 
     ctx, _ = _context()
     # built whole and stored once (adding expectations one by one re-serialises the suite each time)
-    return ctx.suites.add(gx.ExpectationSuite(
-        name=name, expectations=[getattr(gx.expectations, cls)(**json.loads(kwargs)) for cls, kwargs in specs]))
+    return ctx.suites.add(
+        gx.ExpectationSuite(
+            name=name, expectations=[getattr(gx.expectations, cls)(**json.loads(kwargs)) for cls, kwargs in specs]
+        )
+    )
 
 
 def suite(form: Form, present: frozenset[str], campaign: Campaign):  # type: ignore[no-untyped-def]
     """The suite of `form` for the columns present, built once per distinct declaration."""
     import json
 
-    specs = tuple((cls, json.dumps(kw, ensure_ascii=False, sort_keys=True))
-                  for _, cls, kw, _ in expectations(form, present, campaign))
+    specs = tuple(
+        (cls, json.dumps(kw, ensure_ascii=False, sort_keys=True))
+        for _, cls, kw, _ in expectations(form, present, campaign)
+    )
     digest = hashlib.sha1(repr(specs).encode()).hexdigest()[:12]
     return _suite(f"{form.code}:{digest}", specs)
 
@@ -94,7 +105,9 @@ def _value_set(kwargs: dict) -> tuple:
 def _checked(r):  # type: ignore[no-untyped-def]
     """The result's expectation; an expectation that crashed must not pass as "no issues"."""
     if (r.exception_info or {}).get("raised_exception"):
-        raise RuntimeError(f"GX expectation {r.expectation_config.type} crashed: {r.exception_info.get('exception_message')}")
+        raise RuntimeError(
+            f"GX expectation {r.expectation_config.type} crashed: {r.exception_info.get('exception_message')}"
+        )
     return r.expectation_config
 
 
@@ -123,14 +136,22 @@ def _issue(table: Table, frame: pd.DataFrame, spec: Spec, idx: int) -> Issue:
     if what == "choices":
         rule = next((r for r in table.form.rules if r.rule == "in-list" and r.column == col.key), None)
         if rule is not None and rule.message:  # the author's own words for it
-            return Issue(rule.severity or "error", rule.code or "not-in-list", f"{where}{fill(rule.message, {'value': value})}",
-                         table.sheet, row, header)
+            return Issue(
+                rule.severity or "error",
+                rule.code or "not-in-list",
+                f"{where}{fill(rule.message, {'value': value})}",
+                table.sheet,
+                row,
+                header,
+            )
         choices = "、".join(kwargs["value_set"])
         return Issue("error", "not-in-list", f"{where}应为“{choices}”之一，当前为“{value}”", table.sheet, row, header)
     lo, hi = col.lower, col.max
     if lo == 0 and hi is None:
         return Issue("error", "negative", f"{where}不能为负数，当前为“{value}”", table.sheet, row, header)
-    bound = f"不小于{_num(lo)}" if hi is None else f"不大于{_num(hi)}" if lo is None else f"在{_num(lo)}到{_num(hi)}之间"
+    bound = (
+        f"不小于{_num(lo)}" if hi is None else f"不大于{_num(hi)}" if lo is None else f"在{_num(lo)}到{_num(hi)}之间"
+    )
     return Issue("error", "out-of-range", f"{where}应{bound}，当前为“{value}”", table.sheet, row, header)
 
 

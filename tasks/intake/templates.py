@@ -71,7 +71,8 @@ def _hint(col: Column, campaign: Campaign) -> str:
     hint = HINTS.get(col.kind, "")
     if col.kind in ("number", "int") and (col.lower is not None or col.max is not None):
         lo, hi = col.lower, col.max
-        hint += f"，{'不小于' + format(lo, 'g') if lo is not None else ''}{'、' if lo is not None and hi is not None else ''}{'不大于' + format(hi, 'g') if hi is not None else ''}"
+        bounds = ([f"不小于{lo:g}"] if lo is not None else []) + ([f"不大于{hi:g}"] if hi is not None else [])
+        hint += "，" + "、".join(bounds)
     return hint
 
 
@@ -109,9 +110,14 @@ def template(form: Form, campaign: Campaign, *, unit: str | None = None) -> Work
         if choices:
             # a list longer than Excel's 255-character formula limit goes on a hidden sheet
             formula = '"' + ",".join(choices) + '"' if len(",".join(choices)) < 250 else _list_sheet(wb, col, choices)
-            dv = DataValidation(type="list", formula1=formula, allow_blank=not col.required,
-                                showErrorMessage=True, errorTitle="请从下拉列表中选择",
-                                error=f"“{col.header}”只能填写列表中的值")
+            dv = DataValidation(
+                type="list",
+                formula1=formula,
+                allow_blank=not col.required,
+                showErrorMessage=True,
+                errorTitle="请从下拉列表中选择",
+                error=f"“{col.header}”只能填写列表中的值",
+            )
             ws.add_data_validation(dv)
             dv.add(f"{letter}4:{letter}{ROWS + 3}")
         fmt = FORMATS.get(col.kind, "@")  # text by default: a 0517 landline keeps its zero
@@ -138,10 +144,17 @@ def _list_sheet(wb: Workbook, col: Column, choices: tuple[str, ...]) -> str:
 def _notes(wb: Workbook, form: Form, campaign: Campaign) -> None:
     notes = wb.create_sheet("填表说明", 1)
     notes.column_dimensions["A"].width = NOTE_WIDTH  # an A4 page wide: long lines wrap
-    where = "“填报单位”和“报送期次”处写明单位名称和报送期次（如“" + _example(form, campaign) + "”）" if periodic(
-        form, campaign) else "“填报单位”处写明单位名称"
-    lines = [f"{form.name} 填表说明", "", f"1. 请勿修改、删除表头；请在表格上方{where}。",
-             "2. 表头为红色的列必填（下列“各列要求”中标“必填”），不能为空；有下拉列表的列请从列表中选择。"]
+    where = (
+        "“填报单位”和“报送期次”处写明单位名称和报送期次（如“" + _example(form, campaign) + "”）"
+        if periodic(form, campaign)
+        else "“填报单位”处写明单位名称"
+    )
+    lines = [
+        f"{form.name} 填表说明",
+        "",
+        f"1. 请勿修改、删除表头；请在表格上方{where}。",
+        "2. 表头为红色的列必填（下列“各列要求”中标“必填”），不能为空；有下拉列表的列请从列表中选择。",
+    ]
     extra = [MEANING[form.meaning]] if periodic(form, campaign) else []
     if form.versions == "accumulate":
         keys = "+".join(form.col(k).header for k in form.key)
@@ -150,8 +163,11 @@ def _notes(wb: Workbook, form: Form, campaign: Campaign) -> None:
     lines += ["", "各列要求："]
     for c in form.columns:
         choices = _choices(form, c, campaign)
-        lines.append(f"· {c.template_header}：{'必填' if c.required else '选填'}" + (f"；{_hint(c, campaign)}" if _hint(c, campaign) else "")
-                     + (f"；可选：{'、'.join(choices)}" if choices and len(choices) <= 12 else ""))
+        lines.append(
+            f"· {c.template_header}：{'必填' if c.required else '选填'}"
+            + (f"；{_hint(c, campaign)}" if _hint(c, campaign) else "")
+            + (f"；可选：{'、'.join(choices)}" if choices and len(choices) <= 12 else "")
+        )
     for i, line in enumerate(lines, 1):
         notes.cell(i, 1, line).alignment = WRAP  # on screen and on paper, a long line wraps
         wide = sum(2 if ord(ch) > 0x2E80 else 1 for ch in line)  # a Chinese character is two columns wide

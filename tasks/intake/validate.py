@@ -70,6 +70,7 @@ def inspect_file(
 # the file before is judged: reading and judging use a core each. The window bounds what waits.
 READERS, READ_AHEAD = 2, 4
 
+
 @dataclass(frozen=True)
 class Received:
     """One file of a batch, with what is known of it."""
@@ -98,8 +99,20 @@ def inspect_files(files: list[Received], campaign: Campaign, *, limits: Limits =
                 if j not in ahead and not is_document(files[j].filename, files[j].data):
                     ahead[j] = pool.submit(read_sheets, files[j].data, files[j].filename, limits)
             try:
-                got.append(_inspect(f.data, f.filename, campaign, f.received, limits, f.unit, f.form, f.period,
-                                    f.expect_unit, read=ahead.pop(i, None)))
+                got.append(
+                    _inspect(
+                        f.data,
+                        f.filename,
+                        campaign,
+                        f.received,
+                        limits,
+                        f.unit,
+                        f.form,
+                        f.period,
+                        f.expect_unit,
+                        read=ahead.pop(i, None),
+                    )
+                )
             except Exception as e:  # judged alone again by the caller's per-file path
                 got.append(_crashed(f.filename, e))
         found = _validate_groups(got, campaign)
@@ -229,9 +242,18 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _inspect(data: bytes, filename: str, campaign: Campaign, received: date, limits: Limits,
-             unit: str | None, form: str | None, period: str | None, expect_unit: str | None = None,
-             read: Future[list[Sheet]] | None = None) -> Verdict | Pending:
+def _inspect(
+    data: bytes,
+    filename: str,
+    campaign: Campaign,
+    received: date,
+    limits: Limits,
+    unit: str | None,
+    form: str | None,
+    period: str | None,
+    expect_unit: str | None = None,
+    read: Future[list[Sheet]] | None = None,
+) -> Verdict | Pending:
     """Read and identify a file; what is done with its cells once read is charged to its budget."""
     v = Verdict(filename=PurePath(filename).name)
     forms = _forms(campaign, form)
@@ -241,8 +263,12 @@ def _inspect(data: bytes, filename: str, campaign: Campaign, received: date, lim
         if len(forms) == 1 and forms[0].document and not is_document(filename, data):
             sent = _form_table(data, filename, campaign, limits)
             if sent:  # a report form does not meet a document obligation
-                return _refuse(v, "not-a-document", f"收到的是报表“{sent.label}”，不是{forms[0].label}：{forms[0].label}请以 Word、"
-                               f"PDF 或文本文档报送，{sent.label}请作为报表单独报送")
+                return _refuse(
+                    v,
+                    "not-a-document",
+                    f"收到的是报表“{sent.label}”，不是{forms[0].label}：{forms[0].label}请以 Word、"
+                    f"PDF 或文本文档报送，{sent.label}请作为报表单独报送",
+                )
         if is_document(filename, data) or (len(forms) == 1 and forms[0].document):
             return _document(v, data, filename, campaign, forms, received, unit, period, limits, expect_unit)
         sheets = read.result() if read is not None else read_sheets(data, filename, limits)
@@ -258,8 +284,17 @@ def _inspect(data: bytes, filename: str, campaign: Campaign, received: date, lim
         v.spent = budget.spent
 
 
-def _judge(v: Verdict, sheets: list[Sheet], campaign: Campaign, received: date, forms: list[Form], unit: str | None,
-           period: str | None, expect_unit: str | None, budget: Budget) -> Verdict | Pending:
+def _judge(
+    v: Verdict,
+    sheets: list[Sheet],
+    campaign: Campaign,
+    received: date,
+    forms: list[Form],
+    unit: str | None,
+    period: str | None,
+    expect_unit: str | None,
+    budget: Budget,
+) -> Verdict | Pending:
     v.sheets = sheets
     try:
         table = find_table(sheets, forms)
@@ -268,21 +303,41 @@ def _judge(v: Verdict, sheets: list[Sheet], campaign: Campaign, received: date, 
             return _refuse(v, "header-incomplete", why)
         if table is None:
             labels = "、".join(f.label for f in forms if not f.document)
-            return _refuse(v, "unknown-form", f"无法识别是哪张报表：未找到本活动报表（{labels}）的表头。请使用下发的统一模板填写，不要改动表头")
+            return _refuse(
+                v,
+                "unknown-form",
+                f"无法识别是哪张报表：未找到本活动报表（{labels}）的表头。请使用下发的统一模板填写，不要改动表头",
+            )
         v.form, v.sheet, v.header_row, v.headers = table.form.code, table.sheet, table.header_row, table.headers
         v.unit = unit or _unit(expect_unit, [table.context, v.filename], campaign)
         _check_unit(v.unit, campaign)
-        v.period = (given_period(campaign, v.unit, v.form, period) if period
-                    else _period(v, campaign, [table.context, v.filename], received, table.sheet))
+        v.period = (
+            given_period(campaign, v.unit, v.form, period)
+            if period
+            else _period(v, campaign, [table.context, v.filename], received, table.sheet)
+        )
     except (Unreadable, Unidentified) as e:
         return _refuse(v, e.code, str(e))
     if table.missing:
         names = "、".join(f"“{c.template_header}”" for c in table.missing)
-        v.issues.append(Issue("error", "missing-columns", f"缺少必填列：{names}。请使用统一模板，不要删除或改写表头", table.sheet, table.header_row, None))
+        v.issues.append(
+            Issue(
+                "error",
+                "missing-columns",
+                f"缺少必填列：{names}。请使用统一模板，不要删除或改写表头",
+                table.sheet,
+                table.header_row,
+                None,
+            )
+        )
     for extra in table.extra:
-        v.issues.append(Issue("warning", "extra-column", f"“{extra}”不是本表的列，已忽略", table.sheet, table.header_row, extra))
+        v.issues.append(
+            Issue("warning", "extra-column", f"“{extra}”不是本表的列，已忽略", table.sheet, table.header_row, extra)
+        )
     if not table.records:
-        v.issues.append(Issue("error", "no-rows", "表格只有表头，没有填写任何数据行", table.sheet, table.header_row + 1, None))
+        v.issues.append(
+            Issue("error", "no-rows", "表格只有表头，没有填写任何数据行", table.sheet, table.header_row + 1, None)
+        )
         return _assumed_last(v)
     budget.check()
     frame, records, issues = normalise(table, {k: campaign.choices_of(table.form, k) for k in table.columns})
@@ -312,8 +367,10 @@ def _short_header(sheets: list[Sheet], filename: str, forms: list[Form], table: 
     if not found:
         return None
     missing = [c.template_header for c in form.columns if c.key not in found and c.required]
-    return (f"文件名写的是“{form.label}”，但表头只有其中 {len(found)} 列，缺少：{'、'.join(missing[:12])}"
-            f"{' 等' if len(missing) > 12 else ''}。请使用下发的{form.label}模板填写，不要删改表头")
+    return (
+        f"文件名写的是“{form.label}”，但表头只有其中 {len(found)} 列，缺少：{'、'.join(missing[:12])}"
+        f"{' 等' if len(missing) > 12 else ''}。请使用下发的{form.label}模板填写，不要删改表头"
+    )
 
 
 def named_forms(filename: str, forms: list[Form]) -> list[Form]:
@@ -352,8 +409,10 @@ def _unit(expect: str | None, texts: list[str], campaign: Campaign) -> str:
     except Unidentified:
         return expect
     if named != expect:
-        raise Unidentified("unit-mismatch", f"文件中填写的单位是“{named}”，不是本单位（{expect}）。请只报送本单位的报表；"
-                           f"如为代报，请由{named}自行报送")
+        raise Unidentified(
+            "unit-mismatch",
+            f"文件中填写的单位是“{named}”，不是本单位（{expect}）。请只报送本单位的报表；如为代报，请由{named}自行报送",
+        )
     return named
 
 
@@ -375,8 +434,11 @@ def _document(v, data, filename, campaign, forms, received, unit, period, limits
     named = named_forms(filename, forms)
     if named and not any(f.document for f in named):
         label = named[0].label
-        return _refuse(v, "no-table", f"文件名写的是“{label}”，但文件中没有表格（内容是文字）。{label}请用下发的模板填写，"
-                       "以 Excel 文件报送")
+        return _refuse(
+            v,
+            "no-table",
+            f"文件名写的是“{label}”，但文件中没有表格（内容是文字）。{label}请用下发的模板填写，以 Excel 文件报送",
+        )
     docs = [f for f in named if f.document] or docs
     if len(data.strip()) == 0:
         return _refuse(v, "empty-file", "文件是空的，请重新发送")
@@ -385,6 +447,8 @@ def _document(v, data, filename, campaign, forms, received, unit, period, limits
     v.form = docs[0].code
     v.unit = unit or _unit(expect_unit, [filename], campaign)
     _check_unit(v.unit, campaign)
-    v.period = given_period(campaign, v.unit, v.form, period) if period else _period(v, campaign, [filename], received, None)
+    v.period = (
+        given_period(campaign, v.unit, v.form, period) if period else _period(v, campaign, [filename], received, None)
+    )
     v.records = []
     return v

@@ -12,8 +12,15 @@ Severity = Literal["error", "warning"]
 MAX_ISSUES = 1000  # a file's issues listed one by one (recorded, mailed, annotated); the rest are counted
 MORE_ISSUES = "more-issues"  # the code of the one line that counts the rest
 # what a file came to, as ops and clerks read it (the one map of these words)
-STATUS_LABELS = {"accepted": "通过", "rejected": "退回更正", "unreadable": "无法读取", "duplicate": "重复文件",
-                 "refused": "拒收", "crashed": "内部错误", "external": "系统外报送"}
+STATUS_LABELS = {
+    "accepted": "通过",
+    "rejected": "退回更正",
+    "unreadable": "无法读取",
+    "duplicate": "重复文件",
+    "refused": "拒收",
+    "crashed": "内部错误",
+    "external": "系统外报送",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +120,10 @@ def cap_issues(v: Verdict, limit: int = MAX_ISSUES) -> Verdict:
 
 
 def _more(v: Verdict) -> str:
-    parts = [f"{v.omitted_errors} 处错误" if v.omitted_errors else "", f"{v.omitted_warnings} 条提示" if v.omitted_warnings else ""]
+    parts = [
+        f"{v.omitted_errors} 处错误" if v.omitted_errors else "",
+        f"{v.omitted_warnings} 条提示" if v.omitted_warnings else "",
+    ]
     return f"另有 {'、'.join(p for p in parts if p)}未逐条列出"
 
 

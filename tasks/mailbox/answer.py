@@ -20,15 +20,25 @@ from tasks.intake import Incoming
 from tasks.mailbox.policy import reply_kind
 
 
-def answer_new(session: Session, app: App, row: MailIn, inc: Incoming, *, contact: bool, forged: bool,
-               now: datetime) -> str:
+def answer_new(
+    session: Session, app: App, row: MailIn, inc: Incoming, *, contact: bool, forged: bool, now: datetime
+) -> str:
     """Queue the short answer a new message gets, if any; return what ops should read about it."""
     acked = acks_today(session, app.campaign.id, inc.sender, now) if inc.sender else 0
     kind, why = reply_kind(row.action, inc, contact=contact, forged=forged, acked_today=acked)
     if kind == "forged":  # to the address's real owner, who may not have sent it: none of the sender's words
-        acknowledge(session, app, row, inc, now, stranger=True, what=(
-            "本系统收到一封以您的地址发出、带有附件的邮件，但它未通过邮件服务器的发件人验证，附件已保存，"
-            "待工作人员核实后处理。如果这封邮件不是您发送的，请告知我们。"))
+        acknowledge(
+            session,
+            app,
+            row,
+            inc,
+            now,
+            stranger=True,
+            what=(
+                "本系统收到一封以您的地址发出、带有附件的邮件，但它未通过邮件服务器的发件人验证，附件已保存，"
+                "待工作人员核实后处理。如果这封邮件不是您发送的，请告知我们。"
+            ),
+        )
     elif kind == "ack":
         acknowledge(session, app, row, inc, now, stranger=not contact)
     return why
@@ -37,14 +47,32 @@ def answer_new(session: Session, app: App, row: MailIn, inc: Incoming, *, contac
 def acks_today(session: Session, campaign_id: str, address: str, now: datetime) -> int:
     """How many short answers went to `address` on `now`'s day (campaign time, as `now` is)."""
     start = datetime.combine(now.date(), time())
-    return session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.campaign == campaign_id, Notification.key.like(f"mail-ack:{campaign_id}:%"),
-        func.lower(Notification.recipient_email) == address.lower(), Notification.created_at >= start,
-        Notification.created_at < start + timedelta(days=1))) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(
+                Notification.campaign == campaign_id,
+                Notification.key.like(f"mail-ack:{campaign_id}:%"),
+                func.lower(Notification.recipient_email) == address.lower(),
+                Notification.created_at >= start,
+                Notification.created_at < start + timedelta(days=1),
+            )
+        )
+        or 0
+    )
 
 
-def acknowledge(session: Session, app: App, row: MailIn, inc: Incoming, now: datetime,
-                what: str | None = None, *, stranger: bool = False) -> None:
+def acknowledge(
+    session: Session,
+    app: App,
+    row: MailIn,
+    inc: Incoming,
+    now: datetime,
+    what: str | None = None,
+    *,
+    stranger: bool = False,
+) -> None:
     """One short answer to a message (held, empty, too large): no validation details, nobody's
     data, no link. To a stranger (or the owner of a forged address) it repeats none of the
     sender's words: a fixed greeting and subject, so the bureau's address carries no text of theirs."""
@@ -53,19 +81,40 @@ def acknowledge(session: Session, app: App, row: MailIn, inc: Incoming, now: dat
     else:
         subject = inc.subject if inc.subject.lower().startswith("re:") else f"Re: {inc.subject or '您的来信'}"
     others = "、".join(f"{n}（{k}）" for n, k, _ in inc.others[:10])
-    what = what or {
-        "held": "已收到您的邮件和附件。发件地址不是本活动登记的单位联络员或负责人，附件已保存，待工作人员确认单位后处理。",
-        "no-attachment": "已收到您的邮件，但邮件中没有找到报表附件"
-                         + (f"（{others} 不是报表文件，未处理）" if others else "")
-                         + "。请回复本邮件并附上 Excel 报表文件。",
-        "too-large": f"已收到您的邮件，但{row.reason}，未能处理。请删除无关的工作表或图片、"
-                     "压缩后重新发送，或分成几封邮件发送；也可以在本单位的报送页面上传。",
-    }[row.action]
-    message = compose(app.campaign, "acknowledge", subject, name="您好" if stranger else (inc.sender_name or "您好"), what=what,
-                      in_reply_to=inc.message_id, references=inc.references)
-    enqueue(session, key=f"mail-ack:{app.campaign.id}:{inc.message_id[:200]}", kind="receipt", campaign=app.campaign.id,
-            to_email=inc.sender, to_name=inc.sender_name, message=message, now=now, as_of=now.date(),
-            mail_from=app.settings.mail_from, tz=app.campaign.timezone)
+    what = (
+        what
+        or {
+            "held": "已收到您的邮件和附件。发件地址不是本活动登记的单位联络员或负责人，"
+            "附件已保存，待工作人员确认单位后处理。",
+            "no-attachment": "已收到您的邮件，但邮件中没有找到报表附件"
+            + (f"（{others} 不是报表文件，未处理）" if others else "")
+            + "。请回复本邮件并附上 Excel 报表文件。",
+            "too-large": f"已收到您的邮件，但{row.reason}，未能处理。请删除无关的工作表或图片、"
+            "压缩后重新发送，或分成几封邮件发送；也可以在本单位的报送页面上传。",
+        }[row.action]
+    )
+    message = compose(
+        app.campaign,
+        "acknowledge",
+        subject,
+        name="您好" if stranger else (inc.sender_name or "您好"),
+        what=what,
+        in_reply_to=inc.message_id,
+        references=inc.references,
+    )
+    enqueue(
+        session,
+        key=f"mail-ack:{app.campaign.id}:{inc.message_id[:200]}",
+        kind="receipt",
+        campaign=app.campaign.id,
+        to_email=inc.sender,
+        to_name=inc.sender_name,
+        message=message,
+        now=now,
+        as_of=now.date(),
+        mail_from=app.settings.mail_from,
+        tz=app.campaign.timezone,
+    )
 
 
 def reply_once(session: Session, app: App, row: MailIn, files: list[dict], reply: Reply, received: datetime) -> None:
@@ -75,10 +124,29 @@ def reply_once(session: Session, app: App, row: MailIn, files: list[dict], reply
     from tasks.portal import make_link
 
     unit = session.get(Unit, row.unit_id)
-    link_to = {c.email.lower() for _, c in current_contacts(session, app.campaign.id, unit_ids=[unit.id], roles=MAIL_ROLES)}
-    mail = [MailFile(f["name"], f["status"], f.get("submission"), f.get("kind", ""),
-                     annotated_path(app.settings, f["submission"], f["sha256"]) if f.get("submission") else None)
-            for f in files]
-    queue_mail_receipt(session, campaign=app.campaign, key=f"mail-receipt:{app.campaign.id}:{row.id}", unit_id=unit.id,
-                       reply=reply, files=mail, received=received, now=received, mail_from=app.settings.mail_from,
-                       link=make_link(app.settings, unit).url, link_to=link_to)
+    link_to = {
+        c.email.lower() for _, c in current_contacts(session, app.campaign.id, unit_ids=[unit.id], roles=MAIL_ROLES)
+    }
+    mail = [
+        MailFile(
+            f["name"],
+            f["status"],
+            f.get("submission"),
+            f.get("kind", ""),
+            annotated_path(app.settings, f["submission"], f["sha256"]) if f.get("submission") else None,
+        )
+        for f in files
+    ]
+    queue_mail_receipt(
+        session,
+        campaign=app.campaign,
+        key=f"mail-receipt:{app.campaign.id}:{row.id}",
+        unit_id=unit.id,
+        reply=reply,
+        files=mail,
+        received=received,
+        now=received,
+        mail_from=app.settings.mail_from,
+        link=make_link(app.settings, unit).url,
+        link_to=link_to,
+    )

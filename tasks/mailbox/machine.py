@@ -59,8 +59,13 @@ class MessageResult:
     reason: str = ""
 
     def as_json(self) -> dict[str, object]:
-        return {"message_id": self.message_id, "from": self.sender, "unit": self.unit, "action": self.action,
-                "files": [{k: f.get(k) for k in ("name", "status", "form", "period")} for f in self.files]}
+        return {
+            "message_id": self.message_id,
+            "from": self.sender,
+            "unit": self.unit,
+            "action": self.action,
+            "files": [{k: f.get(k) for k in ("name", "status", "form", "period")} for f in self.files],
+        }
 
 
 class Imap:
@@ -189,7 +194,9 @@ def poll(app: App, box: Imap, *, now: datetime | None = None) -> list[MessageRes
     try:  # never through a link planted in the home (a "w" open would truncate its target)
         fd = os.open(app.settings.home / "mailbox.lock", os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     except OSError as e:
-        raise MailboxError(f"无法打开 {app.settings.home / 'mailbox.lock'}（{e.strerror}）：它可能是一个链接，请核实后删除") from None
+        raise MailboxError(
+            f"无法打开 {app.settings.home / 'mailbox.lock'}（{e.strerror}）：它可能是一个链接，请核实后删除"
+        ) from None
     with os.fdopen(fd, "w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -240,11 +247,17 @@ def _one(app: App, box: Imap, run: _Run, uid: int) -> MessageResult:
     raw, whole, internal, size = box.fetch(uid, limit)
     received = row.received_at if row is not None else internal.astimezone(run.tz).replace(tzinfo=None)
     recorded = run.now or datetime.now(run.tz).replace(tzinfo=None)
-    inc = read_message(raw, own=run.own, max_expanded=app.settings.max_expanded_bytes,  # too large: its header only
-                       authserv=app.settings.imap_trusted_authserv)
+    inc = read_message(
+        raw,
+        own=run.own,
+        max_expanded=app.settings.max_expanded_bytes,  # too large: its header only
+        authserv=app.settings.imap_trusted_authserv,
+    )
     contact = inc.sender in run.known
     unit = run.known.get(inc.sender) if inc.verified is not False else None  # a forged From is nobody's
-    seen = _Seen(contact, inc.verified is False and contact, "" if whole else f"邮件大小 {_mb(size)}，超过 {_mb(limit)} 的上限")
+    seen = _Seen(
+        contact, inc.verified is False and contact, "" if whole else f"邮件大小 {_mb(size)}，超过 {_mb(limit)} 的上限"
+    )
     row_id, action, reason, received = _record(app, box, run, uid, row, inc, unit, seen, received, recorded)
     if action == "processing":
         files = _finish(app, row_id, inc, _file_all(app, row_id, inc, unit, received), received)
@@ -265,25 +278,52 @@ class _Seen:
     too_large: str  # why it was not fetched whole, or ""
 
 
-def _record(app: App, box: Imap, run: _Run, uid: int, row: MailIn | None, inc: Incoming, unit: str | None,
-            seen: _Seen, received: datetime, recorded: datetime) -> tuple[int, str, str, datetime]:
+def _record(
+    app: App,
+    box: Imap,
+    run: _Run,
+    uid: int,
+    row: MailIn | None,
+    inc: Incoming,
+    unit: str | None,
+    seen: _Seen,
+    received: datetime,
+    recorded: datetime,
+) -> tuple[int, str, str, datetime]:
     """Record a new message with its action (and answer it, if it gets a short answer), or find
     the record of one being processed: (its id, action, reason, received time)."""
     with app.store.session(write=True) as s:
         if row is not None:
             return row.id, row.action, row.reason, row.received_at
-        before = s.scalar(select(MailIn).where(MailIn.campaign == app.campaign.id,
-                                               MailIn.message_id == inc.message_id[:255]).order_by(MailIn.id))
+        before = s.scalar(
+            select(MailIn)
+            .where(MailIn.campaign == app.campaign.id, MailIn.message_id == inc.message_id[:255])
+            .order_by(MailIn.id)
+        )
         if before is not None and before.action == "processing":  # renumbered mid-way: finish it, as recorded
             before.mailbox, before.uidvalidity, before.uid = box.key, run.uv, uid
             return before.id, before.action, before.reason, before.received_at
-        action, reason = ("already-seen", "") if before is not None else decide(
-            inc, too_large=seen.too_large, unit=unit, contact=seen.contact, forged=seen.forged)
+        action, reason = (
+            ("already-seen", "")
+            if before is not None
+            else decide(inc, too_large=seen.too_large, unit=unit, contact=seen.contact, forged=seen.forged)
+        )
         unit_id = s.scalar(select(Unit.id).where(Unit.campaign == app.campaign.id, Unit.name == unit)) if unit else None
-        row = MailIn(campaign=app.campaign.id, mailbox=box.key, uidvalidity=run.uv, uid=uid,
-                     message_id=inc.message_id[:255], sender=clean_text(inc.sender)[:320],
-                     subject=clean_text(inc.subject)[:2000], unit_id=unit_id, action=action, reason=clean_text(reason),
-                     received_at=received, recorded_at=recorded, files=[])
+        row = MailIn(
+            campaign=app.campaign.id,
+            mailbox=box.key,
+            uidvalidity=run.uv,
+            uid=uid,
+            message_id=inc.message_id[:255],
+            sender=clean_text(inc.sender)[:320],
+            subject=clean_text(inc.subject)[:2000],
+            unit_id=unit_id,
+            action=action,
+            reason=clean_text(reason),
+            received_at=received,
+            recorded_at=recorded,
+            files=[],
+        )
         s.add(row)
         s.flush()
         if action in ("held", "no-attachment", "too-large"):
@@ -296,15 +336,38 @@ def _record(app: App, box: Imap, run: _Run, uid: int, row: MailIn | None, inc: I
 def _kept(app: App, inc: Incoming, action: str) -> list[dict]:
     """The record of a message that is not filed now: a held message's files, kept as received
     to be filed when ops name the unit; its attachments that are not report files; those past the limit."""
-    held = [{"name": n, "sha256": keep_bytes(app.settings.files_dir, d), "size": len(d), "status": "held",
-             "form": None, "period": None} for n, d in inc.files] if action == "held" else []
+    held = (
+        [
+            {
+                "name": n,
+                "sha256": keep_bytes(app.settings.files_dir, d),
+                "size": len(d),
+                "status": "held",
+                "form": None,
+                "period": None,
+            }
+            for n, d in inc.files
+        ]
+        if action == "held"
+        else []
+    )
     return held + _others(app, inc) + ([{"name": n, "status": "over-limit"} for n in inc.over] if held else [])
 
 
 def _others(app: App, inc: Incoming) -> list[dict]:
     """A message's attachments that are not report files: kept as received, never judged."""
-    return [{"name": n, "sha256": keep_bytes(app.settings.files_dir, d), "size": len(d), "status": "not-report",
-             "kind": k, "form": None, "period": None} for n, k, d in inc.others]
+    return [
+        {
+            "name": n,
+            "sha256": keep_bytes(app.settings.files_dir, d),
+            "size": len(d),
+            "status": "not-report",
+            "kind": k,
+            "form": None,
+            "period": None,
+        }
+        for n, k, d in inc.others
+    ]
 
 
 def _file_all(app: App, row_id: int, inc: Incoming, unit: str | None, received: datetime) -> list[dict]:
@@ -321,10 +384,17 @@ def _file_all(app: App, row_id: int, inc: Incoming, unit: str | None, received: 
         by = (inc.sender_name or inc.sender)[:64]
         note = _filed_before(app, name, sha, received, by)
         if note is None:
-            r = submit_bytes(app, data, name, received_at=received, expect_unit=unit, channel="mail",
-                             submitted_by=by, receipt=False)
-            note = {"name": name, "sha256": sha, "submission": r.submission_id, "status": r.status,
-                    "form": r.verdict.form, "period": r.verdict.period}
+            r = submit_bytes(
+                app, data, name, received_at=received, expect_unit=unit, channel="mail", submitted_by=by, receipt=False
+            )
+            note = {
+                "name": name,
+                "sha256": sha,
+                "submission": r.submission_id,
+                "status": r.status,
+                "form": r.verdict.form,
+                "period": r.verdict.period,
+            }
         done.append(note)
         with app.store.session(write=True) as s:
             s.get(MailIn, row_id).files = list(done)
@@ -336,9 +406,13 @@ def _filed_before(app: App, name: str, sha: str, received: datetime, sender: str
     arrival, the same file name and the same sender (two messages carrying one blank template in
     the same second are two files, never one unit's verdict given to another)."""
     with app.store.session() as s:
-        q = select(Submission).where(Submission.campaign == app.campaign.id, Submission.sha256 == sha,
-                                     Submission.channel == "mail", Submission.received_at == received,
-                                     Submission.filename == PurePath(name).name)
+        q = select(Submission).where(
+            Submission.campaign == app.campaign.id,
+            Submission.sha256 == sha,
+            Submission.channel == "mail",
+            Submission.received_at == received,
+            Submission.filename == PurePath(name).name,
+        )
         if sender is not None:
             q = q.where(Submission.submitted_by == sender)
         earlier = s.scalar(q.order_by(Submission.id))
@@ -354,15 +428,27 @@ def _finish(app: App, row_id: int, inc: Incoming, filed: list[dict], received: d
     with app.store.session(write=True) as s:
         row = s.get(MailIn, row_id)
         if row.unit_id is not None:
-            reply_once(s, app, row, files, Reply(inc.message_id, inc.references, inc.subject, inc.sender, inc.sender_name),
-                   received)
+            reply_once(
+                s,
+                app,
+                row,
+                files,
+                Reply(inc.message_id, inc.references, inc.subject, inc.sender, inc.sender_name),
+                received,
+            )
         row.files, row.action = files, "processed"
     return files
 
 
 def _note(name: str, sub: Submission) -> dict:
-    return {"name": name, "sha256": sub.sha256, "submission": sub.id, "status": sub.status, "form": sub.form,
-            "period": sub.period}
+    return {
+        "name": name,
+        "sha256": sub.sha256,
+        "submission": sub.id,
+        "status": sub.status,
+        "form": sub.form,
+        "period": sub.period,
+    }
 
 
 def release(app: App, mail_id: int, unit: str, *, by: str, now: datetime) -> MessageResult:
@@ -387,10 +473,24 @@ def release(app: App, mail_id: int, unit: str, *, by: str, now: datetime) -> Mes
         note = _filed_before(app, f["name"], f["sha256"], received)  # a release that died before it finished
         if note is None:
             data = kept_path(app.settings.files_dir, f["sha256"]).read_bytes()
-            r = submit_bytes(app, data, f["name"], received_at=received, expect_unit=unit, channel="mail",
-                             submitted_by=sender[:64], receipt=False)
-            note = {"name": f["name"], "sha256": f["sha256"], "submission": r.submission_id, "status": r.status,
-                    "form": r.verdict.form, "period": r.verdict.period}
+            r = submit_bytes(
+                app,
+                data,
+                f["name"],
+                received_at=received,
+                expect_unit=unit,
+                channel="mail",
+                submitted_by=sender[:64],
+                receipt=False,
+            )
+            note = {
+                "name": f["name"],
+                "sha256": f["sha256"],
+                "submission": r.submission_id,
+                "status": r.status,
+                "form": r.verdict.form,
+                "period": r.verdict.period,
+            }
         files.append(note)
     with app.store.session(write=True) as s:
         row = s.get(MailIn, mail_id)
@@ -403,8 +503,22 @@ def release(app: App, mail_id: int, unit: str, *, by: str, now: datetime) -> Mes
 
 def held_rows(app: App) -> list[dict]:
     with app.store.session() as s:
-        rows = s.scalars(select(MailIn).where(MailIn.campaign == app.campaign.id, MailIn.action == "held")
-                         .order_by(MailIn.id)).all()
-        return [{"编号": r.id, "发件人": r.sender, "主题": r.subject, "收到": f"{r.received_at:%Y-%m-%d %H:%M}",
-                 "附件": "、".join(f["name"] + {"not-report": f"（{f.get('kind')}，不是报表）", "over-limit": "（超出件数）"}
-                                  .get(f["status"], "") for f in r.files)} for r in rows]
+        rows = s.scalars(
+            select(MailIn).where(MailIn.campaign == app.campaign.id, MailIn.action == "held").order_by(MailIn.id)
+        ).all()
+        return [
+            {
+                "编号": r.id,
+                "发件人": r.sender,
+                "主题": r.subject,
+                "收到": f"{r.received_at:%Y-%m-%d %H:%M}",
+                "附件": "、".join(
+                    f["name"]
+                    + {"not-report": f"（{f.get('kind')}，不是报表）", "over-limit": "（超出件数）"}.get(
+                        f["status"], ""
+                    )
+                    for f in r.files
+                ),
+            }
+            for r in rows
+        ]

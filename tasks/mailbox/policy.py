@@ -14,9 +14,11 @@ from __future__ import annotations
 from config.settings import Settings
 from tasks.intake import Incoming
 
-UNTRUSTED = ("生产环境拒绝读取邮箱：未设置 DUBAN_IMAP_TRUSTED_AUTHSERV 时，任何人伪造联络员或负责人的发件地址即可替该单位报送。"
-             "请设置 DUBAN_IMAP_TRUSTED_AUTHSERV（本单位邮件服务器在 Authentication-Results 中的名称）；"
-             "如确认发件地址可信，可改为设置 DUBAN_IMAP_TRUST_FROM=true")
+UNTRUSTED = (
+    "生产环境拒绝读取邮箱：未设置 DUBAN_IMAP_TRUSTED_AUTHSERV 时，任何人伪造联络员或负责人的发件地址即可替该单位报送。"
+    "请设置 DUBAN_IMAP_TRUSTED_AUTHSERV（本单位邮件服务器在 Authentication-Results 中的名称）；"
+    "如确认发件地址可信，可改为设置 DUBAN_IMAP_TRUST_FROM=true"
+)
 STRANGER = "发件地址不是任何单位登记的联络员或负责人"
 NO_FILE_NO_ANSWER = "；邮件未带文件，不予回复"
 ANSWERED_TODAY = "；今天已答复过该地址，不再重复答复"
@@ -46,8 +48,13 @@ def decide(inc: Incoming, *, too_large: str, unit: str | None, contact: bool, fo
             why += "（" + "、".join(f"{n}是{k}" for n, k, _ in inc.others[:5]) + "，不是报表文件）"
         return "no-attachment", why
     if unit is None:
-        return "held", ("发件人未通过本单位邮件服务器的验证（DMARC/DKIM/SPF）" if forged
-                        else "发件地址为多个单位共用，无法确定单位" if contact else STRANGER)
+        return "held", (
+            "发件人未通过本单位邮件服务器的验证（DMARC/DKIM/SPF）"
+            if forged
+            else "发件地址为多个单位共用，无法确定单位"
+            if contact
+            else STRANGER
+        )
     return "processing", ""
 
 

@@ -12,4 +12,15 @@ from tasks.ops.extensions import (
 )
 from tasks.ops.names import UnknownName
 
-__all__ = ['OpsError', 'UnknownName', 'answer_request', 'decide_extension', 'expire_request', 'grant_extension', 'read', 'record', 'request_extension', 'resend_now']
+__all__ = [
+    "OpsError",
+    "UnknownName",
+    "answer_request",
+    "decide_extension",
+    "expire_request",
+    "grant_extension",
+    "read",
+    "record",
+    "request_extension",
+    "resend_now",
+]

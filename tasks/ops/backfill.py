@@ -23,8 +23,13 @@ from tasks.app import App, audit
 from tasks.intake import Limits, Unreadable, cells, read_sheets
 from tasks.ops import names
 
-HEADERS = {"unit": ("单位", "填报单位", "单位名称"), "obligation": ("任务", "报送任务", "报表", "表单"),
-           "period": ("期次", "期别", "月份"), "received": ("收到日期", "报送日期", "收到时间"), "note": ("说明", "备注")}
+HEADERS = {
+    "unit": ("单位", "填报单位", "单位名称"),
+    "obligation": ("任务", "报送任务", "报表", "表单"),
+    "period": ("期次", "期别", "月份"),
+    "received": ("收到日期", "报送日期", "收到时间"),
+    "note": ("说明", "备注"),
+}
 
 
 @dataclass
@@ -40,9 +45,16 @@ class Line:
     already: int | None = None  # the delivery on record already (a rerun): nothing to do, not a problem
 
     def as_json(self) -> dict[str, object]:
-        return {"row": self.row, "unit": self.unit, "obligation": self.obligation, "period": self.period,
-                "received": self.received.isoformat() if self.received else None, "problem": self.problem,
-                "submission_id": self.submission_id, "already": self.already}
+        return {
+            "row": self.row,
+            "unit": self.unit,
+            "obligation": self.obligation,
+            "period": self.period,
+            "received": self.received.isoformat() if self.received else None,
+            "problem": self.problem,
+            "submission_id": self.submission_id,
+            "already": self.already,
+        }
 
 
 def read(data: bytes, filename: str, campaign: Campaign, limits: Limits) -> list[Line]:
@@ -55,8 +67,11 @@ def read(data: bytes, filename: str, campaign: Campaign, limits: Limits) -> list
         for r, row in enumerate(sheet.rows[:20]):
             cols = _columns(row)
             if {"unit", "obligation", "received"} <= cols.keys():
-                return [_line(campaign, r2 + 1, sheet.rows[r2], cols) for r2 in range(r + 1, len(sheet.rows))
-                        if any(c and c.strip() for c in sheet.rows[r2])]
+                return [
+                    _line(campaign, r2 + 1, sheet.rows[r2], cols)
+                    for r2 in range(r + 1, len(sheet.rows))
+                    if any(c and c.strip() for c in sheet.rows[r2])
+                ]
     return [Line(0, problem="找不到表头：需要“单位”“任务”“收到日期”三列（多期任务还需要“期次”）")]
 
 
@@ -101,18 +116,42 @@ def record(app: App, lines: list[Line], *, by: str, now: datetime) -> list[Line]
         for line in lines:
             assert line.unit and line.obligation and line.period and line.received
             form = app.campaign.obligation(line.obligation).form
-            earlier = s.scalar(select(Submission.id).where(
-                Submission.campaign == app.campaign.id, Submission.unit_id == units[line.unit],
-                Submission.form == form, Submission.period == line.period, Submission.status.in_(DELIVERED)))
+            earlier = s.scalar(
+                select(Submission.id).where(
+                    Submission.campaign == app.campaign.id,
+                    Submission.unit_id == units[line.unit],
+                    Submission.form == form,
+                    Submission.period == line.period,
+                    Submission.status.in_(DELIVERED),
+                )
+            )
             if earlier:
                 line.already = earlier
                 continue
-            sub = Submission(campaign=app.campaign.id, sha256="", filename=f"系统外报送：{line.note or '（无说明）'}"[:500],
-                             size=0, received_at=datetime.combine(line.received, time(12)), unit_id=units[line.unit],
-                             form=form, period=line.period, status="external", summary=line.note, row_count=0)
+            sub = Submission(
+                campaign=app.campaign.id,
+                sha256="",
+                filename=f"系统外报送：{line.note or '（无说明）'}"[:500],
+                size=0,
+                received_at=datetime.combine(line.received, time(12)),
+                unit_id=units[line.unit],
+                form=form,
+                period=line.period,
+                status="external",
+                summary=line.note,
+                row_count=0,
+            )
             s.add(sub)
             s.flush()
             line.submission_id = sub.id
-            audit(s, at=now, actor=by, action="submission.external", subject=f"{line.unit}/{form}/{line.period}",
-                  submission_id=sub.id, received=line.received.isoformat(), note=line.note)
+            audit(
+                s,
+                at=now,
+                actor=by,
+                action="submission.external",
+                subject=f"{line.unit}/{form}/{line.period}",
+                submission_id=sub.id,
+                received=line.received.isoformat(),
+                note=line.note,
+            )
     return lines

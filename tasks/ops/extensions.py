@@ -50,8 +50,13 @@ def _find(session: Session, campaign: Campaign, unit: str, obligation: str, peri
         period = names.period(campaign, code, period)
     except names.UnknownName as e:
         raise OpsError(str(e), usage=True) from None
-    ob = session.scalar(select(Obligation).join(Unit, Obligation.unit_id == Unit.id).where(
-        Obligation.campaign == campaign.id, Unit.name == unit, Obligation.code == code, Obligation.period == period))
+    ob = session.scalar(
+        select(Obligation)
+        .join(Unit, Obligation.unit_id == Unit.id)
+        .where(
+            Obligation.campaign == campaign.id, Unit.name == unit, Obligation.code == code, Obligation.period == period
+        )
+    )
     if ob is None:
         raise OpsError(f"{unit}不需要报送“{campaign.obligation_name(code)}”")
     return ob
@@ -62,9 +67,20 @@ def _what(campaign: Campaign, ob: Obligation) -> str:
     return f"{name} {period_label(ob.period)}" if len(periods(campaign.obligation(ob.code))) > 1 else name
 
 
-def grant_extension(session: Session, campaign: Campaign, *, unit: str, obligation: str, period: str | None,
-                    new_due: date, reason: str, granted_by: str, now: datetime, mail_from: str,
-                    link: Callable[[str], str | None] | None = None) -> Obligation:
+def grant_extension(
+    session: Session,
+    campaign: Campaign,
+    *,
+    unit: str,
+    obligation: str,
+    period: str | None,
+    new_due: date,
+    reason: str,
+    granted_by: str,
+    now: datetime,
+    mail_from: str,
+    link: Callable[[str], str | None] | None = None,
+) -> Obligation:
     """Move one obligation's due date (the ladder follows it from the next sweep) and queue the
     unit's notice."""
     if not reason.strip():
@@ -77,31 +93,87 @@ def grant_extension(session: Session, campaign: Campaign, *, unit: str, obligati
     session.add(ext)
     session.flush()
     unit_name = session.get(Unit, ob.unit_id).name
-    audit(session, at=now, actor=granted_by, action="extension.grant", subject=f"{unit_name}/{ob.code}/{ob.period}",
-          old_due=old_due.isoformat(), new_due=new_due.isoformat(), reason=reason)
+    audit(
+        session,
+        at=now,
+        actor=granted_by,
+        action="extension.grant",
+        subject=f"{unit_name}/{ob.code}/{ob.period}",
+        old_due=old_due.isoformat(),
+        new_due=new_due.isoformat(),
+        reason=reason,
+    )
     ob.extended_due = new_due
-    queue_extension_notice(session, campaign=campaign, unit_id=ob.unit_id, unit=unit_name, what=_what(campaign, ob),
-                           due=old_due, new_due=new_due, reason=reason, key=f"extension:{ext.id}", now=now,
-                           mail_from=mail_from, link=link(unit_name) if link else None)
+    queue_extension_notice(
+        session,
+        campaign=campaign,
+        unit_id=ob.unit_id,
+        unit=unit_name,
+        what=_what(campaign, ob),
+        due=old_due,
+        new_due=new_due,
+        reason=reason,
+        key=f"extension:{ext.id}",
+        now=now,
+        mail_from=mail_from,
+        link=link(unit_name) if link else None,
+    )
     return ob
 
 
-def refuse_extension(session: Session, campaign: Campaign, *, unit: str, obligation: str, period: str | None,
-                     reason: str, refused_by: str, now: datetime, mail_from: str,
-                     link: Callable[[str], str | None] | None = None) -> Obligation:
+def refuse_extension(
+    session: Session,
+    campaign: Campaign,
+    *,
+    unit: str,
+    obligation: str,
+    period: str | None,
+    reason: str,
+    refused_by: str,
+    now: datetime,
+    mail_from: str,
+    link: Callable[[str], str | None] | None = None,
+) -> Obligation:
     """Record that a request for more time was refused, and queue the unit's notice."""
     ob = _find(session, campaign, unit, obligation, period)
     unit_name = session.get(Unit, ob.unit_id).name
-    audit(session, at=now, actor=refused_by, action="extension.refuse", subject=f"{unit_name}/{ob.code}/{ob.period}",
-          due=ob.effective_due.isoformat(), reason=reason)
-    queue_extension_notice(session, campaign=campaign, unit_id=ob.unit_id, unit=unit_name, what=_what(campaign, ob),
-                           due=ob.effective_due, new_due=None, reason=reason, key=f"extension-refused:{ob.id}:{now:%Y%m%d%H%M%S}",
-                           now=now, mail_from=mail_from, link=link(unit_name) if link else None)
+    audit(
+        session,
+        at=now,
+        actor=refused_by,
+        action="extension.refuse",
+        subject=f"{unit_name}/{ob.code}/{ob.period}",
+        due=ob.effective_due.isoformat(),
+        reason=reason,
+    )
+    queue_extension_notice(
+        session,
+        campaign=campaign,
+        unit_id=ob.unit_id,
+        unit=unit_name,
+        what=_what(campaign, ob),
+        due=ob.effective_due,
+        new_due=None,
+        reason=reason,
+        key=f"extension-refused:{ob.id}:{now:%Y%m%d%H%M%S}",
+        now=now,
+        mail_from=mail_from,
+        link=link(unit_name) if link else None,
+    )
     return ob
 
 
-def decide_extension(app: App, *, unit: str, obligation: str, period: str | None, new_due: date | None,
-                     reason: str, by: str, now: datetime) -> Decided:
+def decide_extension(
+    app: App,
+    *,
+    unit: str,
+    obligation: str,
+    period: str | None,
+    new_due: date | None,
+    reason: str,
+    by: str,
+    now: datetime,
+) -> Decided:
     """Grant (a new date) or refuse (none) a request for more time, mail the unit at once, and
     move the unit's checkpoints in the Prefect UI when a server is configured (a calendar that
     cannot follow never undoes the decision: the next sweep moves it). The one path for
@@ -113,11 +185,32 @@ def decide_extension(app: App, *, unit: str, obligation: str, period: str | None
     with app.store.session(write=True) as s:
         links = LinkMaker(s, app.settings, app.campaign)
         if new_due is None:
-            ob = refuse_extension(s, app.campaign, unit=unit, obligation=obligation, period=period, reason=reason,
-                                  refused_by=by, now=now, mail_from=app.settings.mail_from, link=links)
+            ob = refuse_extension(
+                s,
+                app.campaign,
+                unit=unit,
+                obligation=obligation,
+                period=period,
+                reason=reason,
+                refused_by=by,
+                now=now,
+                mail_from=app.settings.mail_from,
+                link=links,
+            )
         else:
-            ob = grant_extension(s, app.campaign, unit=unit, obligation=obligation, period=period, new_due=new_due,
-                                 reason=reason, granted_by=by, now=now, mail_from=app.settings.mail_from, link=links)
+            ob = grant_extension(
+                s,
+                app.campaign,
+                unit=unit,
+                obligation=obligation,
+                period=period,
+                new_due=new_due,
+                reason=reason,
+                granted_by=by,
+                now=now,
+                mail_from=app.settings.mail_from,
+                link=links,
+            )
         out = Decided(ob, s.get(Unit, ob.unit_id).name, _what(app.campaign, ob), new_due is not None)
     out.delivery = send_queued(app, now=now)
     if out.granted and server_configured():
@@ -137,8 +230,9 @@ WHY_NOT = {
 }
 
 
-def resend(session: Session, campaign: Campaign, ids: list[int] | None, *, by: str, now: datetime
-           ) -> tuple[list[int], dict[int, str]]:
+def resend(
+    session: Session, campaign: Campaign, ids: list[int] | None, *, by: str, now: datetime
+) -> tuple[list[int], dict[int, str]]:
     """Put failed or uncertain emails back in the queue (same Message-ID): the given ids, or
     every failed and uncertain mail of the campaign (`ids` None). Returns the ids requeued and,
     for each id that was not, why."""
@@ -148,22 +242,34 @@ def resend(session: Session, campaign: Campaign, ids: list[int] | None, *, by: s
     if ids is not None:
         missing = sorted(set(ids) - {n.id for n in rows})
         if missing:
-            raise OpsError(f"本活动没有这些邮件：{'、'.join(f'#{i}' for i in missing)}（duban mail 列出全部邮件）", usage=True)
+            raise OpsError(
+                f"本活动没有这些邮件：{'、'.join(f'#{i}' for i in missing)}（duban mail 列出全部邮件）", usage=True
+            )
     done, skipped = [], {}
     for n in rows:
         if n.status not in (FAILED, UNCERTAIN):
             skipped[n.id] = WHY_NOT.get(n.status, n.status).format(
-                sent_at=f"{n.sent_at:%Y-%m-%d %H:%M}" if n.sent_at else "")
+                sent_at=f"{n.sent_at:%Y-%m-%d %H:%M}" if n.sent_at else ""
+            )
             continue
-        audit(session, at=now, actor=by, action="mail.resend", subject=n.key, notification_id=n.id,
-              previous_status=n.status, previous_error=n.last_error)
+        audit(
+            session,
+            at=now,
+            actor=by,
+            action="mail.resend",
+            subject=n.key,
+            notification_id=n.id,
+            previous_status=n.status,
+            previous_error=n.last_error,
+        )
         n.status, n.claimed_by, n.last_error = QUEUED, None, None
         done.append(n.id)
     return done, skipped
 
 
-def resend_now(app: App, ids: list[int] | None, *, by: str, now: datetime
-               ) -> tuple[list[int], dict[int, str], DeliveryReport]:
+def resend_now(
+    app: App, ids: list[int] | None, *, by: str, now: datetime
+) -> tuple[list[int], dict[int, str], DeliveryReport]:
     """Requeue failed or uncertain mail (`ids`, or all of it) and send it at once, with whatever
     else waits in the queue. The one path for `duban resend` and the resend-mail flow."""
     from tasks.outbox import send_queued
@@ -173,8 +279,18 @@ def resend_now(app: App, ids: list[int] | None, *, by: str, now: datetime
     return requeued, skipped, send_queued(app, now=now)
 
 
-def request_extension(session: Session, campaign: Campaign, *, unit_id: int, obligation_id: int, new_due: date,
-                      reason: str, name: str, phone: str, now: datetime) -> ExtensionRequest:
+def request_extension(
+    session: Session,
+    campaign: Campaign,
+    *,
+    unit_id: int,
+    obligation_id: int,
+    new_due: date,
+    reason: str,
+    name: str,
+    phone: str,
+    now: datetime,
+) -> ExtensionRequest:
     """A unit's own request for more time (from its page), recorded and audited; ops answer it."""
     ob = session.get(Obligation, obligation_id)
     if ob is None or ob.unit_id != unit_id:
@@ -185,18 +301,36 @@ def request_extension(session: Session, campaign: Campaign, *, unit_id: int, obl
         raise OpsError(f"请填写申请人姓名和联系电话，便于{campaign.organiser}联系")
     if new_due <= ob.effective_due:
         raise OpsError(f"申请的新截止日期应晚于现在的截止日期 {ob.effective_due:%Y年%m月%d日}")
-    waiting = session.scalar(select(ExtensionRequest).where(ExtensionRequest.obligation_id == ob.id,
-                                                            ExtensionRequest.status == "pending"))
+    waiting = session.scalar(
+        select(ExtensionRequest).where(ExtensionRequest.obligation_id == ob.id, ExtensionRequest.status == "pending")
+    )
     if waiting is not None:
-        raise OpsError(f"这项任务已有一份延期申请（{waiting.requested_at:%m月%d日}提交）正在审核，请等待{campaign.organiser}答复")
-    req = ExtensionRequest(obligation_id=ob.id, requested_due=new_due, reason=reason.strip(), requested_by=name.strip(),
-                           phone=phone.strip(), requested_at=now, status="pending")
+        raise OpsError(
+            f"这项任务已有一份延期申请（{waiting.requested_at:%m月%d日}提交）正在审核，请等待{campaign.organiser}答复"
+        )
+    req = ExtensionRequest(
+        obligation_id=ob.id,
+        requested_due=new_due,
+        reason=reason.strip(),
+        requested_by=name.strip(),
+        phone=phone.strip(),
+        requested_at=now,
+        status="pending",
+    )
     session.add(req)
     session.flush()
     unit_name = session.get(Unit, unit_id).name
-    audit(session, at=now, actor=f"{unit_name} {req.requested_by}", action="extension.request",
-          subject=f"{unit_name}/{ob.code}/{ob.period}", request_id=req.id, requested_due=new_due.isoformat(),
-          reason=req.reason, phone=req.phone)
+    audit(
+        session,
+        at=now,
+        actor=f"{unit_name} {req.requested_by}",
+        action="extension.request",
+        subject=f"{unit_name}/{ob.code}/{ob.period}",
+        request_id=req.id,
+        requested_due=new_due.isoformat(),
+        reason=req.reason,
+        phone=req.phone,
+    )
     return req
 
 
@@ -211,7 +345,9 @@ def answer_request(app: App, request_id: int, *, new_due: date | None, reason: s
             raise OpsError(f"延期申请 {request_id} 已经答复过了")
         ob = req.obligation
         unit, code, period = ob.unit.name, ob.code, ob.period
-    out = decide_extension(app, unit=unit, obligation=code, period=period, new_due=new_due, reason=reason, by=by, now=now)
+    out = decide_extension(
+        app, unit=unit, obligation=code, period=period, new_due=new_due, reason=reason, by=by, now=now
+    )
     with app.store.session(write=True) as s:
         req = s.get(ExtensionRequest, request_id)
         req.status = "granted" if new_due else "refused"

@@ -20,8 +20,9 @@ class UnknownName(ValueError):
     """A name that is not one thing; `str()` says why and what was meant, perhaps."""
 
 
-def _pick(kind: str, text: str, exact: dict[str, str], candidates: list[str],
-          shown: dict[str, str] | None = None) -> str:
+def _pick(
+    kind: str, text: str, exact: dict[str, str], candidates: list[str], shown: dict[str, str] | None = None
+) -> str:
     """The one thing `text` names: an exact spelling, else a unique beginning or part of a name.
     `shown`: how a candidate is named to a person when it is ambiguous (an obligation's title, not its id)."""
     t = fold(text)
@@ -38,7 +39,8 @@ def _pick(kind: str, text: str, exact: dict[str, str], candidates: list[str],
 
 
 def unit(campaign: Campaign, text: str) -> str:
-    """A unit by its name, an alias, or a unique beginning or part of either (the first characters of a county's name)."""
+    """A unit by its name, an alias, or a unique beginning or part of either (the first
+    characters of a county's name)."""
     exact = {fold(u.name): u.name for u in campaign.units}
     exact |= {fold(a): u.name for u in campaign.units for a in u.aliases}
     return _pick("单位", text, exact, [u.name for u in campaign.units])
@@ -80,12 +82,16 @@ def period(campaign: Campaign, obligation_id: str, text: str | None) -> str | No
     owed = [p for p, _ in periods(campaign.obligation(obligation_id))]
     if not text:
         if len(owed) > 1:
-            raise UnknownName(f"“{campaign.obligation_name(obligation_id)}”有多期，请指定期次："
-                              f"{'、'.join(period_label(p) for p in owed)}")
+            raise UnknownName(
+                f"“{campaign.obligation_name(obligation_id)}”有多期，请指定期次："
+                f"{'、'.join(period_label(p) for p in owed)}"
+            )
         return owed[0] if owed else None
     key = Period.parse(text, campaign.start.year).key  # 2010年8月, 2010-08, 2010.8 are one period
     found = key if key in owed else {fold(p): p for p in owed}.get(fold(text))
     if found is None:
-        raise UnknownName(f"期次“{text}”不是“{campaign.obligation_name(obligation_id)}”的期次（"
-                          f"{'、'.join(period_label(p) for p in owed)}）")
+        raise UnknownName(
+            f"期次“{text}”不是“{campaign.obligation_name(obligation_id)}”的期次（"
+            f"{'、'.join(period_label(p) for p in owed)}）"
+        )
     return found

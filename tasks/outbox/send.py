@@ -22,24 +22,48 @@ def send_queued(app: App, *, now: datetime, limit: int | None = None) -> Deliver
     return deliver_sync(app.store, app.settings, app.campaign, now=now, limit=limit, freshness=FRESHNESS)
 
 
-STATUS_LABELS = {"queued": "待发送", "claimed": "发送中", "sending": "发送中", "sent": "已发出", "failed": "失败",
-                 "uncertain": "存疑", "stale": "已作废"}
+STATUS_LABELS = {
+    "queued": "待发送",
+    "claimed": "发送中",
+    "sending": "发送中",
+    "sent": "已发出",
+    "failed": "失败",
+    "uncertain": "存疑",
+    "stale": "已作废",
+}
 
 
 def mail_rows(app: App, statuses: tuple[str, ...] | None = None, *, limit: int | None = None) -> list[dict]:
     """The campaign's mail (of some statuses), oldest first: id, status, recipient, subject, the
     reason it did not go (as the sender recorded it), when it was queued and how often tried."""
-    q = select(Notification.id, Notification.status, Notification.recipient_email, Notification.subject,
-               Notification.last_error, Notification.created_at, Notification.attempts, Notification.sent_at
-               ).where(Notification.campaign == app.campaign.id)
+    q = select(
+        Notification.id,
+        Notification.status,
+        Notification.recipient_email,
+        Notification.subject,
+        Notification.last_error,
+        Notification.created_at,
+        Notification.attempts,
+        Notification.sent_at,
+    ).where(Notification.campaign == app.campaign.id)
     if statuses:
         q = q.where(Notification.status.in_(statuses))
     q = q.order_by(Notification.id)
     with app.store.session() as s:
         rows = s.execute(q.limit(limit) if limit else q).all()
-    return [{"id": r.id, "status": r.status, "to": r.recipient_email, "subject": r.subject, "error": r.last_error or "",
-             "queued_at": r.created_at.isoformat(sep=" ", timespec="minutes"), "attempts": r.attempts,
-             "sent_at": r.sent_at.isoformat(sep=" ", timespec="minutes") if r.sent_at else None} for r in rows]
+    return [
+        {
+            "id": r.id,
+            "status": r.status,
+            "to": r.recipient_email,
+            "subject": r.subject,
+            "error": r.last_error or "",
+            "queued_at": r.created_at.isoformat(sep=" ", timespec="minutes"),
+            "attempts": r.attempts,
+            "sent_at": r.sent_at.isoformat(sep=" ", timespec="minutes") if r.sent_at else None,
+        }
+        for r in rows
+    ]
 
 
 def age_text(since: datetime, now: datetime) -> str:

@@ -14,4 +14,19 @@ from tasks.portal.links import (
 )
 from tasks.portal.page import owned_submission, page_uploads_since, take_upload_slot, unit_page
 
-__all__ = ['COOKIE_SALT', 'CSRF_SALT', 'LinkError', 'LinkMaker', 'link_for', 'make_link', 'open_token', 'open_token_payload', 'owned_submission', 'page_uploads_since', 'revoke', 'serializer', 'take_upload_slot', 'unit_page']
+__all__ = [
+    "COOKIE_SALT",
+    "CSRF_SALT",
+    "LinkError",
+    "LinkMaker",
+    "link_for",
+    "make_link",
+    "open_token",
+    "open_token_payload",
+    "owned_submission",
+    "page_uploads_since",
+    "revoke",
+    "serializer",
+    "take_upload_slot",
+    "unit_page",
+]

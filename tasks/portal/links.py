@@ -71,8 +71,9 @@ def make_link(settings: Settings, unit: Unit, *, now: datetime | None = None) ->
     """A link to `unit`'s page, valid for DUBAN_PORTAL_LINK_DAYS from now."""
     token = _token(tuple(settings.portal_keys()), unit.id, unit.link_version, int(time.time() // 60))
     now = now or datetime.now().astimezone()
-    return Link(unit.name, f"{settings.portal_url.rstrip('/')}/u/{token}",
-                now + timedelta(days=settings.portal_link_days))
+    return Link(
+        unit.name, f"{settings.portal_url.rstrip('/')}/u/{token}", now + timedelta(days=settings.portal_link_days)
+    )
 
 
 def link_for(session: Session, settings: Settings, campaign: Campaign, unit_name: str) -> Link | None:
@@ -110,14 +111,28 @@ def revoke(session: Session, campaign: Campaign, unit_name: str) -> int:
     return unit.link_version
 
 
-def open_token(session: Session, settings: Settings, campaign: Campaign, token: str, *, salt: str = LINK_SALT,
-               max_age: int | None = None) -> Unit:
+def open_token(
+    session: Session,
+    settings: Settings,
+    campaign: Campaign,
+    token: str,
+    *,
+    salt: str = LINK_SALT,
+    max_age: int | None = None,
+) -> Unit:
     """The unit a link (or page cookie) opens, or `LinkError` saying why not."""
     return open_token_payload(session, settings, campaign, token, salt=salt, max_age=max_age)[0]
 
 
-def open_token_payload(session: Session, settings: Settings, campaign: Campaign, token: str, *,
-                       salt: str = LINK_SALT, max_age: int | None = None) -> tuple[Unit, dict]:
+def open_token_payload(
+    session: Session,
+    settings: Settings,
+    campaign: Campaign,
+    token: str,
+    *,
+    salt: str = LINK_SALT,
+    max_age: int | None = None,
+) -> tuple[Unit, dict]:
     """`open_token`, with the token's checked payload (a page cookie carries its CSRF nonce)."""
     max_age = max_age if max_age is not None else settings.portal_link_days * 86400
 

@@ -21,11 +21,19 @@ from schemas.tables import ExtensionRequest, Obligation, Submission, Unit, Valid
 from tasks.calendar import State, status_rows
 
 SUBMISSION_LABELS = {
-    "accepted": "已通过", "rejected": "未通过", "unreadable": "无法读取", "duplicate": "重复文件",
-    "refused": "未受理", "external": "系统外已报送",
+    "accepted": "已通过",
+    "rejected": "未通过",
+    "unreadable": "无法读取",
+    "duplicate": "重复文件",
+    "refused": "未受理",
+    "external": "系统外已报送",
 }
-REQUEST_LABELS = {"pending": "延期申请审核中", "granted": "延期已批准", "refused": "延期未批准",
-                  "expired": "延期申请未获答复，可重新申请"}
+REQUEST_LABELS = {
+    "pending": "延期申请审核中",
+    "granted": "延期已批准",
+    "refused": "延期未批准",
+    "expired": "延期申请未获答复，可重新申请",
+}
 
 
 @dataclass(frozen=True)
@@ -74,7 +82,9 @@ def _when(row, as_of: date, cal) -> str:  # type: ignore[no-untyped-def]
         if not row.submitted_at:
             return "已完成"
         at = row.submitted_at
-        late = f"（逾期{(at.date() - due).days}天报送）" if row.state is State.LATE else ""  # the state's own word on late
+        late = (
+            f"（逾期{(at.date() - due).days}天报送）" if row.state is State.LATE else ""
+        )  # the state's own word on late
         return f"已于{at.year}年{at.month}月{at.day}日通过{late}"
     if as_of > due:
         return f"逾期{(as_of - due).days}天"
@@ -83,8 +93,9 @@ def _when(row, as_of: date, cal) -> str:  # type: ignore[no-untyped-def]
     return f"还有{cal.count_between(as_of, due)}个工作日"
 
 
-def unit_page(session: Session, campaign: Campaign, unit: Unit, as_of: date, *,
-              annotated: Callable[[int, str], bool]) -> UnitPage:
+def unit_page(
+    session: Session, campaign: Campaign, unit: Unit, as_of: date, *, annotated: Callable[[int, str], bool]
+) -> UnitPage:
     """The page of `unit` on `as_of`; `annotated(id, sha256)`: has that submission an annotated workbook?"""
     cal = campaign.work_calendar
     page = UnitPage(unit.name, campaign.name, as_of)
@@ -92,23 +103,49 @@ def unit_page(session: Session, campaign: Campaign, unit: Unit, as_of: date, *,
     requests = _latest_requests(session, [r.obligation_id for r in rows])
     for r in rows:
         many = len(periods(campaign.obligation(r.obligation))) > 1
-        page.items.append(Item(
-            r.obligation_id, campaign.obligation_name(r.obligation), r.form, period_label(r.period) if many else "",
-            r.effective_due, r.extended_due is not None, r.state.light, r.state.page_label, _when(r, as_of, cal),
-            not r.state.is_done, REQUEST_LABELS.get(requests.get(r.obligation_id, ""))))
+        page.items.append(
+            Item(
+                r.obligation_id,
+                campaign.obligation_name(r.obligation),
+                r.form,
+                period_label(r.period) if many else "",
+                r.effective_due,
+                r.extended_due is not None,
+                r.state.light,
+                r.state.page_label,
+                _when(r, as_of, cal),
+                not r.state.is_done,
+                REQUEST_LABELS.get(requests.get(r.obligation_id, "")),
+            )
+        )
     dues = {(r.form, r.period): r.effective_due for r in rows}
     counts = _issue_counts(session, unit.id)
-    subs = session.scalars(select(Submission).where(Submission.campaign == campaign.id, Submission.unit_id == unit.id)
-                           .order_by(Submission.received_at.desc(), Submission.id.desc())).all()
+    subs = session.scalars(
+        select(Submission)
+        .where(Submission.campaign == campaign.id, Submission.unit_id == unit.id)
+        .order_by(Submission.received_at.desc(), Submission.id.desc())
+    ).all()
     forms = {f.code: f for f in campaign.forms}
     for s in subs:
         form = forms.get(s.form or "")
         what = f"{form.name} {period_label(s.period) if s.period else ''}".strip() if form else "未识别的文件"
         due = dues.get((s.form, s.period))
         errors, warnings = counts.get(s.id, (0, 0))
-        page.sent.append(Sent(s.id, s.filename, s.received_at, what, s.status, SUBMISSION_LABELS.get(s.status, s.status),
-                              errors, warnings, bool(due and s.received_at.date() > due), s.submitted_by,
-                              annotated(s.id, s.sha256)))
+        page.sent.append(
+            Sent(
+                s.id,
+                s.filename,
+                s.received_at,
+                what,
+                s.status,
+                SUBMISSION_LABELS.get(s.status, s.status),
+                errors,
+                warnings,
+                bool(due and s.received_at.date() > due),
+                s.submitted_by,
+                annotated(s.id, s.sha256),
+            )
+        )
     owed = dict.fromkeys(r.form for r in rows)
     page.templates = [(code, forms[code].name) for code in owed if not forms[code].document]
     return page
@@ -117,15 +154,21 @@ def unit_page(session: Session, campaign: Campaign, unit: Unit, as_of: date, *,
 def _latest_requests(session: Session, obligation_ids: list[int]) -> dict[int, str]:
     if not obligation_ids:
         return {}
-    q = (select(ExtensionRequest.obligation_id, ExtensionRequest.status)
-         .where(ExtensionRequest.obligation_id.in_(obligation_ids)).order_by(ExtensionRequest.id))
+    q = (
+        select(ExtensionRequest.obligation_id, ExtensionRequest.status)
+        .where(ExtensionRequest.obligation_id.in_(obligation_ids))
+        .order_by(ExtensionRequest.id)
+    )
     return dict(session.execute(q).tuples().all())
 
 
 def _issue_counts(session: Session, unit_id: int) -> dict[int, tuple[int, int]]:
-    q = (select(ValidationIssue.submission_id, ValidationIssue.severity, func.count())
-         .join(Submission, Submission.id == ValidationIssue.submission_id)
-         .where(Submission.unit_id == unit_id).group_by(ValidationIssue.submission_id, ValidationIssue.severity))
+    q = (
+        select(ValidationIssue.submission_id, ValidationIssue.severity, func.count())
+        .join(Submission, Submission.id == ValidationIssue.submission_id)
+        .where(Submission.unit_id == unit_id)
+        .group_by(ValidationIssue.submission_id, ValidationIssue.severity)
+    )
     out: dict[int, list[int]] = {}
     for sid, severity, n in session.execute(q).tuples():
         out.setdefault(sid, [0, 0])[0 if severity == "error" else 1] += n
@@ -145,8 +188,14 @@ def owned_submission(session: Session, unit: Unit, submission_id: int) -> Submis
 
 def page_uploads_since(session: Session, unit_id: int, since: datetime) -> int:
     """How many entries `unit_id` has posted through its page since `since` (refused ones included)."""
-    return session.scalar(select(func.count()).select_from(Submission).where(
-        Submission.unit_id == unit_id, Submission.channel == "portal", Submission.received_at >= since)) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Submission)
+            .where(Submission.unit_id == unit_id, Submission.channel == "portal", Submission.received_at >= since)
+        )
+        or 0
+    )
 
 
 # The page's hourly upload limit is checked inside the transaction that records the upload, under

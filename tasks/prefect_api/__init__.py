@@ -11,4 +11,13 @@ from tasks.prefect_api.api import (
     sync_calendar,
 )
 
-__all__ = ['ask_for_contact_decisions', 'ask_for_extension_decision', 'complete_day', 'fan_out', 'register_deployment', 'replay_may_schedule', 'server_configured', 'sync_calendar']
+__all__ = [
+    "ask_for_contact_decisions",
+    "ask_for_extension_decision",
+    "complete_day",
+    "fan_out",
+    "register_deployment",
+    "replay_may_schedule",
+    "server_configured",
+    "sync_calendar",
+]

@@ -48,9 +48,14 @@ def ask_for_contact_decisions(campaign_id: str, change_ids: list[int]) -> int:
         if not has_deployment(CONTACT_CHANGE):
             return 0
         for cid in change_ids:
-            run_deployment(CONTACT_CHANGE, parameters={"change_id": cid, "campaign": campaign_id}, timeout=0,
-                           as_subflow=False, idempotency_key=f"contact-change:{campaign_id}:{cid}",
-                           flow_run_name=f"contact-change-{cid}")
+            run_deployment(
+                CONTACT_CHANGE,
+                parameters={"change_id": cid, "campaign": campaign_id},
+                timeout=0,
+                as_subflow=False,
+                idempotency_key=f"contact-change:{campaign_id}:{cid}",
+                flow_run_name=f"contact-change-{cid}",
+            )
     except Exception as e:  # the change is held either way; ops also see it in `duban contacts`
         log.warning("could not start contact-change runs: %s", e)
         return 0
@@ -67,9 +72,14 @@ def ask_for_extension_decision(campaign_id: str, request_id: int) -> bool:
     try:
         if not has_deployment(EXTENSION_REQUEST):
             return False
-        run_deployment(EXTENSION_REQUEST, parameters={"request_id": request_id, "campaign": campaign_id}, timeout=0,
-                       as_subflow=False, idempotency_key=f"extension-request:{campaign_id}:{request_id}",
-                       flow_run_name=f"extension-request-{request_id}")
+        run_deployment(
+            EXTENSION_REQUEST,
+            parameters={"request_id": request_id, "campaign": campaign_id},
+            timeout=0,
+            as_subflow=False,
+            idempotency_key=f"extension-request:{campaign_id}:{request_id}",
+            flow_run_name=f"extension-request-{request_id}",
+        )
     except Exception as e:
         log.warning("could not start the extension-request run: %s", e)
         return False
@@ -124,8 +134,13 @@ def sync_calendar(app: App, *, now: datetime | None = None, until: datetime | No
             if key in have:
                 continue
             run = client.create_flow_run_from_deployment(
-                dep.id, parameters={**c.parameters, "campaign": app.campaign.id}, name=c.name,
-                state=Scheduled(scheduled_time=c.at), idempotency_key=key, tags=[TAG, f"campaign:{app.campaign.id}"])
+                dep.id,
+                parameters={**c.parameters, "campaign": app.campaign.id},
+                name=c.name,
+                state=Scheduled(scheduled_time=c.at),
+                idempotency_key=key,
+                tags=[TAG, f"campaign:{app.campaign.id}"],
+            )
             # for a key it has seen the server hands back that run (one ops cancelled, one already
             # completed): only a scheduled run counts as created
             created += bool(run.state and run.state.is_scheduled())
@@ -146,8 +161,11 @@ def complete_day(app: App, day: date, until: time | None = None) -> int:
         except ObjectNotFound:
             return 0
         tz = ZoneInfo(app.campaign.timezone)
-        runs = [r for r in _scheduled(client, dep.id, app.campaign.id)
-                if (at := r.expected_start_time.astimezone(tz)).date() == day and (until is None or at.time() <= until)]
+        runs = [
+            r
+            for r in _scheduled(client, dep.id, app.campaign.id)
+            if (at := r.expected_start_time.astimezone(tz)).date() == day and (until is None or at.time() <= until)
+        ]
         if not runs:
             return 0
         with app.store.session() as s:
@@ -155,7 +173,9 @@ def complete_day(app: App, day: date, until: time | None = None) -> int:
         for r in runs:
             p = r.parameters
             due = date.fromisoformat(p["due"]) if p.get("due") else None
-            summary, _ = report(app.campaign, app.store, p["obligation"], p["period"], day, p.get("units") or None, due, status)
+            summary, _ = report(
+                app.campaign, app.store, p["obligation"], p["period"], day, p.get("units") or None, due, status
+            )
             client.set_flow_run_state(r.id, Completed(message=summary), force=True)
     return len(runs)
 
@@ -188,9 +208,13 @@ def _scheduled(client, deployment_id, campaign: str) -> list:  # type: ignore[no
     while True:
         page = client.read_flow_runs(
             deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])),
-            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED])),
-                                          tags=FlowRunFilterTags(all_=[f"campaign:{campaign}"])),
-            limit=200, offset=offset)
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED])),
+                tags=FlowRunFilterTags(all_=[f"campaign:{campaign}"]),
+            ),
+            limit=200,
+            offset=offset,
+        )
         runs += page
         if len(page) < 200:
             return runs
@@ -208,6 +232,9 @@ def register_deployment(flow) -> None:  # type: ignore[no-untyped-def]
             client.read_deployment_by_name(DEPLOYMENT)
         except ObjectNotFound:
             flow_id = client.create_flow(flow)
-            client.create_deployment(flow_id=flow_id, name="campaign-checkpoint",
-                                     entrypoint="flows/checkpoint.py:campaign_checkpoint",
-                                     description="活动日程：每个截止日和催报、督办节点一次检查")
+            client.create_deployment(
+                flow_id=flow_id,
+                name="campaign-checkpoint",
+                entrypoint="flows/checkpoint.py:campaign_checkpoint",
+                description="活动日程：每个截止日和催报、督办节点一次检查",
+            )

@@ -2,4 +2,4 @@
 
 from tasks.reminders.job import SweepResult, attention, sweep_day
 
-__all__ = ['SweepResult', 'attention', 'sweep_day']
+__all__ = ["SweepResult", "attention", "sweep_day"]

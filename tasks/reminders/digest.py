@@ -19,13 +19,28 @@ from tasks.reminders.sweep import Decision
 
 
 def item_view(d: Decision, as_of: date) -> dict:
-    return dict(unit=d.unit, name=d.name, period=period_label(d.period), due=d.due.isoformat(),
-                phrase=days_phrase(d.due, as_of), late=as_of > d.due, escalation=d.step.kind == "escalation",
-                level=d.step.level)
+    return dict(
+        unit=d.unit,
+        name=d.name,
+        period=period_label(d.period),
+        due=d.due.isoformat(),
+        phrase=days_phrase(d.due, as_of),
+        late=as_of > d.due,
+        escalation=d.step.kind == "escalation",
+        level=d.step.level,
+    )
 
 
-def queue_digests(session: Session, campaign: Campaign, decisions: list[Decision], *, as_of: date,
-                  now: datetime, mail_from: str, links: Callable[[str], str | None] | None = None) -> list[Notification]:
+def queue_digests(
+    session: Session,
+    campaign: Campaign,
+    decisions: list[Decision],
+    *,
+    as_of: date,
+    now: datetime,
+    mail_from: str,
+    links: Callable[[str], str | None] | None = None,
+) -> list[Notification]:
     """One digest per recipient per day carrying all of that person's new items; a unit's own
     people (not the committee's groups) get the link to their unit's page."""
     per: dict[str, list[tuple[Decision, str]]] = defaultdict(list)
@@ -40,20 +55,39 @@ def queue_digests(session: Session, campaign: Campaign, decisions: list[Decision
     out = []
     for email, pairs in per.items():
         base = f"digest:{campaign.id}:{as_of.isoformat()}:{email}"
-        earlier = session.scalar(select(func.count()).select_from(Notification).where(Notification.key.like(base + "%")))
+        earlier = session.scalar(
+            select(func.count()).select_from(Notification).where(Notification.key.like(base + "%"))
+        )
         key = base if not earlier else f"{base}:{earlier + 1}"
         items = [item_view(d, as_of) for d, _ in pairs]
-        n = enqueue(session, key=key, kind="digest", campaign=campaign.id, to_email=pairs[0][1],
-                    to_name=names[email],
-                    message=render_digest(campaign, names[email], items, as_of, _links(own[email], links),
-                                          supervisor=not own[email]),
-                    now=now, as_of=as_of, mail_from=mail_from, tz=campaign.timezone)
+        n = enqueue(
+            session,
+            key=key,
+            kind="digest",
+            campaign=campaign.id,
+            to_email=pairs[0][1],
+            to_name=names[email],
+            message=render_digest(
+                campaign, names[email], items, as_of, _links(own[email], links), supervisor=not own[email]
+            ),
+            now=now,
+            as_of=as_of,
+            mail_from=mail_from,
+            tz=campaign.timezone,
+        )
         if n is None:
             continue
         session.add_all(
-            NotificationItem(key=d.item_key(email), notification_id=n.id, obligation_id=d.obligation_id,
-                             kind=d.step.kind, level=d.step.level, step_date=d.step.date, recipient_email=email,
-                             view=view)
+            NotificationItem(
+                key=d.item_key(email),
+                notification_id=n.id,
+                obligation_id=d.obligation_id,
+                kind=d.step.kind,
+                level=d.step.level,
+                step_date=d.step.date,
+                recipient_email=email,
+                view=view,
+            )
             for (d, _), view in zip(pairs, items, strict=True)
         )
         out.append(n)

@@ -45,9 +45,11 @@ def too_many_escalations(decisions: list[Decision], limit: int) -> str | None:
         return None
     items = sum(1 for d in decisions if d.step.kind == "escalation")
     mails = len({r.email.lower() for d in decisions for r in d.recipients})  # one digest a person
-    return (f"本次将发出 {n} 份督办通知（{items} 项逾期任务），合为 {mails} 封邮件（每人一封），"
-            f"超过单次上限 {limit} 份（DUBAN_MAX_ESCALATIONS）。"
-            "如果 Duban 是在活动中途启用的，许多单位可能已在系统外报送：请先用 duban backfill 登记，再确认发送")
+    return (
+        f"本次将发出 {n} 份督办通知（{items} 项逾期任务），合为 {mails} 封邮件（每人一封），"
+        f"超过单次上限 {limit} 份（DUBAN_MAX_ESCALATIONS）。"
+        "如果 Duban 是在活动中途启用的，许多单位可能已在系统外报送：请先用 duban backfill 登记，再确认发送"
+    )
 
 
 def send_time(app: App, as_of: date) -> datetime:
@@ -56,8 +58,9 @@ def send_time(app: App, as_of: date) -> datetime:
     return datetime.combine(as_of, send_at if isinstance(send_at, time) else time(9))
 
 
-def queue_day(app: App, as_of: date, now: datetime, *, confirmed_by: str | None = None
-              ) -> tuple[list[Decision], int, str | None]:
+def queue_day(
+    app: App, as_of: date, now: datetime, *, confirmed_by: str | None = None
+) -> tuple[list[Decision], int, str | None]:
     """Decide and queue in one write transaction, unless there are more escalations than ops allow
     without confirming (then nothing is queued, and the reason is returned; a confirmation is
     audited with who gave it); a concurrent sweep that won the race means: nothing left."""
@@ -69,11 +72,23 @@ def queue_day(app: App, as_of: date, now: datetime, *, confirmed_by: str | None 
                 if held and confirmed_by is None:
                     return decisions, 0, held
                 if held:
-                    audit(s, at=now, actor=confirmed_by, action="sweep.confirm", subject=as_of.isoformat(),
-                          escalation_notices=escalation_notices(decisions))
-                queued = queue_digests(s, app.campaign, decisions, as_of=as_of, now=now,
-                                       mail_from=app.settings.mail_from,
-                                       links=LinkMaker(s, app.settings, app.campaign))
+                    audit(
+                        s,
+                        at=now,
+                        actor=confirmed_by,
+                        action="sweep.confirm",
+                        subject=as_of.isoformat(),
+                        escalation_notices=escalation_notices(decisions),
+                    )
+                queued = queue_digests(
+                    s,
+                    app.campaign,
+                    decisions,
+                    as_of=as_of,
+                    now=now,
+                    mail_from=app.settings.mail_from,
+                    links=LinkMaker(s, app.settings, app.campaign),
+                )
                 return decisions, len(queued), None
         except IntegrityError:  # PostgreSQL: the other sweep queued the same items first
             if attempt == 2:
@@ -81,8 +96,9 @@ def queue_day(app: App, as_of: date, now: datetime, *, confirmed_by: str | None 
     raise AssertionError("unreachable")
 
 
-def sweep_day(app: App, as_of: date, *, dry_run: bool = False, confirmed_by: str | None = None,
-              now: datetime | None = None) -> SweepResult:
+def sweep_day(
+    app: App, as_of: date, *, dry_run: bool = False, confirmed_by: str | None = None, now: datetime | None = None
+) -> SweepResult:
     """The day's sweep: decide, queue, send. Nothing at all on a non-working day (the one place
     that rule is applied: the flow, the command and the replay all come here); nothing queued
     when it would escalate more than `max_escalations` at once, until ops confirm (`confirmed_by`)."""

@@ -46,8 +46,13 @@ class Decision:
 
     def as_json(self) -> dict[str, object]:
         return {
-            "unit": self.unit, "obligation": self.obligation, "form": self.form, "period": self.period,
-            "due": self.due.isoformat(), "kind": self.step.kind, "level": self.step.level,
+            "unit": self.unit,
+            "obligation": self.obligation,
+            "form": self.form,
+            "period": self.period,
+            "due": self.due.isoformat(),
+            "kind": self.step.kind,
+            "level": self.step.level,
             "recipients": [r.email for r in self.recipients],
         }
 
@@ -74,8 +79,17 @@ def decide(session: Session, campaign: Campaign, as_of: date) -> list[Decision]:
     sent = _already_queued(session, campaign.id)
     out = []
     for r, due, step in due_now:
-        d = Decision(r.obligation_id, r.unit, r.obligation, campaign.obligation_name(r.obligation), r.form,
-                     r.period, due, r.state, step)
+        d = Decision(
+            r.obligation_id,
+            r.unit,
+            r.obligation,
+            campaign.obligation_name(r.obligation),
+            r.form,
+            r.period,
+            due,
+            r.state,
+            step,
+        )
         seen: set[str] = set()
         for role in step.to:
             if role == "group":
@@ -104,8 +118,15 @@ def _contacts(session: Session, campaign: Campaign) -> dict[str, list[Recipient]
 def _already_queued(session: Session, campaign_id: str) -> set[tuple[int, str, int, str, date]]:
     """Every (obligation, kind, level, recipient, step date) ever queued in this campaign (items a
     store of the last release queued carry their step date too)."""
-    q = (select(NotificationItem.obligation_id, NotificationItem.kind, NotificationItem.level,
-                NotificationItem.recipient_email, NotificationItem.step_date)
-         .join(Obligation, Obligation.id == NotificationItem.obligation_id)
-         .where(Obligation.campaign == campaign_id))
+    q = (
+        select(
+            NotificationItem.obligation_id,
+            NotificationItem.kind,
+            NotificationItem.level,
+            NotificationItem.recipient_email,
+            NotificationItem.step_date,
+        )
+        .join(Obligation, Obligation.id == NotificationItem.obligation_id)
+        .where(Obligation.campaign == campaign_id)
+    )
     return {(o, k, lv, e.lower(), d) for o, k, lv, e, d in session.execute(q).tuples()}

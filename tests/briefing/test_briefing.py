@@ -28,10 +28,26 @@ def july(mail_app, tmp_path):
                 decide(s, r.contact_change, approve=True, by="综合协调组", comment="", now=when)
         return r
 
-    assert sub("附表2_清河区.xlsx", messy_workbook("contacts", CONTACTS, unit="清河区"), datetime(2010, 6, 25, 10)).status == "accepted"
-    assert sub("附表2_清浦区.xlsx", messy_workbook("contacts", CONTACTS[:1], unit="清浦区"), datetime(2010, 6, 29, 10)).status == "rejected"
-    assert sub("附表2_清浦区_改.xlsx", messy_workbook("contacts", CONTACTS, unit="清浦区"), datetime(2010, 7, 1, 10)).status == "accepted"
-    assert sub("附表2_楚州区.xlsx", messy_workbook("contacts", CONTACTS, unit="楚州区"), datetime(2010, 7, 5, 10)).status == "accepted"
+    assert (
+        sub("附表2_清河区.xlsx", messy_workbook("contacts", CONTACTS, unit="清河区"), datetime(2010, 6, 25, 10)).status
+        == "accepted"
+    )
+    assert (
+        sub(
+            "附表2_清浦区.xlsx", messy_workbook("contacts", CONTACTS[:1], unit="清浦区"), datetime(2010, 6, 29, 10)
+        ).status
+        == "rejected"
+    )
+    assert (
+        sub(
+            "附表2_清浦区_改.xlsx", messy_workbook("contacts", CONTACTS, unit="清浦区"), datetime(2010, 7, 1, 10)
+        ).status
+        == "accepted"
+    )
+    assert (
+        sub("附表2_楚州区.xlsx", messy_workbook("contacts", CONTACTS, unit="楚州区"), datetime(2010, 7, 5, 10)).status
+        == "accepted"
+    )
     needs = messy_workbook("tech-needs", [need_row(1), need_row(2)], unit="淮阴区")
     assert sub("附表3_淮阴区_第1批.xlsx", needs, datetime(2010, 7, 2, 10)).status == "accepted"
     sweep_day(mail_app, date(2010, 7, 1))  # escalation 1 for the O1 laggards
@@ -70,12 +86,18 @@ def test_briefing_days_follow_the_monthly_deadline_and_grace():
 
 @pytest.mark.unit
 def test_ranking_shows_its_parts():
-    units = [UnitFigures("甲", "county", expected=4, received=4, on_time=4, files=4),
-             UnitFigures("乙", "county", expected=4, received=2, on_time=1, files=4, rejected=2)]
-    scores = ranking(units, {"甲": 10, "乙": 20}, {"timeliness": 0.3, "completeness": 0.3, "quality": 0.15, "outcomes": 0.25})
+    units = [
+        UnitFigures("甲", "county", expected=4, received=4, on_time=4, files=4),
+        UnitFigures("乙", "county", expected=4, received=2, on_time=1, files=4, rejected=2),
+    ]
+    scores = ranking(
+        units, {"甲": 10, "乙": 20}, {"timeliness": 0.3, "completeness": 0.3, "quality": 0.15, "outcomes": 0.25}
+    )
     assert [s.unit for s in scores] == ["甲", "乙"]
     assert scores[0].parts == {"timeliness": 1.0, "completeness": 1.0, "quality": 1.0, "outcomes": 0.5}
-    assert scores[0].total == 87.5 and scores[1].total == pytest.approx(100 * (0.3 * 0.25 + 0.3 * 0.5 + 0.15 * 0.5 + 0.25))
+    assert scores[0].total == 87.5 and scores[1].total == pytest.approx(
+        100 * (0.3 * 0.25 + 0.3 * 0.5 + 0.15 * 0.5 + 0.25)
+    )
 
 
 def test_a_briefing_reaches_leaders_with_images_that_resolve(july, smtp, tmp_path):
@@ -103,10 +125,15 @@ def test_a_briefing_reaches_leaders_with_images_that_resolve(july, smtp, tmp_pat
 def test_the_overdue_list_reads_by_unit_furthest_behind_first():
     from tasks.briefing.metrics import Overdue, overdue_by_unit
 
-    items = [Overdue("甲", "O4", "negotiations", "2010-07", date(2010, 7, 20), 3, 1),
-             Overdue("乙", "O1", "contacts", "", date(2010, 6, 30), 9, 2),
-             Overdue("甲", "O4", "negotiations", "2010-08", date(2010, 8, 20), 1, 0)]
-    assert [(u, [o.period for o in xs]) for u, xs in overdue_by_unit(items)] == [("乙", [""]), ("甲", ["2010-07", "2010-08"])]
+    items = [
+        Overdue("甲", "O4", "negotiations", "2010-07", date(2010, 7, 20), 3, 1),
+        Overdue("乙", "O1", "contacts", "", date(2010, 6, 30), 9, 2),
+        Overdue("甲", "O4", "negotiations", "2010-08", date(2010, 8, 20), 1, 0),
+    ]
+    assert [(u, [o.period for o in xs]) for u, xs in overdue_by_unit(items)] == [
+        ("乙", [""]),
+        ("甲", ["2010-07", "2010-08"]),
+    ]
 
 
 def test_many_units_get_one_readable_chart_per_page(july):
@@ -117,10 +144,16 @@ def test_many_units_get_one_readable_chart_per_page(july):
         d = gather(s, july.campaign, date(2010, 7, 6))
     d.units = [UnitFigures(f"单位{i:03d}", "county", expected=2, received=1, on_time=1) for i in range(80)]
     c = render.charts(d)
-    assert len(c.completeness) == 3 and c.names()["completeness"] == ["completeness", "completeness-2", "completeness-3"]
+    assert len(c.completeness) == 3 and c.names()["completeness"] == [
+        "completeness",
+        "completeness-2",
+        "completeness-3",
+    ]
     m = render.email(d, c, b"%PDF-")
-    assert {cid for cid, _, _ in m.inline} == {f"{n}-monthly-{d.number}@duban" for n in
-                                               ["completeness", "completeness-2", "completeness-3", *c.names()["trends"]]}
+    assert {cid for cid, _, _ in m.inline} == {
+        f"{n}-monthly-{d.number}@duban"
+        for n in ["completeness", "completeness-2", "completeness-3", *c.names()["trends"]]
+    }
     assert all(f'src="cid:{cid}"' in m.html for cid, _, _ in m.inline)
 
 

@@ -31,8 +31,11 @@ def test_a_cron_deployment_gets_scheduled_runs(tmp_path, monkeypatch):
         with temporary_settings({PREFECT_API_URL: api}), get_client(sync_client=True) as client:
             flow_id = client.create_flow(deadline_sweep)
             schedule = CronSchedule(cron="0 9 * * 1-6", timezone="Asia/Shanghai")
-            dep = client.create_deployment(flow_id=flow_id, name="deadline-sweep",
-                                           schedules=[DeploymentScheduleCreate(schedule=schedule, active=True)])
+            dep = client.create_deployment(
+                flow_id=flow_id,
+                name="deadline-sweep",
+                schedules=[DeploymentScheduleCreate(schedule=schedule, active=True)],
+            )
             deadline, runs = time.monotonic() + 60, []
             while time.monotonic() < deadline and not runs:  # the real scheduler's loop, every 2 s here
                 runs = client.read_flow_runs(deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[dep])))

@@ -25,10 +25,20 @@ def _listening(port: int) -> bool:
 def test_sigterm_stops_the_demo_and_its_server_mid_replay(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DUBAN_", "PREFECT_"))}
-    env.update(DUBAN_HOME=str(tmp_path / "var"), PYTHONPATH=str(ROOT), DO_NOT_TRACK="1",
-               PREFECT_SERVER_ANALYTICS_ENABLED="false")
-    proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "demo", "--port", str(port)], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env.update(
+        DUBAN_HOME=str(tmp_path / "var"),
+        PYTHONPATH=str(ROOT),
+        DO_NOT_TRACK="1",
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "demo", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     said, deadline = "", time.monotonic() + 240
     mark = "开始回放"  # the server is up and the replay has begun: SIGTERM used to be ignored here
     while mark not in said and time.monotonic() < deadline and proc.poll() is None:

@@ -49,8 +49,14 @@ def prefect_database():
 
 
 def prefect_cli(env: dict[str, str], *args: str) -> str:
-    out = subprocess.run([str(Path(sys.executable).parent / "prefect"), *args], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [str(Path(sys.executable).parent / "prefect"), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, f"prefect {' '.join(args)} 失败：\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}"
     return out.stdout
 
@@ -84,25 +90,55 @@ def test_two_workers_on_postgres_process_each_file_and_mail_once(tmp_path, pg_sc
     procs: list[subprocess.Popen] = []
     with prefect_database() as prefect_db:
         # no scheduler: the test starts the runs itself, the cron schedules stay out of the way
-        server = start_prefect_server(tmp_path / "prefect", port, tmp_path / "server.log", db_url=prefect_db,
-                                      PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED="false")
+        server = start_prefect_server(
+            tmp_path / "prefect",
+            port,
+            tmp_path / "server.log",
+            db_url=prefect_db,
+            PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED="false",
+        )
         procs.append(server)
         try:
             wait_healthy(api, server, timeout=180)
-            env = {**os.environ, "PREFECT_API_URL": api, "PREFECT_HOME": str(tmp_path / "client"),
-                   "DUBAN_ROOT": str(ROOT), "DUBAN_HOME": str(home), "DUBAN_DATABASE_URL": pg_schema_url,
-                   "DUBAN_SMTP_HOST": "127.0.0.1", "DUBAN_SMTP_PORT": str(smtp_port),
-                   "DUBAN_SMTP_STARTTLS": "false", "DUBAN_SMTP_TLS": "false",
-                   "PREFECT_WORKER_QUERY_SECONDS": "1", "DO_NOT_TRACK": "1"}
+            env = {
+                **os.environ,
+                "PREFECT_API_URL": api,
+                "PREFECT_HOME": str(tmp_path / "client"),
+                "DUBAN_ROOT": str(ROOT),
+                "DUBAN_HOME": str(home),
+                "DUBAN_DATABASE_URL": pg_schema_url,
+                "DUBAN_SMTP_HOST": "127.0.0.1",
+                "DUBAN_SMTP_PORT": str(smtp_port),
+                "DUBAN_SMTP_STARTTLS": "false",
+                "DUBAN_SMTP_TLS": "false",
+                "PREFECT_WORKER_QUERY_SECONDS": "1",
+                "DO_NOT_TRACK": "1",
+            }
             prefect_cli(env, "work-pool", "create", "duban", "--type", "process")
             deployed = prefect_cli(env, "--no-prompt", "deploy", "--all")
             assert "deadline-sweep" in deployed and "intake" in deployed
             for name in ("worker-a", "worker-b"):
                 with (tmp_path / f"{name}.log").open("w") as log:
-                    procs.append(subprocess.Popen(
-                        [str(Path(sys.executable).parent / "prefect"), "worker", "start", "--pool", "duban",
-                         "--name", name, "--limit", "2"],
-                        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+                    procs.append(
+                        subprocess.Popen(
+                            [
+                                str(Path(sys.executable).parent / "prefect"),
+                                "worker",
+                                "start",
+                                "--pool",
+                                "duban",
+                                "--name",
+                                name,
+                                "--limit",
+                                "2",
+                            ],
+                            cwd=ROOT,
+                            env=env,
+                            stdout=log,
+                            stderr=subprocess.STDOUT,
+                            start_new_session=True,
+                        )
+                    )
 
             with temporary_settings({PREFECT_API_URL: api}), get_client(sync_client=True) as client:
                 wait_online(client, {"worker-a", "worker-b"}, timeout=120, logs=tmp_path)  # both can take runs
@@ -111,12 +147,17 @@ def test_two_workers_on_postgres_process_each_file_and_mail_once(tmp_path, pg_sc
                 # two runs file by file, and one that judges batches of 4 and fans out: `workers: 2`
                 # starts one more intake run, for whichever worker is free
                 ids = [client.create_flow_run_from_deployment(intake.id).id for _ in range(INTAKE_RUNS - 1)]
-                ids.append(client.create_flow_run_from_deployment(
-                    intake.id, parameters={"batch_size": 4, "workers": 2}).id)
-                ids += [client.create_flow_run_from_deployment(sweep.id, parameters={"as_of": SWEEP_DAY.isoformat()}).id
-                        for _ in range(SWEEP_RUNS)]
+                ids.append(
+                    client.create_flow_run_from_deployment(intake.id, parameters={"batch_size": 4, "workers": 2}).id
+                )
+                ids += [
+                    client.create_flow_run_from_deployment(sweep.id, parameters={"as_of": SWEEP_DAY.isoformat()}).id
+                    for _ in range(SWEEP_RUNS)
+                ]
                 runs = wait_final(client, ids, timeout=420, logs=tmp_path)
-                intakes = client.read_flow_runs(deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[intake.id])))
+                intakes = client.read_flow_runs(
+                    deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[intake.id]))
+                )
                 fanned = [r.id for r in intakes if r.id not in ids]
                 assert len(fanned) == 1 and fanned_params(intakes, fanned[0]) == {"batch_size": 4, "workers": 1}
                 runs += wait_final(client, fanned, timeout=180, logs=tmp_path)
@@ -133,8 +174,9 @@ def test_two_workers_on_postgres_process_each_file_and_mail_once(tmp_path, pg_sc
         submissions = s.execute(select(Submission.filename, func.count()).group_by(Submission.filename)).all()
         mail = Counter(s.execute(select(Notification.kind, Notification.status)).tuples().all())
     app.store.dispose()
-    assert sorted(name for name, _ in submissions) == sorted(f"{app.campaign.form(x.form).label}_{x.unit}_{x.period}.xlsx"
-                                                             for x in sends)
+    assert sorted(name for name, _ in submissions) == sorted(
+        f"{app.campaign.form(x.form).label}_{x.unit}_{x.period}.xlsx" for x in sends
+    )
     assert all(n == 1 for _, n in submissions), submissions  # each file processed once
     assert not list(app.settings.inbox_dir.glob("*.xlsx")) and not list((app.settings.inbox_dir / ".claimed").iterdir())
 

@@ -14,15 +14,26 @@ from notifications.capture import free_port, start_capture
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def chromium(profile: Path, *args: str) -> str:
     exe = shutil.which("chromium") or shutil.which("chromium-browser")
     assert exe, "chromium 未安装：make 的 sysdeps 目标在 Debian 上以 root 安装它"
-    out = subprocess.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=15000", *args],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=15000", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     return out.stdout
 
 
@@ -32,8 +43,9 @@ def assert_calendar_kept() -> None:
     from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
 
     with get_client(sync_client=True) as client:
-        runs = client.read_flow_runs(deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=["campaign-checkpoint"])),
-                                     limit=200)
+        runs = client.read_flow_runs(
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=["campaign-checkpoint"])), limit=200
+        )
     done = [r for r in runs if r.state.is_completed()]
     assert runs and done == runs
     assert {r.expected_start_time.date() for r in done} <= {date(2010, 7, 21), date(2010, 7, 22), date(2010, 7, 23)}
@@ -51,8 +63,13 @@ def test_the_briefing_artifact_is_in_the_prefect_ui(tmp_path, monkeypatch):
     try:
         api = f"http://127.0.0.1:{port}/api"
         wait_healthy(api, proc)
-        for k, v in {"DUBAN_HOME": str(tmp_path / "home"), "DUBAN_SMTP_PORT": str(smtp_port),
-                     "DUBAN_SMTP_HOST": "127.0.0.1", "DUBAN_SMTP_STARTTLS": "false", "DUBAN_SMTP_TLS": "false"}.items():
+        for k, v in {
+            "DUBAN_HOME": str(tmp_path / "home"),
+            "DUBAN_SMTP_PORT": str(smtp_port),
+            "DUBAN_SMTP_HOST": "127.0.0.1",
+            "DUBAN_SMTP_STARTTLS": "false",
+            "DUBAN_SMTP_TLS": "false",
+        }.items():
             monkeypatch.setenv(k, v)
         monkeypatch.delenv("DUBAN_DATABASE_URL", raising=False)
         with temporary_settings({PREFECT_API_URL: api}):

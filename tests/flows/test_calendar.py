@@ -18,8 +18,12 @@ def test_the_september_deadline_has_its_ladder_and_due_day(app):
         everything = plan(s, app.campaign)
     cps = [c for c in everything if c.obligation == "O4" and c.period == "2010-09"]
     assert [(c.at.date(), c.step) for c in cps] == [
-        (date(2010, 9, 14), "催报1"), (date(2010, 9, 19), "催报2"),  # 09-19: a make-up Sunday
-        (date(2010, 9, 20), "截止"), (date(2010, 9, 21), "督办1"), (date(2010, 9, 26), "督办2")]
+        (date(2010, 9, 14), "催报1"),
+        (date(2010, 9, 19), "催报2"),  # 09-19: a make-up Sunday
+        (date(2010, 9, 20), "截止"),
+        (date(2010, 9, 21), "督办1"),
+        (date(2010, 9, 26), "督办2"),
+    ]
     assert cps[0].name == "附表5 对接洽谈及签约项目动态 2010年9月 截止 09-20 · 催报1"
     assert cps[0].at == datetime(2010, 9, 14, 9, 30, tzinfo=SH) and cps[2].at.time() == time(18)
     assert len({c.key for c in everything}) == len(everything)
@@ -57,8 +61,18 @@ def test_checkpoint_runs_follow_the_campaign_and_its_extensions(prefect_harness,
 
         def extend(to: date) -> None:
             with app.store.session(write=True) as s:
-                grant_extension(s, app.campaign, unit="清浦区", obligation="O7", period=None, new_due=to,
-                                reason="与高校再次会商", granted_by="专题活动组", now=datetime(2010, 6, 2, 17), mail_from=app.settings.mail_from)
+                grant_extension(
+                    s,
+                    app.campaign,
+                    unit="清浦区",
+                    obligation="O7",
+                    period=None,
+                    new_due=to,
+                    reason="与高校再次会商",
+                    granted_by="专题活动组",
+                    now=datetime(2010, 6, 2, 17),
+                    mail_from=app.settings.mail_from,
+                )
 
         extend(date(2010, 7, 27))
         moved = sync_calendar(app, now=june)
@@ -76,8 +90,9 @@ def test_checkpoint_runs_follow_the_campaign_and_its_extensions(prefect_harness,
         # what a worker runs when a checkpoint's time comes: the obligation unit by unit
         monkeypatch.setenv("DUBAN_HOME", str(sqlite_settings.home))
         p = o7[-1].parameters  # 督办2 of the usual date: every unit but the extended one
-        out = campaign_checkpoint(p["obligation"], p["period"], p["step"], date.fromisoformat(p["as_of"]),
-                                  date.fromisoformat(p["due"]))
+        out = campaign_checkpoint(
+            p["obligation"], p["period"], p["step"], date.fromisoformat(p["as_of"]), date.fromisoformat(p["due"])
+        )
         owners = app.campaign.owners_of(app.campaign.obligation("O7"))
         assert out["units"] == len(owners) - 1 and "逾期" in out["summary"], out
     finally:

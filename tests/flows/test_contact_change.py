@@ -20,8 +20,9 @@ NEW = [
 ]
 
 
-def test_a_held_change_waits_for_ops_in_the_ui_and_both_sides_hear_the_outcome(prefect_harness, sqlite_settings,
-                                                                                monkeypatch, tmp_path):
+def test_a_held_change_waits_for_ops_in_the_ui_and_both_sides_hear_the_outcome(
+    prefect_harness, sqlite_settings, monkeypatch, tmp_path
+):
     from flows.contact_change import contact_change
     from tasks.app.open import open_app
     from tasks.contacts.changes import current_list
@@ -31,11 +32,16 @@ def test_a_held_change_waits_for_ops_in_the_ui_and_both_sides_hear_the_outcome(p
     monkeypatch.setenv("DUBAN_HOME", str(sqlite_settings.home))
     monkeypatch.setenv("DUBAN_SMTP_PORT", str(port))
     app = open_app("huaian-2010", settings=sqlite_settings)
-    r = submit_file(app, write(tmp_path, "附表2_清河区.xlsx", messy_workbook("contacts", NEW)),
-                    received_at=datetime(2010, 6, 25, 10))
+    r = submit_file(
+        app,
+        write(tmp_path, "附表2_清河区.xlsx", messy_workbook("contacts", NEW)),
+        received_at=datetime(2010, 6, 25, 10),
+    )
     assert r.contact_change
     result: list = []
-    t = threading.Thread(target=lambda: result.append(contact_change(r.contact_change, poll_seconds=1, timeout_seconds=120)))
+    t = threading.Thread(
+        target=lambda: result.append(contact_change(r.contact_change, poll_seconds=1, timeout_seconds=120))
+    )
     try:
         t.start()
         run_id = _paused_run_id(f"contact-change-{r.contact_change}", time.time() + 90)

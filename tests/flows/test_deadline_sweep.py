@@ -30,7 +30,9 @@ def test_sweep_flow_sends_and_publishes(prefect_harness, sqlite_settings, monkey
         ctl.stop()
 
 
-def test_too_many_escalations_pause_the_run_with_the_list_until_ops_confirm(prefect_harness, sqlite_settings, monkeypatch):
+def test_too_many_escalations_pause_the_run_with_the_list_until_ops_confirm(
+    prefect_harness, sqlite_settings, monkeypatch
+):
     import threading
     import time
 
@@ -44,8 +46,9 @@ def test_too_many_escalations_pause_the_run_with_the_list_until_ops_confirm(pref
     monkeypatch.setenv("DUBAN_HOME", str(sqlite_settings.home))
     monkeypatch.setenv("DUBAN_SMTP_PORT", str(port))
     result: list = []
-    t = threading.Thread(target=lambda: result.append(deadline_sweep(as_of=date(2010, 7, 16), poll_seconds=1,
-                                                                     timeout_seconds=60)))
+    t = threading.Thread(
+        target=lambda: result.append(deadline_sweep(as_of=date(2010, 7, 16), poll_seconds=1, timeout_seconds=60))
+    )
     try:
         t.start()
         run_id = _paused_run_id("sweep-2010-07-16", time.time() + 90)

@@ -33,18 +33,33 @@ def test_ops_answer_a_units_request_in_the_ui(prefect_harness, sqlite_settings, 
     with app.store.session(write=True) as s:
         unit = s.scalar(select(Unit).where(Unit.name == "盱眙县"))
         ob = s.scalar(select(Obligation).where(Obligation.unit_id == unit.id, Obligation.code == "O7"))
-        req = request_extension(s, app.campaign, unit_id=unit.id, obligation_id=ob.id, new_due=date(2010, 7, 30),
-                                reason="县领导出差", name="赵六", phone="0517-88000000", now=datetime(2010, 7, 10, 9))
+        req = request_extension(
+            s,
+            app.campaign,
+            unit_id=unit.id,
+            obligation_id=ob.id,
+            new_due=date(2010, 7, 30),
+            reason="县领导出差",
+            name="赵六",
+            phone="0517-88000000",
+            now=datetime(2010, 7, 10, 9),
+        )
         rid = req.id
     result: list = []
-    t = threading.Thread(target=lambda: result.append(extension_request(rid, poll_seconds=1, timeout_seconds=60,
-                                                                        at=datetime(2010, 7, 12, 9))))
+    t = threading.Thread(
+        target=lambda: result.append(
+            extension_request(rid, poll_seconds=1, timeout_seconds=60, at=datetime(2010, 7, 12, 9))
+        )
+    )
     try:
         t.start()
         run_id = _paused_run_id(f"extension-request-{rid}", time.time() + 90)
         assert "县领导出差" in Artifact.get(f"extension-request-{rid}").data
-        answer = {"approve": True, "new_due": "2010-07-28", "decided_by": "综合协调组"} if approve else \
-            {"approve": False, "reason": "全市统一时间，不予延期", "decided_by": "综合协调组"}
+        answer = (
+            {"approve": True, "new_due": "2010-07-28", "decided_by": "综合协调组"}
+            if approve
+            else {"approve": False, "reason": "全市统一时间，不予延期", "decided_by": "综合协调组"}
+        )
         resume_flow_run(run_id, run_input=answer)
         t.join(90)
     finally:
@@ -70,13 +85,31 @@ def test_a_request_nobody_answers_expires_and_the_unit_may_ask_again(prefect_har
     with app.store.session(write=True) as s:
         unit = s.scalar(select(Unit).where(Unit.name == "盱眙县"))
         ob = s.scalar(select(Obligation).where(Obligation.unit_id == unit.id, Obligation.code == "O7"))
-        rid = request_extension(s, app.campaign, unit_id=unit.id, obligation_id=ob.id, new_due=date(2010, 7, 30),
-                                reason="出差", name="赵六", phone="1", now=datetime(2010, 7, 10, 9)).id
+        rid = request_extension(
+            s,
+            app.campaign,
+            unit_id=unit.id,
+            obligation_id=ob.id,
+            new_due=date(2010, 7, 30),
+            reason="出差",
+            name="赵六",
+            phone="1",
+            now=datetime(2010, 7, 10, 9),
+        ).id
     assert extension_request(rid, timeout_seconds=2, poll_seconds=1)["status"] == "expired"
     with app.store.session(write=True) as s:
         assert s.get(ExtensionRequest, rid).status == "expired"
-        request_extension(s, app.campaign, unit_id=unit.id, obligation_id=ob.id, new_due=date(2010, 7, 30),
-                          reason="出差", name="赵六", phone="1", now=datetime(2010, 7, 11, 9))  # may ask again
+        request_extension(
+            s,
+            app.campaign,
+            unit_id=unit.id,
+            obligation_id=ob.id,
+            new_due=date(2010, 7, 30),
+            reason="出差",
+            name="赵六",
+            phone="1",
+            now=datetime(2010, 7, 11, 9),
+        )  # may ask again
     app.store.dispose()
 
 
@@ -100,11 +133,23 @@ def test_an_answer_the_extension_path_refuses_is_said_and_asked_again(prefect_ha
         unit = s.scalar(select(Unit).where(Unit.name == "盱眙县"))
         ob = s.scalar(select(Obligation).where(Obligation.unit_id == unit.id, Obligation.code == "O7"))
         due = ob.effective_due
-        rid = request_extension(s, app.campaign, unit_id=unit.id, obligation_id=ob.id, new_due=date(2010, 7, 30),
-                                reason="出差", name="赵六", phone="1", now=datetime(2010, 7, 10, 9)).id
+        rid = request_extension(
+            s,
+            app.campaign,
+            unit_id=unit.id,
+            obligation_id=ob.id,
+            new_due=date(2010, 7, 30),
+            reason="出差",
+            name="赵六",
+            phone="1",
+            now=datetime(2010, 7, 10, 9),
+        ).id
     result: list = []
-    t = threading.Thread(target=lambda: result.append(extension_request(rid, poll_seconds=1, timeout_seconds=90,
-                                                                        at=datetime(2010, 7, 12, 9))))
+    t = threading.Thread(
+        target=lambda: result.append(
+            extension_request(rid, poll_seconds=1, timeout_seconds=90, at=datetime(2010, 7, 12, 9))
+        )
+    )
     t.start()
     try:
         run_id = _paused_run_id(f"extension-request-{rid}", time.time() + 90)

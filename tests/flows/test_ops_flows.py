@@ -46,18 +46,30 @@ def test_grant_extension_moves_the_due_date_and_is_audited(served):
     from flows.grant_extension import grant_extension
 
     app, _ = served
-    out = grant_extension(unit="清浦区", obligation="O7", new_due=date(2010, 7, 28), reason="需与高校再次会商",
-                          granted_by="专题活动组")
-    assert out == {"unit": "清浦区", "obligation": "O7", "period": "2010", "granted": True, "new_due": "2010-07-28",
-                   "notified": 2}  # the unit's liaison and head hear it
+    out = grant_extension(
+        unit="清浦区", obligation="O7", new_due=date(2010, 7, 28), reason="需与高校再次会商", granted_by="专题活动组"
+    )
+    assert out == {
+        "unit": "清浦区",
+        "obligation": "O7",
+        "period": "2010",
+        "granted": True,
+        "new_due": "2010-07-28",
+        "notified": 2,
+    }  # the unit's liaison and head hear it
     with app.store.session() as s:
         ob = s.scalars(select(Obligation).join(Unit).where(Unit.name == "清浦区", Obligation.code == "O7")).one()
         assert ob.extended_due == date(2010, 7, 28)
-        assert s.scalar(select(AuditLog.detail).where(AuditLog.action == "extension.grant"))["reason"] == "需与高校再次会商"
+        assert (
+            s.scalar(select(AuditLog.detail).where(AuditLog.action == "extension.grant"))["reason"]
+            == "需与高校再次会商"
+        )
     from tasks.ops.extensions import OpsError
 
     with pytest.raises(OpsError, match="应晚于"):
-        grant_extension(unit="清浦区", obligation="O7", new_due=date(2010, 7, 20), reason="再延", granted_by="专题活动组")
+        grant_extension(
+            unit="清浦区", obligation="O7", new_due=date(2010, 7, 20), reason="再延", granted_by="专题活动组"
+        )
 
 
 def test_final_evaluation_ranks_within_each_kind_and_reaches_leaders(served):
@@ -72,8 +84,12 @@ def test_final_evaluation_ranks_within_each_kind_and_reaches_leaders(served):
     from tests.intake.files import messy_workbook, need_row
 
     app, rec = served
-    submit_bytes(app, messy_workbook("tech-needs", [need_row(1), need_row(2)], unit="淮阴区"), "附表3_淮阴区_第1批.xlsx",
-                 received_at=datetime(2010, 7, 2, 10))
+    submit_bytes(
+        app,
+        messy_workbook("tech-needs", [need_row(1), need_row(2)], unit="淮阴区"),
+        "附表3_淮阴区_第1批.xlsx",
+        received_at=datetime(2010, 7, 2, 10),
+    )
     result: list = []
     t = threading.Thread(target=lambda: result.append(final_evaluation(as_of=date(2010, 9, 30))))
     t.start()

@@ -34,8 +34,9 @@ def test_briefing_waits_for_ops_approval_then_goes_to_leaders(prefect_harness, s
     monkeypatch.setenv("DUBAN_HOME", str(sqlite_settings.home))
     monkeypatch.setenv("DUBAN_SMTP_PORT", str(port))
     result: list = []
-    t = threading.Thread(target=lambda: result.append(
-        supervision_briefing(as_of=date(2010, 7, 23), approval_poll_seconds=1)))
+    t = threading.Thread(
+        target=lambda: result.append(supervision_briefing(as_of=date(2010, 7, 23), approval_poll_seconds=1))
+    )
     try:
         t.start()
         run_id = _paused_run_id("briefing-2010-07-23", time.time() + 90)

@@ -51,7 +51,10 @@ def rowspan_html(columns: int = 60, rows: int = 30_000, repeat: int = 4) -> byte
     """~130 KB: an HTML table named .xls whose first row's `columns` cells each span all `rows`
     rows (bare <tr> tags below them): one text per column, shown in every row."""
     cells = "".join(f'<td rowspan="{rows}">{TEXT * repeat}{i}</td>' for i in range(columns))
-    page = f'<html><head><meta charset="utf-8"></head><body><table><tr>{cells}</tr>{"<tr>" * (rows - 1)}</table></body></html>'
+    page = (
+        f'<html><head><meta charset="utf-8"></head><body><table><tr>{cells}</tr>{"<tr>" * (rows - 1)}</'
+        f"table></body></html>"
+    )
     return page.encode()
 
 

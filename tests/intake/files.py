@@ -14,9 +14,18 @@ from schemas.loading import load_campaign
 CAMPAIGN = load_campaign(CAMPAIGNS_DIR / "huaian-2010.yaml")
 
 GOOD_NEED = [
-    "淮安市华达电子有限公司", "91320800MA1M8XXX00", "2,500", "是", "高频电路板散热技术",
-    "技术难题", "电子信息", "多层高频电路板在高功率工作时局部温升超过40度，需要新的散热结构和导热材料方案",
-    "合作开发", "淮阴工学院", "王晓明", "0517-83660000",
+    "淮安市华达电子有限公司",
+    "91320800MA1M8XXX00",
+    "2,500",
+    "是",
+    "高频电路板散热技术",
+    "技术难题",
+    "电子信息",
+    "多层高频电路板在高功率工作时局部温升超过40度，需要新的散热结构和导热材料方案",
+    "合作开发",
+    "淮阴工学院",
+    "王晓明",
+    "0517-83660000",
 ]
 
 
@@ -29,14 +38,22 @@ def valid_code(first17: str) -> str:
 def need_row(i: int = 0, **changes: str) -> list[str]:
     row = list(GOOD_NEED)
     row[0] = f"淮安市华达电子有限公司{i}" if i else row[0]
-    row[1] = valid_code(f"9132080{i % 10}MA1M8ABC0"[:17])  # a 统一社会信用代码 is accepted under the 组织机构代码 header
+    row[1] = valid_code(
+        f"9132080{i % 10}MA1M8ABC0"[:17]
+    )  # a 统一社会信用代码 is accepted under the 组织机构代码 header
     for k, v in changes.items():
         row[[c.key for c in CAMPAIGN.form("tech-needs").columns].index(k)] = v
     return row
 
 
-def messy_workbook(form: str, rows: list[list[object]], *, unit: str = "清河区", title: str | None = None,
-                   instructions_sheet: bool = True) -> bytes:
+def messy_workbook(
+    form: str,
+    rows: list[list[object]],
+    *,
+    unit: str = "清河区",
+    title: str | None = None,
+    instructions_sheet: bool = True,
+) -> bytes:
     spec = CAMPAIGN.form(form)
     wb = Workbook()
     if instructions_sheet:
@@ -136,4 +153,3 @@ def write_bad(inbox: Path, good: dict[str, bytes]) -> None:
     wb.save(buf)
     (inbox / "附表9_淮阴区_不认识的表.xlsx").write_bytes(buf.getvalue())
     (inbox / "附表3_涟水县_空.csv").write_bytes(b"")
-

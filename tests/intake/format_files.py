@@ -18,8 +18,15 @@ def grid(form: str, rows: list[list[str]], unit: str) -> list[list[str]]:
     """The sheet every format here holds: a title (merged over the header's width), the
     填报单位 line, a blank row, the header, the data rows numbered, a blank row, a note."""
     spec = CAMPAIGN.form(form)
-    return [[f"{spec.label}：2010淮安科技洽谈会{spec.title}"], [f"填报单位（盖章）：{unit}科技局      填报日期：2010年7月15日"], [],
-            ["序号", *[c.template_header for c in spec.columns]], *[[str(i), *r] for i, r in enumerate(rows, 1)], [], [NOTE]]
+    return [
+        [f"{spec.label}：2010淮安科技洽谈会{spec.title}"],
+        [f"填报单位（盖章）：{unit}科技局      填报日期：2010年7月15日"],
+        [],
+        ["序号", *[c.template_header for c in spec.columns]],
+        *[[str(i), *r] for i, r in enumerate(rows, 1)],
+        [],
+        [NOTE],
+    ]
 
 
 def xlsx_of(cells: list[list[str]]) -> bytes:
@@ -42,11 +49,18 @@ def html_xls(form: str, rows: list[list[str]], *, unit: str = "清河区", chars
     empty cells, no closing </td> in the data rows."""
     cells = grid(form, rows, unit)
     n = len(cells[3])
-    trs = [f'<tr><td class="title" colspan="{n}" align="center"><b>{html_escape(cells[0][0])}</b></td></tr>',
-           f'<tr><td colspan="{n}">{html_escape(cells[1][0])}</td></tr>', f'<tr><td colspan="{n}">&nbsp;</td></tr>',
-           "<tr>" + "".join(f"<th>{html_escape(h).replace('（', '<br/>（')}</th>" for h in cells[3]) + "</tr>"]
-    trs += ["<tr>" + "".join(f"<td style=\"mso-number-format:'\\@'\">{html_escape(c) if c else '&nbsp;'}" for c in r)
-            if r else "<tr>" for r in cells[4:-1]]
+    trs = [
+        f'<tr><td class="title" colspan="{n}" align="center"><b>{html_escape(cells[0][0])}</b></td></tr>',
+        f'<tr><td colspan="{n}">{html_escape(cells[1][0])}</td></tr>',
+        f'<tr><td colspan="{n}">&nbsp;</td></tr>',
+        "<tr>" + "".join(f"<th>{html_escape(h).replace('（', '<br/>（')}</th>" for h in cells[3]) + "</tr>",
+    ]
+    trs += [
+        "<tr>" + "".join(f"<td style=\"mso-number-format:'\\@'\">{html_escape(c) if c else '&nbsp;'}" for c in r)
+        if r
+        else "<tr>"
+        for r in cells[4:-1]
+    ]
     trs.append(f'<tr><td colspan="{n}">{html_escape(cells[-1][0])}</td></tr>')
     page = f"""<html xmlns:o="urn:schemas-microsoft-com:office:office" xmlns:x="urn:schemas-microsoft-com:office:excel" xmlns="http://www.w3.org/TR/REC-html40">
 <head>
@@ -65,8 +79,9 @@ def html_xls(form: str, rows: list[list[str]], *, unit: str = "清河区", chars
     return page.encode("gb18030" if charset.lower() in ("gbk", "gb2312", "gb18030") else charset)
 
 
-def spreadsheet_ml(form: str, rows: list[list[str]], *, unit: str = "洪泽县",
-                   formulas: dict[tuple[int, int], str] | None = None) -> bytes:
+def spreadsheet_ml(
+    form: str, rows: list[list[str]], *, unit: str = "洪泽县", formulas: dict[tuple[int, int], str] | None = None
+) -> bytes:
     """Excel 2003 XML ("XML 电子表格 2003"), as Excel and many report systems write it: numbers
     typed Number, a merged title, an instructions sheet first. A cell in `formulas` ((data row
     index, column index counting 序号) -> formula) has the formula and no computed value."""
@@ -81,9 +96,16 @@ def spreadsheet_ml(form: str, rows: list[list[str]], *, unit: str = "洪泽县",
     out = [f"<Row>{cell(cells[0][0], merged)}</Row>"]
     for i, r in enumerate(cells[1:], 1):
         data = i - 4
-        out.append("<Row>" + "".join(
-            f"<Cell ss:Formula={quoteattr(formulas[data, j])}/>" if (data, j) in formulas else cell(v)
-            for j, v in enumerate(r)) + "</Row>" if r else "<Row/>")
+        out.append(
+            "<Row>"
+            + "".join(
+                f"<Cell ss:Formula={quoteattr(formulas[data, j])}/>" if (data, j) in formulas else cell(v)
+                for j, v in enumerate(r)
+            )
+            + "</Row>"
+            if r
+            else "<Row/>"
+        )
     xml = f"""<?xml version="1.0" encoding="UTF-8"?>
 <?mso-application progid="Excel.Sheet"?>
 <Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" xmlns:o="urn:schemas-microsoft-com:office:office" xmlns:x="urn:schemas-microsoft-com:office:excel" xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet" xmlns:html="http://www.w3.org/TR/REC-html40">
@@ -108,13 +130,22 @@ def ods_bytes(form: str, rows: list[list[str]], *, unit: str = "金湖县") -> b
     n = len(cells[3])
 
     def cell(v: str) -> str:
-        return (f'<table:table-cell office:value-type="string" calcext:value-type="string"><text:p>{escape(v)}</text:p></table:table-cell>'
-                if v else "<table:table-cell/>")
+        return (
+            f'<table:table-cell office:value-type="string" calcext:value-type="string"><text:p>{escape(v)}</'
+            f"text:p></table:table-cell>"
+            if v
+            else "<table:table-cell/>"
+        )
 
-    body = [f'<table:table-row><table:table-cell table:number-columns-spanned="{n}" table:number-rows-spanned="1" '
-            f'office:value-type="string"><text:p>{escape(cells[0][0])}</text:p></table:table-cell>'
-            f'<table:covered-table-cell table:number-columns-repeated="{n - 1}"/></table:table-row>']
-    body += ["<table:table-row>" + ("".join(cell(v) for v in r) or "<table:table-cell/>") + "</table:table-row>" for r in cells[1:]]
+    body = [
+        f'<table:table-row><table:table-cell table:number-columns-spanned="{n}" table:number-rows-spanned="1" '
+        f'office:value-type="string"><text:p>{escape(cells[0][0])}</text:p></table:table-cell>'
+        f'<table:covered-table-cell table:number-columns-repeated="{n - 1}"/></table:table-row>'
+    ]
+    body += [
+        "<table:table-row>" + ("".join(cell(v) for v in r) or "<table:table-cell/>") + "</table:table-row>"
+        for r in cells[1:]
+    ]
     content = f"""<?xml version="1.0" encoding="UTF-8"?>
 <office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0" office:version="1.3">
 <office:body><office:spreadsheet>

@@ -61,13 +61,18 @@ def good_files() -> dict[str, bytes]:
     neg = ["校企合作项目", "淮安华达", "淮阴工学院", "2010-07-05", "洽谈中", "", "", "合作开发", "否", ""]
     for unit in ("清河区", "金湖县"):
         out[f"附表5_{unit}_2010年7月.xlsx"] = messy_workbook(
-            "negotiations", [neg], unit=unit, title="附表5：对接洽谈及签约项目动态表（2010年7月）")
+            "negotiations", [neg], unit=unit, title="附表5：对接洽谈及签约项目动态表（2010年7月）"
+        )
     assert len(out) == 20
     return out
 
 
 # The long name: 82 characters, 226 bytes; the old claim name (+34 bytes) could not be created.
-LONG_NAME = "附表3_楚州区_第1批_" + "关于报送我区重点企业技术难题和需求征集情况的函及附件" * 2 + "（修改稿）第二次修订最终版.xlsx"
+LONG_NAME = (
+    "附表3_楚州区_第1批_"
+    + "关于报送我区重点企业技术难题和需求征集情况的函及附件" * 2
+    + "（修改稿）第二次修订最终版.xlsx"
+)
 
 
 def hostile_inbox(inbox: Path, side: Path) -> dict[str, str]:

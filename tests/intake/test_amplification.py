@@ -95,8 +95,9 @@ def test_a_files_issues_are_capped_with_a_line_counting_the_rest(app):
     assert r.status == "rejected" and v.error_count == 1200 and len(v.errors) == 1000
     assert len(v.issues) == 1001 and v.issues[-1].message == "另有 200 处错误未逐条列出"
     with app.store.session() as s:
-        recorded = s.scalar(select(func.count()).select_from(ValidationIssue).where(
-            ValidationIssue.submission_id == r.submission_id))
+        recorded = s.scalar(
+            select(func.count()).select_from(ValidationIssue).where(ValidationIssue.submission_id == r.submission_id)
+        )
         summary = s.get(Submission, r.submission_id).summary
     assert recorded == 1001 and "未通过校验：1200 处错误" in summary and "另有 200 处错误未逐条列出" in summary
     wb = load_workbook(r.annotated)
@@ -141,10 +142,14 @@ def test_recording_past_the_budget_is_rolled_back_and_recorded_as_too_complex(tm
     app = _budget_app(tmp_path, 5.0)
     try:
         data = messy_workbook("tech-needs", [need_row(0, sales_wan="很多")], unit="清河区")
-        v = inspect_file(data, "附表3_清河区_第1批.xlsx", app.campaign, received=WHEN.date(), limits=limits_of(app.settings))
+        v = inspect_file(
+            data, "附表3_清河区_第1批.xlsx", app.campaign, received=WHEN.date(), limits=limits_of(app.settings)
+        )
         assert v.status == "rejected"
         v.spent = 6.0  # judged, but the file's budget is spent: recording it may not take more
-        r = file_verdict(app, v, sha=keep_bytes(app.settings.files_dir, data), size=len(data), name="x.xlsx", received=WHEN)
+        r = file_verdict(
+            app, v, sha=keep_bytes(app.settings.files_dir, data), size=len(data), name="x.xlsx", received=WHEN
+        )
         assert r.status == "unreadable" and r.verdict.issues[0].message == TOO_SLOW and r.annotated is None
         with app.store.session() as s:
             assert s.scalar(select(func.count()).select_from(Submission)) == 1
@@ -153,9 +158,16 @@ def test_recording_past_the_budget_is_rolled_back_and_recorded_as_too_complex(tm
 
 
 def test_the_reader_child_carries_no_secret(monkeypatch):
-    secrets = {"DUBAN_SMTP_PASSWORD": "smtp-pw", "DUBAN_IMAP_PASSWORD": "imap-pw", "DUBAN_PORTAL_SECRET": "s" * 40,
-               "DUBAN_DATABASE_URL": "postgresql://u:dbpw@h/db", "PREFECT_API_KEY": "pnu_key", "GITHUB_TOKEN": "ghp_x",
-               "AWS_SECRET_ACCESS_KEY": "aws", "MY_PASSWORD": "pw"}
+    secrets = {
+        "DUBAN_SMTP_PASSWORD": "smtp-pw",
+        "DUBAN_IMAP_PASSWORD": "imap-pw",
+        "DUBAN_PORTAL_SECRET": "s" * 40,
+        "DUBAN_DATABASE_URL": "postgresql://u:dbpw@h/db",
+        "PREFECT_API_KEY": "pnu_key",
+        "GITHUB_TOKEN": "ghp_x",
+        "AWS_SECRET_ACCESS_KEY": "aws",
+        "MY_PASSWORD": "pw",
+    }
     for k, v in secrets.items():
         monkeypatch.setenv(k, v)
     pool = ReaderPool()
@@ -170,8 +182,18 @@ def test_the_reader_child_carries_no_secret(monkeypatch):
     assert not {n for n in names if n.startswith(("DUBAN_", "PREFECT_"))}
     assert not {n for n in names if any(w in n.upper() for w in ("PASSWORD", "SECRET", "TOKEN", "KEY"))}
     assert not any(v.encode() in b"".join(env.values()) for v in secrets.values())
-    assert names <= {"PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONHASHSEED", "PYTHONUTF8", "PYTHONIOENCODING",
-                     "PYTHONPATH", "RUST_BACKTRACE"}
+    assert names <= {
+        "PATH",
+        "LANG",
+        "LC_ALL",
+        "LC_CTYPE",
+        "TZ",
+        "PYTHONHASHSEED",
+        "PYTHONUTF8",
+        "PYTHONIOENCODING",
+        "PYTHONPATH",
+        "RUST_BACKTRACE",
+    }
     import ctypes  # nor can it read them from its parent: the worker made itself not dumpable first
 
     assert ctypes.CDLL(None).prctl(3, 0, 0, 0, 0) == 0  # PR_GET_DUMPABLE
@@ -180,8 +202,9 @@ def test_the_reader_child_carries_no_secret(monkeypatch):
 def _control_char_file(unit: str = "淮阴区") -> bytes:
     """openpyxl writes text as written: `_x000B_` lands raw in the sheet XML, as Excel stores a
     vertical tab pasted from Word, and the reader gives the character itself back."""
-    data = messy_workbook("tech-needs", [need_row(0, sales_wan="很_x000B_多"), need_row(1, contact="王_x0000_晓明")],
-                          unit=unit)
+    data = messy_workbook(
+        "tech-needs", [need_row(0, sales_wan="很_x000B_多"), need_row(1, contact="王_x0000_晓明")], unit=unit
+    )
     import zipfile
 
     assert b"_x000B_" in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet2.xml")
@@ -222,7 +245,9 @@ def test_an_accepted_cell_with_a_nul_is_stored_on_every_database(app, tmp_path):
     r = submit_file(app, write(tmp_path, "附表3_淮阴区_第1批.xlsx", data), received_at=datetime(2010, 7, 1, 9))
     assert r.status == "accepted", r.verdict.issues
     with app.store.session() as s:
-        contacts = [d["contact"] for d in s.scalars(select(FormRow.data).where(FormRow.submission_id == r.submission_id))]
+        contacts = [
+            d["contact"] for d in s.scalars(select(FormRow.data).where(FormRow.submission_id == r.submission_id))
+        ]
     assert "王晓明" in contacts and not any("\x00" in c for c in contacts)
 
 

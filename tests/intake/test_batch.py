@@ -26,7 +26,12 @@ pytestmark = pytest.mark.integration
 def corpus() -> dict[str, bytes]:
     """Every kind of fixture file: good, with cell errors, rule errors, other formats, hostile."""
     files = dict(good_files())
-    bad_rows = [need_row(70), need_row(71, sales_wan="很多"), need_row(72, sales_wan="-5"), need_row(73, enterprise="", need_type="随便")]
+    bad_rows = [
+        need_row(70),
+        need_row(71, sales_wan="很多"),
+        need_row(72, sales_wan="-5"),
+        need_row(73, enterprise="", need_type="随便"),
+    ]
     files["附表3_清河区_错误.xlsx"] = messy_workbook("tech-needs", bad_rows, unit="清河区")
     files["附表3_清浦区_错误.csv"] = csv_bytes("tech-needs", bad_rows, unit="清浦区")
     files["附表3_涟水县.xls"] = xls_bytes("tech-needs", [need_row(80), need_row(81, sales_wan="0.3亿")], unit="涟水县")
@@ -40,8 +45,9 @@ def corpus() -> dict[str, bytes]:
     files["随便.xlsx"] = b"not a workbook"
     files["空.csv"] = b""
     neg_bad = ["校企合作项目", "淮安华达", "淮阴工学院", "2010-13-05", "谈着呢", "", "", "合作开发", "否", ""]
-    files["附表5_淮阴区_2010年7月.xlsx"] = messy_workbook("negotiations", [neg_bad], unit="淮阴区",
-                                                      title="附表5：对接洽谈及签约项目动态表（2010年7月）")
+    files["附表5_淮阴区_2010年7月.xlsx"] = messy_workbook(
+        "negotiations", [neg_bad], unit="淮阴区", title="附表5：对接洽谈及签约项目动态表（2010年7月）"
+    )
     return files
 
 
@@ -104,8 +110,10 @@ def test_a_file_that_breaks_its_group_is_judged_alone(monkeypatch):
     from tasks.intake import suites
     from tasks.intake.validate import Received, inspect_file, inspect_files
 
-    files = {f"附表3_{u}.xlsx": messy_workbook("tech-needs", [need_row(i, sales_wan="很多" if i == 2 else "2,500")], unit=u)
-             for i, u in enumerate(["清河区", "清浦区", "楚州区"], 1)}
+    files = {
+        f"附表3_{u}.xlsx": messy_workbook("tech-needs", [need_row(i, sales_wan="很多" if i == 2 else "2,500")], unit=u)
+        for i, u in enumerate(["清河区", "清浦区", "楚州区"], 1)
+    }
     monkeypatch.setattr(suites, "run_suites", lambda items, campaign: (_ for _ in ()).throw(RuntimeError("boom")))
     got = inspect_files([Received(d, n, date(2010, 7, 6)) for n, d in files.items()], CAMPAIGN)
     want = [inspect_file(d, n, CAMPAIGN, received=date(2010, 7, 6)) for n, d in files.items()]
@@ -140,8 +148,11 @@ def test_nothing_is_locked_unless_the_campaign_closes_obligations(sqlite_setting
     late = messy_workbook("tech-needs", [need_row(1)], unit="清河区", title="附表3：第1批技术需求")  # due 2010-07-05
     r = submit_bytes(app, late, "附表3.xlsx", received_at=datetime(2010, 7, 20, 9))
     assert r.status == "accepted"
-    closing = App(app.settings, app.campaign.model_copy(update={"intake": app.campaign.intake.model_copy(
-        update={"closes_after_days": 5})}), app.store)
+    closing = App(
+        app.settings,
+        app.campaign.model_copy(update={"intake": app.campaign.intake.model_copy(update={"closes_after_days": 5})}),
+        app.store,
+    )
     again = messy_workbook("tech-needs", [need_row(2)], unit="清河区", title="附表3：第1批技术需求")
     r = submit_bytes(closing, again, "附表3.xlsx", received_at=datetime(2010, 7, 20, 9))
     assert r.status == "unreadable" and "2010年07月10日关闭" in r.verdict.issues[0].message
@@ -175,8 +186,10 @@ def test_bad_input_in_a_batch_changes_no_verdict_of_the_others_and_every_file_is
         with app.store.session() as s:
             subs = s.scalar(select(func.count()).select_from(Submission))
             names = dict(s.execute(select(Submission.id, Submission.filename)).tuples().all())
-            answered = {names[int(k.split(":")[1])] for k in s.scalars(
-                select(Notification.key).where(Notification.kind == "receipt"))}
+            answered = {
+                names[int(k.split(":")[1])]
+                for k in s.scalars(select(Notification.key).where(Notification.kind == "receipt"))
+            }
         runs[mixed] = ({r.file: r for r in res}, subs, answered)
         app.store.dispose()
     clean, clean_subs, clean_answered = runs[False]
@@ -214,10 +227,13 @@ def test_a_file_whose_recording_fails_is_rolled_back_alone(sqlite_settings, monk
     assert {r.status for n, r in res.items() if n != "附表3_淮阴区_3.xlsx"} == {"accepted", "rejected"}
     with app.store.session() as s:
         assert set(s.scalars(select(Submission.filename))) == set(good) - {"附表3_淮阴区_3.xlsx"}
-        assert s.scalar(select(func.count()).select_from(FormRow)) == 7 * 10  # 7 accepted files, none of the crashed one
+        assert (
+            s.scalar(select(func.count()).select_from(FormRow)) == 7 * 10
+        )  # 7 accepted files, none of the crashed one
         assert s.scalar(select(func.count()).select_from(Notification)) == 8
     assert (sqlite_settings.home / "failed").is_dir() and any(
-        p.name.endswith("附表3_淮阴区_3.xlsx") for p in (sqlite_settings.home / "failed").iterdir())
+        p.name.endswith("附表3_淮阴区_3.xlsx") for p in (sqlite_settings.home / "failed").iterdir()
+    )
     app.store.dispose()
 
 
@@ -283,9 +299,20 @@ def test_killed_mid_batch_then_run_again_nothing_lost_nothing_sent_twice(sqlite_
     held = 0
     for _ in range(3):
         before = len(list(processed.glob("*"))) if processed.exists() else 0
-        p = subprocess.Popen([str(Path(sys.executable).parent / "duban"), "intake", "--json", "--batch", "20",
-                              "--received-at", "2010-07-06 09:00"], env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        p = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "duban"),
+                "intake",
+                "--json",
+                "--batch",
+                "20",
+                "--received-at",
+                "2010-07-06 09:00",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 60
         while p.poll() is None and len(list(processed.glob("*"))) <= before and time.monotonic() < deadline:
             time.sleep(0.02)  # until its first batch is committed and moved
@@ -334,7 +361,6 @@ def test_a_batch_whose_transaction_the_database_ended_is_recorded_file_by_file(s
     app.store.dispose()
 
 
-
 @pytest.mark.parametrize("batch", [1, 3])
 def test_a_file_recorded_by_a_run_that_died_before_moving_it_is_moved_not_answered_again(sqlite_settings, batch):
     """The instant between a batch's commit and moving its files: the claim, taken again later
@@ -355,7 +381,8 @@ def test_a_file_recorded_by_a_run_that_died_before_moving_it_is_moved_not_answer
     assert age_claims(sqlite_settings.inbox_dir) == 3  # 7 hours later
     res = intake_inbox(app, received_at=at, batch=batch)
     assert sorted((r.file, r.status, r.submission_id) for r in res) == sorted(
-        (c.name, f.status, f.submission_id) for c, f in zip(claims, first, strict=True))  # type: ignore[union-attr]
+        (c.name, f.status, f.submission_id) for c, f in zip(claims, first, strict=True)
+    )  # type: ignore[union-attr]
     with app.store.session() as s:
         assert s.scalar(select(func.count()).select_from(Submission)) == 3
         assert s.scalar(select(func.count()).select_from(Notification)) == 3

@@ -9,7 +9,17 @@ pytestmark = [pytest.mark.unit]
 
 
 @pytest.mark.parametrize(
-    "text", ["2010-07-05", "2010/7/5", "2010.7.5", "2010年7月5日", "２０１０年７月５日", "40364", "2010-07-05 00:00:00", "20100705"]
+    "text",
+    [
+        "2010-07-05",
+        "2010/7/5",
+        "2010.7.5",
+        "2010年7月5日",
+        "２０１０年７月５日",
+        "40364",
+        "2010-07-05 00:00:00",
+        "20100705",
+    ],
 )
 def test_every_common_date_form(text):
     assert cells.a_date(text) == date(2010, 7, 5)
@@ -32,7 +42,9 @@ def test_money_in_words_is_an_error(text):
         cells.money(text)
 
 
-@pytest.mark.parametrize("text", ["13805170101", "138-0517-0101", "138 0517 0101", "１３８０５１７０１０１", "+86 13805170101"])
+@pytest.mark.parametrize(
+    "text", ["13805170101", "138-0517-0101", "138 0517 0101", "１３８０５１７０１０１", "+86 13805170101"]
+)
 def test_mobiles(text):
     assert cells.mobile(text) == "13805170101"
 
@@ -78,7 +90,9 @@ def test_credit_code_check_character():
         cells.credit_code("91320800MA1M8")
 
 
-@pytest.mark.parametrize(("text", "norm"), [("1", "1"), ("1,3", "1,3"), ("①③", "1,3"), ("一、二", "1,2"), ("3；1", "1,3"), ("1和2", "1,2")])
+@pytest.mark.parametrize(
+    ("text", "norm"), [("1", "1"), ("1,3", "1,3"), ("①③", "1,3"), ("一、二", "1,2"), ("3；1", "1,3"), ("1和2", "1,2")]
+)
 def test_criteria(text, norm):
     assert cells.multi(text, ("1", "2", "3")) == norm
 
@@ -119,4 +133,8 @@ def test_a_choice_written_with_half_width_brackets_is_the_declared_choice():
 
     declared = ("高新技术产业增加值（期末）", "技术贸易额")
     assert _as_declared([cells.fold("高新技术产业增加值(期末)"), "技术贸易额", None, "别的"], declared) == [
-        "高新技术产业增加值（期末）", "技术贸易额", None, "别的"]
+        "高新技术产业增加值（期末）",
+        "技术贸易额",
+        None,
+        "别的",
+    ]

@@ -16,7 +16,9 @@ pytestmark = [pytest.mark.integration]
 def duban(*args, home):  # type: ignore[no-untyped-def]
     env = {**os.environ, "DUBAN_HOME": str(home)}
     env.pop("DUBAN_DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "flows.cli", *args], capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "flows.cli", *args], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def test_validate_contract_and_exit_codes(tmp_path):
@@ -27,7 +29,14 @@ def test_validate_contract_and_exit_codes(tmp_path):
     r = duban("validate", str(good), "--json", home=home)
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
-    assert out == {"unit": "淮阴区", "form": "tech-needs", "period": "第1批", "status": "accepted", "rows": 1, "issues": []}
+    assert out == {
+        "unit": "淮阴区",
+        "form": "tech-needs",
+        "period": "第1批",
+        "status": "accepted",
+        "rows": 1,
+        "issues": [],
+    }
     r = duban("validate", str(bad), "--json", home=home)
     assert r.returncode == 1
     issue = json.loads(r.stdout)["issues"][0]
@@ -48,7 +57,11 @@ def test_submit_keeps_and_templates_have_dropdowns(tmp_path):
     assert len(paths) == 8
     wb = load_workbook(next(p for p in paths if "附表3" in p))
     ws = wb.worksheets[0]
-    assert [c.value for c in ws[3]][1:4] == ["企业名称", "组织机构代码", "上年销售收入（万元）"]  # the 2010 form (FORMS.md)
+    assert [c.value for c in ws[3]][1:4] == [
+        "企业名称",
+        "组织机构代码",
+        "上年销售收入（万元）",
+    ]  # the 2010 form (FORMS.md)
     lists = {next(iter(dv.sqref.ranges)).coord[0]: dv.formula1 for dv in ws.data_validations.dataValidation}
     assert lists["G"] == '"技术难题,技术需求"'
     assert wb.sheetnames[1] == "填表说明"
@@ -67,12 +80,25 @@ def test_submit_unit_refuses_a_file_that_names_another_unit(tmp_path):
     assert out["issues"][0]["code"] == "unit-mismatch" and "不是本单位（涟水县）" in out["issues"][0]["message"]
     r = duban("submit", str(f), "--unit", "涟水", "--force-unit", home=home)
     assert r.returncode == 2 and "--by" in r.stderr  # who decides must be named
-    r = duban("submit", str(f), "--unit", "涟水", "--force-unit", "--by", "综合协调组张三",
-              "--received-at", "2010-07-01T09:05:00", "--json", home=home)
+    r = duban(
+        "submit",
+        str(f),
+        "--unit",
+        "涟水",
+        "--force-unit",
+        "--by",
+        "综合协调组张三",
+        "--received-at",
+        "2010-07-01T09:05:00",
+        "--json",
+        home=home,
+    )
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["unit"] == "涟水县"
     with sqlite3.connect(home / "duban.db") as db:
-        rows = db.execute("select actor, action, subject from audit_log where action = 'submission.force-unit'").fetchall()
+        rows = db.execute(
+            "select actor, action, subject from audit_log where action = 'submission.force-unit'"
+        ).fetchall()
     assert len(rows) == 1 and rows[0][0] == "综合协调组张三" and rows[0][2].startswith("涟水县/")
 
 

@@ -68,8 +68,10 @@ def test_c_opendocument_ods():
 
 
 def test_d_wps_et_is_read_by_its_bytes():
-    for data, name in ((messy_workbook("tech-needs", GOOD, unit="清河区"), "附表3.et"),
-                       (xls_bytes("tech-needs", GOOD, unit="涟水县"), "附表3模板.ett")):
+    for data, name in (
+        (messy_workbook("tech-needs", GOOD, unit="清河区"), "附表3.et"),
+        (xls_bytes("tech-needs", GOOD, unit="涟水县"), "附表3模板.ett"),
+    ):
         v = verdict(data, name)
         assert (v.status, v.form) == ("accepted", "tech-needs"), v.issues
         assert len(v.records) == 2
@@ -79,8 +81,15 @@ def test_d_wps_et_is_read_by_its_bytes():
 
 def test_e_unicode_text_is_a_table_and_prose_text_a_document():
     judged_like_xlsx(unicode_text, "附表3.txt", "盱眙县")
-    prose = "\r\n".join(["清河区2010科洽会活动总结", "", "一、基本情况：本次活动共组织企业46家，签约项目12个。",
-                         "二、主要做法：一是提前对接，二是精心组织。", "三、下一步打算：加强跟踪服务。"])
+    prose = "\r\n".join(
+        [
+            "清河区2010科洽会活动总结",
+            "",
+            "一、基本情况：本次活动共组织企业46家，签约项目12个。",
+            "二、主要做法：一是提前对接，二是精心组织。",
+            "三、下一步打算：加强跟踪服务。",
+        ]
+    )
     for data in (b"\xff\xfe" + prose.encode("utf-16-le"), prose.encode("gbk")):
         v = verdict(data, "清河区活动总结.txt")
         assert (v.status, v.form, v.unit) == ("accepted", "summary", "清河区"), v.issues
@@ -110,7 +119,9 @@ def test_g_formula_without_a_computed_value():
     assert "不能为空" not in " ".join(i.message for i in v.issues)
 
     v = verdict(spreadsheet_ml("tech-needs", GOOD, formulas={(1, 3): "=R[-1]C*2"}), "附表3.xls")
-    assert [(i.code, i.row, i.severity) for i in v.issues if i.severity == "error"] == [("formula-no-value", 6, "error")]
+    assert [(i.code, i.row, i.severity) for i in v.issues if i.severity == "error"] == [
+        ("formula-no-value", 6, "error")
+    ]
 
     wb = load_workbook(io.BytesIO(xlsx_of(grid("tech-needs", GOOD, "清河区"))))
     wb.active["E5"] = "是"  # an xlsx whose empty cells are just empty still says "不能为空"
@@ -121,8 +132,11 @@ def test_g_formula_without_a_computed_value():
 
 
 def test_h_a_form_table_does_not_meet_the_summary():
-    for data, name in ((html_xls("tech-needs", GOOD), "清河区活动总结.xls"), (unicode_text("tech-needs", GOOD, unit="清河区"), "清河区总结.txt"),
-                       (messy_workbook("tech-needs", GOOD), "清河区总结.xlsx")):
+    for data, name in (
+        (html_xls("tech-needs", GOOD), "清河区活动总结.xls"),
+        (unicode_text("tech-needs", GOOD, unit="清河区"), "清河区总结.txt"),
+        (messy_workbook("tech-needs", GOOD), "清河区总结.xlsx"),
+    ):
         v = verdict(data, name, form="summary")
         assert v.unreadable and v.issues[0].code == "not-a-document", name
         assert "附表3" in v.issues[0].message and "活动总结" in v.issues[0].message
@@ -134,6 +148,7 @@ def test_h_a_form_table_does_not_meet_the_summary():
 
 
 # --- the readers themselves: caps and safety (in-process, no reader child) ---------------------
+
 
 @pytest.mark.unit
 def test_sniffing_looks_at_bytes_not_names():
@@ -158,8 +173,10 @@ def test_markup_keeps_the_limits():
     far = spreadsheet_ml("tech-needs", GOOD).replace(b"<Row/>", b'<Row ss:Index="900000"/>', 1)
     with pytest.raises(Unreadable, match="文件过大"):
         parse(far, "x.xls", Limits(max_cells=100_000))
-    entity = (b'<?xml version="1.0"?><!DOCTYPE Workbook [<!ENTITY a "aaaaaaaa">]>'
-              b'<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet/></Workbook>')
+    entity = (
+        b'<?xml version="1.0"?><!DOCTYPE Workbook [<!ENTITY a "aaaaaaaa">]>'
+        b'<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet/></Workbook>'
+    )
     with pytest.raises(Unreadable) as e:
         parse(entity, "x.xls", Limits())
     assert e.value.code == "xml-entities"
@@ -173,9 +190,25 @@ def test_broken_markup_is_unreadable_never_an_exception():
     """Tags and declarations spliced into real exports (found: a broken "<![" section makes
     html.parser assert; an unknown XML encoding makes expat raise LookupError)."""
     rnd = random.Random(7)
-    seeds = [(html_xls("tech-needs", GOOD), "x.xls"), (spreadsheet_ml("tech-needs", GOOD, formulas={(0, 3): "=1"}), "y.xls")]
-    splices = [b"<tr>", b"<td colspan=99>", b"</table>", b"<table>", b'ss:Index="7"', b"<Row>", b"</Cell>",
-               b'ss:MergeAcross="-3"', b"<![CDATA[", b"<![if", b"&#0;", b'encoding="et"', b"<!--"]
+    seeds = [
+        (html_xls("tech-needs", GOOD), "x.xls"),
+        (spreadsheet_ml("tech-needs", GOOD, formulas={(0, 3): "=1"}), "y.xls"),
+    ]
+    splices = [
+        b"<tr>",
+        b"<td colspan=99>",
+        b"</table>",
+        b"<table>",
+        b'ss:Index="7"',
+        b"<Row>",
+        b"</Cell>",
+        b'ss:MergeAcross="-3"',
+        b"<![CDATA[",
+        b"<![if",
+        b"&#0;",
+        b'encoding="et"',
+        b"<!--",
+    ]
     for _ in range(400):
         data, name = rnd.choice(seeds)
         b = bytearray(data)
@@ -184,7 +217,7 @@ def test_broken_markup_is_unreadable_never_an_exception():
             if rnd.random() < 0.5:
                 b[p:p] = rnd.choice(splices)
             else:
-                del b[p:p + rnd.randint(1, 40)]
+                del b[p : p + rnd.randint(1, 40)]
         try:
             parse(bytes(b), name, Limits(max_cells=100_000))
         except Unreadable:

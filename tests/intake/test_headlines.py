@@ -70,7 +70,8 @@ def test_a_cell_showing_an_excel_error_says_so_once():
 def test_an_error_value_saved_into_a_csv_says_so_too():
     v = verdict(csv_bytes("tech-needs", [need_row(0, sales_wan="#VALUE!")]), "附表3_淮阴区.csv")
     assert [i.message for i in v.issues if i.code == "excel-error"] == [
-        "第4行“上年销售收入（万元）”单元格显示错误值 #VALUE!（公式出错），请改正公式或直接填写数值"]
+        "第4行“上年销售收入（万元）”单元格显示错误值 #VALUE!（公式出错），请改正公式或直接填写数值"
+    ]
 
 
 def _col(header: list[str], starts: str) -> str:

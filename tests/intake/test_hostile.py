@@ -59,7 +59,9 @@ def _check_store(app, cases: dict[str, str], rec: Recorder) -> dict[str, Submiss
         held = s.scalars(select(ContactChange)).one()
         assert held.status == "pending" and held.unit.name == "金湖县"
         unit = s.scalar(select(Unit).where(Unit.name == "金湖县"))
-        current = s.scalars(select(ContactList).where(ContactList.unit_id == unit.id, ContactList.current.is_(True))).one()
+        current = s.scalars(
+            select(ContactList).where(ContactList.unit_id == unit.id, ContactList.current.is_(True))
+        ).one()
         assert {c.email for c in current.contacts} == {"jinhu.liaison@example.cn", "jinhu.head@example.cn"}
         assert s.scalar(select(func.count()).select_from(Notification).where(Notification.status != "sent")) == 0
     answered = {m["X-Envelope-To"] for m in rec.received}
@@ -97,7 +99,9 @@ def test_the_intake_flow_over_hostile_and_good_files(prefect_harness, sqlite_set
     assert len(out) == 30
     subs = _check_store(app, cases, rec)
     backdated = subs["附表3_金湖县_第1批_倒签.xlsx"].received_at
-    assert backdated >= before.replace(microsecond=0) - __import__("datetime").timedelta(hours=9)  # claim time, not 2010-03-31
+    assert backdated >= before.replace(microsecond=0) - __import__("datetime").timedelta(
+        hours=9
+    )  # claim time, not 2010-03-31
     assert backdated.year >= 2026
     assert list((sqlite_settings.inbox_dir / ".claimed").iterdir()) == []
     assert sorted(p.name for p in sqlite_settings.inbox_dir.iterdir()) == [".claimed"]
@@ -121,8 +125,13 @@ def test_duban_intake_json_over_hostile_and_good_files(sqlite_settings):
     cases = _fill(home)
     env = {**os.environ, "DUBAN_HOME": str(home), "DUBAN_SMTP_PORT": str(port)}
     try:
-        done = subprocess.run([str(Path(sys.executable).parent / "duban"), "intake", "--json",
-                               "--received-at", "2010-07-01T10:00"], env=env, capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "duban"), "intake", "--json", "--received-at", "2010-07-01T10:00"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     finally:
         ctl.stop()
     assert done.returncode == 0, done.stderr
@@ -133,7 +142,9 @@ def test_duban_intake_json_over_hostile_and_good_files(sqlite_settings):
     assert "Traceback" not in done.stderr and "Traceback" not in done.stdout
     app = open_app("huaian-2010", settings=sqlite_settings)
     subs = _check_store(app, cases, rec)
-    assert subs["附表3_金湖县_第1批_倒签.xlsx"].received_at == datetime(2010, 7, 1, 10)  # the run's clock, not the mtime
+    assert subs["附表3_金湖县_第1批_倒签.xlsx"].received_at == datetime(
+        2010, 7, 1, 10
+    )  # the run's clock, not the mtime
     assert list((home / "inbox" / ".claimed").iterdir()) == []
 
 
@@ -149,8 +160,9 @@ def _campaign():  # type: ignore[no-untyped-def]
 
 def test_a_reader_that_runs_out_of_time_or_memory_costs_one_file_not_the_worker():
     big = sparse_xlsx(declared=False, corner="AD1000000")  # 30 million cells once expanded
-    v = inspect_file(big, "附表3_清河区.xlsx", _campaign(), received=date(2010, 7, 1),
-                     limits=Limits(memory_bytes=1 << 30))
+    v = inspect_file(
+        big, "附表3_清河区.xlsx", _campaign(), received=date(2010, 7, 1), limits=Limits(memory_bytes=1 << 30)
+    )
     assert v.unreadable and v.issues[0].code == "too-complex" and v.unit == "清河区"
     from tests.intake.files import messy_workbook, need_row
 

@@ -38,7 +38,9 @@ def test_a_name_too_long_to_prefix_is_claimed_and_settled(tmp_path):
     [c] = claim_all(tmp_path, now=NOW)
     assert c.name == name
     kept = settle(c, tmp_path / "home", failed=False, submission_id=123456)
-    assert kept.exists() and len(kept.name.encode()) <= 255 and kept.name.startswith("123456-") and kept.suffix == ".xlsx"
+    assert (
+        kept.exists() and len(kept.name.encode()) <= 255 and kept.name.startswith("123456-") and kept.suffix == ".xlsx"
+    )
     assert list((tmp_path / CLAIMED).iterdir()) == []
 
 
@@ -70,6 +72,7 @@ def test_fit_name_keeps_the_extension_and_whole_characters():
 
 # The folders Duban works in are its own (issue 23, point 2) ------------------------------------
 
+
 def _planted(tmp_path):  # type: ignore[no-untyped-def]
     """Another directory's old files, as they were."""
     side = tmp_path / "side"
@@ -99,7 +102,9 @@ def _not_root() -> bool:
     return os.geteuid() != 0
 
 
-@pytest.mark.skipif(_not_root(), reason="需要 root 才能把文件夹改为其他用户所有 — NOT ROOT: the ownership test was SKIPPED")
+@pytest.mark.skipif(
+    _not_root(), reason="需要 root 才能把文件夹改为其他用户所有 — NOT ROOT: the ownership test was SKIPPED"
+)
 def test_a_claimed_folder_owned_by_another_user_is_refused(tmp_path):
     from tasks.intake.inbox import UnsafeFolder
 
@@ -173,7 +178,9 @@ def test_a_claimed_path_swapped_for_a_link_mid_run_redirects_nothing(tmp_path):
     assert (tmp_path / "moved" / c.path.name).read_bytes() == b"x"
 
 
-@pytest.mark.skipif(_not_root(), reason="需要 root 才能把文件夹改为其他用户所有 — NOT ROOT: the ownership test was SKIPPED")
+@pytest.mark.skipif(
+    _not_root(), reason="需要 root 才能把文件夹改为其他用户所有 — NOT ROOT: the ownership test was SKIPPED"
+)
 @pytest.mark.parametrize("folder", ["processed", "failed", "files"])
 def test_a_work_folder_owned_by_another_user_is_refused(tmp_path, folder):
     from tasks.intake.folders import UnsafeFolder
@@ -200,7 +207,9 @@ def test_a_claims_folder_others_can_write_to_is_refused(tmp_path):
     os.chmod(tmp_path / CLAIMED, 0o777)
     planted = tmp_path / CLAIMED / ("a" * 32)
     planted.write_bytes(b"late file")
-    (tmp_path / CLAIMED / ("a" * 32 + ".json")).write_text(json.dumps({"name": "附表3.xlsx", "claimed_at": "2010-01-01T00:00:00+00:00"}))
+    (tmp_path / CLAIMED / ("a" * 32 + ".json")).write_text(
+        json.dumps({"name": "附表3.xlsx", "claimed_at": "2010-01-01T00:00:00+00:00"})
+    )
     with pytest.raises(UnsafeFolder, match="其他用户可以写入"):
         claim_all(tmp_path, now=NOW)
     assert planted.read_bytes() == b"late file"  # untouched

@@ -29,7 +29,11 @@ NEG = ["校企合作项目", "淮安华达", "淮阴工学院", "2010-08-05", "�
 
 
 def test_every_file_is_kept_byte_for_byte_whatever_its_fate(app, tmp_path):
-    for name, data in [("空.xlsx", b""), ("乱码.xlsx", b"\x00garbage" * 10), ("好.xlsx", messy_workbook("tech-needs", [need_row(0)]))]:
+    for name, data in [
+        ("空.xlsx", b""),
+        ("乱码.xlsx", b"\x00garbage" * 10),
+        ("好.xlsx", messy_workbook("tech-needs", [need_row(0)])),
+    ]:
         r = submit_file(app, write(tmp_path, name, data), received_at=datetime(2010, 7, 1, 9))
         with app.store.session() as s:
             sub = s.get(Submission, r.submission_id)
@@ -37,7 +41,11 @@ def test_every_file_is_kept_byte_for_byte_whatever_its_fate(app, tmp_path):
         assert (app.settings.home / "files" / hashlib.sha256(data).hexdigest()).read_bytes() == data
         assert sub.filename == name and sub.size == len(data)
     with app.store.session() as s:
-        assert [x.status for x in s.scalars(select(Submission).order_by(Submission.id))] == ["unreadable", "unreadable", "accepted"]
+        assert [x.status for x in s.scalars(select(Submission).order_by(Submission.id))] == [
+            "unreadable",
+            "unreadable",
+            "accepted",
+        ]
 
 
 def test_same_bytes_twice_is_a_duplicate_not_counted_twice(app, tmp_path):
@@ -51,13 +59,21 @@ def test_same_bytes_twice_is_a_duplicate_not_counted_twice(app, tmp_path):
 
 
 def test_a_later_batch_corrects_an_earlier_row(app, tmp_path):
-    submit_file(app, write(tmp_path, "第1批.xlsx", messy_workbook("tech-needs", [need_row(0), need_row(1)])),
-                received_at=datetime(2010, 7, 1, 9))
-    submit_file(app, write(tmp_path, "第2批.xlsx", messy_workbook("tech-needs", [need_row(1, sales_wan="9999"), need_row(2)])),
-                received_at=datetime(2010, 7, 15, 9))
+    submit_file(
+        app,
+        write(tmp_path, "第1批.xlsx", messy_workbook("tech-needs", [need_row(0), need_row(1)])),
+        received_at=datetime(2010, 7, 1, 9),
+    )
+    submit_file(
+        app,
+        write(tmp_path, "第2批.xlsx", messy_workbook("tech-needs", [need_row(1, sales_wan="9999"), need_row(2)])),
+        received_at=datetime(2010, 7, 15, 9),
+    )
     rows = sorted(current(app, "tech-needs"), key=lambda r: r["enterprise"])
     assert [(r["enterprise"][-1], r["sales_wan"], r["period"]) for r in rows] == [
-        ("司", 2500.0, "第1批"), ("1", 9999.0, "第2批"), ("2", 2500.0, "第2批")
+        ("司", 2500.0, "第1批"),
+        ("1", 9999.0, "第2批"),
+        ("2", 2500.0, "第2批"),
     ]
     with app.store.session() as s:
         assert s.scalar(select(func.count()).select_from(TechNeed)) == 4  # history kept
@@ -65,15 +81,25 @@ def test_a_later_batch_corrects_an_earlier_row(app, tmp_path):
 
 def test_monthly_resubmission_replaces_the_earlier_version(app, tmp_path):
     title = "附表5：对接洽谈及签约项目动态表（2010年8月）"
-    a = submit_file(app, write(tmp_path, "a.xlsx", messy_workbook("negotiations", [NEG, NEG[:1] + ["其他企业"] + NEG[2:]], title=title)),
-                    received_at=datetime(2010, 8, 18, 9))
-    b = submit_file(app, write(tmp_path, "b.xlsx", messy_workbook("negotiations", [NEG], title=title)),
-                    received_at=datetime(2010, 8, 19, 9))
+    a = submit_file(
+        app,
+        write(tmp_path, "a.xlsx", messy_workbook("negotiations", [NEG, NEG[:1] + ["其他企业"] + NEG[2:]], title=title)),
+        received_at=datetime(2010, 8, 18, 9),
+    )
+    b = submit_file(
+        app,
+        write(tmp_path, "b.xlsx", messy_workbook("negotiations", [NEG], title=title)),
+        received_at=datetime(2010, 8, 19, 9),
+    )
     with app.store.session() as s:
         assert s.get(Submission, a.submission_id).superseded_by == b.submission_id
         rows = s.scalars(select(FormRow).where(FormRow.form == "negotiations", FormRow.current.is_(True))).all()
         assert [n.submission_id for n in rows] == [b.submission_id]
-        row = next(r for r in status_rows(s, app.campaign, date(2010, 8, 25)) if r.unit == "清河区" and r.period == "2010-08" and r.obligation == "O4")
+        row = next(
+            r
+            for r in status_rows(s, app.campaign, date(2010, 8, 25))
+            if r.unit == "清河区" and r.period == "2010-08" and r.obligation == "O4"
+        )
         assert row.state.value == "accepted_on_time" and row.submitted_at == datetime(2010, 8, 18, 9)
 
 
@@ -84,13 +110,17 @@ def test_accepted_contacts_that_change_who_gets_mail_wait_for_ops_then_become_th
         ["赵局长", "清河区科技局局长", "组长", "0517-83660000", "13805170201", "zhao@example.cn", ""],
         ["钱科长", "清河区科技局科长", "联络员", "", "13805170202", "qian@example.cn", ""],
     ]
-    r = submit_file(app, write(tmp_path, "附表2.xlsx", messy_workbook("contacts", rows)), received_at=datetime(2010, 6, 25, 9))
+    r = submit_file(
+        app, write(tmp_path, "附表2.xlsx", messy_workbook("contacts", rows)), received_at=datetime(2010, 6, 25, 9)
+    )
     assert r.status == "accepted" and r.contact_change is not None, r.verdict.issues
 
     def lists():
         with app.store.session() as s:
             unit = s.scalar(select(Unit).where(Unit.name == "清河区"))
-            found = s.scalars(select(ContactList).where(ContactList.unit_id == unit.id).order_by(ContactList.version)).all()
+            found = s.scalars(
+                select(ContactList).where(ContactList.unit_id == unit.id).order_by(ContactList.version)
+            ).all()
             return [(x.version, x.source, x.current, {(c.role, c.email) for c in x.contacts}) for x in found]
 
     assert [x[:3] for x in lists()] == [(1, "config", True)]  # held: nothing changed yet
@@ -106,19 +136,26 @@ def test_contacts_that_keep_every_mail_address_apply_at_once(app, tmp_path):
         ["李建国", "清河区科技局局长", "组长", "0517-83660000", "13805170201", "qinghe.head@example.cn", ""],
         ["王晓明", "清河区科技局科员", "联络员", "", "13905170299", "qinghe.liaison@example.cn", "换了手机"],
     ]
-    r = submit_file(app, write(tmp_path, "附表2.xlsx", messy_workbook("contacts", rows)), received_at=datetime(2010, 6, 25, 9))
+    r = submit_file(
+        app, write(tmp_path, "附表2.xlsx", messy_workbook("contacts", rows)), received_at=datetime(2010, 6, 25, 9)
+    )
     assert r.status == "accepted" and r.contact_change is None
     with app.store.session() as s:
         unit = s.scalar(select(Unit).where(Unit.name == "清河区"))
-        current = s.scalars(select(ContactList).where(ContactList.unit_id == unit.id, ContactList.current.is_(True))).one()
+        current = s.scalars(
+            select(ContactList).where(ContactList.unit_id == unit.id, ContactList.current.is_(True))
+        ).one()
         assert current.version == 2 and {c.mobile for c in current.contacts} >= {"13905170299"}
 
 
 def test_rejected_file_gets_an_annotated_copy_and_a_summary(app, tmp_path):
     from openpyxl import load_workbook
 
-    r = submit_file(app, write(tmp_path, "x.xlsx", messy_workbook("tech-needs", [need_row(0, sales_wan="0.3亿")])),
-                    received_at=datetime(2010, 7, 1, 9))
+    r = submit_file(
+        app,
+        write(tmp_path, "x.xlsx", messy_workbook("tech-needs", [need_row(0, sales_wan="0.3亿")])),
+        received_at=datetime(2010, 7, 1, 9),
+    )
     assert r.status == "rejected" and r.annotated is not None
     wb = load_workbook(r.annotated)
     assert wb.sheetnames[0] == "校验结果"
@@ -154,7 +191,9 @@ def test_the_same_bytes_arriving_at_once_are_counted_once(app, tmp_path):
 
 def test_an_oversized_file_is_refused_before_a_byte_is_copied_and_recorded(app, tmp_path):
     app.settings.max_file_bytes = 1000
-    r = submit_file(app, write(tmp_path, "科洽会活动总结_金湖县.docx", b"PK" + b"x" * 5000), received_at=datetime(2010, 9, 8, 9))
+    r = submit_file(
+        app, write(tmp_path, "科洽会活动总结_金湖县.docx", b"PK" + b"x" * 5000), received_at=datetime(2010, 9, 8, 9)
+    )
     assert r.status == "refused" and r.verdict.issues[0].code == "too-large" and r.verdict.unit == "金湖县"
     with app.store.session() as s:
         sub = s.get(Submission, r.submission_id)
@@ -177,8 +216,16 @@ def test_recording_the_same_bytes_at_the_same_instant_counts_once(app):
     def one() -> None:
         start.wait()
         with app.store.session(write=True) as s:
-            statuses.append(record(s, app.campaign, v, sha=hashlib.sha256(data).hexdigest(), size=len(data),
-                                   received_at=datetime(2010, 7, 1, 9)).status)
+            statuses.append(
+                record(
+                    s,
+                    app.campaign,
+                    v,
+                    sha=hashlib.sha256(data).hexdigest(),
+                    size=len(data),
+                    received_at=datetime(2010, 7, 1, 9),
+                ).status
+            )
 
     threads = [threading.Thread(target=one) for _ in range(4)]
     for t in threads:

@@ -66,7 +66,11 @@ def test_messy_workbook_with_instructions_sheet_merged_title_blank_rows_and_note
 
 
 def test_merged_cells_apply_to_every_row_they_span():
-    data = messy_workbook("tech-needs", [need_row(0), need_row(1), need_row(2, enterprise="", need_name="废水处理工艺")], instructions_sheet=False)
+    data = messy_workbook(
+        "tech-needs",
+        [need_row(0), need_row(1), need_row(2, enterprise="", need_name="废水处理工艺")],
+        instructions_sheet=False,
+    )
     from openpyxl import load_workbook
 
     wb = load_workbook(io.BytesIO(data))
@@ -170,7 +174,9 @@ def test_entities_hidden_after_a_padded_prolog_or_in_utf16_are_refused():
     padded = _with_member("xl/workbook.xml", lambda b: decl + b"<!--" + b" " * 100_000 + b"-->" + dtd + b)
     utf16 = _with_member(
         "docProps/app.xml",
-        lambda b: ('<?xml version="1.0" encoding="UTF-16"?>' + dtd.decode() + b.decode().split("?>", 1)[-1]).encode("utf-16"),
+        lambda b: ('<?xml version="1.0" encoding="UTF-16"?>' + dtd.decode() + b.decode().split("?>", 1)[-1]).encode(
+            "utf-16"
+        ),
     )
     for data in (padded, utf16):
         with pytest.raises(Unreadable) as e:
@@ -181,7 +187,11 @@ def test_entities_hidden_after_a_padded_prolog_or_in_utf16_are_refused():
 def test_a_zip_that_lies_about_its_sizes_is_refused_without_expanding():
     """The declared size says 1 KB; the member inflates to 30 MB. Our check trusts the
     declaration, so the reader must stop at it (calamine's zip reader does: measured)."""
-    data = bytearray(_with_member("xl/worksheets/sheet1.xml", lambda b: b.replace(b"<sheetData>", b"<sheetData>" + b" " * 30_000_000)))
+    data = bytearray(
+        _with_member(
+            "xl/worksheets/sheet1.xml", lambda b: b.replace(b"<sheetData>", b"<sheetData>" + b" " * 30_000_000)
+        )
+    )
     info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("xl/worksheets/sheet1.xml")
     struct.pack_into("<I", data, info.header_offset + 22, 1000)  # local header: uncompressed size
     at = bytes(data).find(b"PK\x01\x02")

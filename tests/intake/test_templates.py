@@ -50,8 +50,20 @@ def test_a_filled_template_with_typed_numbers_and_date_cells_is_accepted():
     assert (v.status, v.unit, v.period) == ("accepted", "淮阴区", "第1批"), v.issues
     assert v.records[0]["sales_wan"] == 2500.0
 
-    neg = ["校企合作项目", "淮安华达", "淮阴工学院", datetime(2010, 8, 5), "已签约", date(2010, 8, 12), 120,
-           "合作开发", "否", None]
-    v = inspect_file(filled("negotiations", [neg], "楚州区"), "附表5_2010年8月.xlsx", CAMPAIGN, received=date(2010, 8, 16))
+    neg = [
+        "校企合作项目",
+        "淮安华达",
+        "淮阴工学院",
+        datetime(2010, 8, 5),
+        "已签约",
+        date(2010, 8, 12),
+        120,
+        "合作开发",
+        "否",
+        None,
+    ]
+    v = inspect_file(
+        filled("negotiations", [neg], "楚州区"), "附表5_2010年8月.xlsx", CAMPAIGN, received=date(2010, 8, 16)
+    )
     assert (v.status, v.period) == ("accepted", "2010-08"), v.issues
     assert (v.records[0]["contact_date"], v.records[0]["signed_date"]) == (date(2010, 8, 5), date(2010, 8, 12))

@@ -31,7 +31,9 @@ def test_the_issue_example():
 
 
 def test_required_choices_phones_and_codes():
-    v = judge("tech-needs", [need_row(0, contact="无", need_type="难题", phone="83660000", org_code="91320800MA1M8ABC01")])
+    v = judge(
+        "tech-needs", [need_row(0, contact="无", need_type="难题", phone="83660000", org_code="91320800MA1M8ABC01")]
+    )
     codes = by_code(v)
     assert codes["required"].message == "第5行“联系人”为必填项，不能为空"
     assert "应为“技术难题、技术需求”之一，当前为“难题”" in codes["not-in-list"].message

@@ -27,9 +27,18 @@ def dovecot():  # type: ignore[no-untyped-def]
 @pytest.fixture
 def mail_settings(tmp_path, dovecot) -> Settings:  # type: ignore[no-untyped-def]
     env = dovecot.settings_env()
-    return Settings(home=tmp_path / "var", imap_host=env["DUBAN_IMAP_HOST"], imap_port=int(env["DUBAN_IMAP_PORT"]),  # type: ignore[call-arg]
-                    imap_username=env["DUBAN_IMAP_USERNAME"], imap_password=env["DUBAN_IMAP_PASSWORD"],
-                    imap_tls=False, smtp_port=1, smtp_connect_timeout=0.2, portal_secret="p" * 40, _env_file=None)
+    return Settings(
+        home=tmp_path / "var",
+        imap_host=env["DUBAN_IMAP_HOST"],
+        imap_port=int(env["DUBAN_IMAP_PORT"]),  # type: ignore[call-arg]
+        imap_username=env["DUBAN_IMAP_USERNAME"],
+        imap_password=env["DUBAN_IMAP_PASSWORD"],
+        imap_tls=False,
+        smtp_port=1,
+        smtp_connect_timeout=0.2,
+        portal_secret="p" * 40,
+        _env_file=None,
+    )
 
 
 @pytest.fixture
@@ -41,9 +50,17 @@ def mapp(mail_settings):  # type: ignore[no-untyped-def]
     a.store.dispose()
 
 
-def message(*, sender: str = LIAISON, name: str = "清河区科技局", subject: str = "回复：【催报提醒】附表3",
-            files: list[tuple[str, bytes]] = (), msg_id: str = "<m1@qq.example.com>", headers: dict | None = None,
-            text: str = "附件是我区的附表3，请查收。", when: datetime = datetime(2010, 7, 5, 9)) -> EmailMessage:
+def message(
+    *,
+    sender: str = LIAISON,
+    name: str = "清河区科技局",
+    subject: str = "回复：【催报提醒】附表3",
+    files: list[tuple[str, bytes]] = (),
+    msg_id: str = "<m1@qq.example.com>",
+    headers: dict | None = None,
+    text: str = "附件是我区的附表3，请查收。",
+    when: datetime = datetime(2010, 7, 5, 9),
+) -> EmailMessage:
     m = EmailMessage()
     m["From"] = f"{name} <{sender}>" if sender else "<>"
     m["To"] = "kqh@kjj.huaian.example.cn"
@@ -66,11 +83,16 @@ def qq_style(data: bytes, name: str, *, sender: str = LIAISON, msg_id: str = "<q
     word = "=?gb18030?B?" + base64.b64encode(name.encode("gb18030")).decode() + "?="
     body = base64.encodebytes("附件请查收。".encode("gb18030")).decode()
     payload = base64.encodebytes(data).decode()
-    return (f"From: =?gb18030?B?{base64.b64encode('王晓明'.encode('gb18030')).decode()}?= <{sender}>\r\n"
-            f"To: kqh@kjj.huaian.example.cn\r\nSubject: =?gb18030?B?{base64.b64encode('回复：附表3'.encode('gb18030')).decode()}?=\r\n"
-            f"Message-ID: {msg_id}\r\nMIME-Version: 1.0\r\n"
-            "Content-Type: multipart/mixed; boundary=\"----=_NextPart_5C3F\"\r\n\r\n"
-            "------=_NextPart_5C3F\r\nContent-Type: text/plain; charset=\"gb18030\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-            f"{body}\r\n------=_NextPart_5C3F\r\n"
-            f"Content-Type: application/octet-stream; name=\"{word}\"\r\nContent-Disposition: attachment; filename=\"{word}\"\r\n"
-            f"Content-Transfer-Encoding: base64\r\n\r\n{payload}\r\n------=_NextPart_5C3F--\r\n").encode()
+    return (
+        f"From: =?gb18030?B?{base64.b64encode('王晓明'.encode('gb18030')).decode()}?= <{sender}>\r\n"
+        f"To: kqh@kjj.huaian.example.cn\r\nSubject: "
+        f"=?gb18030?B?{base64.b64encode('回复：附表3'.encode('gb18030')).decode()}?=\r\n"
+        f"Message-ID: {msg_id}\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="----=_NextPart_5C3F"\r\n\r\n'
+        '------=_NextPart_5C3F\r\nContent-Type: text/plain; charset="gb18030"\r\n'
+        "Content-Transfer-Encoding: base64\r\n\r\n"
+        f"{body}\r\n------=_NextPart_5C3F\r\n"
+        f'Content-Type: application/octet-stream; name="{word}"\r\nContent-Disposition: attachment; '
+        f'filename="{word}"\r\n'
+        f"Content-Transfer-Encoding: base64\r\n\r\n{payload}\r\n------=_NextPart_5C3F--\r\n"
+    ).encode()

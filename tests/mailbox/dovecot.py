@@ -101,8 +101,12 @@ service imap-login {{
         try:  # the master stops its children (`doveadm stop` would wait ~3 s for it)
             os.kill(int((self.root / "run" / "master.pid").read_text()), signal.SIGTERM)
         except (OSError, ValueError):
-            subprocess.run(["doveadm", "-c", str(self.config), "stop"], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, timeout=30)
+            subprocess.run(
+                ["doveadm", "-c", str(self.config), "stop"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=30,
+            )
         shutil.rmtree(self.root, ignore_errors=True)
 
     def client(self) -> imaplib.IMAP4:
@@ -129,5 +133,10 @@ service imap-login {{
             return int(mb.folder.status(folder)["MESSAGES"])
 
     def settings_env(self) -> dict[str, str]:
-        return {"DUBAN_IMAP_HOST": "127.0.0.1", "DUBAN_IMAP_PORT": str(self.port), "DUBAN_IMAP_USERNAME": USER,
-                "DUBAN_IMAP_PASSWORD": PASSWORD, "DUBAN_IMAP_TLS": "false"}
+        return {
+            "DUBAN_IMAP_HOST": "127.0.0.1",
+            "DUBAN_IMAP_PORT": str(self.port),
+            "DUBAN_IMAP_USERNAME": USER,
+            "DUBAN_IMAP_PASSWORD": PASSWORD,
+            "DUBAN_IMAP_TLS": "false",
+        }

@@ -18,8 +18,16 @@ def test_a_file_filed_before_is_one_of_this_message_never_anothers(sqlite_settin
 
     app = open_app("huaian-2010", settings=sqlite_settings)
     data, at = messy_workbook("tech-needs", [need_row(0)], unit="清河区"), datetime(2010, 7, 1, 9, 0, 0)
-    submit_bytes(app, data, "附表3.xlsx", received_at=at, expect_unit="清河区", channel="mail", submitted_by="王晓明",
-                 receipt=False)
+    submit_bytes(
+        app,
+        data,
+        "附表3.xlsx",
+        received_at=at,
+        expect_unit="清河区",
+        channel="mail",
+        submitted_by="王晓明",
+        receipt=False,
+    )
     sha = hashlib.sha256(data).hexdigest()
     assert _filed_before(app, "附表3.xlsx", sha, at, "王晓明") is not None
     assert _filed_before(app, "附表3.xlsx", sha, at, "盱眙联络员") is None

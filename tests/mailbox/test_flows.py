@@ -18,14 +18,21 @@ def test_mail_intake_files_holds_and_ops_release(prefect_harness, dovecot, mail_
     from flows.mail_intake import mail_intake
     from flows.release_held_mail import release_held_mail
 
-    for k, v in {**dovecot.settings_env(), "DUBAN_HOME": str(mail_settings.home), "DUBAN_SMTP_PORT": "1",
-                 "DUBAN_SMTP_CONNECT_TIMEOUT": "0.2", "DUBAN_PORTAL_SECRET": "p" * 40}.items():
+    for k, v in {
+        **dovecot.settings_env(),
+        "DUBAN_HOME": str(mail_settings.home),
+        "DUBAN_SMTP_PORT": "1",
+        "DUBAN_SMTP_CONNECT_TIMEOUT": "0.2",
+        "DUBAN_PORTAL_SECRET": "p" * 40,
+    }.items():
         monkeypatch.setenv(k, v)
     sh = ZoneInfo("Asia/Shanghai")
     good = messy_workbook("tech-needs", [need_row(1)], unit="清河区", title="附表3：第1批技术需求")
     dovecot.append(message(files=[("附表3.xlsx", good)]).as_bytes(), datetime(2010, 7, 5, 9, tzinfo=sh))
-    dovecot.append(message(sender="x@unknown.example.com", files=[("附表3.xlsx", good + b"")], msg_id="<h@x>").as_bytes(),
-                   datetime(2010, 7, 5, 9, 1, tzinfo=sh))
+    dovecot.append(
+        message(sender="x@unknown.example.com", files=[("附表3.xlsx", good + b"")], msg_id="<h@x>").as_bytes(),
+        datetime(2010, 7, 5, 9, 1, tzinfo=sh),
+    )
     out = mail_intake()
     assert [r["action"] for r in out] == ["processed", "held"]
     assert "release-held-mail" in Artifact.get("mail-held").description
@@ -42,13 +49,20 @@ def test_mail_intake_without_a_mailbox_says_so(prefect_harness, sqlite_settings,
     assert mail_intake() == []
 
 
-def test_mail_intake_in_production_without_the_authserv_fails_saying_why(prefect_harness, dovecot, mail_settings,
-                                                                         monkeypatch):
+def test_mail_intake_in_production_without_the_authserv_fails_saying_why(
+    prefect_harness, dovecot, mail_settings, monkeypatch
+):
     from flows.mail_intake import mail_intake
 
-    for k, v in {**dovecot.settings_env(), "DUBAN_HOME": str(mail_settings.home), "DUBAN_ENV": "production",
-                 "DUBAN_IMAP_TLS": "true", "DUBAN_SMTP_STARTTLS": "true", "DUBAN_PORTAL_SECRET": "p" * 40,
-                 "DUBAN_PORTAL_URL": "https://kqh.example.cn"}.items():
+    for k, v in {
+        **dovecot.settings_env(),
+        "DUBAN_HOME": str(mail_settings.home),
+        "DUBAN_ENV": "production",
+        "DUBAN_IMAP_TLS": "true",
+        "DUBAN_SMTP_STARTTLS": "true",
+        "DUBAN_PORTAL_SECRET": "p" * 40,
+        "DUBAN_PORTAL_URL": "https://kqh.example.cn",
+    }.items():
         monkeypatch.setenv(k, v)
     monkeypatch.delenv("DUBAN_IMAP_TRUSTED_AUTHSERV", raising=False)
     monkeypatch.delenv("DUBAN_IMAP_TRUST_FROM", raising=False)

@@ -69,8 +69,11 @@ def test_a_member_roles_mail_is_held_not_filed_and_only_liaison_and_head_get_the
 
     add_member(mapp)
     append(dovecot, message(sender=MEMBER, name="外人", files=[("附表3.xlsx", BAD)], msg_id="<member@x>"))
-    append(dovecot, message(sender="qinghe.head@example.cn", name="李建国", files=[("附表3.xlsx", GOOD)],
-                            msg_id="<head@x>"), minute=1)
+    append(
+        dovecot,
+        message(sender="qinghe.head@example.cn", name="李建国", files=[("附表3.xlsx", GOOD)], msg_id="<head@x>"),
+        minute=1,
+    )
     out = {r.message_id: r for r in run(mapp)}
     assert (out["<member@x>"].action, out["<member@x>"].unit) == ("held", None)
     assert (out["<head@x>"].action, out["<head@x>"].unit) == ("processed", "清河区")
@@ -79,8 +82,9 @@ def test_a_member_roles_mail_is_held_not_filed_and_only_liaison_and_head_get_the
         held = s.scalar(select(MailIn).where(MailIn.message_id == "<member@x>"))
     release(mapp, held.id, "清河区", by="综合协调组", now=datetime(2010, 7, 5, 13))
     mails = outbox(mapp)
-    assert sorted(n.recipient_email for n in mails) == sorted([MEMBER, MEMBER, "qinghe.head@example.cn", LIAISON,
-                                                               LIAISON])  # ack + release reply; two replies
+    assert sorted(n.recipient_email for n in mails) == sorted(
+        [MEMBER, MEMBER, "qinghe.head@example.cn", LIAISON, LIAISON]
+    )  # ack + release reply; two replies
     for n in mails:  # the page link goes to the unit's liaison and head, never to a mere sender
         assert ("/u/" in n.text) == (n.recipient_email != MEMBER), (n.recipient_email, n.key)
         assert ("/u/" in n.html) == (n.recipient_email != MEMBER)
@@ -92,8 +96,14 @@ def test_a_portal_or_inbox_receipt_links_only_the_liaison(mapp):
     from tasks.intake.service import submit_bytes
 
     add_member(mapp)
-    submit_bytes(mapp, GOOD, "附表3.xlsx", received_at=datetime(2010, 7, 5, 9), expect_unit="清河区",
-                 reply=Reply("<r@x>", "<r@x>", "附表3", MEMBER))
+    submit_bytes(
+        mapp,
+        GOOD,
+        "附表3.xlsx",
+        received_at=datetime(2010, 7, 5, 9),
+        expect_unit="清河区",
+        reply=Reply("<r@x>", "<r@x>", "附表3", MEMBER),
+    )
     links = {n.recipient_email: "/u/" in n.text for n in outbox(mapp)}
     assert links == {MEMBER: False, LIAISON: True}
 
@@ -118,9 +128,16 @@ def test_in_production_the_mailbox_refuses_to_start_without_the_authserv_or_the_
 
 
 def test_the_mailbox_command_says_why_in_one_line_and_exits_2(dovecot, mail_settings):
-    env = {**os.environ, **dovecot.settings_env(), "DUBAN_HOME": str(mail_settings.home), "DUBAN_ENV": "production",
-           "DUBAN_IMAP_TLS": "true", "DUBAN_SMTP_STARTTLS": "true", "DUBAN_PORTAL_SECRET": "p" * 40,
-           "DUBAN_PORTAL_URL": "https://kqh.example.cn"}
+    env = {
+        **os.environ,
+        **dovecot.settings_env(),
+        "DUBAN_HOME": str(mail_settings.home),
+        "DUBAN_ENV": "production",
+        "DUBAN_IMAP_TLS": "true",
+        "DUBAN_SMTP_STARTTLS": "true",
+        "DUBAN_PORTAL_SECRET": "p" * 40,
+        "DUBAN_PORTAL_URL": "https://kqh.example.cn",
+    }
     for k in ("DUBAN_DATABASE_URL", "DUBAN_IMAP_TRUSTED_AUTHSERV", "DUBAN_IMAP_TRUST_FROM"):
         env.pop(k, None)
     cmd = [sys.executable, "-m", "flows.cli", "mailbox", "--once", "--json"]
@@ -156,8 +173,9 @@ def test_a_liaison_without_a_file_is_still_answered_and_told_a_picture_is_no_rep
 
 def test_a_stranger_with_files_gets_at_most_one_acknowledgement_a_day(dovecot, mapp):
     append(dovecot, message(sender=STRANGER, name="某人", files=[("附表3.xlsx", BAD)], msg_id="<s1@x>"))
-    append(dovecot, message(sender=STRANGER.upper(), name="某人", files=[("附表3.xlsx", GOOD)], msg_id="<s2@x>"),
-           minute=5)
+    append(
+        dovecot, message(sender=STRANGER.upper(), name="某人", files=[("附表3.xlsx", GOOD)], msg_id="<s2@x>"), minute=5
+    )
     out = run(mapp)
     assert [r.action for r in out] == ["held", "held"]
     assert "今天已答复过该地址" in out[1].reason
@@ -173,12 +191,15 @@ def test_a_stranger_with_files_gets_at_most_one_acknowledgement_a_day(dovecot, m
         assert s.scalar(select(func.count()).select_from(Submission)) == 0
 
 
-@pytest.mark.parametrize("headers", [
-    {"List-Id": "<kjj-news.lists.example.cn>"},
-    {"List-Unsubscribe": "<mailto:unsubscribe@lists.example.cn>"},
-    {"Precedence": "list"},
-    {"Precedence": "junk"},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"List-Id": "<kjj-news.lists.example.cn>"},
+        {"List-Unsubscribe": "<mailto:unsubscribe@lists.example.cn>"},
+        {"Precedence": "list"},
+        {"Precedence": "junk"},
+    ],
+)
 @pytest.mark.parametrize("sender", [STRANGER, LIAISON])
 def test_list_and_bulk_mail_is_never_answered(dovecot, mapp, headers, sender):
     append(dovecot, message(sender=sender, files=[("附表3.xlsx", GOOD)], headers=headers, msg_id="<list@x>"))
@@ -199,8 +220,12 @@ def test_one_reply_per_message_names_what_is_not_a_report_and_judges_only_report
     [r] = run(mapp)
     assert r.action == "processed"
     assert [(f["name"], f["status"]) for f in r.files] == [
-        ("附表3_清河区.xlsx", "rejected"), ("扫描件.png", "not-report"), ("会议邀请.ics", "not-report"),
-        ("fix.patch", "not-report"), ("王晓明.vcf", "not-report")]
+        ("附表3_清河区.xlsx", "rejected"),
+        ("扫描件.png", "not-report"),
+        ("会议邀请.ics", "not-report"),
+        ("fix.patch", "not-report"),
+        ("王晓明.vcf", "not-report"),
+    ]
     with mapp.store.session() as s:
         assert [x.filename for x in s.scalars(select(Submission))] == ["附表3_清河区.xlsx"]  # only the report judged
     [reply] = outbox(mapp)
@@ -222,10 +247,19 @@ def pg_mapp(tmp_path, dovecot, pg_schema_url):  # type: ignore[no-untyped-def]
     from tasks.app.open import open_app
 
     env = dovecot.settings_env()
-    st = Settings(home=tmp_path / "var", database_url=pg_schema_url, imap_host=env["DUBAN_IMAP_HOST"],  # type: ignore[call-arg]
-                  imap_port=int(env["DUBAN_IMAP_PORT"]), imap_username=env["DUBAN_IMAP_USERNAME"],
-                  imap_password=env["DUBAN_IMAP_PASSWORD"], imap_tls=False, smtp_port=1, smtp_connect_timeout=0.2,
-                  portal_secret="p" * 40, _env_file=None)
+    st = Settings(
+        home=tmp_path / "var",
+        database_url=pg_schema_url,
+        imap_host=env["DUBAN_IMAP_HOST"],  # type: ignore[call-arg]
+        imap_port=int(env["DUBAN_IMAP_PORT"]),
+        imap_username=env["DUBAN_IMAP_USERNAME"],
+        imap_password=env["DUBAN_IMAP_PASSWORD"],
+        imap_tls=False,
+        smtp_port=1,
+        smtp_connect_timeout=0.2,
+        portal_secret="p" * 40,
+        _env_file=None,
+    )
     a = open_app("huaian-2010", settings=st)
     yield a
     a.store.dispose()
@@ -233,7 +267,9 @@ def pg_mapp(tmp_path, dovecot, pg_schema_url):  # type: ignore[no-untyped-def]
 
 @pytest.mark.postgres
 def test_a_nul_in_the_subject_sender_or_file_name_is_recorded_on_postgresql_and_moved(dovecot, pg_mapp):
-    nul = message(subject="回复：附表3\x00报送", name="王\x00晓明", files=[("附表3\x00清河区.xlsx", GOOD)], msg_id="<nul@x>")
+    nul = message(
+        subject="回复：附表3\x00报送", name="王\x00晓明", files=[("附表3\x00清河区.xlsx", GOOD)], msg_id="<nul@x>"
+    )
     stranger = message(sender=STRANGER, subject="\x00", name="\x00", files=[("a\x00.xlsx", GOOD)], msg_id="<nul2@x>")
     append(dovecot, nul)
     append(dovecot, stranger, minute=1)

@@ -40,9 +40,17 @@ def receipts(mapp) -> list[EmailMessage]:  # type: ignore[no-untyped-def]
 def test_a_reply_with_a_qq_style_attachment_is_filed_and_answered_as_a_threaded_reply(dovecot, mapp):
     dovecot.append(qq_style(BAD, "附表3_清河区_第1批.xlsx"), datetime(2010, 7, 5, 10, 30).replace(tzinfo=SH))
     out = run(mapp)
-    assert [r.as_json() for r in out] == [{
-        "message_id": "<qq1@qq.example.com>", "from": LIAISON, "unit": "清河区", "action": "processed",
-        "files": [{"name": "附表3_清河区_第1批.xlsx", "status": "rejected", "form": "tech-needs", "period": "第1批"}]}]
+    assert [r.as_json() for r in out] == [
+        {
+            "message_id": "<qq1@qq.example.com>",
+            "from": LIAISON,
+            "unit": "清河区",
+            "action": "processed",
+            "files": [
+                {"name": "附表3_清河区_第1批.xlsx", "status": "rejected", "form": "tech-needs", "period": "第1批"}
+            ],
+        }
+    ]
     with mapp.store.session() as s:
         sub = s.scalars(select(Submission)).one()
         assert sub.channel == "mail" and sub.received_at == datetime(2010, 7, 5, 10, 30)  # INTERNALDATE
@@ -81,8 +89,12 @@ def test_the_same_message_twice_and_after_a_uidvalidity_change_is_filed_once(dov
 def test_unknown_senders_are_held_kept_and_released_by_ops(dovecot, mapp):
     from tasks.mailbox.machine import release
 
-    dovecot.append(message(sender="someone@gmail.example.com", name="某人", files=[("附表3.xlsx", BAD)],
-                           msg_id="<u1@gmail>").as_bytes(), datetime(2010, 7, 5, 9).replace(tzinfo=SH))
+    dovecot.append(
+        message(
+            sender="someone@gmail.example.com", name="某人", files=[("附表3.xlsx", BAD)], msg_id="<u1@gmail>"
+        ).as_bytes(),
+        datetime(2010, 7, 5, 9).replace(tzinfo=SH),
+    )
     out = run(mapp)
     assert out[0].action == "held" and out[0].unit is None
     with mapp.store.session() as s:
@@ -91,14 +103,18 @@ def test_unknown_senders_are_held_kept_and_released_by_ops(dovecot, mapp):
         assert s.scalar(select(func.count()).select_from(Submission)) == 0
         ack = s.scalars(select(Notification)).one()
     assert ack.recipient_email == "someone@gmail.example.com"
-    assert "待工作人员确认" in ack.text and "第" not in ack.text.split("您好！")[1].split("——")[0]  # no validation details
+    assert (
+        "待工作人员确认" in ack.text and "第" not in ack.text.split("您好！")[1].split("——")[0]
+    )  # no validation details
     assert "清河区" not in ack.text and "/u/" not in ack.text  # no unit's data, no unit's link
     r = release(mapp, held.id, "清河区", by="综合协调组", now=datetime(2010, 7, 5, 11))
     assert r.files[0]["status"] == "rejected"
     with mapp.store.session() as s:
         assert s.get(MailIn, held.id).action == "released"
         assert s.scalars(select(Submission)).one().unit.name == "清河区"
-        after = {n.recipient_email: n.text for n in s.scalars(select(Notification).where(Notification.kind == "receipt"))}
+        after = {
+            n.recipient_email: n.text for n in s.scalars(select(Notification).where(Notification.kind == "receipt"))
+        }
     assert "/u/" not in after["someone@gmail.example.com"]  # ops vouched for the file, not for a key to the page
     assert "/u/" in after[LIAISON]
 
@@ -123,18 +139,33 @@ def test_forwarded_zipped_inline_and_signed_parts(dovecot, mapp):
         z.writestr("x" * len(gbk), BAD)
     zipped = buf.getvalue().replace(b"x" * len(gbk), gbk)  # Windows wrote GBK names, no UTF-8 flag
     outer.add_attachment(zipped, maintype="application", subtype="zip", filename="报表.zip")
-    outer.add_attachment(b"\x89PNG\r\n\x1a\n" + b"0" * 50, maintype="image", subtype="png", filename="logo.png",
-                         disposition="inline", cid="<logo>")
-    outer.add_attachment(b"-----BEGIN PGP SIGNATURE-----", maintype="application", subtype="pgp-signature",
-                         filename="signature.asc")
+    outer.add_attachment(
+        b"\x89PNG\r\n\x1a\n" + b"0" * 50,
+        maintype="image",
+        subtype="png",
+        filename="logo.png",
+        disposition="inline",
+        cid="<logo>",
+    )
+    outer.add_attachment(
+        b"-----BEGIN PGP SIGNATURE-----", maintype="application", subtype="pgp-signature", filename="signature.asc"
+    )
     dovecot.append(outer.as_bytes(), datetime(2010, 7, 5, 9).replace(tzinfo=SH))
     out = run(mapp)
-    names = [(f["name"], f["status"]) for f in out[0].files]  # the inline logo is no attachment; the signature is no report
-    assert names == [("附表3_转发.xlsx", "accepted"), ("附表3_压缩包.xlsx", "rejected"), ("signature.asc", "not-report")], names
+    names = [
+        (f["name"], f["status"]) for f in out[0].files
+    ]  # the inline logo is no attachment; the signature is no report
+    assert names == [
+        ("附表3_转发.xlsx", "accepted"),
+        ("附表3_压缩包.xlsx", "rejected"),
+        ("signature.asc", "not-report"),
+    ], names
 
 
 def test_a_message_without_a_file_is_answered_once_and_never_fetched_again(dovecot, mapp):
-    dovecot.append(message(text="请问附表3的截止日期？", msg_id="<q@x>").as_bytes(), datetime(2010, 7, 5, 9).replace(tzinfo=SH))
+    dovecot.append(
+        message(text="请问附表3的截止日期？", msg_id="<q@x>").as_bytes(), datetime(2010, 7, 5, 9).replace(tzinfo=SH)
+    )
     assert [r.action for r in run(mapp)] == ["no-attachment"]
     assert [r.action for r in run(mapp)] == []
     assert dovecot.count("处理失败") == 1
@@ -143,17 +174,22 @@ def test_a_message_without_a_file_is_answered_once_and_never_fetched_again(dovec
         assert "没有找到报表附件" in n.text
 
 
-@pytest.mark.parametrize("headers,sender,subject", [
-    ({"Auto-Submitted": "auto-replied"}, LIAISON, "自动回复：我正在休假"),
-    ({"X-Autoreply": "yes"}, LIAISON, "Re: 催报"),
-    ({}, LIAISON, "自动回复: 您的邮件已收到"),
-    ({}, "MAILER-DAEMON@qq.example.com", "退信：无法送达"),
-    ({}, "postmaster@163.example.com", "Undelivered Mail Returned to Sender"),
-    ({}, "kqh@kjj.huaian.example.cn", "【催报提醒】附表3"),  # our own mail, looped back
-])
+@pytest.mark.parametrize(
+    "headers,sender,subject",
+    [
+        ({"Auto-Submitted": "auto-replied"}, LIAISON, "自动回复：我正在休假"),
+        ({"X-Autoreply": "yes"}, LIAISON, "Re: 催报"),
+        ({}, LIAISON, "自动回复: 您的邮件已收到"),
+        ({}, "MAILER-DAEMON@qq.example.com", "退信：无法送达"),
+        ({}, "postmaster@163.example.com", "Undelivered Mail Returned to Sender"),
+        ({}, "kqh@kjj.huaian.example.cn", "【催报提醒】附表3"),  # our own mail, looped back
+    ],
+)
 def test_machines_are_never_answered(dovecot, mapp, headers, sender, subject):
-    dovecot.append(message(sender=sender, subject=subject, headers=headers, files=[("附表3.xlsx", GOOD)]).as_bytes(),
-                   datetime(2010, 7, 5, 9).replace(tzinfo=SH))
+    dovecot.append(
+        message(sender=sender, subject=subject, headers=headers, files=[("附表3.xlsx", GOOD)]).as_bytes(),
+        datetime(2010, 7, 5, 9).replace(tzinfo=SH),
+    )
     assert [r.action for r in run(mapp)] == ["ignored"]
     with mapp.store.session() as s:
         assert s.scalar(select(func.count()).select_from(Notification)) == 0
@@ -165,9 +201,23 @@ def test_mails_invite_the_reply_and_name_the_address(mapp):
 
     from tasks.outbox.digest_text import render_digest
 
-    d = render_digest(mapp.campaign, "王晓明", [dict(unit="清河区", name="附表3", period="", due="2010-07-05",
-                                                   phrase="今天截止", late=False, escalation=False, level=0)],
-                      date(2010, 7, 5))
+    d = render_digest(
+        mapp.campaign,
+        "王晓明",
+        [
+            dict(
+                unit="清河区",
+                name="附表3",
+                period="",
+                due="2010-07-05",
+                phrase="今天截止",
+                late=False,
+                escalation=False,
+                level=0,
+            )
+        ],
+        date(2010, 7, 5),
+    )
     assert "请勿直接回复" not in d.html and "回复本邮件并附上" in d.text and mapp.campaign.office.email in d.text
 
 
@@ -186,10 +236,18 @@ def test_killed_at_random_moments_then_rerun_nothing_twice_nothing_lost(dovecot,
     n = 10
     for i in range(n):
         data = messy_workbook("tech-needs", [need_row(100 + i)], unit="清河区", title="附表3：第1批技术需求")
-        dovecot.append(message(files=[(f"附表3_{i}.xlsx", data)], msg_id=f"<k{i}@x>").as_bytes(),
-                       datetime(2010, 7, 5, 9, i).replace(tzinfo=SH))
-    env = {**os.environ, **dovecot.settings_env(), "DUBAN_HOME": str(mail_settings.home), "DUBAN_SMTP_PORT": "1",
-           "DUBAN_SMTP_CONNECT_TIMEOUT": "0.2", "DUBAN_PORTAL_SECRET": "p" * 40}
+        dovecot.append(
+            message(files=[(f"附表3_{i}.xlsx", data)], msg_id=f"<k{i}@x>").as_bytes(),
+            datetime(2010, 7, 5, 9, i).replace(tzinfo=SH),
+        )
+    env = {
+        **os.environ,
+        **dovecot.settings_env(),
+        "DUBAN_HOME": str(mail_settings.home),
+        "DUBAN_SMTP_PORT": "1",
+        "DUBAN_SMTP_CONNECT_TIMEOUT": "0.2",
+        "DUBAN_PORTAL_SECRET": "p" * 40,
+    }
     env.pop("DUBAN_DATABASE_URL", None)
     cmd = [sys.executable, "-m", "flows.cli", "mailbox", "--once", "--json"]
     rng = random.Random(20100705)
@@ -213,7 +271,9 @@ def test_killed_at_random_moments_then_rerun_nothing_twice_nothing_lost(dovecot,
         assert len(subs) == n and len({x.sha256 for x in subs}) == n  # every file once
         assert sorted(r.message_id for r in rows) == sorted(f"<k{i}@x>" for i in range(n))
         assert {r.action for r in rows} == {"processed"} and all(len(r.files) == 1 for r in rows)
-        assert sorted(receipt_keys) == sorted(f"mail-receipt:huaian-2010:{r.id}:{LIAISON}" for r in rows)  # one reply each
+        assert sorted(receipt_keys) == sorted(
+            f"mail-receipt:huaian-2010:{r.id}:{LIAISON}" for r in rows
+        )  # one reply each
     finally:
         app.store.dispose()
     assert dovecot.count("INBOX") == 0 and dovecot.count("已处理") == n
@@ -252,12 +312,20 @@ def test_a_message_over_the_size_limit_is_answered_with_why_and_never_fetched_wh
 
 
 def test_files_past_the_twentieth_are_named_to_the_sender_not_dropped_silently(dovecot, mapp):
-    files = [(f"附表3_清河区_{i:02d}.xlsx", messy_workbook("tech-needs", [need_row(100 + i)], unit="清河区",
-                                                          title="附表3：第1批技术需求")) for i in range(22)]
+    files = [
+        (
+            f"附表3_清河区_{i:02d}.xlsx",
+            messy_workbook("tech-needs", [need_row(100 + i)], unit="清河区", title="附表3：第1批技术需求"),
+        )
+        for i in range(22)
+    ]
     dovecot.append(message(files=files, msg_id="<many@x>").as_bytes(), datetime(2010, 7, 5, 9).replace(tzinfo=SH))
     [r] = run(mapp)
     assert r.action == "processed" and [f["status"] for f in r.files].count("accepted") == 20
-    assert [f["name"] for f in r.files if f["status"] == "over-limit"] == ["附表3_清河区_20.xlsx", "附表3_清河区_21.xlsx"]
+    assert [f["name"] for f in r.files if f["status"] == "over-limit"] == [
+        "附表3_清河区_20.xlsx",
+        "附表3_清河区_21.xlsx",
+    ]
     [reply] = receipts(mapp)  # one reply for the message, naming the two it did not file
     text = reply.get_body(("plain",)).get_content()
     assert "附表3_清河区_20.xlsx：本邮件附件过多，此文件未处理，请另发邮件报送" in text, text
@@ -270,11 +338,19 @@ def test_with_a_trusted_mail_server_a_forged_liaison_address_is_held_and_its_own
     of it (no file, no data in the answer)."""
     from tasks.app.open import open_app
 
-    app = open_app("huaian-2010", settings=mail_settings.model_copy(update={"imap_trusted_authserv": "mx.kjj.example.cn"}))
-    real = message(files=[("附表3.xlsx", GOOD)], msg_id="<real@x>",
-                   headers={"Authentication-Results": "mx.kjj.example.cn; dmarc=pass header.from=example.cn"})
-    forged = message(files=[("附表3.xlsx", BAD)], msg_id="<forged@x>",
-                     headers={"Authentication-Results": "evil.example.com; dmarc=pass header.from=example.cn"})
+    app = open_app(
+        "huaian-2010", settings=mail_settings.model_copy(update={"imap_trusted_authserv": "mx.kjj.example.cn"})
+    )
+    real = message(
+        files=[("附表3.xlsx", GOOD)],
+        msg_id="<real@x>",
+        headers={"Authentication-Results": "mx.kjj.example.cn; dmarc=pass header.from=example.cn"},
+    )
+    forged = message(
+        files=[("附表3.xlsx", BAD)],
+        msg_id="<forged@x>",
+        headers={"Authentication-Results": "evil.example.com; dmarc=pass header.from=example.cn"},
+    )
     dovecot.append(real.as_bytes(), datetime(2010, 7, 5, 9).replace(tzinfo=SH))
     dovecot.append(forged.as_bytes(), datetime(2010, 7, 5, 9, 5).replace(tzinfo=SH))
     out = {r.message_id: r for r in run(app)}

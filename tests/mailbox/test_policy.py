@@ -15,15 +15,24 @@ def inc(*, files=(), others=(), automatic=None, sender="x@example.com", attached
     return Incoming("<m@x>", sender, "", "s", "<m@x>", list(files), automatic, [], [], None, list(others), attached)
 
 
-@pytest.mark.parametrize(("ctype", "name", "kind"), [
-    ("image/png", "附表3.xlsx", "图片"),  # the content type says so, whatever the name
-    ("application/octet-stream", "照片.JPG", "图片"),
-    ("application/octet-stream", "fix.patch", "补丁文件"), ("text/x-diff", "a", "补丁文件"),
-    ("application/pkcs7-signature", "smime.p7s", "数字签名"), ("application/octet-stream", "sig.asc", "数字签名"),
-    ("text/calendar", "invite.ics", "日历文件"), ("text/vcard", "名片.vcf", "名片（vCard）"),
-    ("application/octet-stream", "附表3.xlsx", None), ("application/vnd.ms-excel", "附表3.xls", None),
-    ("application/pdf", "总结.pdf", None), ("text/plain", "附表3.txt", None), ("text/csv", "a.csv", None),
-])
+@pytest.mark.parametrize(
+    ("ctype", "name", "kind"),
+    [
+        ("image/png", "附表3.xlsx", "图片"),  # the content type says so, whatever the name
+        ("application/octet-stream", "照片.JPG", "图片"),
+        ("application/octet-stream", "fix.patch", "补丁文件"),
+        ("text/x-diff", "a", "补丁文件"),
+        ("application/pkcs7-signature", "smime.p7s", "数字签名"),
+        ("application/octet-stream", "sig.asc", "数字签名"),
+        ("text/calendar", "invite.ics", "日历文件"),
+        ("text/vcard", "名片.vcf", "名片（vCard）"),
+        ("application/octet-stream", "附表3.xlsx", None),
+        ("application/vnd.ms-excel", "附表3.xls", None),
+        ("application/pdf", "总结.pdf", None),
+        ("text/plain", "附表3.txt", None),
+        ("text/csv", "a.csv", None),
+    ],
+)
 def test_what_is_not_a_report_file(ctype, name, kind):
     assert not_report(ctype, name) == kind
 
@@ -32,7 +41,9 @@ def test_a_stranger_is_answered_only_with_a_file_and_once_a_day():
     bare, picture, filed = inc(), inc(others=[("a.png", "图片", b"")]), inc(files=[("a.xlsx", b"")])
     for m in (bare, picture):
         action, _ = decide(m, too_large="", unit=None, contact=False, forged=False)
-        assert action == "no-attachment" and reply_kind(action, m, contact=False, forged=False, acked_today=0)[0] is None
+        assert (
+            action == "no-attachment" and reply_kind(action, m, contact=False, forged=False, acked_today=0)[0] is None
+        )
     action, reason = decide(filed, too_large="", unit=None, contact=False, forged=False)
     assert action == "held" and reply_kind(action, filed, contact=False, forged=False, acked_today=0) == ("ack", "")
     assert reply_kind(action, filed, contact=False, forged=False, acked_today=1)[0] is None
@@ -59,4 +70,3 @@ def test_production_refuses_the_mailbox_unless_someone_vouches_for_senders():
     assert trust_problem(prod.model_copy(update={"imap_trusted_authserv": "mx.example.cn"})) is None
     assert trust_problem(prod.model_copy(update={"imap_trust_from": True})) is None
     assert trust_problem(prod.model_copy(update={"imap_host": None})) is None  # no mailbox, nothing to refuse
-

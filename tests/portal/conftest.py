@@ -21,8 +21,13 @@ class Clock:
 
 @pytest.fixture
 def portal_settings(tmp_path) -> Settings:  # type: ignore[no-untyped-def]
-    return Settings(home=tmp_path / "var", portal_secret="k" * 40, portal_url="http://testserver",  # type: ignore[call-arg]
-                    smtp_port=1, _env_file=None)
+    return Settings(
+        home=tmp_path / "var",
+        portal_secret="k" * 40,
+        portal_url="http://testserver",  # type: ignore[call-arg]
+        smtp_port=1,
+        _env_file=None,
+    )
 
 
 @pytest.fixture

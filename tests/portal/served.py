@@ -19,8 +19,15 @@ SECRET = "r" * 40
 
 def portal_env(home: Path, database_url: str | None, **more: str) -> dict[str, str]:
     """The environment of a `duban portal` over `home` (and the store at `database_url`)."""
-    env = {**os.environ, "DUBAN_HOME": str(home), "DUBAN_PORTAL_SECRET": SECRET, "DUBAN_PORTAL_URL": "http://portal.test",
-           "DUBAN_SMTP_PORT": "1", "DUBAN_SMTP_CONNECT_TIMEOUT": "0.2", "DUBAN_ENV": "development"}
+    env = {
+        **os.environ,
+        "DUBAN_HOME": str(home),
+        "DUBAN_PORTAL_SECRET": SECRET,
+        "DUBAN_PORTAL_URL": "http://portal.test",
+        "DUBAN_SMTP_PORT": "1",
+        "DUBAN_SMTP_CONNECT_TIMEOUT": "0.2",
+        "DUBAN_ENV": "development",
+    }
     if database_url:
         env["DUBAN_DATABASE_URL"] = database_url
     return {**env, **more}
@@ -32,8 +39,13 @@ def portal_process(env: dict[str, str], port: int, *, workers: int = 1) -> Itera
     log = Path(env["DUBAN_HOME"]) / f"portal-{port}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
-        server = subprocess.Popen([str(ROOT / ".venv/bin/duban"), "portal", "--port", str(port), "--workers", str(workers)],
-                                  env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+        server = subprocess.Popen(
+            [str(ROOT / ".venv/bin/duban"), "portal", "--port", str(port), "--workers", str(workers)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_up(base, server, log)
@@ -76,5 +88,8 @@ def csrf_of(html: str) -> str:
 
 
 def post_file(c: httpx.Client, csrf: str, name: str, data: bytes) -> httpx.Response:
-    return c.post("/me/upload", data={"csrf": csrf, "name": "张三", "phone": "0517-83661234"},
-                  files=[("file", (name, data, "application/octet-stream"))])
+    return c.post(
+        "/me/upload",
+        data={"csrf": csrf, "name": "张三", "phone": "0517-83661234"},
+        files=[("file", (name, data, "application/octet-stream"))],
+    )

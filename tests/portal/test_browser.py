@@ -57,9 +57,11 @@ def test_a_clerk_on_a_phone_uploads_a_bad_file_and_sees_the_row_messages(served,
         assert b.js("document.documentElement.scrollWidth") <= 400
         b.screenshot(out / "portal-1-page.png")
         b.set_files("input[type=file]", [bad])
-        b.js("document.querySelector('#upload input[name=name]').value='张三';"
-             "document.querySelector('#upload input[name=phone]').value='0517-83661234';"
-             "document.querySelector('#upload form').submit()")
+        b.js(
+            "document.querySelector('#upload input[name=name]').value='张三';"
+            "document.querySelector('#upload input[name=phone]').value='0517-83661234';"
+            "document.querySelector('#upload form').submit()"
+        )
         b.wait_load()
         text = b.js("document.querySelector('#result').innerText")
         assert "未通过校验" in text and "第" in text and "行" in text and "销售收入" in text, text
@@ -82,20 +84,42 @@ def test_every_mail_reads_on_a_phone(sqlite_settings, tmp_path):
     from tasks.outbox.digest_text import render_digest
 
     campaign = app.campaign
-    items = [dict(unit=u.name, name=campaign.obligation_name(o.id), period="2010年7月", due="2010-07-20",
-                  phrase="已逾期3天", late=True, escalation=True, level=2)
-             for u in campaign.units[:6] for o in campaign.obligations[:3]]
-    digest = render_digest(campaign, "王主任", items, date(2010, 7, 23),
-                           [("清河区", "http://127.0.0.1:8400/u/" + "x" * 120)])
+    items = [
+        dict(
+            unit=u.name,
+            name=campaign.obligation_name(o.id),
+            period="2010年7月",
+            due="2010-07-20",
+            phrase="已逾期3天",
+            late=True,
+            escalation=True,
+            level=2,
+        )
+        for u in campaign.units[:6]
+        for o in campaign.obligations[:3]
+    ]
+    digest = render_digest(
+        campaign, "王主任", items, date(2010, 7, 23), [("清河区", "http://127.0.0.1:8400/u/" + "x" * 120)]
+    )
     bad = messy_workbook("tech-needs", [need_row(1, sales_wan="很多")], unit="清河区")
-    submit_bytes(app, bad, "清河区技术需求表（第一批）最终版本_请审核_20100705.xlsx", received_at=datetime(2010, 7, 5, 9))
+    submit_bytes(
+        app, bad, "清河区技术需求表（第一批）最终版本_请审核_20100705.xlsx", received_at=datetime(2010, 7, 5, 9)
+    )
     from sqlalchemy import select
 
     from schemas.outbox import Notification
     from tasks.ops.extensions import decide_extension
 
-    decide_extension(app, unit="清河区", obligation="O7", period=None, new_due=date(2010, 7, 30),
-                     reason="领导出差，材料需重新审定", by="综合协调组", now=datetime(2010, 7, 6, 9))
+    decide_extension(
+        app,
+        unit="清河区",
+        obligation="O7",
+        period=None,
+        new_due=date(2010, 7, 30),
+        reason="领导出差，材料需重新审定",
+        by="综合协调组",
+        now=datetime(2010, 7, 6, 9),
+    )
     from tasks.briefing.figures import gather
     from tasks.briefing.render import charts, html
 

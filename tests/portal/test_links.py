@@ -33,8 +33,12 @@ def test_reminders_and_escalations_carry_the_units_link_and_group_mail_does_not(
 
 
 def test_duban_link_prints_the_contract_and_revoke_voids_the_old_link(tmp_path):
-    env = {**os.environ, "DUBAN_HOME": str(tmp_path / "var"), "DUBAN_PORTAL_SECRET": "z" * 40,
-           "DUBAN_PORTAL_URL": "https://duban.example.cn"}
+    env = {
+        **os.environ,
+        "DUBAN_HOME": str(tmp_path / "var"),
+        "DUBAN_PORTAL_SECRET": "z" * 40,
+        "DUBAN_PORTAL_URL": "https://duban.example.cn",
+    }
     run = [sys.executable, "-m", "flows.cli", "link"]
     first = subprocess.run([*run, "盱眙", "--json"], env=env, capture_output=True, text=True, timeout=120)
     assert first.returncode == 0, first.stderr

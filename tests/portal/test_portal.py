@@ -29,8 +29,11 @@ def zip_bomb() -> bytes:
 
 def upload(c, files, *, name="张三", phone="0517-83661234", token=None):  # type: ignore[no-untyped-def]
     page = c.get("/me")
-    return c.post("/me/upload", data={"csrf": token or csrf(page.text), "name": name, "phone": phone},
-                  files=[("file", f) for f in files])
+    return c.post(
+        "/me/upload",
+        data={"csrf": token or csrf(page.text), "name": name, "phone": phone},
+        files=[("file", f) for f in files],
+    )
 
 
 def test_a_link_becomes_a_cookie_and_the_page_shows_the_units_obligations(portal):
@@ -53,13 +56,17 @@ def test_a_get_never_changes_anything(portal):
     app, web, _ = portal
     c = client_for(web, app, "清河区")
     with app.store.session() as s:
-        before = (s.scalar(select(Submission.id).order_by(Submission.id.desc()).limit(1)),
-                  len(s.scalars(select(AuditLog)).all()))
+        before = (
+            s.scalar(select(Submission.id).order_by(Submission.id.desc()).limit(1)),
+            len(s.scalars(select(AuditLog)).all()),
+        )
     for path in ("/me", link(app, "清河区"), "/me/templates/tech-needs", "/me/upload", "/me/extension"):
         c.get(path)
     with app.store.session() as s:
-        after = (s.scalar(select(Submission.id).order_by(Submission.id.desc()).limit(1)),
-                 len(s.scalars(select(AuditLog)).all()))
+        after = (
+            s.scalar(select(Submission.id).order_by(Submission.id.desc()).limit(1)),
+            len(s.scalars(select(AuditLog)).all()),
+        )
     assert before == after
 
 
@@ -77,8 +84,15 @@ def test_a_bad_file_gets_its_row_messages_in_the_page_and_the_annotated_workbook
     assert "filename*=UTF-8''" in wb.headers["content-disposition"]
     with app.store.session() as s:
         sub = s.get(Submission, int(m.group(1)))
-        assert (sub.channel, sub.submitted_by, sub.submitter_phone, sub.status) == ("portal", "张三", "0517-83661234", "rejected")
-        assert (app.settings.files_dir / sub.sha256[:2] / sub.sha256).exists() or any(app.settings.files_dir.rglob(sub.sha256 + "*"))
+        assert (sub.channel, sub.submitted_by, sub.submitter_phone, sub.status) == (
+            "portal",
+            "张三",
+            "0517-83661234",
+            "rejected",
+        )
+        assert (app.settings.files_dir / sub.sha256[:2] / sub.sha256).exists() or any(
+            app.settings.files_dir.rglob(sub.sha256 + "*")
+        )
 
 
 def test_a_good_file_is_accepted_and_late_uploads_are_accepted_and_marked(portal):
@@ -104,12 +118,15 @@ def test_a_file_naming_another_unit_is_refused_as_a_mismatch_and_shown_to_ops(po
         assert s.scalars(select(AuditLog).where(AuditLog.action == "submission.mismatch")).first() is not None
 
 
-@pytest.mark.parametrize(("name", "data", "code", "words"), [
-    ("virus.exe", b"MZ\x90\x00" + b"\x00" * 200, 422, "无法"),
-    ("bomb.xlsx", None, 422, ""),
-    ("../../etc/passwd.xlsx", b"not a workbook at all", 422, "passwd.xlsx"),
-    ("a\x00b\r\nc.csv", b"", 422, "空"),
-])
+@pytest.mark.parametrize(
+    ("name", "data", "code", "words"),
+    [
+        ("virus.exe", b"MZ\x90\x00" + b"\x00" * 200, 422, "无法"),
+        ("bomb.xlsx", None, 422, ""),
+        ("../../etc/passwd.xlsx", b"not a workbook at all", 422, "passwd.xlsx"),
+        ("a\x00b\r\nc.csv", b"", 422, "空"),
+    ],
+)
 def test_hostile_uploads_get_a_chinese_message_a_4xx_and_are_kept(portal, name, data, code, words):
     app, web, _ = portal
     app.settings.max_expanded_bytes = 10_000_000
@@ -149,8 +166,9 @@ def test_every_post_needs_the_csrf_token_of_its_own_cookie(portal):
     token_b = csrf(b.get("/me").text)
     r = upload(a, [("a.csv", b"a,b\n", "text/csv")], token=token_b)
     assert r.status_code == 403 and "页面已过期" in r.text
-    r = a.post("/me/extension", data={"obligation": "1", "new_due": "2010-08-01", "reason": "x", "name": "a",
-                                      "phone": "1"})
+    r = a.post(
+        "/me/extension", data={"obligation": "1", "new_due": "2010-08-01", "reason": "x", "name": "a", "phone": "1"}
+    )
     assert r.status_code == 403
 
 
@@ -191,7 +209,7 @@ def test_a_unit_never_reads_or_writes_another_units_data(portal):
     app, web, _ = portal
     a = client_for(web, app, "清河区")
     bad = messy_workbook("tech-needs", [need_row(1, sales_wan="很多")], unit="清河区")
-    sid = re.search(r'/me/annotated/(\d+)', upload(a, [("x.xlsx", bad, "application/octet-stream")]).text).group(1)
+    sid = re.search(r"/me/annotated/(\d+)", upload(a, [("x.xlsx", bad, "application/octet-stream")]).text).group(1)
     b = client_for(web, app, "盱眙县")
     page_b = b.get("/me").text
     assert "清河区" not in page_b and "x.xlsx" not in page_b
@@ -203,8 +221,17 @@ def test_a_unit_never_reads_or_writes_another_units_data(portal):
 
         ob_of_a = s.scalar(select(Obligation.id).where(Obligation.unit_id == qh.id).limit(1))
     assert ob_a is None
-    r = b.post("/me/extension", data={"csrf": csrf(page_b), "obligation": str(ob_of_a), "new_due": "2010-09-01",
-                                      "reason": "人手不足", "name": "李四", "phone": "0517-1"})
+    r = b.post(
+        "/me/extension",
+        data={
+            "csrf": csrf(page_b),
+            "obligation": str(ob_of_a),
+            "new_due": "2010-09-01",
+            "reason": "人手不足",
+            "name": "李四",
+            "phone": "0517-1",
+        },
+    )
     assert r.status_code == 400 and "本单位没有这项报送任务" in r.text
     # every route, without a cookie: nothing
     anon = __import__("starlette.testclient", fromlist=["TestClient"]).TestClient(web, raise_server_exceptions=False)
@@ -290,8 +317,14 @@ def test_an_extension_request_is_recorded_answered_through_the_extension_path_an
         qh = s.scalar(select(Unit).where(Unit.name == "清河区"))
         ob = s.scalar(select(Obligation).where(Obligation.unit_id == qh.id, Obligation.code == "O7"))
         oid, due = ob.id, ob.effective_due
-    data = {"csrf": csrf(page), "obligation": str(oid), "new_due": "2010年7月30日", "reason": "<b>领导出差</b>",
-            "name": "王五", "phone": "0517-80000000"}
+    data = {
+        "csrf": csrf(page),
+        "obligation": str(oid),
+        "new_due": "2010年7月30日",
+        "reason": "<b>领导出差</b>",
+        "name": "王五",
+        "phone": "0517-80000000",
+    }
     r = c.post("/me/extension", data=data)
     assert r.status_code == 200 and "延期申请已提交" in r.text and "延期申请审核中" in r.text
     again = c.post("/me/extension", data={**data, "csrf": csrf(r.text)})

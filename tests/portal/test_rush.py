@@ -27,8 +27,13 @@ def test_parallel_posts_of_one_unit_never_pass_its_hourly_limit(tmp_path, db_url
     from tasks.app.open import open_app
     from tasks.portal.links import link_for
 
-    settings = Settings(home=tmp_path / "var", database_url=db_url, portal_secret=SECRET,  # type: ignore[call-arg]
-                        portal_url="http://portal.test", _env_file=None)
+    settings = Settings(
+        home=tmp_path / "var",
+        database_url=db_url,
+        portal_secret=SECRET,  # type: ignore[call-arg]
+        portal_url="http://portal.test",
+        _env_file=None,
+    )
     app = open_app(settings=settings)
     with app.store.session() as s:
         link = link_for(s, settings, app.campaign, "清河区").url.removeprefix("http://portal.test")
@@ -60,8 +65,9 @@ def test_parallel_posts_of_one_unit_never_pass_its_hourly_limit(tmp_path, db_url
     assert all(f"本单位一小时内上传已超过 {LIMIT} 个文件" in r.text for r in answers if r.status_code == 429)
     with app.store.session() as s:
         unit_id = s.scalar(select(Unit.id).where(Unit.name == "清河区"))
-        recorded = s.scalars(select(Submission.id).where(Submission.unit_id == unit_id,
-                                                         Submission.channel == "portal")).all()
+        recorded = s.scalars(
+            select(Submission.id).where(Submission.unit_id == unit_id, Submission.channel == "portal")
+        ).all()
         receipts = s.scalar(select(func.count()).select_from(Notification).where(Notification.kind == "receipt"))
     assert len(recorded) == LIMIT and receipts == LIMIT
     assert len(smtp.received) == LIMIT and all("已通过校验" in m["Subject"] for m in smtp.received)

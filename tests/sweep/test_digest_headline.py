@@ -14,8 +14,16 @@ CAMPAIGN = load_campaign(CAMPAIGNS_DIR / "huaian-2010.yaml")
 
 
 def _item(due: str, late: bool = False) -> dict:
-    return dict(unit="清河区", name="附表3 技术难题和需求征集表", period="第1批", due=due, phrase="", late=late,
-                escalation=late, level=1)
+    return dict(
+        unit="清河区",
+        name="附表3 技术难题和需求征集表",
+        period="第1批",
+        due=due,
+        phrase="",
+        late=late,
+        escalation=late,
+        level=1,
+    )
 
 
 def test_a_reminder_names_the_due_date_and_the_working_days_left():
@@ -46,8 +54,19 @@ def test_an_extension_notice_carries_no_filing_boilerplate():
     """Issue 26.17: a decision on a date is not a receipt: no "报送或更正文件" line; the page link stays."""
     from notifications.render import compose
 
-    m = compose(CAMPAIGN, "extension", "延期", name="王晓明", unit="清河区", what="附表3", granted=True,
-                due="2010年07月05日", new_due="2010年07月15日", reason="出差", link="http://portal.test/u/x")
+    m = compose(
+        CAMPAIGN,
+        "extension",
+        "延期",
+        name="王晓明",
+        unit="清河区",
+        what="附表3",
+        granted=True,
+        due="2010年07月05日",
+        new_due="2010年07月15日",
+        reason="出差",
+        link="http://portal.test/u/x",
+    )
     assert "报送或更正文件" not in m.text and "报送或更正文件" not in m.html
     assert "http://portal.test/u/x" in m.text
 
@@ -56,8 +75,19 @@ def test_an_accepted_file_with_hints_is_not_told_to_resend():
     """The author trial: an accepted file with only a warning was told 请据此修改后重新报送."""
     from notifications.render import compose
 
-    common = dict(name="王晓明", unit="清河区", filename="附表3.xlsx", received="2010年07月01日 09:00", verdict="已通过校验，予以受理。", errors=[], hints=["提示"],
-                  more=0, annotated=True, link="", headline="")
+    common = dict(
+        name="王晓明",
+        unit="清河区",
+        filename="附表3.xlsx",
+        received="2010年07月01日 09:00",
+        verdict="已通过校验，予以受理。",
+        errors=[],
+        hints=["提示"],
+        more=0,
+        annotated=True,
+        link="",
+        headline="",
+    )
     ok = compose(CAMPAIGN, "receipt", "回执", accepted=True, **common)
     assert "无须重新报送" in ok.text and "请据此修改后重新报送" not in ok.text + ok.html
     bad = compose(CAMPAIGN, "receipt", "回执", accepted=False, **{**common, "errors": ["错"]})

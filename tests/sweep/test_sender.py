@@ -26,10 +26,17 @@ NOW = datetime(2010, 6, 23, 9)
 def queue(app, n, *, prefix="t", to=None, name="测试 收件人", subject="测试"):
     with app.store.session(write=True) as s:
         for i in range(n):
-            enqueue(s, key=f"{prefix}:{i}", kind="receipt", campaign=app.campaign.id,
-                    to_email=to or f"u{i}@example.cn", to_name=name,
-                    message=Rendered(f"{subject} {i}", "正文", "<p>正文</p>"), now=NOW,
-                    mail_from=app.settings.mail_from)
+            enqueue(
+                s,
+                key=f"{prefix}:{i}",
+                kind="receipt",
+                campaign=app.campaign.id,
+                to_email=to or f"u{i}@example.cn",
+                to_name=name,
+                message=Rendered(f"{subject} {i}", "正文", "<p>正文</p>"),
+                now=NOW,
+                mail_from=app.settings.mail_from,
+            )
 
 
 def statuses(app):
@@ -80,8 +87,14 @@ def test_a_connection_lost_after_data_is_uncertain_and_resent_only_on_request(ma
 def test_poison_rows_fail_alone(mail_app, smtp):
     queue(mail_app, 2)
     queue(mail_app, 1, prefix="bad", to="not an address")
-    queue(mail_app, 1, prefix="inj", to="x@example.cn", name="张三\r\nBcc: evil@example.com",
-          subject="催报\r\nBcc: evil@example.com")
+    queue(
+        mail_app,
+        1,
+        prefix="inj",
+        to="x@example.cn",
+        name="张三\r\nBcc: evil@example.com",
+        subject="催报\r\nBcc: evil@example.com",
+    )
     r = send(mail_app)
     assert r.sent == 3 and statuses(mail_app) == {"sent": 3, "failed": 1}  # the bad address failed when queued
     injected = [m for m in smtp.received if m["X-Envelope-To"] == "x@example.cn"][0]
@@ -190,8 +203,16 @@ def test_data_from_files_is_escaped_in_html_mail():
     from tasks.outbox.digest_text import render_digest
 
     c = load_campaign(CAMPAIGNS_DIR / "huaian-2010.yaml")
-    item = {"unit": "<script>alert(1)</script>", "name": "附表3 需求&排查", "period": "第1批",
-            "due": "2010-07-05", "phrase": "今天截止", "late": False, "escalation": False, "level": 1}
+    item = {
+        "unit": "<script>alert(1)</script>",
+        "name": "附表3 需求&排查",
+        "period": "第1批",
+        "due": "2010-07-05",
+        "phrase": "今天截止",
+        "late": False,
+        "escalation": False,
+        "level": 1,
+    }
     m = render_digest(c, "<b>王</b>", [item], date(2010, 7, 5))
     assert "<script>" not in m.html and "&lt;script&gt;" in m.html and "&lt;b&gt;王" in m.html
     assert "<script>alert(1)</script>" in m.text  # plain text is not HTML: shown as written

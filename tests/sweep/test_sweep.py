@@ -48,7 +48,9 @@ def test_escalations_reach_the_head_and_then_the_group(mail_app, smtp):
     rehearsal = sweep_day(mail_app, date(2010, 7, 5), dry_run=True)  # says the real run would wait, sends nothing
     assert rehearsal.dry_run and rehearsal.held and rehearsal.queued == 0
     held = sweep_day(mail_app, date(2010, 7, 5))  # 15 counties at level 2, three addresses each: too many at once
-    assert held.queued == 0 and "45 份督办通知（15 项逾期任务），合为" in held.held and held.delivery.sent == 0  # nothing else was queued
+    assert (
+        held.queued == 0 and "45 份督办通知（15 项逾期任务），合为" in held.held and held.delivery.sent == 0
+    )  # nothing else was queued
     assert held.held == rehearsal.held
     mails = len({x.email.lower() for d in held.decisions for x in d.recipients})
     assert f"合为 {mails} 封邮件（每人一封）" in held.held  # what --confirm then sends
@@ -82,9 +84,18 @@ def test_accepted_stops_the_ladder_rejected_does_not_and_approved_contacts_are_u
 
 def test_an_extension_moves_the_ladder(mail_app, smtp):
     with mail_app.store.session(write=True) as s:
-        grant_extension(s, mail_app.campaign, unit="清河区", obligation="O1", period=None, new_due=date(2010, 7, 15),
-                        reason="机构调整", granted_by="综合协调组", now=datetime(2010, 6, 30, 17),
-                        mail_from=mail_app.settings.mail_from)
+        grant_extension(
+            s,
+            mail_app.campaign,
+            unit="清河区",
+            obligation="O1",
+            period=None,
+            new_due=date(2010, 7, 15),
+            reason="机构调整",
+            granted_by="综合协调组",
+            now=datetime(2010, 6, 30, 17),
+            mail_from=mail_app.settings.mail_from,
+        )
     r = sweep_day(mail_app, date(2010, 7, 1))
     assert "清河区" not in {d.unit for d in r.decisions if d.obligation == "O1"}
     r = sweep_day(mail_app, date(2010, 7, 14))
@@ -101,7 +112,9 @@ def test_a_file_accepted_after_queueing_makes_the_reminder_stale(mail_app, smtp,
     good = write(tmp_path, "附表2_清河区.xlsx", messy_workbook("contacts", CONTACTS, unit="清河区"))
     submit_file(mail_app, good, received_at=datetime(2010, 6, 23, 9, 5))
     report = send_queued(mail_app, now=datetime(2010, 6, 23, 9, 10))
-    assert report.stale == 1 and report.sent == 17  # 14 reminders + the receipt + the held change told to the 2 in force
+    assert (
+        report.stale == 1 and report.sent == 17
+    )  # 14 reminders + the receipt + the held change told to the 2 in force
     with mail_app.store.session() as s:
         stale = s.scalars(select(Notification).where(Notification.status == "stale")).one()
     assert stale.recipient_email == "qinghe.liaison@example.cn"
@@ -135,13 +148,26 @@ def test_after_an_extension_the_unit_is_reminded_of_its_new_date(mail_app, smtp)
     first = sweep_day(mail_app, date(2010, 6, 29), confirmed_by="测试")  # the day before 06-30: a reminder
     assert any(d.unit == "清河区" and d.obligation == "O1" and d.step.kind == "reminder" for d in first.decisions)
     with mail_app.store.session(write=True) as s:
-        grant_extension(s, mail_app.campaign, unit="清河区", obligation="O1", period=None, new_due=date(2010, 7, 9),
-                        reason="机构调整", granted_by="综合协调组", now=datetime(2010, 6, 30, 10), mail_from="x@y.cn")
+        grant_extension(
+            s,
+            mail_app.campaign,
+            unit="清河区",
+            obligation="O1",
+            period=None,
+            new_due=date(2010, 7, 9),
+            reason="机构调整",
+            granted_by="综合协调组",
+            now=datetime(2010, 6, 30, 10),
+            mail_from="x@y.cn",
+        )
     again = sweep_day(mail_app, date(2010, 7, 8), confirmed_by="测试")  # the working day before 07-09
     mine = [d for d in again.decisions if d.unit == "清河区" and d.obligation == "O1"]
     assert [(d.step.kind, d.due) for d in mine] == [("reminder", date(2010, 7, 9))]
-    assert [d for d in sweep_day(mail_app, date(2010, 7, 8), confirmed_by="测试").decisions
-            if d.unit == "清河区" and d.obligation == "O1"] == []  # never the same one twice
+    assert [
+        d
+        for d in sweep_day(mail_app, date(2010, 7, 8), confirmed_by="测试").decisions
+        if d.unit == "清河区" and d.obligation == "O1"
+    ] == []  # never the same one twice
 
 
 def test_a_replayed_day_knows_only_the_extensions_granted_by_then(mail_app):
@@ -150,13 +176,26 @@ def test_a_replayed_day_knows_only_the_extensions_granted_by_then(mail_app):
     from tasks.calendar.status import status_rows
 
     with mail_app.store.session(write=True) as s:
-        grant_extension(s, mail_app.campaign, unit="清浦区", obligation="O7", period=None, new_due=date(2010, 7, 28),
-                        reason="会商", granted_by="专题活动组", now=datetime(2010, 7, 16, 10), mail_from="x@y.cn")
+        grant_extension(
+            s,
+            mail_app.campaign,
+            unit="清浦区",
+            obligation="O7",
+            period=None,
+            new_due=date(2010, 7, 28),
+            reason="会商",
+            granted_by="专题活动组",
+            now=datetime(2010, 7, 16, 10),
+            mail_from="x@y.cn",
+        )
 
     def due_on(day: date) -> date:
         with mail_app.store.session() as s:
-            return next(r.effective_due for r in status_rows(s, mail_app.campaign, day)
-                        if r.unit == "清浦区" and r.obligation == "O7")
+            return next(
+                r.effective_due
+                for r in status_rows(s, mail_app.campaign, day)
+                if r.unit == "清浦区" and r.obligation == "O7"
+            )
 
     assert due_on(date(2010, 7, 10)) == date(2010, 7, 20)  # the original date, as it was that day
     assert due_on(date(2010, 7, 16)) == due_on(date(2010, 7, 20)) == date(2010, 7, 28)
