@@ -10,6 +10,7 @@ one sender) → sending (SMTP transaction under way) → sent, or to failed (5xx
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
@@ -17,8 +18,21 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from schemas.tables import Base
 
-QUEUED, CLAIMED, SENDING, SENT = "queued", "claimed", "sending", "sent"
-FAILED, STALE, UNCERTAIN = "failed", "stale", "uncertain"
+
+class OutboxStatus(StrEnum):
+    """Where one queued mail stands (`Notification.status`); the store keeps the value."""
+
+    QUEUED = "queued"
+    CLAIMED = "claimed"  # taken by one sender
+    SENDING = "sending"  # handed to the SMTP server, its answer not yet recorded
+    SENT = "sent"
+    FAILED = "failed"  # refused for good, or out of retries: `duban resend`
+    STALE = "stale"  # no longer worth sending (the obligation was met since)
+    UNCERTAIN = "uncertain"  # a crash mid-send: never retried by itself
+
+
+QUEUED, CLAIMED, SENDING, SENT = OutboxStatus.QUEUED, OutboxStatus.CLAIMED, OutboxStatus.SENDING, OutboxStatus.SENT
+FAILED, STALE, UNCERTAIN = OutboxStatus.FAILED, OutboxStatus.STALE, OutboxStatus.UNCERTAIN
 
 
 class Notification(Base):

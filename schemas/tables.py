@@ -218,9 +218,6 @@ class ContactChange(Base):
     unit: Mapped[Unit] = relationship()
 
 
-DELIVERED = ("accepted", "external")  # what meets an obligation: an accepted file, or one delivered outside Duban
-
-
 class ValidationIssue(Base):
     __tablename__ = "validation_issue"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,6 +3,23 @@ for the command line, the receipt and the unit's page."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+
+class Verdict(StrEnum):
+    """What became of one received file (`Submission.status`); the store keeps the value."""
+
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"  # read, judged, and refused for its errors
+    UNREADABLE = "unreadable"  # could not be read, or is no form of this campaign
+    DUPLICATE = "duplicate"  # the same bytes as a file already received
+    REFUSED = "refused"  # not a regular file, or over the size limit: its bytes were never taken
+    EXTERNAL = "external"  # delivered outside Duban before it started (`duban backfill`)
+
+
+# what meets an obligation: an accepted file, or one delivered outside Duban
+DELIVERED = (Verdict.ACCEPTED, Verdict.EXTERNAL)
+
 # why a file could not be read at all (the reader's codes); any other refusal was read first
 READ_FAILURES = frozenset(
     {

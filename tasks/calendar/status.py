@@ -12,7 +12,8 @@ from sqlalchemy import Text, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from schemas.campaign import Campaign
-from schemas.tables import DELIVERED, Extension, Obligation, Submission, Unit
+from schemas.tables import Extension, Obligation, Submission, Unit
+from schemas.verdicts import DELIVERED
 from tasks.calendar.state import Facts, State, obligation_state
 
 COUNTED = (*DELIVERED, "rejected")

@@ -18,7 +18,8 @@ from datetime import date, datetime, time
 from sqlalchemy import select
 
 from schemas.campaign import Campaign
-from schemas.tables import DELIVERED, Submission, Unit
+from schemas.tables import Submission, Unit
+from schemas.verdicts import DELIVERED
 from tasks.app import App, audit
 from tasks.intake import Limits, Unreadable, cells, read_sheets
 from tasks.ops import names

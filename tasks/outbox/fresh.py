@@ -8,7 +8,8 @@ from sqlalchemy import ColumnElement, Exists, and_, exists, select
 from sqlalchemy.orm import Session
 
 from schemas.outbox import NotificationItem
-from schemas.tables import DELIVERED, Obligation, Submission
+from schemas.tables import Obligation, Submission
+from schemas.verdicts import DELIVERED
 
 
 def _accepted(now: datetime):  # type: ignore[no-untyped-def]
