@@ -39,8 +39,8 @@ def main() -> None:
     from config.settings import Settings
     from notifications import receipts
     from tasks.app.open import open_app
+    from tasks.intake import batch, judge, record, rules, run, validate
     from tasks.intake import read as read_mod
-    from tasks.intake import rules, run, service, suites, validate
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     home = Path(tempfile.mkdtemp(prefix="bench-where-"))
@@ -52,20 +52,20 @@ def main() -> None:
     run.intake_inbox(app, received_at=datetime(2010, 7, 6, 9), batch=200)  # warm: GX, the reader child
     for name, data in fs[20:]:
         (home / "inbox" / name).write_bytes(data)
-    timed(service, "keep_bytes", "keep the bytes")
+    timed(batch, "keep_bytes", "keep the bytes")
     timed(validate, "read_sheets", ALONGSIDE + "read: 2 reader children, ahead")
-    timed(validate, "find_table", "locate the table")
-    timed(validate, "normalise", "normalise cells")
-    timed(suites, "run_suites", "Great Expectations (batched)")
+    timed(judge, "find_table", "locate the table")
+    timed(judge, "normalise", "normalise cells")
+    timed(validate, "run_suites", "Great Expectations (batched)")
     timed(rules, "check", "form rules")
-    timed(service, "_prepare", "summary, annotated workbook (1 in 10)")
-    timed(service, "_file_verdict", "record and answer (one savepoint)")
+    timed(batch, "prepare", "summary, annotated workbook (1 in 10)")
+    timed(record, "_file_verdict", "record and answer (one savepoint)")
     timed(run, "_settle", "settle (move the file)")
     # inside "record and answer":
-    timed(service, "record", NESTED + "record submission, issues, rows")
+    timed(record, "record", NESTED + "record submission, issues, rows")
     timed(receipts, "compose", NESTED + "receipt: render templates")
     timed(receipts, "enqueue", NESTED + "receipt: build and queue")
-    timed(service, "_link", NESTED + "receipt: unit's link")
+    timed(record, "page_link", NESTED + "receipt: unit's link")
     _ = read_mod
     t = time.perf_counter()
     out = run.intake_inbox(app, received_at=datetime(2010, 7, 6, 9), batch=200)

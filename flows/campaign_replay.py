@@ -20,6 +20,7 @@ from flows.supervision_briefing import publish
 from schemas.campaign import periods
 from tasks.app import App, open_app
 from tasks.briefing import compile_briefing, deliver_briefing, schedule
+from tasks.calendar import plan as checkpoints
 from tasks.demo import Author, Extension, Send, file_name, plan, summary_text, window, workbook
 from tasks.intake import intake_inbox
 from tasks.ops import grant_extension
@@ -91,8 +92,6 @@ def replay_briefing(app: App, day: date, kind: str) -> dict:
 def calendar_from(app: App, now: datetime, until: datetime) -> set[date]:
     """The campaign calendar as checkpoint runs on the server (when it has the deployment);
     the days that have checkpoints."""
-    from tasks.calendar import plan as checkpoints
-
     if not replay_may_schedule():
         return set()
     r = sync_calendar(app, now=now, until=until)
@@ -108,6 +107,60 @@ def _run_name() -> str:
     return f"replay-{p.get('campaign') or 'campaign'}{dates}"
 
 
+class _Days:
+    """The replay's days, one after another: held contact changes approved the next morning, the
+    calendar's checkpoint runs completed around each day's work, and where the time went."""
+
+    def __init__(self, app: App, seed: int, end: date):
+        self.app, self.seed, self.end = app, seed, end
+        self.author = Author(app.campaign, random.Random(seed))
+        self.sends, self.extensions = plan(app.campaign, seed)
+        self.tz = ZoneInfo(app.campaign.timezone)
+        self.took: Counter[str] = Counter()
+        self.checkpoint_days: set[date] = set()
+        self.held: list[int] = []
+
+    @contextmanager
+    def prefect_calls(self) -> Iterator[None]:
+        """Prefect API calls for the UI's calendar, timed apart."""
+        t0 = perf_counter()
+        yield
+        self.took["calendar"] += perf_counter() - t0
+
+    def lay_out(self, since: datetime) -> None:
+        """The calendar's checkpoint runs from `since` to the replay's end."""
+        with self.prefect_calls():
+            self.checkpoint_days = calendar_from(self.app, since, datetime.combine(self.end, time.max, self.tz))
+
+    def replay(self, day: date) -> dict:
+        """One day, as `replay_day` runs it, between the day's checkpoints."""
+        app = self.app
+        for change_id in self.held:  # ops approve yesterday's held contact change in the UI
+            t0 = perf_counter()
+            contact_change(
+                change_id,
+                campaign=app.campaign.id,
+                decision="approve",
+                decided_by=f"{app.campaign.groups[0].name}（演示）",
+                comment="已电话核实新联络员（演示）",
+                at=datetime.combine(day, time(8, 30)),
+            )
+            self.took["work"] += perf_counter() - t0
+        todays = [e for e in self.extensions if e.day == day]
+        if day in self.checkpoint_days:  # the 09:30 checkpoints, before the day's files come in at 10:xx
+            with self.prefect_calls():
+                complete_day(app, day, until=time(12))
+        out = replay_day(app, self.author, day, [s for s in self.sends if s.day == day], todays, self.seed)
+        self.took["work"] += out["seconds"]
+        self.held = out["held_contacts"]
+        if todays:  # the extended units' checkpoints move, as `grant-extension` does in production
+            self.lay_out(datetime.combine(day, time(17), self.tz))
+        if day in self.checkpoint_days:  # the due date's own checkpoint, at 18:00
+            with self.prefect_calls():
+                complete_day(app, day)
+        return out
+
+
 @flow(name="campaign-replay", flow_run_name=_run_name, log_prints=True)
 def campaign_replay(
     start: date | None = None, end: date | None = None, campaign: str | None = None, seed: int | None = None
@@ -121,50 +174,13 @@ def campaign_replay(
     app = open_app(campaign)
     first, last = window(app.campaign)
     start, end = start or first, end or last
-    seed = app.campaign.demo.seed if seed is None else seed
-    author = Author(app.campaign, random.Random(seed))
-    sends, extensions = plan(app.campaign, seed)
+    days = _Days(app, app.campaign.demo.seed if seed is None else seed, end)
     briefing_days = set(schedule(app.campaign))
-    tz = ZoneInfo(app.campaign.timezone)
-    took: Counter[str] = Counter()
-
-    @contextmanager
-    def prefect_calls() -> Iterator[None]:  # Prefect API calls for the UI's calendar, timed apart
-        t0 = perf_counter()
-        yield
-        took["calendar"] += perf_counter() - t0
-
-    with prefect_calls():
-        checkpoint_days = calendar_from(app, datetime.combine(start, time(0), tz), datetime.combine(end, time.max, tz))
-    briefings, held = [], []
+    days.lay_out(datetime.combine(start, time(0), days.tz))
+    briefings = []
     day, n = start, 0
     while day <= end:
-        for change_id in held:  # ops approve yesterday's held contact change in the UI
-            t0 = perf_counter()
-            contact_change(
-                change_id,
-                campaign=app.campaign.id,
-                decision="approve",
-                decided_by=f"{app.campaign.groups[0].name}（演示）",
-                comment="已电话核实新联络员（演示）",
-                at=datetime.combine(day, time(8, 30)),
-            )
-            took["work"] += perf_counter() - t0
-        todays = [e for e in extensions if e.day == day]
-        if day in checkpoint_days:  # the 09:30 checkpoints, before the day's files come in at 10:xx
-            with prefect_calls():
-                complete_day(app, day, until=time(12))
-        out = replay_day(app, author, day, [s for s in sends if s.day == day], todays, seed)
-        took["work"] += out["seconds"]
-        held = out["held_contacts"]
-        if todays:  # the extended units' checkpoints move, as `grant-extension` does in production
-            with prefect_calls():
-                checkpoint_days = calendar_from(
-                    app, datetime.combine(day, time(17), tz), datetime.combine(end, time.max, tz)
-                )
-        if day in checkpoint_days:  # the due date's own checkpoint, at 18:00
-            with prefect_calls():
-                complete_day(app, day)
+        out = days.replay(day)
         if day in briefing_days:
             briefings.append(replay_briefing(app, day, "monthly"))
         n += 1
@@ -172,10 +188,10 @@ def campaign_replay(
             print(f"{day}：已回放 {n} 天（当天收到 {out['files']} 个文件，催报 {out['reminders']} 项）")
         day += timedelta(days=1)
     briefings.append(replay_briefing(app, end, "final"))
-    took["work"] += sum(b["seconds"] for b in briefings)
-    took["total"] = perf_counter() - t_start
+    days.took["work"] += sum(b["seconds"] for b in briefings)
+    days.took["total"] = perf_counter() - t_start
     return {
         "days": n,
         "briefings": [b["folder"] for b in briefings],
-        "seconds": {k: round(v, 2) for k, v in took.items()},
+        "seconds": {k: round(v, 2) for k, v in days.took.items()},
     }

@@ -16,7 +16,7 @@ from notifications.contact_notice import (
     new_addresses,
     role_words,
 )
-from schemas.tables import ContactChange, Submission
+from schemas.tables import ChangeStatus, ContactChange, Submission
 from schemas.text import md
 from tasks.app import App, open_app
 from tasks.contacts import STATUS_LABELS
@@ -96,7 +96,7 @@ def contact_change(
     app = open_app(campaign)
     status, markdown = describe(app, change_id)
     create_markdown_artifact(key=f"contact-change-{change_id}", markdown=markdown, description="联系人变更申请")
-    if status != "pending":
+    if status != ChangeStatus.PENDING:
         print(f"联系人变更申请 {change_id} 已处理（{STATUS_LABELS.get(status, status)}）")
         return {"change": change_id, "status": status}
     if decision is None:

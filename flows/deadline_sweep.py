@@ -18,6 +18,7 @@ from prefect.states import Failed
 from schemas.period import period_label
 from schemas.text import md, md_rows
 from tasks.app import App, open_app
+from tasks.prefect_api import sync_calendar
 from tasks.reminders import SweepResult, sweep_day
 
 
@@ -125,8 +126,6 @@ def ask_to_confirm(result: SweepResult, timeout_seconds: int, poll_seconds: int)
 
 def keep_calendar(app: App) -> None:
     """The campaign calendar in the UI follows the store (new campaign, extensions from the CLI)."""
-    from tasks.prefect_api import sync_calendar
-
     try:
         r = sync_calendar(app)
     except Exception as e:  # the calendar is for people to look at: it never stops the sweep

@@ -9,15 +9,25 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import httpx
+from prefect.context import refresh_global_settings_context
+from prefect.logging.handlers import APILogHandler
 
 from config.settings import Settings
+from flows.campaign_replay import campaign_replay
+from flows.checkpoint import campaign_checkpoint
 from notifications.capture import free_port, start_capture
+from schemas.loading import load_campaign
+from tasks.demo import window
+from tasks.prefect_api import register_deployment
 
 
 def start_prefect_server(
@@ -76,9 +86,8 @@ def choose_port(port: int | None) -> int:
 def run_demo(
     settings: Settings, *, exit_after: bool, campaign: str | None = None, port: int | None = None, echo=print
 ) -> dict:  # type: ignore[no-untyped-def]
-    from schemas.loading import load_campaign
-    from tasks.demo import window
-
+    """Start the server and the mail capture, replay the campaign, say where to look; unless
+    `exit_after`, keep the server up until Ctrl-C (or SIGTERM)."""
     spec = load_campaign(settings.campaign_path(campaign))  # a mistake is reported before anything starts
     first, last = window(spec)
     home = (settings.home / "demo").resolve()
@@ -93,43 +102,18 @@ def run_demo(
     try:
         wait_healthy(api, proc)
         started = time.perf_counter() - t0
-        os.environ.update(
-            {
-                "PREFECT_API_URL": api,
-                "DUBAN_HOME": str(home),
-                "DUBAN_SMTP_PORT": str(smtp_port),
-                "DUBAN_SMTP_HOST": "127.0.0.1",
-                "DUBAN_SMTP_STARTTLS": "false",
-                "DUBAN_SMTP_TLS": "false",
-            }
-        )
-        os.environ.pop("DUBAN_DATABASE_URL", None)
+        _point_at(api, home, smtp_port)
         echo(f"Prefect 服务器已就绪（{started:.1f} 秒）。开始回放《{spec.name}》{first} 至 {last} ……")
-        from flows.campaign_replay import campaign_replay
-        from flows.checkpoint import campaign_checkpoint
-        from tasks.prefect_api import register_deployment
-
         register_deployment(campaign_checkpoint)  # the campaign calendar shows as its scheduled runs
-
         t1 = time.perf_counter()
         result = campaign_replay(campaign=spec.id)
         replayed = time.perf_counter() - t1
-        mails = len(list((home / "mail").glob("*.eml")))
         echo("")
         echo(
             f"回放完成：{result['days']} 天，用时 {replayed:.0f} 秒（含服务器启动共 "
             f"{time.perf_counter() - t0:.0f} 秒）。"
         )
-        if exit_after:  # the server stops with this command: no address to open
-            echo("  Prefect 界面：  随回放结束而关闭（不带 --exit 运行可保持界面，按 Ctrl-C 结束）")
-        else:
-            echo(
-                f"  Prefect 界面：  http://127.0.0.1:{port}  （流程运行 campaign-replay、简报产物 "
-                f"supervision-briefing）"
-            )
-        echo(f"  督查简报：      {home / 'briefings'}")
-        echo(f"  发出的邮件：    {home / 'mail'}（{mails} 封 .eml）")
-        echo(f"  报送状态：      DUBAN_HOME={home} .venv/bin/duban status --campaign {spec.id} --as-of {last}")
+        mails = _where_to_look(echo, spec.id, home, port, last, exit_after=exit_after)
         if not exit_after:
             echo("服务器保持运行，按 Ctrl-C 结束。")
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})  # from here on, waited for
@@ -143,27 +127,51 @@ def run_demo(
             "server_start_seconds": round(started, 1),
         }
     finally:
-        try:
-            _flush_prefect_logs()
-        finally:
-            capture.stop()
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+        _stop(proc, capture)
 
 
-def _flush_prefect_logs() -> None:
-    """Ship the replay's last log lines to the server before it stops."""
-    if "prefect" in sys.modules:
-        from prefect.logging.handlers import APILogHandler
+def _point_at(api: str, home: Path, smtp_port: int) -> None:
+    """This process, from here on: the demo's Prefect server, store and mail capture."""
+    os.environ.update(
+        {
+            "PREFECT_API_URL": api,
+            "DUBAN_HOME": str(home),
+            "DUBAN_SMTP_PORT": str(smtp_port),
+            "DUBAN_SMTP_HOST": "127.0.0.1",
+            "DUBAN_SMTP_STARTTLS": "false",
+            "DUBAN_SMTP_TLS": "false",
+        }
+    )
+    os.environ.pop("DUBAN_DATABASE_URL", None)
+    refresh_global_settings_context()  # Prefect read its settings when imported, before the server was up
 
+
+def _where_to_look(echo, campaign: str, home: Path, port: int, last: date, *, exit_after: bool) -> int:  # type: ignore[no-untyped-def]
+    """Where the replay's results are; the number of mails sent."""
+    mails = len(list((home / "mail").glob("*.eml")))
+    if exit_after:  # the server stops with this command: no address to open
+        echo("  Prefect 界面：  随回放结束而关闭（不带 --exit 运行可保持界面，按 Ctrl-C 结束）")
+    else:
+        echo(f"  Prefect 界面：  http://127.0.0.1:{port}  （流程运行 campaign-replay、简报产物 supervision-briefing）")
+    echo(f"  督查简报：      {home / 'briefings'}")
+    echo(f"  发出的邮件：    {home / 'mail'}（{mails} 封 .eml）")
+    echo(f"  报送状态：      DUBAN_HOME={home} .venv/bin/duban status --campaign {campaign} --as-of {last}")
+    return mails
+
+
+def _stop(proc: subprocess.Popen, capture: Any) -> None:
+    """Ship the replay's last log lines to the server, then stop the capture and the server."""
+    try:
         APILogHandler().flush()
+    finally:
+        capture.stop()
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _free(port: int) -> bool:
-    import socket
-
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) != 0

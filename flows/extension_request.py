@@ -13,10 +13,10 @@ from prefect.exceptions import FlowPauseTimeout
 from prefect.input import RunInput
 
 from schemas.period import period_label
-from schemas.tables import ExtensionRequest
+from schemas.tables import ExtensionRequest, ExtensionStatus
 from schemas.text import md
 from tasks.app import App, open_app
-from tasks.ops import OpsError, answer_request, expire_request
+from tasks.ops import Decided, OpsError, answer_request, expire_request
 
 
 class ExtensionAnswer(RunInput):
@@ -64,10 +64,32 @@ def extension_request(
     app = open_app(campaign)
     req, markdown = describe(app, request_id)
     create_markdown_artifact(key=f"extension-request-{request_id}", markdown=markdown, description="单位延期申请")
-    if req.status != "pending":
+    if req.status != ExtensionStatus.PENDING:
         print(f"延期申请 {request_id} 已答复（{req.status}）")
         return {"request": request_id, "status": req.status}
-    deadline = time.monotonic() + timeout_seconds
+    answered = _answer(
+        app, req, markdown, deadline=time.monotonic() + timeout_seconds, poll_seconds=poll_seconds, at=at
+    )
+    if answered is None:
+        return {"request": request_id, "status": ExtensionStatus.EXPIRED}
+    d, new_due = answered
+    print(
+        f"延期申请 {request_id}：{'已批准，延至 ' + str(new_due) if d.granted else '未批准'}"
+        + (f"；{d.delivery.summary()}" if d.delivery else "")
+    )
+    return {
+        "request": request_id,
+        "status": ExtensionStatus.GRANTED if d.granted else ExtensionStatus.REFUSED,
+        "new_due": new_due.isoformat() if new_due else None,
+    }
+
+
+def _answer(
+    app: App, req: ExtensionRequest, markdown: str, *, deadline: float, poll_seconds: int, at: datetime | None
+) -> tuple[Decided, date | None] | None:
+    """Wait for ops' answer and apply it (asked again while the extension path refuses it):
+    the decision and the new date, or None when nobody answered before `deadline`."""
+    request_id = req.id
     while True:
         try:
             answer = pause_flow_run(
@@ -81,20 +103,14 @@ def extension_request(
         except FlowPauseTimeout:  # nobody answered: the unit may ask again, and its page says so
             expire_request(app, request_id, now=at or app.now())
             print(f"延期申请 {request_id} 在期限内无人答复，已标记为未答复；单位可重新申请")
-            return {"request": request_id, "status": "expired"}
+            return None
         new_due = (answer.new_due or req.requested_due) if answer.approve else None
         reason = answer.reason.strip() or (f"同意延期：{req.reason}" if answer.approve else "")
         if not reason:
             reason = f"{app.campaign.organiser}经研究，不同意延期，请按原截止日期报送"
         try:
-            d = answer_request(
-                app,
-                request_id,
-                new_due=new_due,
-                reason=reason,
-                by=answer.decided_by or app.campaign.organiser,
-                now=at or app.now(),
-            )
+            by = answer.decided_by or app.campaign.organiser
+            return answer_request(app, request_id, new_due=new_due, reason=reason, by=by, now=at or app.now()), new_due
         except OpsError as e:  # an answer the extension path refuses: said, and asked again (never stuck pending)
             print(f"延期申请 {request_id} 的答复未生效：{e}。请重新答复")
             create_markdown_artifact(
@@ -102,14 +118,3 @@ def extension_request(
                 description="单位延期申请",
                 markdown=f"{markdown}\n\n**上次答复未生效：{md(e)}。请重新答复。**",
             )
-            continue
-        break
-    print(
-        f"延期申请 {request_id}：{'已批准，延至 ' + str(new_due) if d.granted else '未批准'}"
-        + (f"；{d.delivery.summary()}" if d.delivery else "")
-    )
-    return {
-        "request": request_id,
-        "status": "granted" if d.granted else "refused",
-        "new_due": new_due.isoformat() if new_due else None,
-    }

@@ -7,7 +7,7 @@ from prefect import flow
 
 from tasks.app import open_app
 from tasks.mailbox import release
-from tasks.ops import names
+from tasks.ops import unit_named
 from tasks.outbox import send_queued
 
 
@@ -15,7 +15,7 @@ from tasks.outbox import send_queued
 def release_held_mail(mail_id: int, unit: str, released_by: str, campaign: str | None = None) -> dict:
     """File the attachments of held message `mail_id` for `unit` (a name or its unique beginning)."""
     app = open_app(campaign)
-    unit_name = names.unit(app.campaign, unit)
+    unit_name = unit_named(app.campaign, unit)
     r = release(app, mail_id, unit_name, by=released_by, now=app.now())
     report = send_queued(app, now=app.now())
     print(

@@ -10,6 +10,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.input import RunInput
 from prefect.runtime import flow_run
 
+from schemas.briefings import BriefingStatus
 from schemas.period import period_label
 from schemas.text import md, md_rows
 from tasks.app import App, open_app
@@ -49,7 +50,7 @@ def supervision_briefing(
     if app.campaign.briefings.auto_approve:
         answer = Approval(decision="approve", approved_by="auto", comment="活动配置为自动发送")
     else:
-        record(app, c, status="draft", by=None, comment=None, now=app.now())
+        record(app, c, status=BriefingStatus.DRAFT, by=None, comment=None, now=app.now())
         answer = pause_flow_run(
             wait_for_input=Approval.with_initial_data(
                 description=f"请审核《{c.data.title}》（见本次运行的简报产物），选择 approve 发送或 hold 暂缓。"
@@ -58,12 +59,12 @@ def supervision_briefing(
             poll_interval=approval_poll_seconds,
         )
     if answer.decision != "approve":
-        record(app, c, status="held", by=answer.approved_by, comment=answer.comment, now=app.now())
+        record(app, c, status=BriefingStatus.HELD, by=answer.approved_by, comment=answer.comment, now=app.now())
         print(f"《{c.data.title}》暂缓发送：{answer.comment}")
-        return {"title": c.data.title, "status": "held", "folder": str(c.folder)}
+        return {"title": c.data.title, "status": BriefingStatus.HELD, "folder": str(c.folder)}
     queued, sent = deliver_briefing(app, c, by=answer.approved_by, comment=answer.comment, now=app.now())
     print(f"《{c.data.title}》已发送 {queued} 位领导（本轮发出邮件 {sent} 封）；文件在 {c.folder}")
-    return {"title": c.data.title, "status": "sent", "queued": queued, "folder": str(c.folder)}
+    return {"title": c.data.title, "status": BriefingStatus.SENT, "queued": queued, "folder": str(c.folder)}
 
 
 def publish(app: App, c: Compiled) -> None:

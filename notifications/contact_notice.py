@@ -13,7 +13,7 @@ from notifications.outbox import enqueue
 from notifications.render import compose, office_contact
 from schemas.campaign import Campaign
 from schemas.forms import Form
-from schemas.tables import ContactChange, Submission
+from schemas.tables import ChangeStatus, ContactChange, Submission
 from schemas.text import clean_text
 
 MAIL_ROLES = ("liaison", "head")
@@ -134,7 +134,11 @@ def addresses(change: ContactChange) -> list[tuple[str, str]]:
     force when it came, always; the new ones only once it applies (applied or approved). A held or
     refused change never mails an address nobody has approved: the unit's contacts would reach
     whoever wrote it into a contacts form."""
-    people = [*change.old, *change.new] if change.status in ("applied", "approved") else list(change.old)
+    people = (
+        [*change.old, *change.new]
+        if change.status in (ChangeStatus.APPLIED, ChangeStatus.APPROVED)
+        else list(change.old)
+    )
     seen: dict[str, str] = {}
     for p in people:
         if p["role"] in MAIL_ROLES and _text(p.get("email")):
@@ -144,7 +148,7 @@ def addresses(change: ContactChange) -> list[tuple[str, str]]:
 
 def _stage(change: ContactChange, added: list[str], mail_changed: bool) -> tuple[str, str, str]:
     """(label, what happened, what to do if the unit did not ask for it), before formatting."""
-    key = "applied-inside" if change.status == "applied" and (added or mail_changed) else change.status
+    key = "applied-inside" if change.status == ChangeStatus.APPLIED and (added or mail_changed) else change.status
     label, what = STAGES[key]
     why = "名单中新增了邮箱地址，" if added else "接收催报、督办通知的联系人有变，"
     return label, what.replace("{why}", why), IF_NOT_YOURS.get(change.status, IF_APPLIED_NOT_YOURS)
@@ -176,21 +180,15 @@ def queue_contact_notice(
         "changes": lines,
         "added": added,
         "filename": _text(sub.filename) if sub else "",
-        "pending": change.status == "pending",
+        "pending": change.status == ChangeStatus.PENDING,
         "received": f"{change.requested_at:%Y年%m月%d日 %H:%M}",
         "comment": _text(change.comment),
         "decided_by": _text(change.decided_by),
+        "if_not": if_not.format(contact=office_contact(campaign)),
     }
     queued = 0
     for email, name in addresses(change):
-        message = compose(
-            campaign,
-            "contact_change",
-            subject,
-            name=name or "您好",
-            **context,
-            if_not=if_not.format(contact=office_contact(campaign)),
-        )
+        message = compose(campaign, "contact_change", subject, name=name or "您好", **context)
         if enqueue(
             session,
             key=f"contact-change:{change.id}:{change.status}:{email}",

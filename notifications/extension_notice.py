@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from notifications.outbox import enqueue
 from notifications.render import compose
 from schemas.campaign import Campaign
-from schemas.tables import current_contacts
+from schemas.tables import Contact, current_contacts
 
 
 def queue_extension_notice(
@@ -32,28 +32,24 @@ def queue_extension_notice(
     `what` is the obligation as people read it, with its period; `new_due` None means refused."""
     granted = new_due is not None
     subject = f"【延期{'已批准' if granted else '未批准'}】{unit}：{what}"
-    queued = 0
-    seen: set[str] = set()
+    context = {
+        "unit": unit,
+        "what": what,
+        "granted": granted,
+        "due": f"{due:%Y年%m月%d日}",
+        "new_due": f"{new_due:%Y年%m月%d日}" if new_due else "",
+        "reason": reason,
+        "link": link,
+    }
+    people: dict[str, Contact] = {}  # each address once, the first contact that has it
     for _, c in current_contacts(session, campaign.id, unit_ids=[unit_id], roles=("liaison", "head")):
-        if c.email.lower() in seen:
-            continue
-        seen.add(c.email.lower())
-        message = compose(
-            campaign,
-            "extension",
-            subject,
-            name=c.name or "您好",
-            unit=unit,
-            what=what,
-            granted=granted,
-            due=f"{due:%Y年%m月%d日}",
-            new_due=f"{new_due:%Y年%m月%d日}" if new_due else "",
-            reason=reason,
-            link=link,
-        )
+        people.setdefault(c.email.lower(), c)
+    queued = 0
+    for email, c in people.items():
+        message = compose(campaign, "extension", subject, name=c.name or "您好", **context)
         if enqueue(
             session,
-            key=f"{key}:{c.email.lower()}",
+            key=f"{key}:{email}",
             kind="extension",
             campaign=campaign.id,
             to_email=c.email,

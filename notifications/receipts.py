@@ -6,19 +6,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from notifications.message import Rendered
 from notifications.outbox import enqueue
 from notifications.render import compose
 from schemas.campaign import Campaign
+from schemas.mailbox import NOT_FILED, AttachmentStatus
 from schemas.period import period_label
 from schemas.tables import Submission, Unit, ValidationIssue, current_contacts
-from schemas.verdicts import refusal_of
+from schemas.verdicts import SubmissionStatus, refusal_of
 
 
 class HasMessage(Protocol):
@@ -40,11 +42,11 @@ class Reply:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN = 20  # issues of each kind listed in the mail; the annotated workbook has them all
 VERDICTS = {
-    "accepted": "已通过校验，予以受理。",
-    "rejected": "未通过校验，请按以下说明修改后重新报送。",
-    "unreadable": "文件无法读取或无法识别，未能受理。",
-    "duplicate": "与此前收到的文件完全相同，已记录，不重复计数。",
-    "refused": "文件未能受理。",
+    SubmissionStatus.ACCEPTED: "已通过校验，予以受理。",
+    SubmissionStatus.REJECTED: "未通过校验，请按以下说明修改后重新报送。",
+    SubmissionStatus.UNREADABLE: "文件无法读取或无法识别，未能受理。",
+    SubmissionStatus.DUPLICATE: "与此前收到的文件完全相同，已记录，不重复计数。",
+    SubmissionStatus.REFUSED: "文件未能受理。",
 }
 
 
@@ -69,67 +71,100 @@ def queue_receipt(
     if sub is None or sub.unit_id is None:
         return 0  # nobody to answer: the unit is unknown (the file is kept and shown to ops)
     unit = session.get(Unit, sub.unit_id)
-    everyone = [c for _, c in current_contacts(session, campaign.id, unit_ids=[sub.unit_id])]
-    liaisons = [c for c in everyone if c.role == "liaison"]
-    title = campaign.form(sub.form).title if sub.form and sub.form in {f.code for f in campaign.forms} else "报送文件"
-    if sub.status == "duplicate":
-        issues = []
-    elif issues is None:
-        issues = session.scalars(
-            select(ValidationIssue).where(ValidationIssue.submission_id == sub.id).order_by(ValidationIssue.id)
-        ).all()
+    liaisons = [c for _, c in current_contacts(session, campaign.id, unit_ids=[sub.unit_id]) if c.role == "liaison"]
+    issues = _issues_of(session, sub, issues)
     errors = [i.message for i in issues if i.severity == "error"]
     hints = [i.message for i in issues if i.severity == "warning"]
+    subject, verdict = _verdict(campaign, unit, sub, issues)
+    people = _addressees([(c.email, c.name) for c in liaisons], reply)
+    own = {c.email.lower() for c in liaisons}  # the link goes to the unit's liaisons, never to a mere sender
+    subject = _reply_subject(reply, subject) if reply is not None else subject
+    attachments = [(f"批注_{sub.filename.rsplit('.', 1)[0]}.xlsx", XLSX, annotated.read_bytes())] if annotated else []
+    context = {
+        "unit": unit.name,
+        "filename": sub.filename,
+        "received": f"{sub.received_at:%Y年%m月%d日 %H:%M}",
+        "verdict": verdict,
+        "accepted": sub.status == SubmissionStatus.ACCEPTED,
+        "errors": errors[:SHOWN],
+        "hints": hints[:SHOWN],
+        "more": max(0, len(errors) - SHOWN) + max(0, len(hints) - SHOWN),
+        "annotated": bool(annotated),
+        "in_reply_to": reply.message_id if reply else None,
+        "references": reply.references if reply else None,
+    }
+    queued = 0
+    for email, name in people:
+        link_here = link if email.lower() in own else None  # a sender ops vouched for gets no key
+        message = compose(campaign, "receipt", subject, attachments=attachments, name=name, link=link_here, **context)
+        key = f"receipt:{sub.id}:{email.lower()}"
+        queued += _queue(session, campaign, key, email, name, message, now, sub.received_at.date(), mail_from)
+    return queued
+
+
+def _verdict(campaign: Campaign, unit: Unit, sub: Submission, issues: Sequence[HasMessage]) -> tuple[str, str]:
+    """(subject, verdict line) of a submission's receipt."""
+    title = campaign.form(sub.form).title if sub.form and sub.form in {f.code for f in campaign.forms} else "报送文件"
     verdict = VERDICTS[sub.status]
-    if sub.status == "unreadable" and issues:  # read but refused says so: not "无法读取或无法识别"
+    if sub.status == SubmissionStatus.UNREADABLE and issues:  # read but refused says so: not "无法读取或无法识别"
         verdict = refusal_of(issues[0].code) + "。"
     subject = (
         f"【回执】{unit.name}《{title}》{period_label(sub.period) if sub.period else ''}："
         f"{verdict.split('，')[0].rstrip('。')}"
     )
-    people = [(c.email, c.name) for c in liaisons]
-    own = {c.email.lower() for c in liaisons}  # the link goes to the unit's liaisons, never to a mere sender
-    if reply is not None:
-        subject = reply.subject if reply.subject.lower().startswith("re:") else f"Re: {reply.subject or subject}"
-        if reply.sender and reply.sender.lower() not in {e.lower() for e, _ in people}:
-            people.insert(0, (reply.sender, reply.sender_name or "您好"))
-    attachments = [(f"批注_{sub.filename.rsplit('.', 1)[0]}.xlsx", XLSX, annotated.read_bytes())] if annotated else []
-    queued = 0
-    for email, name in people:
-        message = compose(
-            campaign,
-            "receipt",
-            subject,
-            attachments=attachments,
-            name=name,
-            unit=unit.name,
-            filename=sub.filename,
-            received=f"{sub.received_at:%Y年%m月%d日 %H:%M}",
-            verdict=verdict,
-            accepted=sub.status == "accepted",
-            errors=errors[:SHOWN],
-            hints=hints[:SHOWN],
-            more=max(0, len(errors) - SHOWN) + max(0, len(hints) - SHOWN),
-            annotated=bool(annotated),
-            link=link if email.lower() in own else None,  # a sender ops vouched for gets no key
-            in_reply_to=reply.message_id if reply else None,
-            references=reply.references if reply else None,
-        )
-        if enqueue(
-            session,
-            key=f"receipt:{sub.id}:{email.lower()}",
-            kind="receipt",
-            campaign=campaign.id,
-            to_email=email,
-            to_name=name,
-            message=message,
-            now=now,
-            as_of=sub.received_at.date(),
-            mail_from=mail_from,
-            tz=campaign.timezone,
-        ):
-            queued += 1
-    return queued
+    return subject, verdict
+
+
+def _issues_of(session: Session, sub: Submission, issues: Sequence[HasMessage] | None) -> Sequence[HasMessage]:
+    """The issues a receipt lists: none for a duplicate, else those given or those stored, in order."""
+    if sub.status == SubmissionStatus.DUPLICATE:
+        return []
+    if issues is not None:
+        return issues
+    return session.scalars(
+        select(ValidationIssue).where(ValidationIssue.submission_id == sub.id).order_by(ValidationIssue.id)
+    ).all()
+
+
+def _addressees(liaisons: list[tuple[str, str]], reply: Reply | None) -> list[tuple[str, str]]:
+    """(address, name) of everyone a receipt goes to: the sender of a mailed file first, then the
+    liaisons, each address once."""
+    if reply is not None and reply.sender and reply.sender.lower() not in {e.lower() for e, _ in liaisons}:
+        return [(reply.sender, reply.sender_name or "您好"), *liaisons]
+    return liaisons
+
+
+def _reply_subject(reply: Reply, fallback: str) -> str:
+    """The received subject as it is when already a reply, else "Re: " and it (or `fallback`)."""
+    return reply.subject if reply.subject.lower().startswith("re:") else f"Re: {reply.subject or fallback}"
+
+
+def _queue(
+    session: Session,
+    campaign: Campaign,
+    key: str,
+    email: str,
+    name: str,
+    message: Rendered,
+    now: datetime,
+    as_of: date,
+    mail_from: str,
+) -> int:
+    """Queue one receipt: 1, or 0 when `key` was queued before."""
+    n = enqueue(
+        session,
+        key=key,
+        kind="receipt",
+        campaign=campaign.id,
+        to_email=email,
+        to_name=name,
+        message=message,
+        now=now,
+        as_of=as_of,
+        mail_from=mail_from,
+        tz=campaign.timezone,
+    )
+    return 1 if n else 0
 
 
 PER_FILE = 5  # issues listed for each file of a message with several; one file alone gets SHOWN
@@ -182,13 +217,34 @@ def _file_line(session: Session, campaign: Campaign, f: MailFile, shown: int, at
         "annotated": "",
         "accepted": False,
     }
-    if f.status == "not-report":
+    if f.status == AttachmentStatus.NOT_REPORT:
         return {**line, "verdict": f"{f.kind or '非报表文件'}，不是报表文件，未处理。"}
-    if f.status == "over-limit":
+    if f.status == AttachmentStatus.OVER_LIMIT:
         return {**line, "verdict": "本邮件附件过多，此文件未处理，请另发邮件报送。"}
     sub = session.get(Submission, f.submission_id) if f.submission_id else None
     if sub is None:
         return {**line, "verdict": FILE_VERDICTS.get(f.status, "文件未能受理。")}
+    errors, hints, first = _issue_counts(session, sub, shown)
+    title = campaign.form(sub.form).title if sub.form and sub.form in {x.code for x in campaign.forms} else ""
+    return {
+        **line,
+        "verdict": _file_verdict(session, sub),
+        "accepted": sub.status == SubmissionStatus.ACCEPTED,
+        "headline": (sub.summary or "").split("\n", 1)[0],
+        "form": title,
+        "period": period_label(sub.period) if sub.period else "",
+        "errors": errors,
+        "hints": hints,
+        "issues": first,
+        "more": max(0, errors + hints - len(first)),
+        "annotated": attached.add(f.name, f.annotated if sub.status != SubmissionStatus.DUPLICATE else None),
+    }
+
+
+def _issue_counts(session: Session, sub: Submission, shown: int) -> tuple[int, int, list[str]]:
+    """(errors, hints, the first `shown` messages, errors first) of a file; none for a duplicate."""
+    if sub.status == SubmissionStatus.DUPLICATE:
+        return 0, 0, []
     counts = dict(
         session.execute(
             select(ValidationIssue.severity, func.count())
@@ -198,40 +254,26 @@ def _file_line(session: Session, campaign: Campaign, f: MailFile, shown: int, at
         .tuples()
         .all()
     )
-    first = (
-        []
-        if sub.status == "duplicate"
-        else session.scalars(
-            select(ValidationIssue.message)
-            .where(ValidationIssue.submission_id == sub.id)
-            .order_by(ValidationIssue.severity, ValidationIssue.id)
-            .limit(shown)
-        ).all()
-    )  # "error" sorts before "warning"
-    errors, hints = (0, 0) if sub.status == "duplicate" else (counts.get("error", 0), counts.get("warning", 0))
-    title = campaign.form(sub.form).title if sub.form and sub.form in {x.code for x in campaign.forms} else ""
-    verdict = FILE_VERDICTS.get(sub.status, "文件未能受理。")
-    if sub.status == "unreadable":  # read but refused says so
-        code = session.scalar(
-            select(ValidationIssue.code)
-            .where(ValidationIssue.submission_id == sub.id)
-            .order_by(ValidationIssue.id)
-            .limit(1)
-        )
-        verdict = refusal_of(code or "") + "。"
-    return {
-        **line,
-        "verdict": verdict,
-        "accepted": sub.status == "accepted",
-        "headline": (sub.summary or "").split("\n", 1)[0],
-        "form": title,
-        "period": period_label(sub.period) if sub.period else "",
-        "errors": errors,
-        "hints": hints,
-        "issues": list(first),
-        "more": max(0, errors + hints - len(first)),
-        "annotated": attached.add(f.name, f.annotated if sub.status != "duplicate" else None),
-    }
+    first = session.scalars(
+        select(ValidationIssue.message)
+        .where(ValidationIssue.submission_id == sub.id)
+        .order_by(ValidationIssue.severity, ValidationIssue.id)
+        .limit(shown)
+    ).all()  # "error" sorts before "warning"
+    return counts.get("error", 0), counts.get("warning", 0), list(first)
+
+
+def _file_verdict(session: Session, sub: Submission) -> str:
+    """The verdict line of one filed file; an unreadable one says whether it was read but refused."""
+    if sub.status != SubmissionStatus.UNREADABLE:
+        return FILE_VERDICTS.get(sub.status, "文件未能受理。")
+    code = session.scalar(
+        select(ValidationIssue.code)
+        .where(ValidationIssue.submission_id == sub.id)
+        .order_by(ValidationIssue.id)
+        .limit(1)
+    )
+    return refusal_of(code or "") + "。"
 
 
 def queue_mail_receipt(
@@ -258,14 +300,10 @@ def queue_mail_receipt(
     ]
     people = [(reply.sender, reply.sender_name or "您好")] if reply.sender else []
     people += [(e, n) for e, n in liaisons if e.lower() not in {p.lower() for p, _ in people}]
-    reported = sum(f.status not in ("not-report", "over-limit") for f in files)
+    reported = sum(f.status not in NOT_FILED for f in files)
     attached = _Attached()
     lines = [_file_line(session, campaign, f, SHOWN if reported == 1 else PER_FILE, attached) for f in files]
-    subject = (
-        reply.subject
-        if reply.subject.lower().startswith("re:")
-        else f"Re: {reply.subject or f'【回执】{unit.name}报送的文件'}"
-    )
+    subject = _reply_subject(reply, f"【回执】{unit.name}报送的文件")
     links = {e.lower() for e in link_to}
     queued = 0
     for email, name in people:
@@ -282,18 +320,6 @@ def queue_mail_receipt(
             in_reply_to=reply.message_id,
             references=reply.references,
         )
-        if enqueue(
-            session,
-            key=f"{key}:{email.lower()}"[:400],
-            kind="receipt",
-            campaign=campaign.id,
-            to_email=email,
-            to_name=name,
-            message=message,
-            now=now,
-            as_of=received.date(),
-            mail_from=mail_from,
-            tz=campaign.timezone,
-        ):
-            queued += 1
+        mail_key = f"{key}:{email.lower()}"[:400]
+        queued += _queue(session, campaign, mail_key, email, name, message, now, received.date(), mail_from)
     return queued

@@ -1,41 +1,29 @@
 """The campaign model: a work plan as data (config/campaigns/*.yaml), checked on load.
 
 Structure is checked by pydantic; cross-references (owners, groups, forms, dates) by
-`_problems`. Every mistake is reported at once, with the file, the YAML line and the fix.
+schemas/campaign_checks.py, and schemas/loading.py reports every mistake at once, with the file,
+the YAML line and the fix. Obligations and their schedules are in schemas/schedule.py (`periods`
+is importable from here too).
 """
 
 from __future__ import annotations
 
-import calendar as _cal
-import re
-from collections.abc import Iterator
-from datetime import date, time
+from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, field_validator, model_validator
 
 from config.settings import CAMPAIGN_ID
 from schemas.addresses import BadAddress, email_address
 from schemas.forms import Condition, Form
 from schemas.indicators import Evaluation, Indicator, Kpi, Target, Wording
-from schemas.period import Period
+from schemas.schedule import Event, Ladder, Obligation, periods
+from schemas.strict import Model
 from schemas.workdays import WorkCalendar
 
+__all__ = ["Campaign", "Event", "Ladder", "Obligation", "periods"]
+
 Role = Literal["liaison", "head"]
-Recipient = Literal["liaison", "head", "group"]
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _email(v: str) -> str:
@@ -90,98 +78,12 @@ class Leader(Model):
     _check_email = field_validator("email")(_email)
 
 
-class LadderStep(Model):
-    kind: Literal["reminder", "escalation"]
-    offset: int = Field(description="working days from the due date: negative before, positive after")
-    to: list[Recipient]
-    list_in_briefing: bool = False
-
-    @field_validator("offset")
-    @classmethod
-    def _nonzero(cls, v: int) -> int:
-        if v == 0:
-            raise ValueError("offset 不能为 0：提醒用负数（截止前第几个工作日），督办用正数")
-        return v
-
-
-class Ladder(Model):
-    send_at: time = time(9, 0)
-    grace_working_days: int = Field(2, ge=0)
-    steps: list[LadderStep]
-
-
 class Window(Model):
     """A date window rules may refer to (e.g. the activity season 08-01..09-30)."""
 
     start: date
     end: date
     label: str = ""
-
-
-def _period_key(v: str | None) -> str | None:
-    """A declared period as the store keys it, however the plan writes it (2017Q1, 2010年5月)."""
-    return None if v is None else Period.parse(v).key
-
-
-class Rolled(Model):
-    roll: Literal["none", "next-workday"] = Field(
-        "none",
-        description="next-workday: a due date on a non-working day moves to the next working day (如逢节假日顺延)",
-    )
-
-
-class Once(Rolled):
-    every: Literal["once"]
-    due: date
-    period: Annotated[str | None, AfterValidator(_period_key)] = None
-
-
-class Monthly(Rolled):
-    every: Literal["month"]
-    day: int = Field(ge=1, le=31, description="due day of month (clamped to the month's last day)")
-    after: bool = Field(False, description="due in the month after the period (每月数据于次月8日前报送)")
-    start: str = Field(pattern=MONTH.pattern)
-    end: str = Field(pattern=MONTH.pattern)
-
-
-class HalfMonthly(Rolled):
-    every: Literal["half-month"]
-    days: tuple[int, int] = (15, 31)
-    start: str = Field(pattern=MONTH.pattern)
-    end: str = Field(pattern=MONTH.pattern)
-
-
-class Quarterly(Rolled):
-    every: Literal["quarter"]
-    day: int = Field(ge=1, le=31, description="due day of the quarter's last month (or of the month after, with after)")
-    after: bool = Field(False, description="due in the first month after the quarter")
-    start: str = Field(pattern=MONTH.pattern, description="a month of the first quarter")
-    end: str = Field(pattern=MONTH.pattern, description="a month of the last quarter")
-
-
-class DatedPeriod(Model):
-    period: Annotated[str, AfterValidator(_period_key)] = Field(
-        description="the period, as the plan writes it: 2017Q1, 2017年第一季度, 2010年5月, 第1批, 启动阶段"
-    )
-    due: date
-
-
-class Dated(Rolled):
-    every: Literal["dates"]
-    periods: list[DatedPeriod] = Field(min_length=1)
-
-
-Schedule = Annotated[Once | Monthly | HalfMonthly | Quarterly | Dated, Field(discriminator="every")]
-
-
-class Obligation(Model):
-    id: str
-    title: str
-    form: str
-    owners: list[str] = Field(min_length=1, description="unit kinds or unit names")
-    schedule: Schedule
-    ladder: Ladder | None = None
-    _workdays: WorkCalendar | None = PrivateAttr(None)  # the campaign's, for `roll` (set by the campaign)
 
 
 class CalendarConfig(Model):
@@ -210,17 +112,6 @@ class Briefings(Model):
         True, description="every target is shown, after the listed ones; false: only those listed"
     )
     wording: Wording = Wording()
-
-
-class Event(Model):
-    """A dated event of the campaign that is nobody's report (the office's monthly 现场督查):
-    shown in the Prefect calendar and in the briefing of its period."""
-
-    id: str
-    title: str
-    by: str = Field("", description="who holds it")
-    schedule: Schedule
-    _workdays: WorkCalendar | None = PrivateAttr(None)  # the campaign's, for `roll`
 
 
 class IntakePolicy(Model):
@@ -403,45 +294,3 @@ class Campaign(Model):
 
     def owners_of(self, ob: Obligation) -> list[Unit]:
         return [u for u in self.units if u.kind in ob.owners or u.name in ob.owners]
-
-
-def periods(o: Obligation | Event) -> list[tuple[str, date]]:
-    """(period, due date) pairs of one obligation, in date order; with `roll: next-workday`, a due
-    date on a non-working day is the next working day."""
-    out = _declared(o.schedule)
-    days = getattr(o, "_workdays", None)
-    if o.schedule.roll == "next-workday" and days is not None:
-        out = [(p, days.next_workday(due)) for p, due in out]
-    return out
-
-
-def _declared(s: Schedule) -> list[tuple[str, date]]:
-    if isinstance(s, Once):
-        return [(s.period or str(s.due.year), s.due)]
-    if isinstance(s, Dated):
-        return sorted(((p.period, p.due) for p in s.periods), key=lambda p: p[1])
-    out: list[tuple[str, date]] = []
-    if isinstance(s, Quarterly):
-        quarters = sorted({(y, (m - 1) // 3 + 1) for y, m in _months(s.start, s.end)})
-        for y, q in quarters:
-            yy, mm = (y, q * 3 + 1) if s.after else (y, q * 3)
-            yy, mm = (yy + 1, 1) if mm == 13 else (yy, mm)
-            out.append((f"{y}-Q{q}", date(yy, mm, min(s.day, _cal.monthrange(yy, mm)[1]))))
-        return out
-    for y, m in _months(s.start, s.end):
-        last = _cal.monthrange(y, m)[1]
-        if isinstance(s, Monthly):
-            yy, mm = ((y + 1, 1) if m == 12 else (y, m + 1)) if s.after else (y, m)
-            out.append((f"{y}-{m:02d}", date(yy, mm, min(s.day, _cal.monthrange(yy, mm)[1]))))
-        else:
-            out.append((f"{y}-{m:02d}上", date(y, m, min(s.days[0], last))))
-            out.append((f"{y}-{m:02d}下", date(y, m, min(s.days[1], last))))
-    return out
-
-
-def _months(start: str, end: str) -> Iterator[tuple[int, int]]:
-    y, m = map(int, start.split("-"))
-    ey, em = map(int, end.split("-"))
-    while (y, m) <= (ey, em):
-        yield y, m
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)

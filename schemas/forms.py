@@ -12,7 +12,9 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from schemas.strict import Model
 
 Kind = Literal[
     "text",
@@ -32,10 +34,6 @@ Kind = Literal[
 Severity = Literal["error", "warning"]
 KEY = r"^[a-z][a-z0-9_]*$"
 NUMERIC = ("number", "money", "int")
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class Column(Model):

@@ -165,3 +165,6 @@ def period_label(key: str) -> str:
 def period_span(key: str) -> tuple[date, date] | None:
     """The days a stored period covers, or None when it names no dates (第1批)."""
     return Period.parse(key).span()
+
+
+MONTH_KEY = r"^\d{4}-(0[1-9]|1[0-2])$"  # a month's key (2010-05), as a plan bounds a monthly schedule

@@ -7,6 +7,7 @@ fails when the two drift apart.
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -150,6 +151,15 @@ class Submission(Base):
     issues: Mapped[list[ValidationIssue]] = relationship(back_populates="submission", order_by="ValidationIssue.id")
 
 
+class ExtensionStatus(StrEnum):
+    """Where a unit's request for more time stands (`ExtensionRequest.status`)."""
+
+    PENDING = "pending"
+    GRANTED = "granted"
+    REFUSED = "refused"
+    EXPIRED = "expired"
+
+
 class ExtensionRequest(Base):
     """A unit's request for more time (延期申请), made on its page; ops answer it in the Prefect UI
     (`extension-request` flow) and the answer goes through the extension path."""
@@ -162,7 +172,7 @@ class ExtensionRequest(Base):
     requested_by: Mapped[str] = mapped_column(String(64))
     phone: Mapped[str] = mapped_column(String(32))
     requested_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | granted | refused | expired
+    status: Mapped[str] = mapped_column(String(16), default=ExtensionStatus.PENDING)
     decided_at: Mapped[datetime | None]
     decided_by: Mapped[str | None] = mapped_column(String(64))
     answer: Mapped[str | None] = mapped_column(Text)
@@ -175,7 +185,8 @@ class MailIn(Base):
 
     (mailbox, UIDVALIDITY, UID) says which message of which folder; the Message-ID catches the
     same message delivered twice or seen again after the server renumbered the folder.
-    `files` lists what became of each attachment ({name, sha256, submission, status, form, period})."""
+    `files` lists what became of each attachment ({name, sha256, submission, status, form, period}):
+    its status is a `Verdict`, or a `schemas.mailbox.AttachmentStatus` when it was not filed."""
 
     __tablename__ = "mail_in"
     __table_args__ = (UniqueConstraint("mailbox", "uidvalidity", "uid"),)
@@ -188,12 +199,20 @@ class MailIn(Base):
     sender: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(Text, default="")
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
-    # processing | processed | ignored | held | no-attachment | released
-    action: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(16))  # a `schemas.mailbox.MailAction`
     reason: Mapped[str] = mapped_column(Text, default="")
     received_at: Mapped[datetime]  # the server's arrival time (INTERNALDATE), in the campaign's zone
     recorded_at: Mapped[datetime]
     files: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class ChangeStatus(StrEnum):
+    """Where a change of a unit's contacts stands (`ContactChange.status`)."""
+
+    PENDING = "pending"  # held for ops
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    APPLIED = "applied"  # needed no review
 
 
 class ContactChange(Base):
@@ -208,7 +227,7 @@ class ContactChange(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"))
-    status: Mapped[str] = mapped_column(String(16))  # pending | approved | rejected | applied (no review needed)
+    status: Mapped[str] = mapped_column(String(16))  # a ChangeStatus
     old: Mapped[list[Any]]
     new: Mapped[list[Any]]
     requested_at: Mapped[datetime]

@@ -6,8 +6,9 @@ from __future__ import annotations
 from enum import StrEnum
 
 
-class Verdict(StrEnum):
-    """What became of one received file (`Submission.status`); the store keeps the value."""
+class SubmissionStatus(StrEnum):
+    """A submission's verdict: what became of one received file (`Submission.status`); the store
+    keeps the value."""
 
     ACCEPTED = "accepted"
     REJECTED = "rejected"  # read, judged, and refused for its errors
@@ -18,7 +19,7 @@ class Verdict(StrEnum):
 
 
 # what meets an obligation: an accepted file, or one delivered outside Duban
-DELIVERED = (Verdict.ACCEPTED, Verdict.EXTERNAL)
+DELIVERED = (SubmissionStatus.ACCEPTED, SubmissionStatus.EXTERNAL)
 
 # why a file could not be read at all (the reader's codes); any other refusal was read first
 READ_FAILURES = frozenset(

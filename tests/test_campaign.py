@@ -1,3 +1,4 @@
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -16,8 +17,6 @@ HUAIAN = CAMPAIGNS_DIR / "huaian-2010.yaml"
 def broken(tmp_path: Path, edit) -> Path:
     data = yaml.safe_load(HUAIAN.read_text(encoding="utf-8"))
     edit(data)
-    import shutil
-
     shutil.copytree(CAMPAIGNS_DIR.parent / "forms", tmp_path / "forms", dirs_exist_ok=True)  # what it includes
     (tmp_path / "campaigns").mkdir(exist_ok=True)
     p = tmp_path / "campaigns" / "broken.yaml"

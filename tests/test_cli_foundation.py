@@ -114,6 +114,24 @@ def test_help_is_in_chinese_and_summaries_are_whole(tmp_path):
 
 
 @pytest.mark.unit
+def test_every_command_is_loaded_by_its_name_and_alone():
+    """Issue 25: the group imports a command's module only when that command is asked for."""
+    code = (
+        "import sys; from flows.cli.group import COMMANDS, main; "
+        "assert not [m for m in sys.modules if m.startswith('flows.cli.') and m.count('.') == 2 and "
+        "m.split('.')[2] not in ('chinese', 'group')], sorted(sys.modules); "
+        "main.get_command(None, 'schema'); "
+        "print(sorted(m for m in sys.modules if m.startswith('flows.cli.'))); "
+        "print(all(main.get_command(None, n).name == n for n in COMMANDS))"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    loaded, every = r.stdout.splitlines()
+    assert "flows.cli.campaign" in loaded and "flows.cli.intake" not in loaded and "flows.cli.mailbox" not in loaded
+    assert every == "True"
+
+
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "url",
     [

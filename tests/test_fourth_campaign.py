@@ -11,6 +11,12 @@ import pytest
 from config.settings import Settings
 from schemas.campaign import periods
 from schemas.loading import check_campaign
+from tasks.app.open import open_app
+from tasks.briefing.job import compile_briefing
+from tasks.intake.service import submit_bytes
+from tasks.intake.templates import template, write_templates
+from tasks.intake.validate import inspect_file
+from tasks.reminders.job import sweep_day
 from tests.filled import filled_template
 
 HERE = Path(__file__).parent / "data" / "campaigns"
@@ -55,8 +61,6 @@ FARM_LEDGER_MARCH = [["乐兴园申报省级农业科技园", "钟农", "2013-04
 
 @pytest.mark.integration
 def test_files_as_clerks_name_them_are_judged_with_the_plans_own_rules():
-    from tasks.intake.validate import inspect_file
-
     march = date(2013, 4, 8)
     for data, name, unit in (
         (
@@ -97,12 +101,6 @@ def test_files_as_clerks_name_them_are_judged_with_the_plans_own_rules():
 
 @pytest.mark.integration
 def test_templates_submit_sweep_and_two_briefings(tmp_path, smtp):
-    from tasks.app.open import open_app
-    from tasks.briefing.job import compile_briefing
-    from tasks.intake.service import submit_bytes
-    from tasks.intake.templates import write_templates
-    from tasks.reminders.job import sweep_day
-
     names = sorted(p.name for p in write_templates(YUDU, tmp_path / "tpl"))
     assert names == ["指标月报_科技工作主要指标月报表.xlsx", "项目台账_重点科技项目推进台账.xlsx"]
 
@@ -176,9 +174,6 @@ def _figures(compiled) -> dict[str, tuple]:  # type: ignore[no-untyped-def]
 
 @pytest.mark.integration
 def test_its_templates_speak_of_its_own_plan_and_their_period_line_is_read():
-    from tasks.intake.templates import template
-    from tasks.intake.validate import inspect_file
-
     wb = template(YUDU.form("project-ledger"), YUDU, unit="县农业局")
     ws, notes = wb.worksheets[0], wb["填表说明"]
     assert ws["A1"].value == "项目台账　重点科技项目推进台账（于都县2013年科技工作计划）"
@@ -207,10 +202,6 @@ def test_its_templates_speak_of_its_own_plan_and_their_period_line_is_read():
 def test_the_change_since_the_last_briefing_without_recording_it(tmp_path):
     """Compiled but never approved, the 04-17 briefing still is what 07-17 compares with: its
     figures as of 04-17, from the files in force then (the author trial saw "—" everywhere)."""
-    from tasks.app.open import open_app
-    from tasks.briefing.job import compile_briefing
-    from tasks.intake.service import submit_bytes
-
     app = open_app(campaign=YUDU, settings=Settings(home=tmp_path / "var", _env_file=None))  # type: ignore[call-arg]
     submit_bytes(
         app,

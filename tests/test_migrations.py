@@ -1,11 +1,20 @@
 """The migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
 
+from datetime import date
+
 import pytest
+import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, select, text
+from sqlalchemy.orm import Session
 
 from schemas.models import metadata
-from schemas.store import open_store
+from schemas.rows import FormRow
+from schemas.store import alembic_config, make_engine, migrate, open_store
+from tasks.intake.rows import current_rows
+from tests.intake.files import CAMPAIGN
 
 pytestmark = [pytest.mark.integration]
 
@@ -25,11 +34,6 @@ def test_open_store_twice_is_a_no_op(db_url):
 
 def _store_at_0006_with_2010_rows(url):  # type: ignore[no-untyped-def]
     """A store as it was before the generic row store, holding rows of two 2010 forms."""
-    import sqlalchemy as sa
-    from alembic import command
-
-    from schemas.store import alembic_config, make_engine
-
     engine = make_engine(url)
     command.upgrade(alembic_config(engine), "0006")
     md = sa.MetaData()
@@ -108,17 +112,9 @@ def _store_at_0006_with_2010_rows(url):  # type: ignore[no-untyped-def]
 
 
 def test_the_2010_rows_move_into_the_generic_store_with_nothing_lost(db_url):
-    from datetime import date
-
-    from sqlalchemy import inspect, select
-
-    from schemas.rows import FormRow
-    from schemas.store import migrate
-
     engine = _store_at_0006_with_2010_rows(db_url)
     migrate(engine)
     assert not {"tech_need", "negotiation", "milestone"} & set(inspect(engine).get_table_names())
-    from sqlalchemy.orm import Session
 
     with Session(engine) as s:
         rows = s.scalars(select(FormRow).order_by(FormRow.id)).all()
@@ -137,8 +133,6 @@ def test_the_2010_rows_move_into_the_generic_store_with_nothing_lost(db_url):
             "2010-07-12",
             120.0,
         )
-        from tasks.intake.rows import current_rows
-        from tests.intake.files import CAMPAIGN
 
         typed = current_rows(s, CAMPAIGN.form("negotiations"), "huaian-2010")
         assert typed[0]["signed_date"] == date(2010, 7, 12) and typed[0]["unit"] == "清河区"
@@ -147,12 +141,6 @@ def test_the_2010_rows_move_into_the_generic_store_with_nothing_lost(db_url):
 
 def test_a_migration_that_fails_halfway_leaves_the_store_as_it_was(db_url):
     """The last table cannot be read (here: it is gone): everything before it is rolled back."""
-    import pytest
-    from alembic.runtime.migration import MigrationContext
-    from sqlalchemy import inspect, text
-
-    from schemas.store import migrate
-
     engine = _store_at_0006_with_2010_rows(db_url)
     with engine.begin() as c:
         c.execute(text("DROP TABLE milestone"))

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from schemas.campaign import periods
+from schemas.loading import check_campaign, load_campaign
 from schemas.period import Period, period_label, period_span
+from tasks.intake.identify import Unidentified, given_period, identify_period
+from tasks.intake.validate import inspect_file
+from tasks.ops import names
+from tests.test_third_campaign import filled
 
 HERE = Path(__file__).parent / "data" / "campaigns"
 
@@ -97,12 +103,6 @@ def _dated_campaign(tmp_path: Path, labels: list[str]) -> Path:
 )
 @pytest.mark.parametrize("name", ["计划科_2012年第二季度.xlsx", "计划科_2012Q2.xlsx", "计划科_2012年二季度进展.xlsx"])
 def test_a_file_named_as_clerks_name_it_meets_its_declared_period(tmp_path, labels, name):
-    from schemas.campaign import periods
-    from schemas.loading import load_campaign
-    from tasks.intake.identify import Unidentified, given_period
-    from tasks.intake.validate import inspect_file
-    from tests.test_third_campaign import filled
-
     campaign = load_campaign(_dated_campaign(tmp_path, labels))
     assert [p for p, _ in periods(campaign.obligation("P1"))] == ["2012-Q1", "2012-Q2", "2012-Q3", "2012-Q4"]
     data = filled(
@@ -122,9 +122,6 @@ def test_a_file_named_as_clerks_name_it_meets_its_declared_period(tmp_path, labe
 
 @pytest.mark.unit
 def test_ops_name_a_period_in_any_spelling_and_an_unknown_one_is_refused():
-    from schemas.loading import load_campaign
-    from tasks.ops import names
-
     campaign = load_campaign(Path(__file__).parent.parent / "config" / "campaigns" / "huaian-2010.yaml")
     o4 = next(o.id for o in campaign.obligations if o.form == "negotiations")
     assert {names.period(campaign, o4, s) for s in ("2010.8", "2010年8月份", "2010-08", "八月")} == {"2010-08"}
@@ -135,9 +132,6 @@ def test_ops_name_a_period_in_any_spelling_and_an_unknown_one_is_refused():
 @pytest.mark.unit
 def test_due_the_month_after_rolled_to_the_next_working_day(tmp_path):
     """每月数据于次月8日前报送，如逢节假日顺延至节后第一个工作日."""
-    from schemas.campaign import periods
-    from schemas.loading import check_campaign
-
     text = (
         (HERE / "sti-2012.yaml")
         .read_text(encoding="utf-8")
@@ -171,9 +165,6 @@ def test_due_the_month_after_rolled_to_the_next_working_day(tmp_path):
 def test_a_period_of_another_kind_is_placed_or_refused_never_guessed():
     """A month named on a quarterly form answers the quarter holding it; a month named on a
     half-monthly form asks which half; a year alone places nothing (the author trial, issue 24)."""
-    from schemas.loading import load_campaign
-    from tasks.intake.identify import Unidentified, identify_period
-
     sti = load_campaign(HERE / "sti-2012.yaml")
     assert identify_period(sti, "计划科", "task-progress", ["2012-06", "2012"], date(2012, 7, 1)) == ("2012-Q2", True)
     si = load_campaign(Path(__file__).parent.parent / "config" / "campaigns" / "self-innovation.yaml")
@@ -190,9 +181,6 @@ def test_a_period_of_another_kind_is_placed_or_refused_never_guessed():
 @pytest.mark.unit
 def test_an_ambiguous_obligation_lists_titles_not_ids():
     """Issue 26.14: “专题活动” names two tasks: both are listed by what people read."""
-    from schemas.loading import load_campaign
-    from tasks.ops import names
-
     campaign = load_campaign(Path(__file__).parent.parent / "config" / "campaigns" / "huaian-2010.yaml")
     with pytest.raises(names.UnknownName) as e:
         names.obligation(campaign, "专题活动")

@@ -9,8 +9,15 @@ from openpyxl import load_workbook
 
 from config.settings import Settings
 from schemas.campaign import periods
-from schemas.loading import load_campaign
+from schemas.loading import CampaignError, load_campaign
+from tasks.app.open import open_app
+from tasks.briefing.job import compile_briefing
 from tasks.calendar.obligations import build_calendar
+from tasks.intake.rows import current_rows
+from tasks.intake.service import submit_bytes
+from tasks.intake.templates import template, write_templates
+from tasks.intake.validate import inspect_file
+from tasks.reminders.job import sweep_day
 from tests.filled import filled_template
 
 HERE = Path(__file__).parent / "data" / "campaigns"
@@ -30,20 +37,12 @@ def test_its_calendar_is_quarterly():
 
 
 def filled(form: str, rows: list[list[object]], unit: str, title_period: str) -> bytes:
-    from tasks.intake.templates import template
-
     title = template(STI.form(form), STI, unit=unit).worksheets[0]["A1"].value
     return filled_template(STI, form, rows, unit, title=f"{title}（{title_period}）")
 
 
 @pytest.mark.integration
 def test_templates_validate_submit_and_sweep(tmp_path):
-    from tasks.app.open import open_app
-    from tasks.intake.service import submit_bytes
-    from tasks.intake.templates import write_templates
-    from tasks.intake.validate import inspect_file
-    from tasks.reminders.job import sweep_day
-
     paths = write_templates(STI, tmp_path / "tpl")
     assert sorted(p.name for p in paths) == [
         "季度进展_重点工作季度进展情况表.xlsx",
@@ -82,7 +81,6 @@ def test_templates_validate_submit_and_sweep(tmp_path):
     app = open_app("sti-2012", settings=settings)
     r = submit_bytes(app, good, "计划科_2012年第一季度.xlsx", received_at=datetime(2012, 3, 20, 10))
     assert r.status == "accepted"
-    from tasks.intake.rows import current_rows
 
     with app.store.session() as s:
         rows = current_rows(s, STI.form("task-progress"), "sti-2012")
@@ -99,7 +97,6 @@ def test_templates_validate_submit_and_sweep(tmp_path):
     assert submit_bytes(app, kpi_ok, "知识产权科_指标.xlsx", received_at=datetime(2012, 3, 22, 10)).status == "accepted"
     kpi_2 = filled("target-progress", [["省级以上科技项目", 2, 2]], "高新技术科", "2012年第1季度")
     assert submit_bytes(app, kpi_2, "高新技术科_指标.xlsx", received_at=datetime(2012, 3, 23, 10)).status == "accepted"
-    from tasks.briefing.job import compile_briefing
 
     c = compile_briefing(app, date(2012, 3, 29), out=tmp_path / "brief")
     figs = {
@@ -156,8 +153,6 @@ def test_templates_validate_submit_and_sweep(tmp_path):
     ],
 )
 def test_an_authors_mistake_is_named_with_its_line(tmp_path, edit, expected):
-    from schemas.loading import CampaignError
-
     p = tmp_path / "campaigns" / "sti-2012.yaml"
     p.parent.mkdir()
     p.write_text(edit((HERE / "sti-2012.yaml").read_text(encoding="utf-8")), encoding="utf-8")

@@ -1,5 +1,5 @@
-"""The `duban` command line: one group, commands by theme (files, daily operations, local
-servers). `run` is the console script; `main` is the group, for tests and `python -m`."""
+"""The `duban` command line: one group (`group.py`), each command in its own module, imported only
+when it is run. `run` is the console script; `main` is the group, for tests and `python -m`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import os
 import sys
 import threading
 
-from flows.cli import files, local, mailbox, ops, portal  # noqa: F401  (registers the commands)
 from flows.cli.group import main
 
 __all__ = ["main", "run"]

@@ -1,7 +1,6 @@
-"""What every `duban` command shares: the group (usage errors in Chinese, never a traceback),
-the first line naming the store and the campaign, date and name parameters, and tables
-aligned by display width. Heavy imports (Prefect, Great Expectations, SQLAlchemy) stay inside
-the commands that need them."""
+"""What every `duban` command shares: the first line naming the store and the campaign, the
+store opened once when first needed, user errors said as a message (never a traceback), file
+and number parameters, and tables aligned by display width."""
 
 from __future__ import annotations
 
@@ -12,120 +11,23 @@ import re
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable, Sequence
-from datetime import date, datetime, time
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from pydantic import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
-from config.settings import BadCampaignId
-from schemas.loading import CampaignError
+from config.settings import BadCampaignId, Settings, get_settings
+from flows.cli.chinese import Command
+from schemas.campaign import Campaign
+from schemas.loading import CampaignError, load_campaign
 from schemas.workdays import CalendarError
+from tasks.app import App, open_app
 
-HELP = "显示本帮助并退出"
-
-
-class _Chinese:
-    """Help as a person here reads it: 用法, 选项, and the help option itself in Chinese."""
-
-    def get_help_option(self, ctx: click.Context) -> click.Option | None:
-        option = super().get_help_option(ctx)  # type: ignore[misc]
-        if option is not None:
-            option.help = HELP
-        return option
-
-    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix="用法：")  # type: ignore[attr-defined]
-
-    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [r for p in self.get_params(ctx) if (r := p.get_help_record(ctx)) is not None]  # type: ignore[attr-defined]
-        if rows:
-            with formatter.section("选项"):
-                formatter.write_dl(rows)
-
-
-class Command(_Chinese, click.Command):
-    """A `duban` command."""
-
-
-class Group(_Chinese, click.Group):
-    """`duban`: click's own usage errors (unknown option, bad value, missing argument) said in Chinese;
-    help in Chinese, and each command's whole first sentence in `duban --help` (never cut off)."""
-
-    command_class = Command
-
-    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        super().format_options(ctx, formatter)
-        self.format_commands(ctx, formatter)
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [
-            (name, _first_sentence(cmd))
-            for name in self.list_commands(ctx)
-            if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden
-        ]
-        if rows:
-            with formatter.section("命令"):
-                formatter.write_dl(rows)
-
-    def main(
-        self,
-        args: Sequence[str] | None = None,
-        prog_name: str | None = None,
-        complete_var: str | None = None,
-        standalone_mode: bool = True,
-        **extra: Any,
-    ) -> Any:
-        if not standalone_mode:
-            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        try:
-            rv = super().main(args, prog_name or "duban", complete_var, standalone_mode=False, **extra)
-        except click.ClickException as e:
-            click.echo(f"错误：{in_chinese(e)}", err=True)
-            sys.exit(e.exit_code)
-        except click.exceptions.Abort:
-            click.echo("已取消", err=True)
-            sys.exit(1)
-        sys.exit(rv if isinstance(rv, int) else 0)
-
-
-def _first_sentence(cmd: click.Command) -> str:
-    """The command's summary: its help's first sentence, whole (click's own cuts it at ~45 columns)."""
-    text = " ".join((cmd.help or "").split("\n\n")[0].split())
-    return text.split("。")[0] + "。" if "。" in text else text
-
-
-def _param(p: click.Parameter | None, hint: str | None = None) -> str:
-    if isinstance(p, click.Option):
-        return f"选项 {p.opts[0]}"
-    if isinstance(p, click.Argument):
-        return f"参数 {p.metavar or (p.name or '').upper()}"
-    return f"选项 {hint}" if hint and hint.startswith("--") else hint or "参数"
-
-
-def in_chinese(e: click.ClickException) -> str:
-    """A click error as a person reads it, with where to look for the usage."""
-    if isinstance(e, click.NoSuchOption):
-        text = f"没有选项 {e.option_name}" + (
-            f"，您是否要找：{'、'.join(sorted(e.possibilities))}" if e.possibilities else ""
-        )
-    elif isinstance(e, click.MissingParameter):
-        text = f"缺少{_param(e.param, e.param_hint and str(e.param_hint))}" + (
-            f"（{e.param.help}）" if isinstance(e.param, click.Option) and e.param.help else ""
-        )
-    elif isinstance(e, click.BadParameter):
-        text = f"{_param(e.param, e.param_hint and str(e.param_hint))} 有误：{e.message}"
-    elif isinstance(e, click.UsageError):
-        m = re.match(r"No such command '(.+)'", e.message)
-        extra = re.match(r"Got unexpected extra arguments? \((.*)\)", e.message)
-        text = f"没有命令“{m[1]}”" if m else f"多余的参数：{extra[1]}" if extra else e.message
-    else:
-        return e.format_message()
-    where = e.ctx.command_path if e.ctx else "duban"
-    return f"{text}\n（{where} --help 查看用法）"
+command = functools.partial(click.command, cls=Command)  # a `duban` command: its help in Chinese
 
 
 class Ctx:
@@ -135,21 +37,15 @@ class Ctx:
         self.campaign_id, self.as_json = campaign_id, as_json
 
     @cached_property
-    def settings(self):  # type: ignore[no-untyped-def]
-        from config.settings import get_settings
-
+    def settings(self) -> Settings:
         return get_settings()
 
     @cached_property
-    def campaign(self):  # type: ignore[no-untyped-def]
-        from schemas.loading import load_campaign
-
+    def campaign(self) -> Campaign:
         return load_campaign(self.settings.campaign_path(self.campaign_id))
 
     @cached_property
-    def app(self):  # type: ignore[no-untyped-def]
-        from tasks.app import open_app
-
+    def app(self) -> App:
         if self.reads_only:
             _a_store_is_there(self.settings)
         return open_app(settings=self.settings, campaign=self.campaign)
@@ -223,16 +119,7 @@ def common(f: Callable) -> Callable:
             click.echo(str(e), err=True)
             sys.exit(2)
         except ValidationError as e:  # settings from the environment or .env
-            click.echo(
-                "配置有误（环境变量 DUBAN_* 或 .env）：\n"
-                + "\n".join(
-                    f"  - DUBAN_{'_'.join(map(str, err['loc'])).upper()}：{err['msg'].removeprefix('Value error, ')}"
-                    if err["loc"]
-                    else f"  - {err['msg'].removeprefix('Value error, ')}"
-                    for err in e.errors()
-                ),
-                err=True,
-            )
+            click.echo(_settings_problems(e), err=True)
             sys.exit(2)
         except BrokenPipeError:  # `duban calendar | head`
             sys.stderr.close()
@@ -240,23 +127,7 @@ def common(f: Callable) -> Callable:
         except (click.ClickException, click.exceptions.Exit, SystemExit, KeyboardInterrupt):
             raise
         except Exception as e:  # a name nobody has, else the last line of defence: log it, tell the user where
-            from tasks.intake import UnsafeFolder
-            from tasks.ops import UnknownName
-
-            if isinstance(e, UnknownName | UnsafeFolder | HomeProblem):  # said for a person: no traceback, no log
-                click.echo(str(e), err=True)
-                sys.exit(2)
-            if why := unreachable_store(e):  # the store is down or misnamed: a setting, not a bug
-                log = _log_crash(ctx)
-                click.echo(
-                    f"无法连接数据库 {_masked(ctx.settings.db_url)}（{why}）：请确认数据库已启动、"
-                    f"DUBAN_DATABASE_URL 正确。详细信息已写入 {log}",
-                    err=True,
-                )
-                sys.exit(2)
-            log = _log_crash(ctx)
-            click.echo(f"内部错误：{type(e).__name__}: {e}\n详细信息已写入 {log}", err=True)
-            sys.exit(3)
+            _fail(ctx, e)
         finally:  # close the store's connections (the console script exits without tearing down)
             if "app" in ctx.__dict__:
                 ctx.app.store.dispose()
@@ -264,16 +135,54 @@ def common(f: Callable) -> Callable:
     return wrapper
 
 
+def _settings_problems(e: ValidationError) -> str:
+    return "配置有误（环境变量 DUBAN_* 或 .env）：\n" + "\n".join(
+        f"  - DUBAN_{'_'.join(map(str, err['loc'])).upper()}：{err['msg'].removeprefix('Value error, ')}"
+        if err["loc"]
+        else f"  - {err['msg'].removeprefix('Value error, ')}"
+        for err in e.errors()
+    )
+
+
+# Errors worded for a person, by the package that raises them. A package is looked up only once it
+# is loaded (an error of a package never imported cannot have been raised), so that no command
+# imports intake or ops just to recognise their errors.
+SAID_FOR_A_PERSON = (("tasks.intake", "UnsafeFolder"), ("tasks.ops", "UnknownName"))
+
+
+def _said_for_a_person(e: Exception) -> bool:
+    loaded = (getattr(sys.modules.get(package), name, None) for package, name in SAID_FOR_A_PERSON)
+    return isinstance(e, (HomeProblem, *(kind for kind in loaded if isinstance(kind, type))))
+
+
+def _fail(ctx: Ctx, e: Exception) -> NoReturn:
+    """An exception no command caught: said for a person (exit 2), or logged with where the log is (exit 3)."""
+    if _said_for_a_person(e):  # no traceback, no log
+        click.echo(str(e), err=True)
+        sys.exit(2)
+    if why := unreachable_store(e):  # the store is down or misnamed: a setting, not a bug
+        log = _log_crash(ctx)
+        click.echo(
+            f"无法连接数据库 {_masked(ctx.settings.db_url)}（{why}）：请确认数据库已启动、"
+            f"DUBAN_DATABASE_URL 正确。详细信息已写入 {log}",
+            err=True,
+        )
+        sys.exit(2)
+    log = _log_crash(ctx)
+    click.echo(f"内部错误：{type(e).__name__}: {e}\n详细信息已写入 {log}", err=True)
+    sys.exit(3)
+
+
 READ_ONLY = frozenset({"status", "mail"})  # commands that read the store and write nothing
 
 
-def store_there(settings) -> bool:  # type: ignore[no-untyped-def]
+def store_there(settings: Settings) -> bool:
     """Is there a store to use without making one: DUBAN_HOME set (even empty: it is set up as
     before), a DUBAN_DATABASE_URL, or a database in ./var?"""
     return bool("home" in settings.model_fields_set or settings.database_url or (settings.home / "duban.db").exists())
 
 
-def _a_store_is_there(settings) -> None:  # type: ignore[no-untyped-def]
+def _a_store_is_there(settings: Settings) -> None:
     """A reading command finds the store, or says how to point at one: it never creates an empty
     store where there is none (that showed every unit 逾期未交)."""
     if store_there(settings):
@@ -297,8 +206,6 @@ def _home_is_a_folder(home: Path) -> None:
 
 def unreachable_store(e: Exception) -> str | None:
     """Why the database could not be reached, in words, when that is what `e` says; else None."""
-    from sqlalchemy.exc import InterfaceError, OperationalError
-
     if not isinstance(e, OperationalError | InterfaceError):
         return None
     text = str(e).lower()
@@ -336,35 +243,12 @@ def _log_crash(ctx: Ctx) -> Path:
     return log
 
 
-DATE_FORMS = "可写 2010-07-16、2010/7/16、2010.7.16 或 2010年7月16日"
-
-
-class When(click.ParamType):
-    """A date (or a date and time) as people write it: the parser the files use, errors in Chinese."""
-
-    def __init__(self, with_time: bool):
-        self.with_time = with_time
-        self.name = "时间" if with_time else "日期"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, date):
-            return value
-        from tasks.intake import CellError, a_datetime
-
-        text = str(value).strip()
-        if self.with_time:
-            try:  # full ISO 8601, with an offset (2010-07-16T10:30:00+08:00)
-                return datetime.fromisoformat(text)
-            except ValueError:
-                pass
-        try:
-            day, at = a_datetime(text)
-        except CellError as e:
-            self.fail(f"“{text}”{e}（{DATE_FORMS}{'，可加时间如 10:30' if self.with_time else ''}）", param, ctx)
-        return datetime.combine(day, at or time()) if self.with_time else day
-
-
-DATE, DATETIME = When(False), When(True)
+def refused(e: Exception) -> click.ClickException:
+    """A request that cannot be done, said in one line: exit 2 when what was typed names
+    nothing (a usage mistake, as everywhere), else 1."""
+    out = click.ClickException(str(e))
+    out.exit_code = 2 if getattr(e, "usage", False) else 1
+    return out
 
 
 class Whole(click.ParamType):
@@ -403,27 +287,8 @@ class Folder(click.ParamType):
 WHOLE, FILE, FOLDER = Whole(), ExistingFile(), Folder()
 
 
-def as_of_option(f: Callable) -> Callable:
-    return click.option("--as-of", type=DATE, default=None, help=f"按此日期计算（{DATE_FORMS}；默认今天，按活动时区）")(
-        f
-    )
-
-
-def named(option: str, kind: str, campaign: Any, text: str | None) -> Any:
-    """What a person typed for `option`, resolved by `tasks.ops.names.<kind>` (None stays None); an unknown
-    or ambiguous name is a usage error that lists the candidates."""
-    from tasks.ops import names
-
-    if text is None:
-        return None
-    try:
-        return getattr(names, kind)(campaign, text)
-    except names.UnknownName as e:
-        raise click.BadParameter(str(e), param_hint=option) from None
-
-
 def width(text: str) -> int:
-    from wcwidth import wcswidth  # only when a table is printed for a person
+    from wcwidth import wcswidth  # deferred: only when a table is printed for a person
 
     return max(wcswidth(text), len(text))
 

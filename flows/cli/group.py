@@ -1,11 +1,35 @@
-"""The `duban` group itself; every command module registers on it."""
+"""The `duban` group: every command by name, each imported from its own module only when it is run."""
 
 import click
 
-from flows.cli.common import Group
+from flows.cli.chinese import Group
+
+COMMANDS = {
+    "backfill": "flows.cli.backfill:backfill_cmd",
+    "brief": "flows.cli.brief:brief_cmd",
+    "calendar": "flows.cli.calendar:calendar_cmd",
+    "check": "flows.cli.campaign:check_cmd",
+    "contacts": "flows.cli.contacts:contacts_cmd",
+    "demo": "flows.cli.demo:demo_cmd",
+    "extend": "flows.cli.ops:extend_cmd",
+    "intake": "flows.cli.intake:intake_cmd",
+    "link": "flows.cli.link:link_cmd",
+    "mail": "flows.cli.mail:mail_cmd",
+    "mail-capture": "flows.cli.capture:mail_capture_cmd",
+    "mailbox": "flows.cli.mailbox:mailbox_cmd",
+    "portal": "flows.cli.portal:portal_cmd",
+    "resend": "flows.cli.ops:resend_cmd",
+    "schedule": "flows.cli.schedule:schedule_cmd",
+    "schema": "flows.cli.campaign:schema_cmd",
+    "status": "flows.cli.status:status_cmd",
+    "submit": "flows.cli.submit:submit_cmd",
+    "sweep": "flows.cli.sweep:sweep_cmd",
+    "templates": "flows.cli.templates:templates_cmd",
+    "validate": "flows.cli.submit:validate_cmd",
+}
 
 
-@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """督办 Duban — 工作计划的截止日期编排：校验报送、催报督办、督查简报。
 

@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
+import time
+
 import click
 
-from flows.cli.common import WHOLE, Ctx, common, emit, table
-from flows.cli.group import main
+from flows.cli.common import WHOLE, Ctx, command, common, emit, table
+from tasks.mailbox import MailboxError, MailboxRefused, opened, poll
+from tasks.outbox import send_queued
 
 
-@main.command("mailbox")
+@command("mailbox")
 @click.option("--once", is_flag=True, help="读取一次后退出（默认每隔 --every 秒读取一次，直到 Ctrl-C）")
 @click.option("--every", type=WHOLE, default=120, show_default=True, help="两次读取之间的秒数")
 @common
 def mailbox_cmd(ctx: Ctx, once: bool, every: int) -> None:
     """读取报送邮箱（DUBAN_IMAP_*）：带附件的回复即报送，校验后以回复的形式发回执。退出码：0 正常，1 无法读取邮箱，
     2 设置不允许读取（生产环境未设置 DUBAN_IMAP_TRUSTED_AUTHSERV 或 DUBAN_IMAP_TRUST_FROM）。"""
-    import time
-
-    from tasks.mailbox import MailboxError, MailboxRefused, opened, poll
-    from tasks.outbox import send_queued
-
     app = ctx.app
     while True:
         try:

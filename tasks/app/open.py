@@ -10,7 +10,7 @@ from schemas.campaign import Campaign
 from schemas.loading import load_campaign
 from schemas.store import Store, open_store
 from schemas.workdays import WorkCalendar
-from tasks.calendar import now_local, sync_campaign
+from tasks.calendar import Clock, SystemClock, sync_campaign
 
 
 @dataclass
@@ -18,20 +18,30 @@ class App:
     settings: Settings
     campaign: Campaign
     store: Store
+    clock: Clock = None  # type: ignore[assignment]  # the system clock in the campaign's zone
+
+    def __post_init__(self) -> None:
+        if self.clock is None:
+            self.clock = SystemClock(self.campaign.timezone)
 
     @property
     def workdays(self) -> WorkCalendar:
         return self.campaign.work_calendar
 
     def now(self) -> datetime:
-        return now_local(self.campaign.timezone)
+        """Now, by the App's clock (naive, in the campaign's zone)."""
+        return self.clock.now()
 
 
 def open_app(
-    campaign_id: str | None = None, *, settings: Settings | None = None, campaign: Campaign | None = None
+    campaign_id: str | None = None,
+    *,
+    settings: Settings | None = None,
+    campaign: Campaign | None = None,
+    clock: Clock | None = None,
 ) -> App:
     """Load the campaign (unless given, loaded), open (create, migrate) the store under
-    DUBAN_HOME and sync the campaign."""
+    DUBAN_HOME and sync the campaign. `clock`: the system clock unless a test gives one."""
     settings = settings or get_settings()
     campaign = campaign or load_campaign(settings.campaign_path(campaign_id))
     if not settings.mail_from:  # the campaign mails in its own name unless DUBAN_MAIL_FROM says otherwise
@@ -39,6 +49,7 @@ def open_app(
     for d in (settings.home, settings.files_dir, settings.inbox_dir, settings.mail_dir):
         d.mkdir(parents=True, exist_ok=True)
     store = open_store(settings.db_url, home=settings.home)
+    clock = clock or SystemClock(campaign.timezone)
     with store.session(write=True) as s:
-        sync_campaign(s, campaign, now=now_local(campaign.timezone))
-    return App(settings, campaign, store)
+        sync_campaign(s, campaign, now=clock.now())
+    return App(settings, campaign, store, clock)

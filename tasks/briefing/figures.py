@@ -18,6 +18,7 @@ from schemas.indicators import Milestone, Target
 from schemas.outbox import NotificationItem
 from schemas.period import period_label, period_span
 from schemas.tables import Obligation, Submission, Unit
+from schemas.verdicts import SubmissionStatus
 from tasks.briefing import indicators, metrics
 from tasks.calendar import status_rows
 
@@ -268,9 +269,13 @@ def ranking(
 def _files(session: Session, campaign: Campaign, as_of: date) -> dict[str, tuple[int, int]]:
     cutoff = _end_of(as_of)
     q = (
-        select(Unit.name, func.count(), func.sum(case((Submission.status == "rejected", 1), else_=0)))
+        select(Unit.name, func.count(), func.sum(case((Submission.status == SubmissionStatus.REJECTED, 1), else_=0)))
         .join(Unit, Submission.unit_id == Unit.id)
-        .where(Submission.campaign == campaign.id, Submission.status != "duplicate", Submission.received_at <= cutoff)
+        .where(
+            Submission.campaign == campaign.id,
+            Submission.status != SubmissionStatus.DUPLICATE,
+            Submission.received_at <= cutoff,
+        )
         .group_by(Unit.name)
     )
     return {u: (n, int(r or 0)) for u, n, r in session.execute(q).tuples()}

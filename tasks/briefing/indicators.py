@@ -246,20 +246,24 @@ def compute(
         out[ind.key] = Value(ind.key, ind.label, ind.unit, round(total, 4), per, of, ind.percent, ind.digits)
     for ind in todo:
         if ind.ratio and (not wanted or ind.key in wanted):
-            num, den = out[ind.ratio[0]], out[ind.ratio[1]]
-            per = {u: (num.per_unit.get(u, 0.0) / d if d else 0.0) for u, d in den.per_unit.items()}
-            out[ind.key] = Value(
-                ind.key,
-                ind.label,
-                ind.unit,
-                round(num.value / den.value, 6) if den.value else 0.0,
-                per,
-                None,
-                ind.percent,
-                ind.digits,
-                defined=bool(den.value),
-            )
+            out[ind.key] = _ratio(ind, out[ind.ratio[0]], out[ind.ratio[1]])
     return out
+
+
+def _ratio(ind: Indicator, num: Value, den: Value) -> Value:
+    """A ratio indicator from its numerator's and denominator's values (0, undefined, where the denominator is 0)."""
+    per = {u: (num.per_unit.get(u, 0.0) / d if d else 0.0) for u, d in den.per_unit.items()}
+    return Value(
+        ind.key,
+        ind.label,
+        ind.unit,
+        round(num.value / den.value, 6) if den.value else 0.0,
+        per,
+        None,
+        ind.percent,
+        ind.digits,
+        defined=bool(den.value),
+    )
 
 
 def series(

@@ -9,11 +9,12 @@ from pathlib import Path
 from sqlalchemy import select
 
 from notifications.outbox import enqueue
-from schemas.briefings import Briefing
+from schemas.briefings import Briefing, BriefingStatus
 from schemas.tables import current_contacts
 from tasks.app import App
 from tasks.briefing import render
 from tasks.briefing.figures import BriefingData, gather
+from tasks.outbox import send_queued
 from tasks.reminders import attention
 
 
@@ -98,10 +99,8 @@ def queue_delivery(app: App, c: Compiled, *, now: datetime) -> int:
 def deliver_briefing(app: App, c: Compiled, *, by: str, comment: str, now: datetime) -> tuple[int, int]:
     """An approved briefing: recorded as approved, queued once per recipient, sent, recorded as sent.
     Returns (queued, sent). The one path for the briefing flow and the replay."""
-    from tasks.outbox import send_queued
-
-    record(app, c, status="approved", by=by, comment=comment, now=now)
+    record(app, c, status=BriefingStatus.APPROVED, by=by, comment=comment, now=now)
     queued = queue_delivery(app, c, now=now)
     report = send_queued(app, now=now)
-    record(app, c, status="sent", by=by, comment=comment, now=now)
+    record(app, c, status=BriefingStatus.SENT, by=by, comment=comment, now=now)
     return queued, report.sent

@@ -2,7 +2,7 @@
 obligation state as of a day, status, checkpoints, and the store's copy of the campaign (sync)."""
 
 from tasks.calendar.checkpoints import plan, report
-from tasks.calendar.clock import now_local, to_local
+from tasks.calendar.clock import Clock, SystemClock, now_local, to_local
 from tasks.calendar.ladder import Step, days_phrase, ladder_steps, step_on
 from tasks.calendar.obligations import build_calendar, extended_dues
 from tasks.calendar.state import State
@@ -10,6 +10,8 @@ from tasks.calendar.status import StatusRow, narrow, status_rows, totals
 from tasks.calendar.sync import sync_campaign
 
 __all__ = [
+    "Clock",
+    "SystemClock",
     "State",
     "StatusRow",
     "Step",

@@ -55,48 +55,8 @@ class Checkpoint:
 
 def plan(session: Session, campaign: Campaign) -> list[Checkpoint]:
     """Every checkpoint of the campaign, in date order."""
-    rows = (
-        session.execute(
-            select(
-                Obligation.code,
-                Obligation.period,
-                Obligation.due,
-                Obligation.extended_due,
-                cast(Obligation.ladder, Text),
-                Unit.name,
-            )
-            .join(Unit, Unit.id == Obligation.unit_id)
-            .where(Obligation.campaign == campaign.id)
-        )
-        .tuples()
-        .all()
-    )
-    groups: dict[tuple[str, str, date, str, bool], list[str]] = {}
-    for code, period, due, extended, ladder_text, unit in rows:
-        groups.setdefault((code, period, extended or due, ladder_text, extended is not None), []).append(unit)
-    tz, cal = ZoneInfo(campaign.timezone), campaign.work_calendar
-    out = []
-    for (code, period, due, ladder_text, extended), units in groups.items():
-        ob = campaign.obligation(code)
-        what = campaign.obligation_name(code) + (f" {period_label(period)}" if len(periods(ob)) > 1 else "")
-        who = tuple(sorted(units)) if extended else ()
-        suffix = f"（延期：{'、'.join(who)}）" if who else ""
-        tag = hashlib.sha1("|".join(who).encode()).hexdigest()[:10] if who else "all"
-        points = [(s.date, s.label, STEP_AT) for s in ladder_steps(due, parse_ladder(ladder_text), cal)]
-        points.append((due, "截止", DUE_AT))
-        for day, step, at in points:
-            out.append(
-                Checkpoint(
-                    key=f"checkpoint:{campaign.id}:{code}:{period}:{due}:{tag}:{step}:{day}",
-                    name=f"{what} 截止 {due:%m-%d}{suffix} · {step}",
-                    at=datetime.combine(day, at, tz),
-                    obligation=code,
-                    period=period,
-                    due=due,
-                    step=step,
-                    units=who,
-                )
-            )
+    out = [c for group, units in _groups(session, campaign).items() for c in _group_points(campaign, *group, units)]
+    tz = ZoneInfo(campaign.timezone)
     for e in campaign.events:  # the campaign's own events (the office's 现场督查): a run on their day
         for period, day in periods(e):
             out.append(
@@ -154,3 +114,50 @@ def report(
         for r in rows
     ]
     return summary, table
+
+
+def _groups(session: Session, campaign: Campaign) -> dict[tuple[str, str, date, str, bool], list[str]]:
+    """The units of each (obligation, period, due date in force, ladder, extended?)."""
+    rows = session.execute(
+        select(
+            Obligation.code,
+            Obligation.period,
+            Obligation.due,
+            Obligation.extended_due,
+            cast(Obligation.ladder, Text),
+            Unit.name,
+        )
+        .join(Unit, Unit.id == Obligation.unit_id)
+        .where(Obligation.campaign == campaign.id)
+    ).tuples()
+    groups: dict[tuple[str, str, date, str, bool], list[str]] = {}
+    for code, period, due, extended, ladder_text, unit in rows:
+        groups.setdefault((code, period, extended or due, ladder_text, extended is not None), []).append(unit)
+    return groups
+
+
+def _group_points(
+    campaign: Campaign, code: str, period: str, due: date, ladder_text: str, extended: bool, units: list[str]
+) -> list[Checkpoint]:
+    """One group's ladder steps and its due date; an extended group's names its units."""
+    ob = campaign.obligation(code)
+    what = campaign.obligation_name(code) + (f" {period_label(period)}" if len(periods(ob)) > 1 else "")
+    who = tuple(sorted(units)) if extended else ()
+    suffix = f"（延期：{'、'.join(who)}）" if who else ""
+    tag = hashlib.sha1("|".join(who).encode()).hexdigest()[:10] if who else "all"
+    tz, cal = ZoneInfo(campaign.timezone), campaign.work_calendar
+    points = [(s.date, s.label, STEP_AT) for s in ladder_steps(due, parse_ladder(ladder_text), cal)]
+    points.append((due, "截止", DUE_AT))
+    return [
+        Checkpoint(
+            key=f"checkpoint:{campaign.id}:{code}:{period}:{due}:{tag}:{step}:{day}",
+            name=f"{what} 截止 {due:%m-%d}{suffix} · {step}",
+            at=datetime.combine(day, at, tz),
+            obligation=code,
+            period=period,
+            due=due,
+            step=step,
+            units=who,
+        )
+        for day, step, at in points
+    ]

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Text, case, cast, func, select
+from sqlalchemy import Select, Text, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from schemas.campaign import Campaign
@@ -62,6 +62,30 @@ class StatusRow:
 def status_rows(session: Session, campaign: Campaign, as_of: date, *, unit_id: int | None = None) -> list[StatusRow]:
     """State of every (unit, obligation, period) of `campaign` on `as_of` (files after it ignored);
     of one unit's only with `unit_id` (its page)."""
+    cal = campaign.work_calendar
+    out = []
+    for oid, unit, code, form, period, due, extended, ladder_text, group, first, acc in session.execute(
+        _status_query(campaign, as_of, unit_id)
+    ).tuples():
+        ladder = parse_ladder(ladder_text)  # parsed once per distinct snapshot, not once per row
+        grace = ladder.get("grace_working_days", 2)
+        soon = max((-s["offset"] for s in ladder.get("steps", []) if s["offset"] < 0), default=5)
+        facts = Facts(
+            due=extended or due,
+            extended=extended is not None,
+            first_received=first.date() if first else None,
+            accepted=acc.date() if acc else None,
+        )
+        v = obligation_state(facts, as_of, cal, grace_working_days=grace, soon_working_days=soon)
+        out.append(
+            StatusRow(oid, unit, code, form, period, due, extended, v.state, acc or first, v.days_late, group, ladder)
+        )
+    return out
+
+
+def _status_query(campaign: Campaign, as_of: date, unit_id: int | None) -> Select:
+    """One row per obligation: its dates, the extension in force, the first file and the first
+    delivery received by the end of `as_of`."""
     cutoff = datetime.combine(as_of, datetime.max.time())
     seen = Submission.received_at <= cutoff
     subs = (
@@ -84,7 +108,7 @@ def status_rows(session: Session, campaign: Campaign, as_of: date, *, unit_id: i
         .subquery()
     )
     o = Obligation
-    q = (
+    return (
         select(
             o.id,
             Unit.name,
@@ -109,23 +133,6 @@ def status_rows(session: Session, campaign: Campaign, as_of: date, *, unit_id: i
         .where(Obligation.campaign == campaign.id, *([Obligation.unit_id == unit_id] if unit_id else []))
         .order_by(Obligation.due, Obligation.code, Obligation.id)
     )
-    cal = campaign.work_calendar
-    out = []
-    for oid, unit, code, form, period, due, extended, ladder_text, group, first, acc in session.execute(q).tuples():
-        ladder = parse_ladder(ladder_text)  # parsed once per distinct snapshot, not once per row
-        grace = ladder.get("grace_working_days", 2)
-        soon = max((-s["offset"] for s in ladder.get("steps", []) if s["offset"] < 0), default=5)
-        facts = Facts(
-            due=extended or due,
-            extended=extended is not None,
-            first_received=first.date() if first else None,
-            accepted=acc.date() if acc else None,
-        )
-        v = obligation_state(facts, as_of, cal, grace_working_days=grace, soon_working_days=soon)
-        out.append(
-            StatusRow(oid, unit, code, form, period, due, extended, v.state, acc or first, v.days_late, group, ladder)
-        )
-    return out
 
 
 def narrow(

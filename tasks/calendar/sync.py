@@ -24,6 +24,24 @@ def sync_campaign(session: Session, campaign: Campaign, *, now: datetime) -> int
     turns, under a transaction-scoped advisory lock; on SQLite the writer's BEGIN IMMEDIATE does."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SYNC_LOCK})
+    units, added = _sync_units(session, campaign, now)
+    new = _new_obligations(session, campaign, units, now)
+    session.add_all(new)
+    if added or new:
+        session.add(
+            AuditLog(
+                at=now,
+                actor="system",
+                action="campaign.sync",
+                subject=campaign.id,
+                detail={"units_added": added, "obligations_added": len(new)},
+            )
+        )
+    return added + len(new)
+
+
+def _sync_units(session: Session, campaign: Campaign, now: datetime) -> tuple[dict[str, Unit], int]:
+    """Every unit of the campaign by name, a new one added with its seed contacts (version 1)."""
     units = {u.name: u for u in session.scalars(select(Unit).where(Unit.campaign == campaign.id))}
     added = 0
     for spec in campaign.units:
@@ -35,6 +53,11 @@ def sync_campaign(session: Session, campaign: Campaign, *, now: datetime) -> int
             contacts = [Contact(role=c.role, name=c.name, email=c.email, mobile=c.mobile) for c in spec.contacts]
             session.add(ContactList(unit_id=unit.id, version=1, source="config", created_at=now, contacts=contacts))
             added += 1
+    return units, added
+
+
+def _new_obligations(session: Session, campaign: Campaign, units: dict[str, Unit], now: datetime) -> list[Obligation]:
+    """The calendar's obligations the store does not hold yet (by unit, obligation and period)."""
     have = set(
         session.execute(
             select(Unit.name, Obligation.code, Obligation.period)
@@ -43,7 +66,7 @@ def sync_campaign(session: Session, campaign: Campaign, *, now: datetime) -> int
         ).tuples()
     )
     ladders = {o.id: campaign.ladder_of(o.id).model_dump(mode="json") for o in campaign.obligations}
-    new = [
+    return [
         Obligation(
             campaign=campaign.id,
             unit_id=units[d.unit].id,
@@ -58,15 +81,3 @@ def sync_campaign(session: Session, campaign: Campaign, *, now: datetime) -> int
         for d in build_calendar(campaign)
         if (d.unit, d.obligation, d.period) not in have
     ]
-    session.add_all(new)
-    if added or new:
-        session.add(
-            AuditLog(
-                at=now,
-                actor="system",
-                action="campaign.sync",
-                subject=campaign.id,
-                detail={"units_added": added, "obligations_added": len(new)},
-            )
-        )
-    return added + len(new)

@@ -18,10 +18,12 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from notifications.contact_notice import queue_contact_notice
 from schemas.campaign import Campaign
 from schemas.forms import Form
-from schemas.tables import Contact, ContactChange, ContactList, Submission, Unit, current_contacts
+from schemas.tables import ChangeStatus, Contact, ContactChange, ContactList, Submission, Unit, current_contacts
 from tasks.app import App, audit
+from tasks.outbox import send_queued
 
 MAIL_ROLES = ("liaison", "head")  # the addresses reminders, escalations and briefings go to
 FIELDS = ("role", "name", "position", "email", "mobile", "phone")
@@ -100,7 +102,7 @@ def propose(
     change = ContactChange(
         unit_id=sub.unit_id,
         submission_id=sub.id,
-        status="pending" if held else "applied",
+        status=ChangeStatus.PENDING if held else ChangeStatus.APPLIED,
         old=old,
         new=new,
         requested_at=now,
@@ -129,13 +131,13 @@ def decide(session: Session, change_id: int, *, approve: bool, by: str, comment:
     change = session.get(ContactChange, change_id)
     if change is None:
         raise ContactChangeError(f"没有编号为 {change_id} 的联系人变更申请", usage=True)
-    if change.status != "pending":
+    if change.status != ChangeStatus.PENDING:
         raise ContactChangeError(
             f"联系人变更申请 {change_id} 已处理（{STATUS_LABELS.get(change.status, change.status)}）"
         )
     if not by.strip():
         raise ContactChangeError("请填写审核人", usage=True)
-    change.status = "approved" if approve else "rejected"
+    change.status = ChangeStatus.APPROVED if approve else ChangeStatus.REJECTED
     change.decided_at, change.decided_by, change.comment = now, by, comment
     audit(
         session,
@@ -154,9 +156,6 @@ def decide(session: Session, change_id: int, *, approve: bool, by: str, comment:
 def answer(app: App, change_id: int, *, approve: bool, by: str, comment: str, now: datetime) -> tuple[str, int]:
     """Ops' decision taken, told to the unit's liaison and head (old and new), and sent: (new status, mails sent).
     The one path for the `contact-change` flow and `duban contacts`."""
-    from notifications.contact_notice import queue_contact_notice
-    from tasks.outbox import send_queued
-
     with app.store.session(write=True) as s:
         change = decide(s, change_id, approve=approve, by=by, comment=comment, now=now)
         queue_contact_notice(s, campaign=app.campaign, change=change, now=now, mail_from=app.settings.mail_from)
@@ -169,13 +168,18 @@ def pending(session: Session, campaign_id: str) -> list[ContactChange]:
         session.scalars(
             select(ContactChange)
             .join(Unit)
-            .where(Unit.campaign == campaign_id, ContactChange.status == "pending")
+            .where(Unit.campaign == campaign_id, ContactChange.status == ChangeStatus.PENDING)
             .order_by(ContactChange.id)
         )
     )
 
 
-STATUS_LABELS = {"pending": "待审核", "approved": "已批准", "rejected": "未批准", "applied": "已生效"}
+STATUS_LABELS = {
+    ChangeStatus.PENDING: "待审核",
+    ChangeStatus.APPROVED: "已批准",
+    ChangeStatus.REJECTED: "未批准",
+    ChangeStatus.APPLIED: "已生效",
+}
 
 
 def _apply(session: Session, change: ContactChange, now: datetime) -> None:

@@ -21,7 +21,7 @@ from openpyxl import Workbook
 from schemas.campaign import Campaign, periods
 from schemas.forms import NUMERIC, Column, Form
 from schemas.period import period_label, period_span
-from tasks.intake import check_char, org_check_char, sheet_title
+from tasks.intake import check_char, holds, org_check_char, sheet_title
 
 CREDIT_CODES_FROM = 2015  # GB 32100: the 18-character 统一社会信用代码 began in 2015
 
@@ -191,7 +191,6 @@ def _expected(c: Campaign, t: Any, day: date) -> float:
 
 def _consistent(form: Form, c: Campaign, rows: list[Row], rnd: random.Random, period: str) -> list[Row]:
     """Rows made to meet the form's rules, as a careful clerk's would."""
-    from tasks.intake import holds
 
     def typed(r: Row) -> Row:  # what the rules compare: flags as true/false
         out = dict(r)

@@ -1,27 +1,20 @@
 """Submission intake: read what counties really send, identify it, validate it, keep it."""
 
 from tasks.intake.annotate import sheet_title
-from tasks.intake.cells import CellError, a_date, a_datetime, check_char, fold, org_check_char
+from tasks.intake.cells import CellError, a_date, a_datetime, check_char, fold, header_key, org_check_char
 from tasks.intake.folders import UnsafeFolder
 from tasks.intake.gx import import_gx
 from tasks.intake.inbox import Claim
 from tasks.intake.keep import keep_bytes, kept_path, record_refused
 from tasks.intake.mailparse import Incoming, read_message
-from tasks.intake.read import Limits, Unreadable, read_sheets
+from tasks.intake.origin import Origin
+from tasks.intake.read import read_sheets
 from tasks.intake.receive import Refused, too_large
+from tasks.intake.record import Kept, Submitted, annotated_path, page_link, record_in
 from tasks.intake.rules import holds
 from tasks.intake.run import FileResult, intake_inbox, process_batch, process_claim
-from tasks.intake.service import (
-    Submitted,
-    annotated_path,
-    limits_of,
-    page_link,
-    record_in,
-    refused_verdict,
-    submit_bytes,
-    submit_file,
-    validate_file,
-)
+from tasks.intake.service import limits_of, refused_verdict, submit_bytes, submit_file, validate_file
+from tasks.intake.sheet import Limits, Unreadable
 from tasks.intake.templates import file_name, template, write_templates
 from tasks.intake.validate import inspect_file
 from tasks.intake.verdict import STATUS_LABELS, refusal
@@ -31,7 +24,9 @@ __all__ = [
     "Claim",
     "FileResult",
     "Incoming",
+    "Kept",
     "Limits",
+    "Origin",
     "Refused",
     "STATUS_LABELS",
     "Submitted",
@@ -43,6 +38,7 @@ __all__ = [
     "check_char",
     "file_name",
     "fold",
+    "header_key",
     "holds",
     "import_gx",
     "inspect_file",

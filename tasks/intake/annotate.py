@@ -19,7 +19,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from schemas.text import clean_text
 from tasks.intake.budget import Budget
-from tasks.intake.read import Sheet
+from tasks.intake.sheet import Sheet
 from tasks.intake.verdict import MAX_ISSUES, Issue, Verdict
 
 RED = PatternFill("solid", fgColor="FFC7CE")

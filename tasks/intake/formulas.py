@@ -13,12 +13,16 @@ import posixpath
 import re
 import zipfile
 from typing import TYPE_CHECKING
+from xml.etree.ElementTree import ParseError
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring, iterparse
+
+from tasks.intake.sheet import Sheet, column_number
 from tasks.intake.verdict import Issue
 
 if TYPE_CHECKING:
     from tasks.intake.locate import Table
-    from tasks.intake.parse import Sheet
 
 NO_VALUE = "是公式，但文件中没有计算结果，请在 Excel 中打开后保存再发送"
 # a formula immediately followed by the end of its cell (no value, or an empty one): only a
@@ -42,10 +46,6 @@ def scan_cells(
     empty, which would tell the clerk the cell is blank. The zip's sizes were checked before
     (`parse._check_zip`); XML is read with defusedxml. Anything odd means "none found": the
     workbook reader has already judged the file."""
-    from xml.etree.ElementTree import ParseError
-
-    from defusedxml import DefusedXmlException
-
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             parts = _sheet_parts(zf)
@@ -64,8 +64,6 @@ def scan_cells(
 
 
 def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
-    from defusedxml.ElementTree import fromstring
-
     names = set(zf.namelist())
     if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
         return {}
@@ -83,10 +81,6 @@ def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
 
 
 def _cells(raw: bytes) -> tuple[list[tuple[int, int]], list[tuple[int, int, str]]]:
-    from defusedxml.ElementTree import iterparse
-
-    from tasks.intake.parse import column_number
-
     found: list[tuple[int, int]] = []
     errors: list[tuple[int, int, str]] = []
     r, c = -1, -1

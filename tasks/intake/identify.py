@@ -115,7 +115,7 @@ def identify_period(campaign: Campaign, unit: str, form: str, hints: list[str], 
         raise Unidentified("period-unknown", _not_owed(wrong[0], names))
     if len(set(names)) == 1:
         return names[0], bool(wrong)
-    month = f"{received:%Y-%m}"
+    month = Period("month", received.year, received.month).key
     if month in names:
         return month, False
     for due, p in owed:

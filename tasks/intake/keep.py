@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from schemas.campaign import Campaign
 from schemas.tables import ContactChange, Submission, Unit, ValidationIssue
 from schemas.text import clean_text
+from schemas.verdicts import SubmissionStatus
 from tasks.app import audit
 from tasks.intake import rows
 from tasks.intake.folders import opened, unlink
@@ -88,24 +89,7 @@ def record(
         if v.unit
         else None
     )
-    # A duplicate is the same bytes judged as the same thing again. Bytes that could not be
-    # read or identified before (e.g. no unit), now identified by an override, are judged anew.
-    same = (
-        (Submission.status == "unreadable",)
-        if v.unreadable
-        else (
-            Submission.status.in_(("accepted", "rejected")),
-            Submission.unit_id == unit_id,
-            Submission.form == v.form,
-            Submission.period == v.period,
-        )
-    )
-    earlier = session.scalar(
-        select(Submission)
-        .where(Submission.campaign == campaign_id, Submission.sha256 == sha, *same)
-        .order_by(Submission.id)
-        .limit(1)
-    )
+    earlier = _earlier(session, campaign_id, v, sha, unit_id)
     sub = Submission(
         campaign=campaign_id,
         sha256=sha,
@@ -116,12 +100,57 @@ def record(
         form=v.form,
         period=v.period,
         row_count=len(v.records),
-        status="duplicate" if earlier else v.status,
+        status=SubmissionStatus.DUPLICATE if earlier else v.status,
         duplicate_of=earlier.id if earlier else None,
         **{"summary": "", **fields},
     )
     session.add(sub)
     session.flush()
+    _add_issues(session, sub, v)
+    if sub.status == SubmissionStatus.ACCEPTED and unit_id is not None:
+        _store_rows(session, campaign, sub, v, unit_id)
+    _audit_recorded(session, sub, v, received_at)
+    return sub
+
+
+def _audit_recorded(session: Session, sub: Submission, v: Verdict, at: datetime) -> None:
+    audit(
+        session,
+        at=at,
+        actor="intake",
+        action=f"submission.{sub.status}",
+        subject=f"{v.unit or '?'}/{v.form or '?'}/{v.period or '?'}",
+        submission_id=sub.id,
+        sha256=sub.sha256,
+        filename=v.filename,
+        errors=v.error_count,
+        warnings=v.warning_count,
+    )
+
+
+def _earlier(session: Session, campaign_id: str, v: Verdict, sha: str, unit_id: int | None) -> Submission | None:
+    """The submission `v` duplicates, if any: the same bytes judged as the same thing again. Bytes
+    that could not be read or identified before (e.g. no unit), now identified by an override, are
+    judged anew."""
+    same = (
+        (Submission.status == SubmissionStatus.UNREADABLE,)
+        if v.unreadable
+        else (
+            Submission.status.in_((SubmissionStatus.ACCEPTED, SubmissionStatus.REJECTED)),
+            Submission.unit_id == unit_id,
+            Submission.form == v.form,
+            Submission.period == v.period,
+        )
+    )
+    return session.scalar(
+        select(Submission)
+        .where(Submission.campaign == campaign_id, Submission.sha256 == sha, *same)
+        .order_by(Submission.id)
+        .limit(1)
+    )
+
+
+def _add_issues(session: Session, sub: Submission, v: Verdict) -> None:
     session.add_all(
         ValidationIssue(
             submission_id=sub.id,
@@ -134,21 +163,6 @@ def record(
         )
         for i in v.issues
     )
-    if sub.status == "accepted" and unit_id is not None:
-        _store_rows(session, campaign, sub, v, unit_id)
-    audit(
-        session,
-        at=received_at,
-        actor="intake",
-        action=f"submission.{sub.status}",
-        subject=f"{v.unit or '?'}/{v.form or '?'}/{v.period or '?'}",
-        submission_id=sub.id,
-        sha256=sha,
-        filename=v.filename,
-        errors=v.error_count,
-        warnings=v.warning_count,
-    )
-    return sub
 
 
 def record_refused(
@@ -171,7 +185,7 @@ def record_refused(
         size=size or 0,
         received_at=received_at,
         unit_id=unit_id,
-        status="refused",
+        status=SubmissionStatus.REFUSED,
         summary=reason,
         row_count=0,
     )

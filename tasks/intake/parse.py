@@ -16,57 +16,35 @@ import re
 import zipfile
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import PurePath
 from typing import IO
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser
+from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from tasks.intake.cells import text_of
+from tasks.intake.formulas import scan_cells
+from tasks.intake.html_table import html_sheets
+from tasks.intake.sheet import (
+    TOO_COMPLEX,
+    TOO_MUCH_TEXT,
+    Limits,
+    Sheet,
+    Unreadable,
+    check_extent,
+    check_merged,
+    column_number,
+    decode_text,
+    fill_merged,
+)
 from tasks.intake.sniff import OLE_MAGIC, ZIP_MAGIC, markup_kind
+from tasks.intake.spreadsheet_ml import spreadsheet_ml_sheets
 
 # names that promise a workbook: bytes that are none of the formats read are refused, not read as CSV
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et", ".ett", ".ods"}
 MAX_ZIP_MEMBERS = 2000
-MAX_ROWS = 1_048_576  # what Excel itself can show: the cap of the text formats' row numbers
-TOO_COMPLEX = "文件过大或结构异常，无法读取。请删除无关的工作表和空白行列，用 Excel 另存为 .xlsx 后重新发送"
-TOO_MUCH_TEXT = (
-    "文件内容过多（合并单元格或跨行单元格展开后，单元格数或文字量超过上限），无法校验。"
-    "请取消不必要的合并单元格，删除无关的工作表和内容，或拆分后重新发送"
-)
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What a received file may cost to read. Every number is a setting (`DUBAN_READ_*`)."""
-
-    max_bytes: int = 20 * 1024 * 1024  # the file itself
-    max_expanded: int = 200 * 1024 * 1024  # what a zip archive may declare it expands to
-    max_cells: int = 4_000_000  # a sheet's rows x columns, and all its merged areas together
-    max_columns: int = 1_000
-    max_merged: int = 20_000  # merged ranges per sheet
-    # what the parent is sent: merged cells and rowspans repeat one text in every cell they cover
-    # (shared in the child, a copy each once sent), so the file's cells and text are capped after filling
-    max_filled: int = 500_000  # non-empty cells, all sheets together
-    max_text: int = 10_000_000  # characters in all cells together
-    max_reply_bytes: int = 64 * 1024 * 1024  # what the parent accepts from the child for one file
-    memory_bytes: int = 512 << 20  # the reader child's address space (RSS stays below it)
-    cpu_seconds: int = 30  # CPU time per file in the reader child
-    timeout_seconds: float = 60.0  # wall clock per file, as the parent waits
-    budget_seconds: float = 30.0  # judging, annotating and recording one file, in the parent
-
-
-class Unreadable(Exception):
-    """A file that cannot be read; `code` is stable, `str()` is the message for a clerk."""
-
-    def __init__(self, code: str, message: str):
-        self.code = code
-        super().__init__(message)
-
-
-@dataclass(frozen=True)
-class Sheet:
-    name: str
-    rows: list[list[str | None]]  # rows[i] is Excel row i + 1
-    formulas: tuple[tuple[int, int], ...] = ()  # (row, column), 0-based: formulas with no computed value
 
 
 def parse(data: bytes, filename: str, limits: Limits) -> list[Sheet]:
@@ -117,11 +95,7 @@ def _parse(data: bytes, filename: str, limits: Limits) -> list[Sheet]:
     kind = markup_kind(data)
     if kind:
         if kind == "html":
-            from tasks.intake.html_table import html_sheets
-
             return html_sheets(data, PurePath(filename).stem or "Sheet1", limits)
-        from tasks.intake.spreadsheet_ml import spreadsheet_ml_sheets
-
         return spreadsheet_ml_sheets(data, limits)
     if suffix in WORKBOOK_SUFFIXES:
         raise Unreadable("not-a-workbook", f"文件扩展名是 {suffix}，但内容不是 Excel 工作簿（可能已损坏）")
@@ -172,11 +146,6 @@ def _check_prolog(fh: IO[bytes]) -> None:
     """Refuse a DTD or entity declaration, wherever the prolog puts it (padding, comments,
     UTF-16 included): defusedxml's parser is fed 1 KB at a time and stops at the root element's
     start tag, so a member's body is never parsed (an 825-element tree a file, before)."""
-    from xml.etree.ElementTree import ParseError
-
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import DefusedXMLParser
-
     parser = DefusedXMLParser(target=_StopAtRoot(), forbid_dtd=True)
     try:
         while chunk := fh.read(1024):
@@ -193,14 +162,6 @@ def _check_prolog(fh: IO[bytes]) -> None:
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="\$?([A-Z]{1,3})\$?(\d{1,7})(?::\$?([A-Z]{1,3})\$?(\d{1,7}))?"')
 
 
-def column_number(letters: str) -> int:
-    """A1-style column letters as a 1-based number: A → 1, Z → 26, AA → 27."""
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
 def _check_declared_dimension(head: bytes, limits: Limits) -> None:
     """The sheet's own <dimension ref="A1:XFD1048576"/>, read from its first bytes."""
     m = _DIMENSION.search(head)
@@ -211,14 +172,7 @@ def _check_declared_dimension(head: bytes, limits: Limits) -> None:
     check_extent(rows, cols, limits)
 
 
-def check_extent(rows: int, cols: int, limits: Limits) -> None:
-    if cols > limits.max_columns or rows * cols > limits.max_cells:
-        raise Unreadable("too-complex", TOO_COMPLEX)
-
-
 def _calamine(data: bytes, limits: Limits) -> list[Sheet]:
-    from python_calamine import CalamineError, CalamineWorkbook, PasswordError
-
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
@@ -256,8 +210,6 @@ def _calamine(data: bytes, limits: Limits) -> list[Sheet]:
 def _scanned(data: bytes, names: list[str]) -> dict[str, tuple[list[tuple[int, int]], list[tuple[int, int, str]]]]:
     if not data.startswith(ZIP_MAGIC):
         return {}  # .xls keeps a result with every formula; .ods is not looked into
-    from tasks.intake.formulas import scan_cells
-
     return scan_cells(data, names)
 
 
@@ -283,50 +235,6 @@ def _still_empty(rows: list[list[str | None]], cells: Iterable[tuple[int, int]])
             if len(out) >= MAX_FORMULA_CELLS:
                 break
     return tuple(out)
-
-
-Range = tuple[tuple[int, int], tuple[int, int]]
-
-
-def check_merged(ranges: list[Range], height: int, width: int, limits: Limits) -> None:
-    """Merged ranges fill cells one by one: their number and their area (clipped to the sheet)
-    are capped before any is filled (1,000 copies of A1:Z10000 in 5 KB took hours)."""
-    if len(ranges) > limits.max_merged:
-        raise Unreadable("too-complex", TOO_COMPLEX)
-    area = 0
-    for (r0, c0), (r1, c1) in ranges:
-        area += max(0, min(r1, height - 1) - r0 + 1) * max(0, min(c1, width - 1) - c0 + 1)
-        if area > limits.max_cells:
-            raise Unreadable("too-complex", TOO_COMPLEX)
-
-
-def fill_merged(rows: list[list[str | None]], ranges: list[Range]) -> None:
-    for (r0, c0), (r1, c1) in ranges:
-        if r0 >= len(rows) or c0 >= len(rows[r0]):
-            continue
-        value = rows[r0][c0]
-        for r in range(r0, min(r1, len(rows) - 1) + 1):
-            for c in range(c0, min(c1, len(rows[r]) - 1) + 1):
-                if rows[r][c] is None:
-                    rows[r][c] = value
-
-
-def decode_text(data: bytes) -> str:
-    """BOM, then strict UTF-8, then strict GB18030 (a superset of GBK); else a clear refusal."""
-    for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
-        if data.startswith(bom):
-            try:
-                return data[len(bom) :].decode(enc)
-            except UnicodeDecodeError:
-                break
-    for enc in ("utf-8", "gb18030"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise Unreadable(
-        "encoding", "无法识别文件编码（既不是 UTF-8 也不是 GBK/GB18030），请用 Excel 另存为 .xlsx 后重新发送"
-    )
 
 
 def _csv_rows(data: bytes, limits: Limits) -> list[list[str | None]]:

@@ -22,12 +22,10 @@ from pathlib import Path, PurePath
 
 import orjson
 
-from tasks.intake.parse import TOO_COMPLEX, Limits, Sheet, Unreadable, decode_text
+from tasks.intake.sheet import TOO_COMPLEX, Limits, Sheet, Unreadable
 from tasks.intake.sniff import tabular_text
 
 DOCUMENT_SUFFIXES = {".docx", ".doc", ".pdf", ".txt", ".wps"}
-
-__all__ = ["DOCUMENT_SUFFIXES", "Limits", "Sheet", "Unreadable", "decode_text", "is_document", "read_sheets"]
 
 
 class _Gone(Exception):

@@ -19,7 +19,8 @@ import sys
 
 import orjson
 
-from tasks.intake.parse import TOO_COMPLEX, Limits, Unreadable, parse
+from tasks.intake.parse import parse
+from tasks.intake.sheet import TOO_COMPLEX, Limits, Unreadable
 
 
 def _cpu_used() -> float:

@@ -14,6 +14,7 @@ from schemas.forms import Form
 from schemas.rows import FormRow
 from schemas.tables import Submission, Unit
 from schemas.text import clean_text
+from schemas.verdicts import SubmissionStatus
 
 KEY_SEP = "\x1f"
 CHUNK = 500  # keys per IN (...): far below every database's parameter limit
@@ -59,22 +60,7 @@ def store(session: Session, form: Form, sub: Submission, unit_id: int, records: 
                 .values(current=False)
             )
     else:
-        old_ids = list(
-            session.scalars(
-                select(Submission.id).where(
-                    Submission.campaign == sub.campaign,
-                    Submission.unit_id == unit_id,
-                    Submission.form == sub.form,
-                    Submission.period == sub.period,
-                    Submission.status == "accepted",
-                    Submission.superseded_by.is_(None),
-                    Submission.id != sub.id,
-                )
-            )
-        )
-        if old_ids:
-            session.execute(update(Submission).where(Submission.id.in_(old_ids)).values(superseded_by=sub.id))
-            session.execute(update(FormRow).where(FormRow.submission_id.in_(old_ids)).values(current=False))
+        _supersede(session, sub, unit_id)
     if records:
         session.execute(
             FormRow.__table__.insert(),
@@ -93,6 +79,26 @@ def store(session: Session, form: Form, sub: Submission, unit_id: int, records: 
                 for r in records
             ],
         )
+
+
+def _supersede(session: Session, sub: Submission, unit_id: int) -> None:
+    """The unit's earlier accepted file of the same form and period, and its rows, are no longer current."""
+    old_ids = list(
+        session.scalars(
+            select(Submission.id).where(
+                Submission.campaign == sub.campaign,
+                Submission.unit_id == unit_id,
+                Submission.form == sub.form,
+                Submission.period == sub.period,
+                Submission.status == SubmissionStatus.ACCEPTED,
+                Submission.superseded_by.is_(None),
+                Submission.id != sub.id,
+            )
+        )
+    )
+    if old_ids:
+        session.execute(update(Submission).where(Submission.id.in_(old_ids)).values(superseded_by=sub.id))
+        session.execute(update(FormRow).where(FormRow.submission_id.in_(old_ids)).values(current=False))
 
 
 def current_rows(

@@ -2,21 +2,22 @@
 
 Each rule compares cells with each other, with the report period or a campaign window, or
 counts rows; its issue says where (第N行“列名”, or 本表) and why, in the campaign's words or
-in a default sentence. Pure: records in, issues out.
+in a default sentence. Pure: records in, issues out. Here too the one rule that changes a whole
+verdict: a file for an obligation the campaign has closed (`close_if_past`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from datetime import date
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
 from typing import Any
 
 from schemas.campaign import Campaign
 from schemas.forms import DEFAULT_SEVERITY, Condition, Form
 from schemas.period import period_span
 from tasks.intake.locate import Table
-from tasks.intake.verdict import Issue
+from tasks.intake.verdict import Issue, Verdict
 
 Rec = dict[str, Any]
 
@@ -31,6 +32,28 @@ def check(
     for rule in table.form.rules:
         out += _EVAL[rule.rule](ctx, rule, records)
     return out
+
+
+def close_if_past(v: Verdict, campaign: Campaign, received: date, dues: Callable[[], list[date]]) -> None:
+    """A campaign that closes obligations N days after their due date (`intake.closes_after_days`)
+    refuses a file for a closed one, saying so; without it, nothing is locked. `dues`: the
+    effective due dates of the file's obligations, asked only when the rule applies."""
+    days = campaign.intake.closes_after_days
+    if days is None or v.unreadable or not (v.unit and v.form and v.period):
+        return
+    due = dues()
+    if due and all(received > d + timedelta(days=days) for d in due):
+        last = max(due) + timedelta(days=days)
+        v.unreadable = True
+        v.issues.insert(
+            0,
+            Issue(
+                "error",
+                "closed",
+                f"本期报送已于{last:%Y年%m月%d日}关闭（截止日后{days}天），不再接收；"
+                f"如需补报，请联系{campaign.organiser}",
+            ),
+        )
 
 
 class _Ctx:

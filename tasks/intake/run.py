@@ -10,16 +10,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from schemas.tables import Submission, Unit, ValidationIssue
+from schemas.verdicts import SubmissionStatus
 from tasks.app import App
 from tasks.calendar import to_local
+from tasks.intake.batch import submit_batch
 from tasks.intake.folders import UnsafeFolder, opened
 from tasks.intake.inbox import Claim, claim_all, settle
+from tasks.intake.origin import INBOX
 from tasks.intake.receive import Refused, open_received
-from tasks.intake.service import Submitted, submit_batch, submit_file, submit_refused
+from tasks.intake.record import Submitted
+from tasks.intake.service import submit_file, submit_refused
 from tasks.intake.verdict import STATUS_LABELS
 
 log = logging.getLogger(__name__)
-FAILED = ("unreadable", "refused", "crashed")  # settled in failed/
+FAILED = (SubmissionStatus.UNREADABLE, SubmissionStatus.REFUSED, "crashed")  # settled in failed/
 
 
 @dataclass(frozen=True)
@@ -123,10 +131,6 @@ def _recorded_already(app: App, claim: Claim, when: datetime) -> FileResult | No
     could move it: settled as it was recorded, not recorded and answered a second time."""
     if not claim.retaken:
         return None
-    from sqlalchemy import func, select
-
-    from schemas.tables import Submission, Unit, ValidationIssue
-
     try:
         sha = hashlib.sha256(open_received(claim.path, app.settings.max_file_bytes)).hexdigest()
     except Refused:
@@ -139,44 +143,49 @@ def _recorded_already(app: App, claim: Claim, when: datetime) -> FileResult | No
                 Submission.sha256 == sha,
                 Submission.filename == claim.name,
                 Submission.received_at == when,
-                Submission.channel == "inbox",
+                Submission.channel == INBOX.channel,
             )
             .order_by(Submission.id)
             .limit(1)
         )
         if sub is None:
             return None
-        unit = s.scalar(select(Unit.name).where(Unit.id == sub.unit_id)) if sub.unit_id else None
-        counts = dict(
-            s.execute(
-                select(ValidationIssue.severity, func.count())
-                .where(ValidationIssue.submission_id == sub.id)
-                .group_by(ValidationIssue.severity)
-            )
-            .tuples()
-            .all()
-        )
-        first = s.scalar(
-            select(ValidationIssue.message)
-            .where(ValidationIssue.submission_id == sub.id, ValidationIssue.severity == "error")
-            .order_by(ValidationIssue.id)
-        )
-        result = FileResult(
-            claim.name,
-            sub.status,
-            when,
-            unit,
-            sub.form,
-            sub.period,
-            sub.row_count,
-            counts.get("error", 0),
-            counts.get("warning", 0),
-            sub.id,
-            reason=first or "",
-        )
+        result = _as_recorded(s, claim, when, sub)
     log.warning("%r was recorded (submission %d) by a run that died before moving it; moved now", claim.name, sub.id)
     _settle(app, claim, failed=result.status in FAILED, submission_id=sub.id)
     return result
+
+
+def _as_recorded(s: Session, claim: Claim, when: datetime, sub: Submission) -> FileResult:
+    """The result of a claim whose file was recorded as `sub`, read back from the store."""
+    unit = s.scalar(select(Unit.name).where(Unit.id == sub.unit_id)) if sub.unit_id else None
+    counts = dict(
+        s.execute(
+            select(ValidationIssue.severity, func.count())
+            .where(ValidationIssue.submission_id == sub.id)
+            .group_by(ValidationIssue.severity)
+        )
+        .tuples()
+        .all()
+    )
+    first = s.scalar(
+        select(ValidationIssue.message)
+        .where(ValidationIssue.submission_id == sub.id, ValidationIssue.severity == "error")
+        .order_by(ValidationIssue.id)
+    )
+    return FileResult(
+        claim.name,
+        sub.status,
+        when,
+        unit,
+        sub.form,
+        sub.period,
+        sub.row_count,
+        counts.get("error", 0),
+        counts.get("warning", 0),
+        sub.id,
+        reason=first or "",
+    )
 
 
 def process_batch(app: App, claims: list[Claim], received_at: datetime | None = None) -> list[FileResult]:

@@ -8,9 +8,14 @@ caps of `Limits` (columns, cells, merged areas) checked as rows arrive.
 from __future__ import annotations
 
 import io
+from datetime import datetime
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse
 
 from tasks.intake.cells import text_of
-from tasks.intake.parse import (
+from tasks.intake.sheet import (
     MAX_ROWS,
     TOO_COMPLEX,
     Limits,
@@ -30,11 +35,6 @@ def spreadsheet_ml_sheets(data: bytes, limits: Limits) -> list[Sheet]:
     """Every <Worksheet> of an Excel 2003 XML file, row by row (each <Row> freed once read).
     A cell with ss:Formula and no <Data> is recorded in `Sheet.formulas`: Excel never
     computed it, and the clerk must be told so, not that the cell is empty."""
-    from xml.etree.ElementTree import ParseError
-
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import iterparse
-
     sheets: list[Sheet] = []
     try:
         rows: list[list[str | None]] = []
@@ -115,8 +115,6 @@ def _value(data) -> str | None:  # type: ignore[no-untyped-def]
         if kind == "Boolean":
             return text_of(text.strip() in ("1", "true", "TRUE"))
         if kind == "DateTime":
-            from datetime import datetime
-
             return text_of(datetime.fromisoformat(text.strip()[:19]))
     except ValueError:
         pass

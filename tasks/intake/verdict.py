@@ -6,20 +6,20 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from schemas.period import period_label
-from schemas.verdicts import refusal_of
+from schemas.verdicts import SubmissionStatus, refusal_of
 
 Severity = Literal["error", "warning"]
 MAX_ISSUES = 1000  # a file's issues listed one by one (recorded, mailed, annotated); the rest are counted
 MORE_ISSUES = "more-issues"  # the code of the one line that counts the rest
 # what a file came to, as ops and clerks read it (the one map of these words)
 STATUS_LABELS = {
-    "accepted": "通过",
-    "rejected": "退回更正",
-    "unreadable": "无法读取",
-    "duplicate": "重复文件",
-    "refused": "拒收",
+    SubmissionStatus.ACCEPTED: "通过",
+    SubmissionStatus.REJECTED: "退回更正",
+    SubmissionStatus.UNREADABLE: "无法读取",
+    SubmissionStatus.DUPLICATE: "重复文件",
+    SubmissionStatus.REFUSED: "拒收",
     "crashed": "内部错误",
-    "external": "系统外报送",
+    SubmissionStatus.EXTERNAL: "系统外报送",
 }
 
 
@@ -73,21 +73,21 @@ class Verdict:
         return len(self.warnings) + self.omitted_warnings
 
     @property
-    def status(self) -> str:
+    def status(self) -> SubmissionStatus:
         if self.unreadable:
-            return "unreadable"
-        return "rejected" if self.error_count else "accepted"
+            return SubmissionStatus.UNREADABLE
+        return SubmissionStatus.REJECTED if self.error_count else SubmissionStatus.ACCEPTED
 
     @property
     def exit_code(self) -> int:
-        return {"accepted": 0, "rejected": 1}.get(self.status, 2)
+        return {SubmissionStatus.ACCEPTED: 0, SubmissionStatus.REJECTED: 1}.get(self.status, 2)
 
     def as_json(self) -> dict[str, Any]:
         return {
             "unit": self.unit,
             "form": self.form,
             "period": self.period,
-            "status": "rejected" if self.unreadable else self.status,
+            "status": SubmissionStatus.REJECTED if self.unreadable else self.status,
             "rows": len(self.records),
             "issues": [i.as_json() for i in self.issues],
         }
@@ -134,7 +134,7 @@ def summary(v: Verdict, *, form_title: str | None = None, limit: int = 20) -> st
     period = f"（{period_label(v.period)}）" if v.period else ""  # 2010年8月, not 2010-08
     if v.unreadable:
         return f"{who}{what}{refusal(v)}：{v.issues[0].message if v.issues else ''}"
-    if v.status == "accepted":
+    if v.status == SubmissionStatus.ACCEPTED:
         head = f"{who}{what}{period}已通过校验并受理，共 {len(v.records)} 行。"
         if v.warning_count:
             head += f"另有 {v.warning_count} 条提示，请核对（不影响受理）："

@@ -12,12 +12,14 @@ from sqlalchemy.orm import Session
 from notifications.outbox import enqueue
 from notifications.receipts import MailFile, Reply, queue_mail_receipt
 from notifications.render import compose
+from schemas.mailbox import MailAction
 from schemas.outbox import Notification
 from schemas.tables import MailIn, Unit, current_contacts
 from tasks.app import App
 from tasks.contacts import MAIL_ROLES
-from tasks.intake import Incoming
-from tasks.mailbox.policy import reply_kind
+from tasks.intake import Incoming, annotated_path
+from tasks.mailbox.policy import ReplyKind, reply_kind
+from tasks.portal import make_link
 
 
 def answer_new(
@@ -26,7 +28,7 @@ def answer_new(
     """Queue the short answer a new message gets, if any; return what ops should read about it."""
     acked = acks_today(session, app.campaign.id, inc.sender, now) if inc.sender else 0
     kind, why = reply_kind(row.action, inc, contact=contact, forged=forged, acked_today=acked)
-    if kind == "forged":  # to the address's real owner, who may not have sent it: none of the sender's words
+    if kind == ReplyKind.FORGED:  # to the address's real owner, who may not have sent it: none of the sender's words
         acknowledge(
             session,
             app,
@@ -39,7 +41,7 @@ def answer_new(
                 "待工作人员核实后处理。如果这封邮件不是您发送的，请告知我们。"
             ),
         )
-    elif kind == "ack":
+    elif kind == ReplyKind.ACK:
         acknowledge(session, app, row, inc, now, stranger=not contact)
     return why
 
@@ -80,19 +82,7 @@ def acknowledge(
         subject = f"【{app.campaign.organiser}】已收到您的邮件"
     else:
         subject = inc.subject if inc.subject.lower().startswith("re:") else f"Re: {inc.subject or '您的来信'}"
-    others = "、".join(f"{n}（{k}）" for n, k, _ in inc.others[:10])
-    what = (
-        what
-        or {
-            "held": "已收到您的邮件和附件。发件地址不是本活动登记的单位联络员或负责人，"
-            "附件已保存，待工作人员确认单位后处理。",
-            "no-attachment": "已收到您的邮件，但邮件中没有找到报表附件"
-            + (f"（{others} 不是报表文件，未处理）" if others else "")
-            + "。请回复本邮件并附上 Excel 报表文件。",
-            "too-large": f"已收到您的邮件，但{row.reason}，未能处理。请删除无关的工作表或图片、"
-            "压缩后重新发送，或分成几封邮件发送；也可以在本单位的报送页面上传。",
-        }[row.action]
-    )
+    what = what or _why_not_filed(row, inc)
     message = compose(
         app.campaign,
         "acknowledge",
@@ -117,12 +107,30 @@ def acknowledge(
     )
 
 
+def _why_not_filed(row: MailIn, inc: Incoming) -> str:
+    """What a short answer says of a message not filed now, by its action."""
+    if row.action == MailAction.HELD:
+        return (
+            "已收到您的邮件和附件。发件地址不是本活动登记的单位联络员或负责人，附件已保存，待工作人员确认单位后处理。"
+        )
+    if row.action == MailAction.NO_ATTACHMENT:
+        others = "、".join(f"{n}（{k}）" for n, k, _ in inc.others[:10])
+        return (
+            "已收到您的邮件，但邮件中没有找到报表附件"
+            + (f"（{others} 不是报表文件，未处理）" if others else "")
+            + "。请回复本邮件并附上 Excel 报表文件。"
+        )
+    if row.action == MailAction.TOO_LARGE:
+        return (
+            f"已收到您的邮件，但{row.reason}，未能处理。请删除无关的工作表或图片、"
+            "压缩后重新发送，或分成几封邮件发送；也可以在本单位的报送页面上传。"
+        )
+    raise KeyError(row.action)
+
+
 def reply_once(session: Session, app: App, row: MailIn, files: list[dict], reply: Reply, received: datetime) -> None:
     """Queue the one receipt of a message's files, to the sender and the unit's liaisons; the
     page link only to the unit's current liaison and head."""
-    from tasks.intake import annotated_path
-    from tasks.portal import make_link
-
     unit = session.get(Unit, row.unit_id)
     link_to = {
         c.email.lower() for _, c in current_contacts(session, app.campaign.id, unit_ids=[unit.id], roles=MAIL_ROLES)

@@ -11,7 +11,10 @@ trusted (DUBAN_IMAP_TRUST_FROM=true).
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from config.settings import Settings
+from schemas.mailbox import ACKNOWLEDGED, MailAction
 from tasks.intake import Incoming
 
 UNTRUSTED = (
@@ -24,6 +27,13 @@ NO_FILE_NO_ANSWER = "；邮件未带文件，不予回复"
 ANSWERED_TODAY = "；今天已答复过该地址，不再重复答复"
 
 
+class ReplyKind(StrEnum):
+    """The short answer a new message gets (`reply_kind`)."""
+
+    ACK = "ack"  # received, and why it was not filed
+    FORGED = "forged"  # to the owner of an address our mail server disowned: none of the sender's words
+
+
 def trust_problem(settings: Settings) -> str | None:
     """Why the mailbox may not be read with these settings (production, nobody vouching for
     senders, nobody saying the From address is to be trusted), or None."""
@@ -33,41 +43,43 @@ def trust_problem(settings: Settings) -> str | None:
     return None
 
 
-def decide(inc: Incoming, *, too_large: str, unit: str | None, contact: bool, forged: bool) -> tuple[str, str]:
+def decide(inc: Incoming, *, too_large: str, unit: str | None, contact: bool, forged: bool) -> tuple[MailAction, str]:
     """(action, reason for ops) of a new message. `unit`: the sender's unit, when its liaison or
     head sent it and our server did not disown it; `contact`: the address is a current liaison's
     or head's (of one unit or of several); `forged`: our server said the From address was not
     the sender's."""
     if inc.automatic:
-        return "ignored", inc.automatic + "：不回复"
+        return MailAction.IGNORED, inc.automatic + "：不回复"
     if too_large:
-        return "too-large", too_large
+        return MailAction.TOO_LARGE, too_large
     if not inc.files:
         why = "邮件中没有可识别的报表附件"
         if inc.others:
             why += "（" + "、".join(f"{n}是{k}" for n, k, _ in inc.others[:5]) + "，不是报表文件）"
-        return "no-attachment", why
+        return MailAction.NO_ATTACHMENT, why
     if unit is None:
-        return "held", (
+        return MailAction.HELD, (
             "发件人未通过本单位邮件服务器的验证（DMARC/DKIM/SPF）"
             if forged
             else "发件地址为多个单位共用，无法确定单位"
             if contact
             else STRANGER
         )
-    return "processing", ""
+    return MailAction.PROCESSING, ""
 
 
-def reply_kind(action: str, inc: Incoming, *, contact: bool, forged: bool, acked_today: int) -> tuple[str | None, str]:
-    """Which short answer a new message gets ("ack", "forged" or None) and, when none, why (for
-    ops). A processed message is answered by its receipt instead."""
-    if action in ("ignored", "already-seen", "processing") or not inc.sender:
+def reply_kind(
+    action: MailAction, inc: Incoming, *, contact: bool, forged: bool, acked_today: int
+) -> tuple[ReplyKind | None, str]:
+    """Which short answer a new message gets (None: none) and, when none, why (for ops). Only a
+    message not filed now is answered so (`ACKNOWLEDGED`): a processed one is answered by its receipt."""
+    if action not in ACKNOWLEDGED or not inc.sender:
         return None, ""
     if forged:  # told to the address's owner, who may not have sent it: once a day is enough
-        return ("forged", "") if not acked_today else (None, ANSWERED_TODAY)
+        return (ReplyKind.FORGED, "") if not acked_today else (None, ANSWERED_TODAY)
     if contact:  # a liaison's or head's address is answered too, but once a day: forged, it cannot flood them
-        return ("ack", "") if not acked_today else (None, ANSWERED_TODAY)
-    carries = bool(inc.files) or (action == "too-large" and inc.attached)
+        return (ReplyKind.ACK, "") if not acked_today else (None, ANSWERED_TODAY)
+    carries = bool(inc.files) or (action == MailAction.TOO_LARGE and inc.attached)
     if not carries:
-        return None, ("；" + STRANGER if action != "held" else "") + NO_FILE_NO_ANSWER
-    return ("ack", "") if not acked_today else (None, ANSWERED_TODAY)
+        return None, ("；" + STRANGER if action != MailAction.HELD else "") + NO_FILE_NO_ANSWER
+    return (ReplyKind.ACK, "") if not acked_today else (None, ANSWERED_TODAY)

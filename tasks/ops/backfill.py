@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from schemas.campaign import Campaign
 from schemas.tables import Submission, Unit
-from schemas.verdicts import DELIVERED
+from schemas.verdicts import DELIVERED, SubmissionStatus
 from tasks.app import App, audit
-from tasks.intake import Limits, Unreadable, cells, read_sheets
+from tasks.intake import CellError, Limits, Unreadable, a_date, header_key, read_sheets
 from tasks.ops import names
 
 HEADERS = {
@@ -79,7 +80,7 @@ def read(data: bytes, filename: str, campaign: Campaign, limits: Limits) -> list
 def _columns(row: list[str | None]) -> dict[str, int]:
     found: dict[str, int] = {}
     for i, cell in enumerate(row):
-        key = cells.header_key(cell or "")
+        key = header_key(cell or "")
         for name, spellings in HEADERS.items():
             if key in spellings and name not in found:
                 found[name] = i
@@ -98,9 +99,9 @@ def _line(campaign: Campaign, row: int, cellsrow: list[str | None], cols: dict[s
         line.period = names.period(campaign, line.obligation, cell("period"))
         if line.unit not in {u.name for u in campaign.owners_of(campaign.obligation(line.obligation))}:
             raise names.UnknownName(f"{line.unit}不需要报送“{campaign.obligation_name(line.obligation)}”")
-        line.received = cells.a_date(cell("received"))
-    except (names.UnknownName, cells.CellError) as e:
-        line.problem = f"第{row}行：{e}" if not isinstance(e, cells.CellError) else f"第{row}行“收到日期”{e}"
+        line.received = a_date(cell("received"))
+    except (names.UnknownName, CellError) as e:
+        line.problem = f"第{row}行：{e}" if not isinstance(e, CellError) else f"第{row}行“收到日期”{e}"
     return line
 
 
@@ -115,44 +116,49 @@ def record(app: App, lines: list[Line], *, by: str, now: datetime) -> list[Line]
     with app.store.session(write=True) as s:
         units = dict(s.execute(select(Unit.name, Unit.id).where(Unit.campaign == app.campaign.id)).tuples().all())
         for line in lines:
-            assert line.unit and line.obligation and line.period and line.received
-            form = app.campaign.obligation(line.obligation).form
-            earlier = s.scalar(
-                select(Submission.id).where(
-                    Submission.campaign == app.campaign.id,
-                    Submission.unit_id == units[line.unit],
-                    Submission.form == form,
-                    Submission.period == line.period,
-                    Submission.status.in_(DELIVERED),
-                )
-            )
-            if earlier:
-                line.already = earlier
-                continue
-            sub = Submission(
-                campaign=app.campaign.id,
-                sha256="",
-                filename=f"系统外报送：{line.note or '（无说明）'}"[:500],
-                size=0,
-                received_at=datetime.combine(line.received, time(12)),
-                unit_id=units[line.unit],
-                form=form,
-                period=line.period,
-                status="external",
-                summary=line.note,
-                row_count=0,
-            )
-            s.add(sub)
-            s.flush()
-            line.submission_id = sub.id
-            audit(
-                s,
-                at=now,
-                actor=by,
-                action="submission.external",
-                subject=f"{line.unit}/{form}/{line.period}",
-                submission_id=sub.id,
-                received=line.received.isoformat(),
-                note=line.note,
-            )
+            _record_line(s, app.campaign, line, units[line.unit], by=by, now=now)
     return lines
+
+
+def _record_line(s: Session, campaign: Campaign, line: Line, unit_id: int, *, by: str, now: datetime) -> None:
+    """One good line recorded and audited, or `line.already` set to the delivery already on record."""
+    assert line.unit and line.obligation and line.period and line.received
+    form = campaign.obligation(line.obligation).form
+    earlier = s.scalar(
+        select(Submission.id).where(
+            Submission.campaign == campaign.id,
+            Submission.unit_id == unit_id,
+            Submission.form == form,
+            Submission.period == line.period,
+            Submission.status.in_(DELIVERED),
+        )
+    )
+    if earlier:
+        line.already = earlier
+        return
+    sub = Submission(
+        campaign=campaign.id,
+        sha256="",
+        filename=f"系统外报送：{line.note or '（无说明）'}"[:500],
+        size=0,
+        received_at=datetime.combine(line.received, time(12)),
+        unit_id=unit_id,
+        form=form,
+        period=line.period,
+        status=SubmissionStatus.EXTERNAL,
+        summary=line.note,
+        row_count=0,
+    )
+    s.add(sub)
+    s.flush()
+    line.submission_id = sub.id
+    audit(
+        s,
+        at=now,
+        actor=by,
+        action="submission.external",
+        subject=f"{line.unit}/{form}/{line.period}",
+        submission_id=sub.id,
+        received=line.received.isoformat(),
+        note=line.note,
+    )

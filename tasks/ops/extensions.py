@@ -10,23 +10,15 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from notifications.extension_notice import queue_extension_notice
 from notifications.sender import DeliveryReport
-from schemas.campaign import Campaign, periods
+from schemas.campaign import Campaign
 from schemas.outbox import CLAIMED, FAILED, QUEUED, SENDING, SENT, STALE, UNCERTAIN, Notification
-from schemas.period import period_label
-from schemas.tables import Extension, ExtensionRequest, Obligation, Unit
+from schemas.tables import Extension, ExtensionRequest, ExtensionStatus, Obligation, Unit
 from tasks.app import App, audit
-from tasks.ops import names
-
-
-class OpsError(ValueError):
-    """A request ops made that cannot be done; `str()` says why. `usage`: what was typed names
-    nothing (an unknown unit, task or period), a usage mistake (exit 2 on the command line)."""
-
-    def __init__(self, message: str, *, usage: bool = False):
-        super().__init__(message)
-        self.usage = usage
+from tasks.ops.obligation import OpsError, find_obligation, notify_unit, obligation_words
+from tasks.outbox import send_queued
+from tasks.portal import LinkMaker
+from tasks.prefect_api import server_configured, sync_calendar
 
 
 @dataclass
@@ -40,31 +32,6 @@ class Decided:
     granted: bool
     calendar_problem: str | None = None
     delivery: DeliveryReport | None = None
-
-
-def _find(session: Session, campaign: Campaign, unit: str, obligation: str, period: str | None) -> Obligation:
-    """The one obligation meant by what ops typed (names, titles, labels, period labels)."""
-    try:
-        unit = names.unit(campaign, unit)
-        code = names.obligation(campaign, obligation)
-        period = names.period(campaign, code, period)
-    except names.UnknownName as e:
-        raise OpsError(str(e), usage=True) from None
-    ob = session.scalar(
-        select(Obligation)
-        .join(Unit, Obligation.unit_id == Unit.id)
-        .where(
-            Obligation.campaign == campaign.id, Unit.name == unit, Obligation.code == code, Obligation.period == period
-        )
-    )
-    if ob is None:
-        raise OpsError(f"{unit}不需要报送“{campaign.obligation_name(code)}”")
-    return ob
-
-
-def _what(campaign: Campaign, ob: Obligation) -> str:
-    name = campaign.obligation_name(ob.code)
-    return f"{name} {period_label(ob.period)}" if len(periods(campaign.obligation(ob.code))) > 1 else name
 
 
 def grant_extension(
@@ -85,7 +52,7 @@ def grant_extension(
     unit's notice."""
     if not reason.strip():
         raise OpsError("请写明延期理由")
-    ob = _find(session, campaign, unit, obligation, period)
+    ob = find_obligation(session, campaign, unit, obligation, period)
     if new_due <= ob.effective_due:
         raise OpsError(f"新的截止日期 {new_due} 应晚于现在的截止日期 {ob.effective_due}")
     old_due = ob.effective_due
@@ -104,20 +71,7 @@ def grant_extension(
         reason=reason,
     )
     ob.extended_due = new_due
-    queue_extension_notice(
-        session,
-        campaign=campaign,
-        unit_id=ob.unit_id,
-        unit=unit_name,
-        what=_what(campaign, ob),
-        due=old_due,
-        new_due=new_due,
-        reason=reason,
-        key=f"extension:{ext.id}",
-        now=now,
-        mail_from=mail_from,
-        link=link(unit_name) if link else None,
-    )
+    notify_unit(session, campaign, ob, unit_name, old_due, new_due, reason, f"extension:{ext.id}", now, mail_from, link)
     return ob
 
 
@@ -135,7 +89,7 @@ def refuse_extension(
     link: Callable[[str], str | None] | None = None,
 ) -> Obligation:
     """Record that a request for more time was refused, and queue the unit's notice."""
-    ob = _find(session, campaign, unit, obligation, period)
+    ob = find_obligation(session, campaign, unit, obligation, period)
     unit_name = session.get(Unit, ob.unit_id).name
     audit(
         session,
@@ -146,20 +100,8 @@ def refuse_extension(
         due=ob.effective_due.isoformat(),
         reason=reason,
     )
-    queue_extension_notice(
-        session,
-        campaign=campaign,
-        unit_id=ob.unit_id,
-        unit=unit_name,
-        what=_what(campaign, ob),
-        due=ob.effective_due,
-        new_due=None,
-        reason=reason,
-        key=f"extension-refused:{ob.id}:{now:%Y%m%d%H%M%S}",
-        now=now,
-        mail_from=mail_from,
-        link=link(unit_name) if link else None,
-    )
+    key = f"extension-refused:{ob.id}:{now:%Y%m%d%H%M%S}"
+    notify_unit(session, campaign, ob, unit_name, ob.effective_due, None, reason, key, now, mail_from, link)
     return ob
 
 
@@ -178,40 +120,21 @@ def decide_extension(
     move the unit's checkpoints in the Prefect UI when a server is configured (a calendar that
     cannot follow never undoes the decision: the next sweep moves it). The one path for
     `duban extend` and the grant-extension flow."""
-    from tasks.outbox import send_queued
-    from tasks.portal import LinkMaker
-    from tasks.prefect_api import server_configured, sync_calendar
-
     with app.store.session(write=True) as s:
-        links = LinkMaker(s, app.settings, app.campaign)
+        common = dict(
+            unit=unit,
+            obligation=obligation,
+            period=period,
+            reason=reason,
+            now=now,
+            mail_from=app.settings.mail_from,
+            link=LinkMaker(s, app.settings, app.campaign),
+        )
         if new_due is None:
-            ob = refuse_extension(
-                s,
-                app.campaign,
-                unit=unit,
-                obligation=obligation,
-                period=period,
-                reason=reason,
-                refused_by=by,
-                now=now,
-                mail_from=app.settings.mail_from,
-                link=links,
-            )
+            ob = refuse_extension(s, app.campaign, refused_by=by, **common)
         else:
-            ob = grant_extension(
-                s,
-                app.campaign,
-                unit=unit,
-                obligation=obligation,
-                period=period,
-                new_due=new_due,
-                reason=reason,
-                granted_by=by,
-                now=now,
-                mail_from=app.settings.mail_from,
-                link=links,
-            )
-        out = Decided(ob, s.get(Unit, ob.unit_id).name, _what(app.campaign, ob), new_due is not None)
+            ob = grant_extension(s, app.campaign, new_due=new_due, granted_by=by, **common)
+        out = Decided(ob, s.get(Unit, ob.unit_id).name, obligation_words(app.campaign, ob), new_due is not None)
     out.delivery = send_queued(app, now=now)
     if out.granted and server_configured():
         try:
@@ -272,8 +195,6 @@ def resend_now(
 ) -> tuple[list[int], dict[int, str], DeliveryReport]:
     """Requeue failed or uncertain mail (`ids`, or all of it) and send it at once, with whatever
     else waits in the queue. The one path for `duban resend` and the resend-mail flow."""
-    from tasks.outbox import send_queued
-
     with app.store.session(write=True) as s:
         requeued, skipped = resend(s, app.campaign, ids, by=by, now=now)
     return requeued, skipped, send_queued(app, now=now)
@@ -292,22 +213,7 @@ def request_extension(
     now: datetime,
 ) -> ExtensionRequest:
     """A unit's own request for more time (from its page), recorded and audited; ops answer it."""
-    ob = session.get(Obligation, obligation_id)
-    if ob is None or ob.unit_id != unit_id:
-        raise OpsError("本单位没有这项报送任务")
-    if not reason.strip():
-        raise OpsError("请写明申请延期的理由")
-    if not name.strip() or not phone.strip():
-        raise OpsError(f"请填写申请人姓名和联系电话，便于{campaign.organiser}联系")
-    if new_due <= ob.effective_due:
-        raise OpsError(f"申请的新截止日期应晚于现在的截止日期 {ob.effective_due:%Y年%m月%d日}")
-    waiting = session.scalar(
-        select(ExtensionRequest).where(ExtensionRequest.obligation_id == ob.id, ExtensionRequest.status == "pending")
-    )
-    if waiting is not None:
-        raise OpsError(
-            f"这项任务已有一份延期申请（{waiting.requested_at:%m月%d日}提交）正在审核，请等待{campaign.organiser}答复"
-        )
+    ob = _requestable(session, campaign, unit_id, obligation_id, new_due, reason, name, phone)
     req = ExtensionRequest(
         obligation_id=ob.id,
         requested_due=new_due,
@@ -315,7 +221,7 @@ def request_extension(
         requested_by=name.strip(),
         phone=phone.strip(),
         requested_at=now,
-        status="pending",
+        status=ExtensionStatus.PENDING,
     )
     session.add(req)
     session.flush()
@@ -334,6 +240,38 @@ def request_extension(
     return req
 
 
+def _requestable(
+    session: Session,
+    campaign: Campaign,
+    unit_id: int,
+    obligation_id: int,
+    new_due: date,
+    reason: str,
+    name: str,
+    phone: str,
+) -> Obligation:
+    """The unit's own obligation a request may be made for, or OpsError saying what is missing."""
+    ob = session.get(Obligation, obligation_id)
+    if ob is None or ob.unit_id != unit_id:
+        raise OpsError("本单位没有这项报送任务")
+    if not reason.strip():
+        raise OpsError("请写明申请延期的理由")
+    if not name.strip() or not phone.strip():
+        raise OpsError(f"请填写申请人姓名和联系电话，便于{campaign.organiser}联系")
+    if new_due <= ob.effective_due:
+        raise OpsError(f"申请的新截止日期应晚于现在的截止日期 {ob.effective_due:%Y年%m月%d日}")
+    waiting = session.scalar(
+        select(ExtensionRequest).where(
+            ExtensionRequest.obligation_id == ob.id, ExtensionRequest.status == ExtensionStatus.PENDING
+        )
+    )
+    if waiting is not None:
+        raise OpsError(
+            f"这项任务已有一份延期申请（{waiting.requested_at:%m月%d日}提交）正在审核，请等待{campaign.organiser}答复"
+        )
+    return ob
+
+
 def answer_request(app: App, request_id: int, *, new_due: date | None, reason: str, by: str, now: datetime) -> Decided:
     """Ops' answer to a unit's request: granted (a date) or refused, through the extension path
     (audited, the unit mailed, the ladder moved); the request records the answer for the page."""
@@ -341,7 +279,7 @@ def answer_request(app: App, request_id: int, *, new_due: date | None, reason: s
         req = s.get(ExtensionRequest, request_id)
         if req is None or req.obligation.campaign != app.campaign.id:
             raise OpsError(f"本活动没有编号为 {request_id} 的延期申请")
-        if req.status != "pending":
+        if req.status != ExtensionStatus.PENDING:
             raise OpsError(f"延期申请 {request_id} 已经答复过了")
         ob = req.obligation
         unit, code, period = ob.unit.name, ob.code, ob.period
@@ -350,7 +288,7 @@ def answer_request(app: App, request_id: int, *, new_due: date | None, reason: s
     )
     with app.store.session(write=True) as s:
         req = s.get(ExtensionRequest, request_id)
-        req.status = "granted" if new_due else "refused"
+        req.status = ExtensionStatus.GRANTED if new_due else ExtensionStatus.REFUSED
         req.decided_at, req.decided_by, req.answer, req.granted_due = now, by, reason, new_due
     return out
 
@@ -359,6 +297,6 @@ def expire_request(app: App, request_id: int, *, now: datetime) -> None:
     """A request nobody answered in time: no longer pending, so the unit may ask again."""
     with app.store.session(write=True) as s:
         req = s.get(ExtensionRequest, request_id)
-        if req is not None and req.status == "pending":
-            req.status, req.decided_at = "expired", now
+        if req is not None and req.status == ExtensionStatus.PENDING:
+            req.status, req.decided_at = ExtensionStatus.EXPIRED, now
             audit(s, at=now, actor=app.campaign.organiser, action="extension.expire", subject=str(request_id))

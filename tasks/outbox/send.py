@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from notifications.sender import DeliveryReport, Freshness, deliver_sync
-from schemas.outbox import Notification
+from notifications.transport import TransportFactory
+from schemas.outbox import Notification, OutboxStatus
 from tasks.app import App
 from tasks.outbox.digest_text import render_digest
 from tasks.outbox.fresh import has_stale_items, stale_items
@@ -17,19 +18,24 @@ from tasks.outbox.fresh import has_stale_items, stale_items
 FRESHNESS = Freshness(has_stale=has_stale_items, stale_items=stale_items, rebuild=render_digest)
 
 
-def send_queued(app: App, *, now: datetime, limit: int | None = None) -> DeliveryReport:
-    """Send every queued mail of the campaign (up to `limit`) as of `now`."""
-    return deliver_sync(app.store, app.settings, app.campaign, now=now, limit=limit, freshness=FRESHNESS)
+def send_queued(
+    app: App, *, now: datetime, limit: int | None = None, transport: TransportFactory | None = None
+) -> DeliveryReport:
+    """Send every queued mail of the campaign (up to `limit`) as of `now`; `transport` makes each
+    connection (by default SMTP, as the settings say)."""
+    return deliver_sync(
+        app.store, app.settings, app.campaign, now=now, limit=limit, freshness=FRESHNESS, transport=transport
+    )
 
 
 STATUS_LABELS = {
-    "queued": "待发送",
-    "claimed": "发送中",
-    "sending": "发送中",
-    "sent": "已发出",
-    "failed": "失败",
-    "uncertain": "存疑",
-    "stale": "已作废",
+    OutboxStatus.QUEUED: "待发送",
+    OutboxStatus.CLAIMED: "发送中",
+    OutboxStatus.SENDING: "发送中",
+    OutboxStatus.SENT: "已发出",
+    OutboxStatus.FAILED: "失败",
+    OutboxStatus.UNCERTAIN: "存疑",
+    OutboxStatus.STALE: "已作废",
 }
 
 

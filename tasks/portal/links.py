@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from config.settings import Settings
 from schemas.campaign import Campaign
 from schemas.tables import Unit
+from tasks.calendar import now_local
 
 LINK_SALT = "duban.unit-link"
 COOKIE_SALT = "duban.unit-session"
@@ -77,8 +78,6 @@ def make_link(settings: Settings, unit: Unit, *, now: datetime | None = None) ->
 
 
 def link_for(session: Session, settings: Settings, campaign: Campaign, unit_name: str) -> Link | None:
-    from tasks.calendar import now_local
-
     unit = session.scalar(select(Unit).where(Unit.campaign == campaign.id, Unit.name == unit_name))
     return make_link(settings, unit, now=now_local(campaign.timezone)) if unit else None
 

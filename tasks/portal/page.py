@@ -18,15 +18,16 @@ from sqlalchemy.orm import Session
 from schemas.campaign import Campaign, periods
 from schemas.period import period_label
 from schemas.tables import ExtensionRequest, Obligation, Submission, Unit, ValidationIssue
+from schemas.verdicts import SubmissionStatus
 from tasks.calendar import State, status_rows
 
 SUBMISSION_LABELS = {
-    "accepted": "已通过",
-    "rejected": "未通过",
-    "unreadable": "无法读取",
-    "duplicate": "重复文件",
-    "refused": "未受理",
-    "external": "系统外已报送",
+    SubmissionStatus.ACCEPTED: "已通过",
+    SubmissionStatus.REJECTED: "未通过",
+    SubmissionStatus.UNREADABLE: "无法读取",
+    SubmissionStatus.DUPLICATE: "重复文件",
+    SubmissionStatus.REFUSED: "未受理",
+    SubmissionStatus.EXTERNAL: "系统外已报送",
 }
 REQUEST_LABELS = {
     "pending": "延期申请审核中",
@@ -97,13 +98,24 @@ def unit_page(
     session: Session, campaign: Campaign, unit: Unit, as_of: date, *, annotated: Callable[[int, str], bool]
 ) -> UnitPage:
     """The page of `unit` on `as_of`; `annotated(id, sha256)`: has that submission an annotated workbook?"""
-    cal = campaign.work_calendar
     page = UnitPage(unit.name, campaign.name, as_of)
     rows = status_rows(session, campaign, as_of, unit_id=unit.id)
+    page.items = _items(session, campaign, rows, as_of)
+    page.sent = _sent(session, campaign, unit, {(r.form, r.period): r.effective_due for r in rows}, annotated)
+    forms = {f.code: f for f in campaign.forms}
+    owed = dict.fromkeys(r.form for r in rows)
+    page.templates = [(code, forms[code].name) for code in owed if not forms[code].document]
+    return page
+
+
+def _items(session: Session, campaign: Campaign, rows: list, as_of: date) -> list[Item]:
+    """The unit's obligations, one item each, with the state of its latest extension request."""
+    cal = campaign.work_calendar
     requests = _latest_requests(session, [r.obligation_id for r in rows])
+    items = []
     for r in rows:
         many = len(periods(campaign.obligation(r.obligation))) > 1
-        page.items.append(
+        items.append(
             Item(
                 r.obligation_id,
                 campaign.obligation_name(r.obligation),
@@ -118,7 +130,17 @@ def unit_page(
                 REQUEST_LABELS.get(requests.get(r.obligation_id, "")),
             )
         )
-    dues = {(r.form, r.period): r.effective_due for r in rows}
+    return items
+
+
+def _sent(
+    session: Session,
+    campaign: Campaign,
+    unit: Unit,
+    dues: dict[tuple[str, str], date],
+    annotated: Callable[[int, str], bool],
+) -> list[Sent]:
+    """The unit's submissions, newest first; `dues`: each (form, period)'s due date, to tell late ones."""
     counts = _issue_counts(session, unit.id)
     subs = session.scalars(
         select(Submission)
@@ -126,12 +148,13 @@ def unit_page(
         .order_by(Submission.received_at.desc(), Submission.id.desc())
     ).all()
     forms = {f.code: f for f in campaign.forms}
+    sent = []
     for s in subs:
         form = forms.get(s.form or "")
         what = f"{form.name} {period_label(s.period) if s.period else ''}".strip() if form else "未识别的文件"
         due = dues.get((s.form, s.period))
         errors, warnings = counts.get(s.id, (0, 0))
-        page.sent.append(
+        sent.append(
             Sent(
                 s.id,
                 s.filename,
@@ -146,9 +169,7 @@ def unit_page(
                 annotated(s.id, s.sha256),
             )
         )
-    owed = dict.fromkeys(r.form for r in rows)
-    page.templates = [(code, forms[code].name) for code in owed if not forms[code].document]
-    return page
+    return sent
 
 
 def _latest_requests(session: Session, obligation_ids: list[int]) -> dict[int, str]:

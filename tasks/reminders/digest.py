@@ -43,22 +43,10 @@ def queue_digests(
 ) -> list[Notification]:
     """One digest per recipient per day carrying all of that person's new items; a unit's own
     people (not the committee's groups) get the link to their unit's page."""
-    per: dict[str, list[tuple[Decision, str]]] = defaultdict(list)
-    names: dict[str, str] = {}
-    own: dict[str, dict[str, None]] = defaultdict(dict)  # recipient -> the units whose contact they are
-    for d in decisions:
-        for r in d.recipients:
-            per[r.email.lower()].append((d, r.email))
-            names.setdefault(r.email.lower(), r.name)
-            if r.role != "group":
-                own[r.email.lower()][d.unit] = None
+    per, names, own = _by_recipient(decisions)
     out = []
     for email, pairs in per.items():
-        base = f"digest:{campaign.id}:{as_of.isoformat()}:{email}"
-        earlier = session.scalar(
-            select(func.count()).select_from(Notification).where(Notification.key.like(base + "%"))
-        )
-        key = base if not earlier else f"{base}:{earlier + 1}"
+        key = _digest_key(session, f"digest:{campaign.id}:{as_of.isoformat()}:{email}")
         items = [item_view(d, as_of) for d, _ in pairs]
         n = enqueue(
             session,
@@ -93,6 +81,30 @@ def queue_digests(
         out.append(n)
     session.flush()
     return out
+
+
+def _by_recipient(
+    decisions: list[Decision],
+) -> tuple[dict[str, list[tuple[Decision, str]]], dict[str, str], dict[str, dict[str, None]]]:
+    """By recipient (address in lower case): their (decision, address as written), their name,
+    and the units whose own contact they are (none: one of the committee's groups)."""
+    per: dict[str, list[tuple[Decision, str]]] = defaultdict(list)
+    names: dict[str, str] = {}
+    own: dict[str, dict[str, None]] = defaultdict(dict)  # recipient -> the units whose contact they are
+    for d in decisions:
+        for r in d.recipients:
+            per[r.email.lower()].append((d, r.email))
+            names.setdefault(r.email.lower(), r.name)
+            if r.role != "group":
+                own[r.email.lower()][d.unit] = None
+    return per, names, own
+
+
+def _digest_key(session: Session, base: str) -> str:
+    """The day's first digest to a recipient is keyed `base`; a later one (new items the same
+    day) `base:2`, `base:3`, …"""
+    earlier = session.scalar(select(func.count()).select_from(Notification).where(Notification.key.like(base + "%")))
+    return base if not earlier else f"{base}:{earlier + 1}"
 
 
 def _links(units: dict[str, None], links: Callable[[str], str | None] | None) -> list[tuple[str, str]]:

@@ -8,7 +8,8 @@ from datetime import date, datetime, time
 from sqlalchemy.exc import IntegrityError
 
 from notifications.sender import DeliveryReport
-from schemas.outbox import FAILED, UNCERTAIN
+from notifications.transport import TransportFactory
+from schemas.outbox import OutboxStatus
 from tasks.app import App, audit
 from tasks.outbox import mail_rows, send_queued
 from tasks.portal import LinkMaker
@@ -97,11 +98,18 @@ def queue_day(
 
 
 def sweep_day(
-    app: App, as_of: date, *, dry_run: bool = False, confirmed_by: str | None = None, now: datetime | None = None
+    app: App,
+    as_of: date,
+    *,
+    dry_run: bool = False,
+    confirmed_by: str | None = None,
+    now: datetime | None = None,
+    transport: TransportFactory | None = None,
 ) -> SweepResult:
     """The day's sweep: decide, queue, send. Nothing at all on a non-working day (the one place
     that rule is applied: the flow, the command and the replay all come here); nothing queued
-    when it would escalate more than `max_escalations` at once, until ops confirm (`confirmed_by`)."""
+    when it would escalate more than `max_escalations` at once, until ops confirm (`confirmed_by`).
+    `transport` makes the mail connections (by default SMTP, as the settings say)."""
     if not app.workdays.is_workday(as_of):
         return SweepResult(as_of, [], working_day=False)
     now = now or send_time(app, as_of)
@@ -112,11 +120,16 @@ def sweep_day(
         return SweepResult(as_of, decisions, held=held, dry_run=True)
     decisions, queued, held = queue_day(app, as_of, now, confirmed_by=confirmed_by)
     result = SweepResult(as_of, decisions, queued, held=held)
-    result.delivery = send_queued(app, now=now)  # held: the day's notices wait; receipts already queued still go
+    result.delivery = send_queued(
+        app, now=now, transport=transport
+    )  # held: the day's notices wait; receipts already queued still go
     result.needs_attention = attention(app)
     return result
 
 
 def attention(app: App) -> list[dict]:
     """Failed and uncertain emails: what ops must look at (and may resend in one step)."""
-    return [{k: m[k] for k in ("id", "status", "to", "subject", "error")} for m in mail_rows(app, (FAILED, UNCERTAIN))]
+    return [
+        {k: m[k] for k in ("id", "status", "to", "subject", "error")}
+        for m in mail_rows(app, (OutboxStatus.FAILED, OutboxStatus.UNCERTAIN))
+    ]

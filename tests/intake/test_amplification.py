@@ -18,9 +18,9 @@ from sqlalchemy import func, select
 from config.settings import Settings
 from schemas.tables import Submission, ValidationIssue
 from tasks.intake.budget import TOO_SLOW
-from tasks.intake.parse import TOO_MUCH_TEXT, Limits, Unreadable
+from tasks.intake.judge import UNSHOWN
 from tasks.intake.read import ReaderPool, read_sheets
-from tasks.intake.validate import UNSHOWN
+from tasks.intake.sheet import TOO_MUCH_TEXT, Limits, Unreadable
 from tests.intake.amplified import many_errors_xlsx, merged_text_xlsx, rowspan_html
 from tests.intake.files import messy_workbook, need_row, write
 from tests.intake.test_cli import duban
@@ -115,7 +115,7 @@ def _budget_app(tmp_path, seconds: float):  # type: ignore[no-untyped-def]
 
 @pytest.mark.slow
 def test_a_file_past_its_time_budget_is_too_complex_and_the_next_is_judged(tmp_path):
-    from tasks.intake.service import submit_batch
+    from tasks.intake.batch import submit_batch
 
     app = _budget_app(tmp_path, 1.0)  # a 20,000-row file with an error a row takes several seconds
     try:
@@ -136,6 +136,7 @@ def test_a_file_past_its_time_budget_is_too_complex_and_the_next_is_judged(tmp_p
 
 def test_recording_past_the_budget_is_rolled_back_and_recorded_as_too_complex(tmp_path):
     from tasks.intake.keep import keep_bytes
+    from tasks.intake.record import Kept
     from tasks.intake.service import file_verdict, limits_of
     from tasks.intake.validate import inspect_file
 
@@ -147,9 +148,7 @@ def test_recording_past_the_budget_is_rolled_back_and_recorded_as_too_complex(tm
         )
         assert v.status == "rejected"
         v.spent = 6.0  # judged, but the file's budget is spent: recording it may not take more
-        r = file_verdict(
-            app, v, sha=keep_bytes(app.settings.files_dir, data), size=len(data), name="x.xlsx", received=WHEN
-        )
+        r = file_verdict(app, v, Kept(keep_bytes(app.settings.files_dir, data), len(data), "x.xlsx", WHEN))
         assert r.status == "unreadable" and r.verdict.issues[0].message == TOO_SLOW and r.annotated is None
         with app.store.session() as s:
             assert s.scalar(select(func.count()).select_from(Submission)) == 1

@@ -246,7 +246,7 @@ def test_concurrent_batches_of_the_same_units_record_each_file_once(app):
     from sqlalchemy import func, select
 
     from schemas.tables import Submission
-    from tasks.intake.service import submit_batch
+    from tasks.intake.batch import submit_batch
 
     files = list(county_files(24).items())
     at = datetime(2010, 7, 6, 9)
@@ -369,10 +369,10 @@ def test_a_file_recorded_by_a_run_that_died_before_moving_it_is_moved_not_answer
 
     from schemas.outbox import Notification
     from schemas.tables import Submission
+    from tasks.intake.batch import submit_batch
     from tasks.intake.inbox import claim_all
     from tasks.intake.receive import open_received
     from tasks.intake.run import intake_inbox
-    from tasks.intake.service import submit_batch
 
     app = inbox_app(sqlite_settings, county_files(3))
     at = datetime(2010, 7, 6, 9)

@@ -10,7 +10,8 @@ from openpyxl import load_workbook
 
 from tasks.intake.cells import phone
 from tasks.intake.formulas import NO_VALUE
-from tasks.intake.parse import Limits, Unreadable, parse
+from tasks.intake.parse import parse
+from tasks.intake.sheet import Limits, Unreadable
 from tasks.intake.sniff import markup_kind, tabular_text
 from tasks.intake.validate import inspect_file
 from tests.intake.files import CAMPAIGN, messy_workbook, need_row, xls_bytes

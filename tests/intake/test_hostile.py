@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 
 from schemas.outbox import Notification
 from schemas.tables import ContactChange, ContactList, Submission, Unit
-from tasks.intake.read import Limits, read_sheets
+from tasks.intake.read import read_sheets
+from tasks.intake.sheet import Limits
 from tasks.intake.validate import inspect_file
 from tests.intake.hostile import LONG_NAME, good_files, hostile_inbox, merge_bomb, sparse_xlsx
 from tests.sweep.smtp import Recorder, start
@@ -110,7 +111,7 @@ def test_the_intake_flow_over_hostile_and_good_files(prefect_harness, sqlite_set
     assert any(p.name.endswith(LONG_NAME[-20:]) for p in (sqlite_settings.home / "processed").iterdir())
     from openpyxl import load_workbook
 
-    from tasks.intake.service import annotated_path
+    from tasks.intake import annotated_path
 
     annotated = annotated_path(app.settings, subs["清河区[附表3].csv"].id, subs["清河区[附表3].csv"].sha256)
     assert load_workbook(annotated).sheetnames == ["校验结果", "清河区_附表3_"]

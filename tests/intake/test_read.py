@@ -12,7 +12,8 @@ from openpyxl import Workbook
 
 from config.settings import CAMPAIGNS_DIR
 from schemas.loading import load_campaign
-from tasks.intake.read import Limits, Unreadable, decode_text, read_sheets
+from tasks.intake.read import read_sheets
+from tasks.intake.sheet import Limits, Unreadable, decode_text
 from tasks.intake.validate import inspect_file
 from tests.intake.files import csv_bytes, messy_workbook, need_row
 

@@ -12,8 +12,9 @@ def test_a_file_filed_before_is_one_of_this_message_never_anothers(sqlite_settin
     from datetime import datetime
 
     from tasks.app.open import open_app
+    from tasks.intake import Origin
     from tasks.intake.service import submit_bytes
-    from tasks.mailbox.machine import _filed_before
+    from tasks.mailbox.files import filed_before
     from tests.intake.files import messy_workbook, need_row
 
     app = open_app("huaian-2010", settings=sqlite_settings)
@@ -23,13 +24,10 @@ def test_a_file_filed_before_is_one_of_this_message_never_anothers(sqlite_settin
         data,
         "附表3.xlsx",
         received_at=at,
-        expect_unit="清河区",
-        channel="mail",
-        submitted_by="王晓明",
-        receipt=False,
+        origin=Origin("mail", unit="清河区", submitted_by="王晓明", receipt=False),
     )
     sha = hashlib.sha256(data).hexdigest()
-    assert _filed_before(app, "附表3.xlsx", sha, at, "王晓明") is not None
-    assert _filed_before(app, "附表3.xlsx", sha, at, "盱眙联络员") is None
-    assert _filed_before(app, "附表3（盱眙）.xlsx", sha, at, "王晓明") is None
+    assert filed_before(app, "附表3.xlsx", sha, at, "王晓明") is not None
+    assert filed_before(app, "附表3.xlsx", sha, at, "盱眙联络员") is None
+    assert filed_before(app, "附表3（盱眙）.xlsx", sha, at, "王晓明") is None
     app.store.dispose()

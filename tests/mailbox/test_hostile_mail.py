@@ -32,7 +32,7 @@ ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nSUMMARY:x\r\nEND:VEVEN
 
 
 def run(app, now: datetime = datetime(2010, 7, 5, 12)):  # type: ignore[no-untyped-def]
-    from tasks.mailbox.machine import opened, poll
+    from tasks.mailbox import opened, poll
 
     with opened(app.settings) as box:
         return poll(app, box, now=now)
@@ -65,7 +65,7 @@ def add_member(app) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_a_member_roles_mail_is_held_not_filed_and_only_liaison_and_head_get_the_link(dovecot, mapp):
-    from tasks.mailbox.machine import release
+    from tasks.mailbox import release
 
     add_member(mapp)
     append(dovecot, message(sender=MEMBER, name="外人", files=[("附表3.xlsx", BAD)], msg_id="<member@x>"))
@@ -93,6 +93,7 @@ def test_a_member_roles_mail_is_held_not_filed_and_only_liaison_and_head_get_the
 def test_a_portal_or_inbox_receipt_links_only_the_liaison(mapp):
     """`queue_receipt` (inbox, page): a Reply naming a member gets the receipt but no link."""
     from notifications.receipts import Reply
+    from tasks.intake import Origin
     from tasks.intake.service import submit_bytes
 
     add_member(mapp)
@@ -101,8 +102,7 @@ def test_a_portal_or_inbox_receipt_links_only_the_liaison(mapp):
         GOOD,
         "附表3.xlsx",
         received_at=datetime(2010, 7, 5, 9),
-        expect_unit="清河区",
-        reply=Reply("<r@x>", "<r@x>", "附表3", MEMBER),
+        origin=Origin(unit="清河区", reply=Reply("<r@x>", "<r@x>", "附表3", MEMBER)),
     )
     links = {n.recipient_email: "/u/" in n.text for n in outbox(mapp)}
     assert links == {MEMBER: False, LIAISON: True}
@@ -110,7 +110,7 @@ def test_a_portal_or_inbox_receipt_links_only_the_liaison(mapp):
 
 def test_in_production_the_mailbox_refuses_to_start_without_the_authserv_or_the_explicit_flag(dovecot, mail_settings):
     from tasks.app.open import open_app
-    from tasks.mailbox.machine import Imap, MailboxRefused
+    from tasks.mailbox import Imap, MailboxRefused
     from tasks.mailbox.policy import trust_problem
 
     prod = mail_settings.model_copy(update={"env": "production"})  # Dovecot here speaks no TLS: not re-validated

@@ -25,7 +25,7 @@ BAD = messy_workbook("tech-needs", [need_row(3, sales_wan="很多")], unit="清�
 
 
 def run(mapp):  # type: ignore[no-untyped-def]
-    from tasks.mailbox.machine import opened, poll
+    from tasks.mailbox import opened, poll
 
     with opened(mapp.settings) as box:
         return poll(mapp, box, now=datetime(2010, 7, 5, 12))
@@ -69,7 +69,7 @@ def test_the_same_message_twice_and_after_a_uidvalidity_change_is_filed_once(dov
     dovecot.append(raw, datetime(2010, 7, 5, 9, 5).replace(tzinfo=SH))  # the client sent it again
     first = run(mapp)
     assert [r.action for r in first] == ["processed", "already-seen"]
-    from tasks.mailbox.machine import (
+    from tasks.mailbox import (
         Imap,  # another folder, another UIDVALIDITY: the same message in it
     )
 
@@ -87,7 +87,7 @@ def test_the_same_message_twice_and_after_a_uidvalidity_change_is_filed_once(dov
 
 
 def test_unknown_senders_are_held_kept_and_released_by_ops(dovecot, mapp):
-    from tasks.mailbox.machine import release
+    from tasks.mailbox import release
 
     dovecot.append(
         message(
@@ -368,7 +368,7 @@ def test_with_a_trusted_mail_server_a_forged_liaison_address_is_held_and_its_own
 def test_messages_are_moved_by_imap_move_not_copy_then_expunge(dovecot, mail_settings):
     """MOVE is atomic; COPY then EXPUNGE is not (a run killed between them leaves the message in
     both folders). Dovecot lists MOVE only after login, so the capabilities are read again."""
-    from tasks.mailbox.machine import Imap
+    from tasks.mailbox import Imap
 
     box = Imap(mail_settings)
     try:

@@ -9,14 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from config.settings import Settings
-
-
-class Clock:
-    def __init__(self, at: datetime):
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
+from tests.fakes.clock import FixedClock
 
 
 @pytest.fixture
@@ -35,9 +28,9 @@ def portal(portal_settings):  # type: ignore[no-untyped-def]
     from flows.portal.app import create_app
     from tasks.app.open import open_app
 
-    app = open_app("huaian-2010", settings=portal_settings)
-    clock = Clock(datetime(2010, 7, 5, 10, 0))
-    web = create_app(app, clock=clock)
+    clock = FixedClock(datetime(2010, 7, 5, 10, 0))
+    app = open_app("huaian-2010", settings=portal_settings, clock=clock)
+    web = create_app(app)
     yield app, web, clock
     app.store.dispose()
 

@@ -190,7 +190,7 @@ def test_the_limit_is_checked_again_in_the_transaction_that_records(portal):
 
     app, _, clock = portal
     app.settings.portal_uploads_per_hour = 1
-    page = Portal(app, clock)
+    page = Portal(app)
     with app.store.session() as s:
         unit = s.scalar(select(Unit).where(Unit.name == "清河区"))
         s.expunge(unit)
