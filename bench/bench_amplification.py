@@ -56,8 +56,8 @@ def line(what: str, got: tuple[float, float, int], base: tuple[float, float, int
 
 def main() -> None:
     from notifications.capture import free_port, start_capture
-    from tests.intake.amplified import merged_form_xlsx, merged_text_xlsx, rowspan_html
-    from tests.intake.files import messy_workbook, need_row
+    from tests.tasks.intake.amplified import merged_form_xlsx, merged_text_xlsx, rowspan_html
+    from tests.tasks.intake.files import messy_workbook, need_row
 
     good = messy_workbook("tech-needs", [need_row(0)], unit="清河区")
     merged, spans = merged_text_xlsx(), rowspan_html()
@@ -111,8 +111,8 @@ def _budget() -> float:
 
 
 def _intake(home: Path, bad: bool) -> tuple[float, float, int]:
-    from tests.intake.amplified import merged_text_xlsx
-    from tests.intake.files import messy_workbook, need_row
+    from tests.tasks.intake.amplified import merged_text_xlsx
+    from tests.tasks.intake.files import messy_workbook, need_row
 
     inbox = home / "inbox"
     inbox.mkdir(parents=True)

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def files(n: int) -> list[tuple[str, bytes]]:
-    from tests.intake.files import county_files
+    from tests.tasks.intake.files import county_files
 
     return list(county_files(n).items())
 
@@ -42,8 +42,8 @@ def intake(
     fs: list[tuple[str, bytes]], batch: int, processes: int = 1, *, bad: bool = False, pg: str | None = None
 ) -> tuple[float, dict]:
     """`duban intake` over the files, in `processes` processes sharing one inbox and store; with
-    `bad`, the bad input of tests/intake/files.py mixed in. (seconds, file -> its JSON result)"""
-    from tests.intake.files import bad_files, write_bad
+    `bad`, the bad input of tests/tasks/intake/files.py mixed in. (seconds, file -> its JSON result)"""
+    from tests.tasks.intake.files import bad_files, write_bad
 
     home = Path(tempfile.mkdtemp(prefix="bench-batch-"))
     (home / "inbox").mkdir(parents=True)

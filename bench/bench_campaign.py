@@ -60,7 +60,7 @@ def store_bench(url: str, rows: int) -> tuple[float, float, float, float]:
     from schemas.store import open_store
     from schemas.tables import Submission, Unit
     from tasks.intake.rows import current_rows, store
-    from tests.intake.files import CAMPAIGN, need_row
+    from tests.tasks.intake.files import CAMPAIGN, need_row
 
     st = open_store(url)
     form = CAMPAIGN.form("tech-needs")

@@ -25,7 +25,7 @@ def run(home: Path, hostile: bool) -> tuple[float, int]:
     from tasks.app.open import open_app
     from tasks.intake.run import intake_inbox
     from tasks.outbox.send import send_queued
-    from tests.intake.hostile import good_files, hostile_inbox
+    from tests.tasks.intake.hostile import good_files, hostile_inbox
 
     port = free_port()
     capture = start_capture(home / "mail", port=port)

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 def workbook(rows: int) -> bytes:
     from openpyxl import Workbook
 
-    from tests.intake.files import CAMPAIGN, need_row
+    from tests.tasks.intake.files import CAMPAIGN, need_row
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("附表3")

@@ -27,9 +27,9 @@ def main() -> None:
     from tasks.app.open import open_app
     from tasks.intake.run import intake_inbox
     from tasks.mailbox.machine import opened, poll
-    from tests.intake.files import COUNTIES
-    from tests.mailbox.conftest import message
-    from tests.mailbox.dovecot import Dovecot, available
+    from tests.tasks.intake.files import COUNTIES
+    from tests.tasks.mailbox.conftest import message
+    from tests.tasks.mailbox.dovecot import Dovecot, available
 
     why = available()
     if why:

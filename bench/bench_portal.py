@@ -74,7 +74,7 @@ def main() -> None:
     from tasks.app.open import open_app
     from tasks.intake.service import validate_file
     from tasks.portal.links import link_for
-    from tests.intake.files import messy_workbook, need_row
+    from tests.tasks.intake.files import messy_workbook, need_row
 
     home = Path(tempfile.mkdtemp(prefix="bench-portal-"))
     env = {

@@ -61,7 +61,7 @@ class Bare:
 def workbooks(clients: int, rows: int, bad_every: int = 0) -> list[tuple[str, str, bytes]]:
     """(unit, file name, bytes): one distinct valid file per client, the counties in turn; with
     `bad_every` N, every Nth file has one wrong cell (answered with an annotated workbook)."""
-    from tests.intake.files import COUNTIES, messy_workbook, need_row
+    from tests.tasks.intake.files import COUNTIES, messy_workbook, need_row
 
     out = []
     for k in range(clients):
@@ -76,7 +76,7 @@ def workbooks(clients: int, rows: int, bad_every: int = 0) -> list[tuple[str, st
 
 def client(base: str, link: str, unit: str, name: str, data: bytes, at: float, out: Outcome) -> None:
     """One clerk: at `at` opens the link and the page, then uploads and waits for the verdict."""
-    from tests.portal.served import browser, post_file
+    from tests.flows.portal.served import browser, post_file
 
     time.sleep(max(0.0, at - time.monotonic()))
     try:
@@ -262,9 +262,9 @@ def run(args) -> bool:  # type: ignore[no-untyped-def]
     from notifications.capture import free_port
     from tasks.app.open import open_app
     from tasks.portal.links import link_for
-    from tests.intake.files import COUNTIES
-    from tests.portal.served import SECRET, portal_env, portal_process
-    from tests.sweep.smtp import Recorder, start
+    from tests.flows.portal.served import SECRET, portal_env, portal_process
+    from tests.tasks.intake.files import COUNTIES
+    from tests.tasks.reminders.smtp import Recorder, start
 
     home = Path(tempfile.mkdtemp(prefix="bench-rush-")) / "var"
     url, handle = pg_schema(args.pg_url) if args.db == "postgresql" else (None, None)

@@ -49,8 +49,8 @@ def corpus(dirs: list[str], limit: int | None) -> list[Path]:
 
 def built_mix(out: Path, n: int = 300) -> list[Path]:
     """A few hundred generated workbooks of every format the intake reads, some large."""
-    from tests.intake.files import csv_bytes, messy_workbook, need_row, xls_bytes
-    from tests.intake.format_files import (
+    from tests.tasks.intake.files import csv_bytes, messy_workbook, need_row, xls_bytes
+    from tests.tasks.intake.format_files import (
         grid,
         html_xls,
         ods_bytes,
@@ -285,7 +285,7 @@ def report(files: list[Path], run: dict, base: tuple[float, float, dict], single
     print(
         ""
         if real
-        else "\n*** NOT A REAL-WORLD MIX: generated files (tests/intake builders). "
+        else "\n*** NOT A REAL-WORLD MIX: generated files (tests/tasks/intake builders). "
         "Pass --corpus DIR for files from the wild. ***\n"
     )
     print(f"files: {n} ({sum(p.stat().st_size for p in files) / 1e6:.1f} MB) by suffix: {dict(suffixes.most_common())}")

@@ -1,5 +1,5 @@
 """Every table of the store, imported in one place so `Base.metadata` is complete
-(for Alembic and for `tests/test_migrations.py`)."""
+(for Alembic and for `tests/schemas/test_migrations.py`)."""
 
 from schemas.briefings import Briefing  # noqa: F401, E402
 from schemas.outbox import Attachment, Notification, NotificationItem  # noqa: F401, E402

@@ -1,6 +1,6 @@
 """The store's core tables (SQLAlchemy 2 typed ORM). Form rows live in `schemas/rows.py`.
 
-Migrations in `migrations/` are generated from these models; `tests/test_migrations.py`
+Migrations in `migrations/` are generated from these models; `tests/schemas/test_migrations.py`
 fails when the two drift apart.
 """
 

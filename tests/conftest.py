@@ -95,7 +95,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: igno
         terminalreporter.write_line(
             "  start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start", red=True
         )
-    from tests.mailbox.dovecot import available
+    from tests.tasks.mailbox.dovecot import available
 
     skipped = [r for r in terminalreporter.stats.get("skipped", []) if "dovecot" in str(r.longrepr)]
     if skipped:
@@ -108,7 +108,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: igno
 @pytest.fixture
 def smtp():  # type: ignore[no-untyped-def]
     """A real SMTP server (aiosmtpd) that records what it receives; `.port` is where it listens."""
-    from tests.sweep.smtp import Recorder, start
+    from tests.tasks.reminders.smtp import Recorder, start
 
     rec = Recorder()
     ctl, port = start(rec)

@@ -4,7 +4,7 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from config.settings import BadCampaignId, Settings
-from tests.test_cli_foundation import run
+from tests.flows.cli.test_foundation import run
 
 
 @pytest.mark.unit

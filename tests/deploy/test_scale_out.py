@@ -24,7 +24,7 @@ from config.settings import Settings
 from flows.demo import start_prefect_server, wait_healthy
 from notifications.capture import free_port
 from tests.conftest import PG_URL, ROOT
-from tests.sweep.smtp import Recorder, start
+from tests.tasks.reminders.smtp import Recorder, start
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.postgres]
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from schemas.outbox import Notification
 from schemas.tables import AuditLog, ContactChange, Submission
-from tests.sweep.smtp import Recorder, start
+from tests.tasks.reminders.smtp import Recorder, start
 
 pytestmark = [pytest.mark.prefect, pytest.mark.integration, pytest.mark.slow]
 

@@ -10,8 +10,8 @@ from prefect.flow_runs import resume_flow_run
 
 from tasks.intake.service import submit_file
 from tests.flows.test_supervision_briefing import _paused_run_id
-from tests.intake.files import messy_workbook, write
-from tests.sweep.smtp import Recorder, start
+from tests.tasks.intake.files import messy_workbook, write
+from tests.tasks.reminders.smtp import Recorder, start
 
 pytestmark = [pytest.mark.prefect, pytest.mark.integration]
 NEW = [

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from prefect.artifacts import Artifact
 
-from tests.sweep.smtp import Recorder, start
+from tests.tasks.reminders.smtp import Recorder, start
 
 pytestmark = [pytest.mark.prefect, pytest.mark.integration]
 

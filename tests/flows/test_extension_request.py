@@ -9,7 +9,7 @@ import pytest
 from prefect.artifacts import Artifact
 from sqlalchemy import select
 
-from tests.sweep.smtp import Recorder, start
+from tests.tasks.reminders.smtp import Recorder, start
 
 pytestmark = [pytest.mark.prefect, pytest.mark.integration]
 

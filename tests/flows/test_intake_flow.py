@@ -9,8 +9,8 @@ from prefect.artifacts import Artifact
 from sqlalchemy import func, select
 
 from schemas.tables import Submission
-from tests.intake.files import messy_workbook, need_row
-from tests.sweep.smtp import Recorder, start
+from tests.tasks.intake.files import messy_workbook, need_row
+from tests.tasks.reminders.smtp import Recorder, start
 
 pytestmark = [pytest.mark.prefect, pytest.mark.integration]
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from schemas.outbox import Notification
 from schemas.tables import AuditLog, Obligation, Unit
-from tests.sweep.smtp import Recorder, start
+from tests.tasks.reminders.smtp import Recorder, start
 
 pytestmark = [pytest.mark.prefect, pytest.mark.integration]
 
@@ -81,7 +81,7 @@ def test_final_evaluation_ranks_within_each_kind_and_reaches_leaders(served):
     from flows.final_evaluation import final_evaluation
     from tasks.intake.service import submit_bytes
     from tests.flows.test_supervision_briefing import _paused_run_id
-    from tests.intake.files import messy_workbook, need_row
+    from tests.tasks.intake.files import messy_workbook, need_row
 
     app, rec = served
     submit_bytes(

@@ -10,7 +10,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
 from prefect.flow_runs import resume_flow_run
 
-from tests.sweep.smtp import Recorder, start
+from tests.tasks.reminders.smtp import Recorder, start
 
 pytestmark = [pytest.mark.prefect, pytest.mark.integration]
 

@@ -12,7 +12,7 @@ from tasks.app.open import open_app
 from tasks.intake.service import submit_file
 from tasks.outbox.send import send_queued
 from tests.fakes.mail import FakeMailServer
-from tests.intake.files import messy_workbook, write
+from tests.tasks.intake.files import messy_workbook, write
 
 pytestmark = [pytest.mark.integration]
 
