@@ -54,8 +54,8 @@ def _hwm(pid: int) -> float:
 
 
 def main() -> None:
-    from tasks.intake.read import _POOL
     from tasks.intake.service import limits_of
+    from tasks.reader.read import _POOL
 
     with tempfile.TemporaryDirectory() as tmp:
         run(Path(tmp) / "warm", hostile=False)  # imports, GX context, the first reader child

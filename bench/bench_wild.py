@@ -175,8 +175,8 @@ def run_intake(files: list[Path], batch: int) -> dict:
 def per_file(files: list[Path]) -> list[tuple[str, float, float, str]]:
     """Each file alone through one reader child, its peak reset before: (name, s, child MB, outcome)."""
     from config.settings import Settings
-    from tasks.intake.read import ReaderPool, Unreadable
     from tasks.intake.service import limits_of
+    from tasks.reader.read import ReaderPool, Unreadable
 
     return _per_file(files, ReaderPool(), limits_of(Settings(_env_file=None)), Unreadable)  # type: ignore[call-arg]
 

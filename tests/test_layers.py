@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RANK = {"flows": 3, "tasks": 2, "notifications": 1, "schemas": 0, "config": 0}
 # tasks/ packages, lowest first: each may import only those before it (and itself).
 TASKS = [
+    "reader",
     "calendar",
     "app",
     "outbox",

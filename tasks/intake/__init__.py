@@ -8,16 +8,15 @@ from tasks.intake.inbox import Claim
 from tasks.intake.keep import keep_bytes, kept_path, record_refused
 from tasks.intake.mailparse import Incoming, read_message
 from tasks.intake.origin import Origin
-from tasks.intake.read import read_sheets
 from tasks.intake.receive import Refused, too_large
 from tasks.intake.record import Kept, Submitted, annotated_path, page_link, record_in
 from tasks.intake.rules import holds
 from tasks.intake.run import FileResult, intake_inbox, process_batch, process_claim
 from tasks.intake.service import limits_of, refused_verdict, submit_bytes, submit_file, validate_file
-from tasks.intake.sheet import Limits, Unreadable
 from tasks.intake.templates import file_name, template, write_templates
 from tasks.intake.validate import inspect_file
 from tasks.intake.verdict import STATUS_LABELS, refusal
+from tasks.reader import Limits, Unreadable, read_sheets
 
 __all__ = [
     "CellError",

@@ -19,8 +19,8 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from schemas.text import clean_text
 from tasks.intake.budget import Budget
-from tasks.intake.sheet import Sheet
 from tasks.intake.verdict import MAX_ISSUES, Issue, Verdict
+from tasks.reader import Sheet
 
 RED = PatternFill("solid", fgColor="FFC7CE")
 YELLOW = PatternFill("solid", fgColor="FFEB9C")

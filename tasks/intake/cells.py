@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 from schemas.addresses import BadAddress, email_address
 
@@ -248,21 +248,3 @@ def multi(s: str, choices: tuple[str, ...]) -> str:
     if not tokens or any(x not in choices for x in tokens):
         raise CellError(f"应填写{'、'.join(choices)}中的一项或多项")
     return ",".join(c for c in choices if c in set(tokens))
-
-
-def text_of(v: object) -> str | None:
-    """A cell value from any reader as the text a person sees."""
-    if v.__class__ is str:  # the common case first: calamine gives "" for an empty cell
-        return v if v and not v.isspace() else None
-    if v is None:
-        return None
-    if isinstance(v, bool):
-        return "是" if v else "否"
-    if isinstance(v, float):
-        return str(int(v)) if v.is_integer() and abs(v) < 1e16 else repr(v)
-    if isinstance(v, datetime):
-        return v.date().isoformat() if v.time() == datetime.min.time() else v.isoformat(sep=" ")
-    if isinstance(v, date):
-        return v.isoformat()
-    s = str(v)
-    return s if s.strip() else None

@@ -26,9 +26,8 @@ from tasks.intake.identify import (
     period_hints,
 )
 from tasks.intake.locate import Table, best_partial, find_table
-from tasks.intake.read import DOCUMENT_SUFFIXES, is_document, read_sheets
-from tasks.intake.sheet import Limits, Sheet, Unreadable
 from tasks.intake.verdict import Issue, Verdict
+from tasks.reader import DOCUMENT_SUFFIXES, Limits, Sheet, Unreadable, is_document, read_sheets
 
 UNSHOWN = "（单元格含有无法显示的控制字符）"
 

@@ -13,7 +13,7 @@ from functools import cache, lru_cache
 
 from schemas.forms import Column, Form
 from tasks.intake.cells import fold, header_key
-from tasks.intake.sheet import Sheet
+from tasks.reader import Sheet
 
 HEADER_SCAN_ROWS = 30
 NOTE_MARKS = ("填表说明", "说明", "注：", "注:", "备注：", "备注:", "填报说明")

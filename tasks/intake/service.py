@@ -16,9 +16,9 @@ from tasks.intake.keep import keep_bytes, record_refused
 from tasks.intake.origin import INBOX, Origin
 from tasks.intake.receive import Refused, open_received
 from tasks.intake.record import Kept, Submitted, page_link, record_in
-from tasks.intake.sheet import Limits
 from tasks.intake.validate import inspect_file
 from tasks.intake.verdict import Issue, Verdict
+from tasks.reader import Limits
 
 
 def limits_of(settings: Settings) -> Limits:

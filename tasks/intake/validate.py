@@ -16,10 +16,9 @@ from tasks.intake.identify import (
     unit_in_name,
 )
 from tasks.intake.judge import Pending, identify_file
-from tasks.intake.read import is_document, read_sheets
-from tasks.intake.sheet import Limits, Sheet
 from tasks.intake.suites import run_suite, run_suites
 from tasks.intake.verdict import Issue, Verdict, cap_issues
+from tasks.reader import Limits, Sheet, is_document, read_sheets
 
 DEFAULT_LIMITS = Limits()
 
@@ -49,7 +48,7 @@ def inspect_file(
     return _answered(got, campaign, expect_unit)
 
 
-# A batch's files are read ahead, in reader children of their own (tasks/intake/read.py), while
+# A batch's files are read ahead, in reader children of their own (tasks/reader/read.py), while
 # the file before is judged: reading and judging use a core each. The window bounds what waits.
 READERS, READ_AHEAD = 2, 4
 

@@ -19,8 +19,8 @@ from config.settings import Settings
 from schemas.tables import Submission, ValidationIssue
 from tasks.intake.budget import TOO_SLOW
 from tasks.intake.judge import UNSHOWN
-from tasks.intake.read import ReaderPool, read_sheets
-from tasks.intake.sheet import TOO_MUCH_TEXT, Limits, Unreadable
+from tasks.reader.read import ReaderPool, read_sheets
+from tasks.reader.sheet import TOO_MUCH_TEXT, Limits, Unreadable
 from tests.tasks.intake.amplified import many_errors_xlsx, merged_text_xlsx, rowspan_html
 from tests.tasks.intake.files import messy_workbook, need_row, write
 from tests.tasks.intake.test_cli import duban
@@ -257,7 +257,7 @@ def test_a_sheet_of_bare_formulas_costs_the_worker_nothing():
 
     from openpyxl import Workbook
 
-    from tasks.intake.parse import MAX_FORMULA_CELLS
+    from tasks.reader.parse import MAX_FORMULA_CELLS
 
     wb = Workbook()
     wb.active["A1"] = "x"

@@ -4,6 +4,7 @@ import pytest
 
 from tasks.intake import cells
 from tasks.intake.cells import CellError
+from tasks.reader import text_of
 
 pytestmark = [pytest.mark.unit]
 
@@ -123,9 +124,9 @@ def test_headers_match_ignoring_space_width_and_unit():
 
 
 def test_text_of_keeps_what_a_person_sees():
-    assert cells.text_of(13805170101.0) == "13805170101"
-    assert cells.text_of(2.5) == "2.5"
-    assert cells.text_of("  ") is None
+    assert text_of(13805170101.0) == "13805170101"
+    assert text_of(2.5) == "2.5"
+    assert text_of("  ") is None
 
 
 def test_a_choice_written_with_half_width_brackets_is_the_declared_choice():

@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 
 from schemas.outbox import Notification
 from schemas.tables import ContactChange, ContactList, Submission, Unit
-from tasks.intake.read import read_sheets
-from tasks.intake.sheet import Limits
 from tasks.intake.validate import inspect_file
+from tasks.reader.read import read_sheets
+from tasks.reader.sheet import Limits
 from tests.tasks.intake.hostile import LONG_NAME, good_files, hostile_inbox, merge_bomb, sparse_xlsx
 from tests.tasks.reminders.smtp import Recorder, start
 

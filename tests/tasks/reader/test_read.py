@@ -12,9 +12,9 @@ from openpyxl import Workbook
 
 from config.settings import CAMPAIGNS_DIR
 from schemas.loading import load_campaign
-from tasks.intake.read import read_sheets
-from tasks.intake.sheet import Limits, Unreadable, decode_text
 from tasks.intake.validate import inspect_file
+from tasks.reader.read import read_sheets
+from tasks.reader.sheet import Limits, Unreadable, decode_text
 from tests.tasks.intake.files import csv_bytes, messy_workbook, need_row
 
 pytestmark = [pytest.mark.integration]

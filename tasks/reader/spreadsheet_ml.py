@@ -14,8 +14,7 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-from tasks.intake.cells import text_of
-from tasks.intake.sheet import (
+from tasks.reader.sheet import (
     MAX_ROWS,
     TOO_COMPLEX,
     Limits,
@@ -25,8 +24,9 @@ from tasks.intake.sheet import (
     check_extent,
     check_merged,
     fill_merged,
+    text_of,
 )
-from tasks.intake.sniff import SPREADSHEET_ML_NS
+from tasks.reader.sniff import SPREADSHEET_ML_NS
 
 _SS = "{" + SPREADSHEET_ML_NS + "}"
 

@@ -22,8 +22,8 @@ from pathlib import Path, PurePath
 
 import orjson
 
-from tasks.intake.sheet import TOO_COMPLEX, Limits, Sheet, Unreadable
-from tasks.intake.sniff import tabular_text
+from tasks.reader.sheet import TOO_COMPLEX, Limits, Sheet, Unreadable
+from tasks.reader.sniff import tabular_text
 
 DOCUMENT_SUFFIXES = {".docx", ".doc", ".pdf", ".txt", ".wps"}
 
@@ -35,7 +35,7 @@ class _Gone(Exception):
 # The child's whole environment: it reads files from strangers, so it is given no secret (no
 # DUBAN_* setting, no password or token of the parent's), only what Python and a locale need.
 _CHILD_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONHASHSEED", "PYTHONUTF8", "PYTHONIOENCODING")
-_ROOT = str(Path(__file__).resolve().parents[2])  # the project: the child imports tasks.intake from it
+_ROOT = str(Path(__file__).resolve().parents[2])  # the project: the child imports tasks.reader from it
 
 
 def child_env(environ: Mapping[str, str]) -> dict[str, str]:
@@ -47,7 +47,7 @@ def child_env(environ: Mapping[str, str]) -> dict[str, str]:
 class _Child:
     def __init__(self, memory_bytes: int):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tasks.intake.read_child", str(memory_bytes)],
+            [sys.executable, "-m", "tasks.reader.child", str(memory_bytes)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

@@ -4,6 +4,7 @@ limits on reading one, `Unreadable`, and the checks and helpers every reader app
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
 MAX_ROWS = 1_048_576  # what Excel itself can show: the cap of the text formats' row numbers
 TOO_COMPLEX = "文件过大或结构异常，无法读取。请删除无关的工作表和空白行列，用 Excel 另存为 .xlsx 后重新发送"
@@ -103,3 +104,21 @@ def decode_text(data: bytes) -> str:
     raise Unreadable(
         "encoding", "无法识别文件编码（既不是 UTF-8 也不是 GBK/GB18030），请用 Excel 另存为 .xlsx 后重新发送"
     )
+
+
+def text_of(v: object) -> str | None:
+    """A cell value from any reader as the text a person sees."""
+    if v.__class__ is str:  # the common case first: calamine gives "" for an empty cell
+        return v if v and not v.isspace() else None
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() and abs(v) < 1e16 else repr(v)
+    if isinstance(v, datetime):
+        return v.date().isoformat() if v.time() == datetime.min.time() else v.isoformat(sep=" ")
+    if isinstance(v, date):
+        return v.isoformat()
+    s = str(v)
+    return s if s.strip() else None

@@ -1,6 +1,6 @@
 """The reader child: parses received files for its parent, one at a time, until its stdin closes.
 
-Run as `python -m tasks.intake.read_child MEMORY_BYTES`. It caps its own address space once
+Run as `python -m tasks.reader.child MEMORY_BYTES`. It caps its own address space once
 and its CPU time per file, so a file that makes a parser allocate without bound (calamine asked
 for 549 GB for a 4.8 KB .xlsx) or spin aborts this process, never the intake worker. The parent
 (`read.ReaderPool`) sees the child gone and judges the file unreadable.
@@ -19,8 +19,8 @@ import sys
 
 import orjson
 
-from tasks.intake.parse import parse
-from tasks.intake.sheet import TOO_COMPLEX, Limits, Unreadable
+from tasks.reader.parse import parse
+from tasks.reader.sheet import TOO_COMPLEX, Limits, Unreadable
 
 
 def _cpu_used() -> float:

@@ -24,10 +24,9 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
-from tasks.intake.cells import text_of
-from tasks.intake.formulas import scan_cells
-from tasks.intake.html_table import html_sheets
-from tasks.intake.sheet import (
+from tasks.reader.formulas import scan_cells
+from tasks.reader.html_table import html_sheets
+from tasks.reader.sheet import (
     TOO_COMPLEX,
     TOO_MUCH_TEXT,
     Limits,
@@ -38,9 +37,10 @@ from tasks.intake.sheet import (
     column_number,
     decode_text,
     fill_merged,
+    text_of,
 )
-from tasks.intake.sniff import OLE_MAGIC, ZIP_MAGIC, markup_kind
-from tasks.intake.spreadsheet_ml import spreadsheet_ml_sheets
+from tasks.reader.sniff import OLE_MAGIC, ZIP_MAGIC, markup_kind
+from tasks.reader.spreadsheet_ml import spreadsheet_ml_sheets
 
 # names that promise a workbook: bytes that are none of the formats read are refused, not read as CSV
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et", ".ett", ".ods"}

@@ -12,7 +12,7 @@ import codecs
 import re
 from html.parser import HTMLParser
 
-from tasks.intake.sheet import MAX_ROWS, TOO_COMPLEX, Limits, Sheet, Unreadable, decode_text
+from tasks.reader.sheet import MAX_ROWS, TOO_COMPLEX, Limits, Sheet, Unreadable, decode_text
 
 MAX_ROWSPAN = 65_534  # the HTML standard's own cap
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)

@@ -9,11 +9,11 @@ import pytest
 from openpyxl import load_workbook
 
 from tasks.intake.cells import phone
-from tasks.intake.formulas import NO_VALUE
-from tasks.intake.parse import parse
-from tasks.intake.sheet import Limits, Unreadable
-from tasks.intake.sniff import markup_kind, tabular_text
 from tasks.intake.validate import inspect_file
+from tasks.reader import NO_VALUE
+from tasks.reader.parse import parse
+from tasks.reader.sheet import Limits, Unreadable
+from tasks.reader.sniff import markup_kind, tabular_text
 from tests.tasks.intake.files import CAMPAIGN, messy_workbook, need_row, xls_bytes
 from tests.tasks.intake.format_files import (
     grid,
