@@ -6,13 +6,15 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
 from schemas.models import metadata
 from schemas.rows import FormRow
-from schemas.store import alembic_config, make_engine, migrate, open_store
+from schemas.store import HEAD, MIGRATIONS, alembic_config, make_engine, migrate, open_store
 from tasks.intake.rows import current_rows
 from tests.tasks.intake.files import CAMPAIGN
 
@@ -151,3 +153,10 @@ def test_a_migration_that_fails_halfway_leaves_the_store_as_it_was(db_url):
         assert c.execute(text("SELECT count(*) FROM tech_need")).scalar() == 3
     assert "form_row" not in inspect(engine).get_table_names()
     engine.dispose()
+
+
+def test_the_store_knows_the_newest_migration():
+    """`schemas.store.HEAD` lets a store already up to date open without Alembic: it must be the head."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(cfg).get_current_head() == HEAD
