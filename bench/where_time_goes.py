@@ -35,12 +35,12 @@ def timed(module, name: str, label: str) -> None:  # type: ignore[no-untyped-def
 
 
 def main() -> None:
+    import tasks.reader.read as read_mod
     from bench.bench_batch import files
     from config.settings import Settings
     from notifications import receipts
     from tasks.app.open import open_app
     from tasks.intake import batch, judge, record, rules, run, validate
-    from tasks.intake import read as read_mod
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     home = Path(tempfile.mkdtemp(prefix="bench-where-"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
+import tempfile
 from functools import cached_property
 from pathlib import Path
 
@@ -158,9 +160,6 @@ class Settings(BaseSettings):
             return [k.strip() for k in self.portal_secret.get_secret_value().split(",") if k.strip()]
         path = self.home / "portal.key"
         if not path.exists():
-            import secrets
-            import tempfile
-
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".portal.key.")  # 0600, a name of its own
             with os.fdopen(fd, "w") as f:

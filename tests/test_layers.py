@@ -187,3 +187,22 @@ def _module(name: str) -> str:
     while name not in MODULES and "." in name:
         name = name.rsplit(".", 1)[0]
     return name
+
+
+def test_a_deferred_import_says_why():
+    """A third-party library imported inside a function (to keep start-up fast) carries a comment,
+    on the import or just above it, saying why; the standard library is imported at the top."""
+    wrong = []
+    for path in MODULES.values():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for node in ast.walk(ast.parse("\n".join(lines))):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            body = [n for n in node.body if isinstance(n, ast.Import | ast.ImportFrom)]
+            for n in body:
+                said = lines[n.lineno - 1 : n.end_lineno] + [lines[n.lineno - 2]]
+                block = [m for m in body if abs(m.lineno - n.lineno) <= 4]  # its neighbours say it once
+                said += [line for m in block for line in lines[m.lineno - 1 : m.end_lineno]]
+                if not any("#" in line for line in said):
+                    wrong.append(f"{where(path, n.lineno)}: {lines[n.lineno - 1].strip()}")
+    assert not wrong, "\n".join(wrong)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 import unicodedata
 from functools import cache
 
@@ -20,7 +22,7 @@ DPI = 110
 
 @cache
 def _pyplot():  # type: ignore[no-untyped-def]
-    import matplotlib
+    import matplotlib  # deferred: matplotlib costs ~0.5 s, only briefings draw
 
     matplotlib.use("Agg")
     from matplotlib import font_manager
@@ -43,8 +45,6 @@ def _pyplot():  # type: ignore[no-untyped-def]
 
 
 def _system_cjk_fonts() -> list[str]:
-    import shutil
-    import subprocess
 
     if not shutil.which("fc-list"):
         return []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 from notifications.message import Rendered
 from notifications.render import office_contact, render
@@ -143,13 +144,12 @@ def write_files(d: BriefingData, out: Path) -> tuple[Path, Path, Charts, int]:
 def _folder_fetcher(folder: Path):  # type: ignore[no-untyped-def]
     """WeasyPrint may load only the briefing's own files (its charts): no network, no other path,
     whatever a unit's name or a figure's label puts into the page."""
-    from weasyprint.urls import URLFetcher, URLFetchingError
+    from weasyprint.urls import URLFetcher, URLFetchingError  # deferred: WeasyPrint is imported only to print
 
     root = folder.resolve()
 
     class FolderFetcher(URLFetcher):
         def fetch(self, url, headers=None):  # type: ignore[no-untyped-def]
-            from urllib.parse import unquote, urlparse
 
             u = urlparse(url)
             path = Path(unquote(u.path)).resolve() if u.scheme == "file" and u.netloc in ("", "localhost") else None

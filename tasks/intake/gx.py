@@ -43,6 +43,6 @@ def import_gx() -> ModuleType:
         if "great_expectations" not in sys.modules:
             for name in DEFERRED:
                 _defer(name)
-        import great_expectations
+        import great_expectations  # deferred: ~1 s, only files being judged need it
 
     return great_expectations

@@ -8,7 +8,9 @@ form (by its declaration's content) and per set of columns present. Results beco
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import json
 import re
 import threading
 from functools import cache
@@ -33,7 +35,7 @@ GX_LOCK = threading.RLock()
 @cache
 def _context():  # type: ignore[no-untyped-def]
     gx = import_gx()
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.base import ProgressBarsConfig  # deferred with GX itself
 
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
@@ -70,7 +72,6 @@ def expectations(form: Form, present: frozenset[str], campaign: Campaign) -> lis
 @cache
 def _suite(name: str, specs: tuple[tuple[str, str], ...]):  # type: ignore[no-untyped-def]
     gx = import_gx()
-    import json
 
     ctx, _ = _context()
     # built whole and stored once (adding expectations one by one re-serialises the suite each time)
@@ -83,7 +84,6 @@ def _suite(name: str, specs: tuple[tuple[str, str], ...]):  # type: ignore[no-un
 
 def suite(form: Form, present: frozenset[str], campaign: Campaign):  # type: ignore[no-untyped-def]
     """The suite of `form` for the columns present, built once per distinct declaration."""
-    import json
 
     specs = tuple(
         (cls, json.dumps(kw, ensure_ascii=False, sort_keys=True))
@@ -191,7 +191,6 @@ def _validate(items: list[tuple[Table, pd.DataFrame]], campaign: Campaign) -> li
         failed = [_checked(r) for r in quick.results if not r.success]
         results = [batch.validate(_expectation(cfg), result_format="COMPLETE") for cfg in failed]
     by = {(_snake(spec[1]), spec[2]["column"], _value_set(spec[2])): spec for spec in specs}
-    import bisect
 
     for r in results:
         cfg = _checked(r)

@@ -34,7 +34,7 @@ def read_scheduled(client: Any, deployment_id: UUID, tag: str) -> list[Any]:
         FlowRunFilterStateType,
         FlowRunFilterTags,
     )
-    from prefect.client.schemas.objects import StateType
+    from prefect.client.schemas.objects import StateType  # deferred: Prefect costs ~1 s at import
 
     runs: list[Any] = []
     offset = 0

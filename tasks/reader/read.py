@@ -9,6 +9,7 @@ and reused, so isolation costs a pipe round trip (milliseconds), not a process s
 from __future__ import annotations
 
 import atexit
+import ctypes
 import functools
 import os
 import selectors
@@ -114,7 +115,6 @@ def _not_dumpable() -> None:
     secrets there. Linux only; elsewhere a no-op. (It also stops a same-user debugger attaching.)"""
     if not sys.platform.startswith("linux"):
         return
-    import ctypes
 
     try:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
