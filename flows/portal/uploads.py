@@ -23,23 +23,20 @@ from starlette.responses import Response
 import tasks.contacts  # noqa: F401  loaded at start: recording an upload may propose a contacts change
 from flows.portal.views import Views
 from flows.portal.web import clean_name, log, text_field
-from notifications.receipts import VERDICTS, queue_receipt
+from notifications.receipts import VERDICTS
 from schemas.tables import Unit
 from schemas.verdicts import SubmissionStatus, refusal_of
 from tasks.app import App
 from tasks.intake import (
     Kept,
     Origin,
-    Refused,
     Submitted,
     import_gx,
     inspect_file,
     keep_bytes,
     limits_of,
-    page_link,
     record_in,
-    record_refused,
-    refused_verdict,
+    refused_in,
     template,
     too_large,
 )
@@ -168,8 +165,9 @@ class Uploads(Views):
         try:
             if size > self.settings.max_file_bytes:  # refused unread, like the inbox's oversized entries
                 with self._slot(unit, received) as s:
-                    return self._refused(
-                        s, unit, name, too_large(size, self.settings.max_file_bytes), received, who, phone
+                    refused = too_large(size, self.settings.max_file_bytes)
+                    return refused_in(
+                        s, self.app, name, refused, received_at=received, unit=unit.name, origin=origin
                     ), name
             sha = keep_bytes(self.settings.files_dir, data)  # first: whatever happens next, the file is kept
             v = inspect_file(
@@ -184,32 +182,6 @@ class Uploads(Views):
                 return record_in(s, self.app, v, Kept(sha, len(data), name, received), origin), name
         except OverLimit:
             return None, name
-
-    def _refused(
-        self, s: Session, unit: Unit, name: str, e: Refused, received: datetime, who: str, phone: str
-    ) -> Submitted:
-        """An entry refused unread (as `submit_refused`), recorded and answered in the slot's session."""
-        v = refused_verdict(name, e, self.app.campaign, unit.name)
-        sub = record_refused(
-            s,
-            self.app.campaign,
-            filename=name,
-            size=e.size,
-            code=e.code,
-            reason=str(e),
-            unit=unit.name,
-            received_at=received,
-        )
-        sub.channel, sub.submitted_by, sub.submitter_phone = "portal", who, phone
-        queue_receipt(
-            s,
-            campaign=self.app.campaign,
-            submission_id=sub.id,
-            now=received,
-            mail_from=self.settings.mail_from,
-            link=page_link(s, self.app, sub.unit_id),
-        )
-        return Submitted(v, sub.id, SubmissionStatus.REFUSED, None)
 
     def warm_up(self) -> None:
         """Pay at start what the first uploads after a (re)start would otherwise wait for, several

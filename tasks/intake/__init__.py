@@ -12,7 +12,7 @@ from tasks.intake.receive import Refused, too_large
 from tasks.intake.record import Kept, Submitted, annotated_path, page_link, record_in
 from tasks.intake.rules import holds
 from tasks.intake.run import FileResult, intake_inbox, process_batch, process_claim
-from tasks.intake.service import limits_of, refused_verdict, submit_bytes, submit_file, validate_file
+from tasks.intake.service import limits_of, refused_in, refused_verdict, submit_bytes, submit_file, validate_file
 from tasks.intake.templates import file_name, template, write_templates
 from tasks.intake.validate import inspect_file
 from tasks.intake.verdict import STATUS_LABELS, refusal
@@ -54,6 +54,7 @@ __all__ = [
     "record_in",
     "record_refused",
     "refusal",
+    "refused_in",
     "refused_verdict",
     "sheet_title",
     "submit_bytes",

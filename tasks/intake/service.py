@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from config.settings import Settings
 from notifications.receipts import queue_receipt
 from schemas.campaign import Campaign
@@ -137,19 +139,25 @@ def submit_refused(
     app: App, name: str, e: Refused, *, received_at: datetime, unit: str | None, origin: Origin = INBOX
 ) -> Submitted:
     """Record and answer an entry refused before its bytes were taken (not a file, too large)."""
-    received = received_at
-    v = refused_verdict(name, e, app.campaign, unit)
     with app.store.session(write=True) as s:
-        sub = record_refused(
-            s, app.campaign, filename=name, size=e.size, code=e.code, reason=str(e), unit=v.unit, received_at=received
-        )
-        sub.channel, sub.submitted_by, sub.submitter_phone = origin.channel, origin.submitted_by, origin.phone
-        queue_receipt(
-            s,
-            campaign=app.campaign,
-            submission_id=sub.id,
-            now=received,
-            mail_from=app.settings.mail_from,
-            link=page_link(s, app, sub.unit_id),
-        )
-        return Submitted(v, sub.id, SubmissionStatus.REFUSED, None)
+        return refused_in(s, app, name, e, received_at=received_at, unit=unit, origin=origin)
+
+
+def refused_in(
+    s: Session, app: App, name: str, e: Refused, *, received_at: datetime, unit: str | None, origin: Origin
+) -> Submitted:
+    """`submit_refused` in the caller's transaction (the unit's page records it in its upload slot)."""
+    v = refused_verdict(name, e, app.campaign, unit)
+    sub = record_refused(
+        s, app.campaign, filename=name, size=e.size, code=e.code, reason=str(e), unit=v.unit, received_at=received_at
+    )
+    sub.channel, sub.submitted_by, sub.submitter_phone = origin.channel, origin.submitted_by, origin.phone
+    queue_receipt(
+        s,
+        campaign=app.campaign,
+        submission_id=sub.id,
+        now=received_at,
+        mail_from=app.settings.mail_from,
+        link=page_link(s, app, sub.unit_id),
+    )
+    return Submitted(v, sub.id, SubmissionStatus.REFUSED, None)
