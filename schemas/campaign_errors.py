@@ -38,7 +38,7 @@ _MESSAGES = {
 }
 _PATTERNS = {
     CAMPAIGN_ID.pattern: "活动编号只能由小写字母、数字和连字符组成（如 huaian-2010）",
-    r"^[a-z][a-z0-9_]*$": "列名（key）只能由小写字母、数字和下划线组成，以字母开头（如 need_name）",
+    r"^[a-z][a-z0-9_]*$": "键名（key）只能由小写字母、数字和下划线组成，以字母开头（如 need_name、key_projects）",
     r"^[a-z0-9][a-z0-9-]*$": "表单代码只能由小写字母、数字和连字符组成（如 tech-needs）",
 }
 

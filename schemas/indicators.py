@@ -56,7 +56,7 @@ class Milestone(Model):
 
 
 class Target(Model):
-    key: str
+    key: str = Field(pattern=KEY)
     label: str
     value: float
     unit: str = ""

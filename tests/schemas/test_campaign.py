@@ -113,6 +113,17 @@ def test_structural_mistakes_are_named_in_chinese(tmp_path):
     assert "ladder.stepz：未知字段" in msg
 
 
+def test_a_target_key_that_is_no_key_is_refused_at_load(tmp_path):
+    """Its indicator's key is made from it: a key like 2010-13 was a raw pydantic error at the
+    first briefing; it is a line of the campaign check now."""
+
+    def edit(d):
+        d["targets"][2]["key"] = "2010-13"
+
+    msg = problems(broken(tmp_path, edit))
+    assert "targets[2].key：键名（key）只能由小写字母、数字和下划线组成" in msg and "pydantic" not in msg
+
+
 def test_yaml_syntax_error_and_missing_file(tmp_path):
     p = tmp_path / "bad.yaml"
     p.write_text("id: x\n  name: [unclosed\n", encoding="utf-8")
