@@ -1,5 +1,5 @@
 """The campaign's calendar: obligations (unit × obligation × period, due), the reminder ladder,
-obligation state as of a day, status, checkpoints, and the store's copy of the campaign (sync)."""
+obligation state as of a day, status, checkpoints, the store's copy of the campaign (sync), and the clock."""
 
 from tasks.calendar.checkpoints import plan, report
 from tasks.calendar.clock import Clock, SystemClock, now_local, to_local

@@ -1,4 +1,4 @@
-"""Who receives a unit's mail, and how that changes: contacts forms proposed, held, approved."""
+"""How a unit's contact list changes: contacts forms proposed, held for ops, approved or rejected, and told."""
 
 from tasks.contacts.changes import (
     MAIL_ROLES,

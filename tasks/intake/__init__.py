@@ -1,4 +1,4 @@
-"""Submission intake: read what counties really send, identify it, validate it, keep it."""
+"""Submission intake: a received file claimed, kept, read, identified, validated, recorded and answered by a receipt."""
 
 from tasks.intake.annotate import sheet_title
 from tasks.intake.cells import CellError, a_date, a_datetime, check_char, fold, header_key, org_check_char

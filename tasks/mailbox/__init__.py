@@ -1,4 +1,4 @@
-"""The bureau's mailbox as an intake channel: one message at a time, recorded, judged, answered once.
+"""The bureau's mailbox as an intake channel: one message at a time, recorded, filed, answered at most once.
 
 A reply with the form attached is a submission, answered by one threaded receipt for all its
 files, exactly once. Only a unit's current liaison and head file for it; whom else the mailbox

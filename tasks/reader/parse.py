@@ -1,6 +1,6 @@
 """Parsing a received file's bytes into sheets of text cells.
 
-This runs only inside the reader child (`read_child.py`), under a memory and a CPU limit, so
+This runs only inside the reader child (`child.py`), under a memory and a CPU limit, so
 a file that makes a parser allocate without bound or spin kills the child, never the worker.
 Cheap checks come first, before anything is expanded: the zip's declared sizes (a zip bomb is
 refused before it is inflated), XML with DTDs or entities, encrypted workbooks, and each

@@ -1,6 +1,6 @@
 """Reading a received file into sheets of text cells, in a resource-limited child process.
 
-Every format is parsed in a reader child (`read_child.py`) with a memory limit, a CPU limit
+Every format is parsed in a reader child (`child.py`) with a memory limit, a CPU limit
 per file and a wall-clock timeout. A file that kills the child or outlasts the timeout is an
 unreadable file ("文件过大或结构异常"), and the next file gets a fresh child. Children are kept
 and reused, so isolation costs a pipe round trip (milliseconds), not a process start per file.
