@@ -12,12 +12,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from typing import Any
-from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from tasks.app import App
 from tasks.calendar import plan, report, status_rows
-from tasks.prefect_api.client import PrefectServer, read_scheduled, server_configured
+from tasks.prefect_api.client import PrefectServer, server_configured
 from tasks.prefect_api.port import PrefectApi, ScheduledRun
 
 log = logging.getLogger(__name__)
@@ -41,11 +40,6 @@ def opened(api: PrefectApi | None) -> Iterator[PrefectApi]:
 def campaign_tag(campaign_id: str) -> str:
     """The tag every checkpoint run of the campaign carries."""
     return f"campaign:{campaign_id}"
-
-
-def has_deployment(name: str, *, api: PrefectApi | None = None) -> bool:
-    with opened(api) as a:
-        return a.deployment(name) is not None
 
 
 def _start(what: str, deployment: str, runs: list[dict[str, Any]], api: PrefectApi | None) -> int:
@@ -184,9 +178,3 @@ def register_deployment(flow: Any, *, api: PrefectApi | None = None) -> None:
                 entrypoint="flows/checkpoint.py:campaign_checkpoint",
                 description="活动日程：每个截止日和催报、督办节点一次检查",
             )
-
-
-def _scheduled(client: Any, deployment_id: UUID, campaign: str) -> list[Any]:
-    """Prefect's own scheduled checkpoint runs of a campaign, read with a raw Prefect client (for
-    tests that look at what the server holds)."""
-    return read_scheduled(client, deployment_id, campaign_tag(campaign))

@@ -36,9 +36,10 @@ def test_checkpoint_runs_follow_the_campaign_and_its_extensions(prefect_harness,
 
     from flows.checkpoint import campaign_checkpoint
     from tasks.app.open import open_app
-    from tasks.ops.extensions import grant_extension
-    from tasks.prefect_api.api import DEPLOYMENT, _scheduled, complete_day, sync_calendar
+    from tasks.prefect_api.api import DEPLOYMENT, campaign_tag, complete_day, sync_calendar
     from tasks.prefect_api.api import register_deployment as register
+    from tasks.prefect_api.client import read_scheduled
+    from tests.tasks.prefect_api.test_calendar_sync import extend
 
     app = open_app("huaian-2010", settings=sqlite_settings)
     june = datetime(2010, 6, 1, tzinfo=SH)
@@ -52,34 +53,19 @@ def test_checkpoint_runs_follow_the_campaign_and_its_extensions(prefect_harness,
         def runs():  # type: ignore[no-untyped-def]
             with get_client(sync_client=True) as client:
                 dep = client.read_deployment_by_name(DEPLOYMENT)
-                return _scheduled(client, dep.id, app.campaign.id)
+                return read_scheduled(client, dep.id, campaign_tag(app.campaign.id))
 
         first = runs()
         assert len(first) == total and all(r.state.is_scheduled() for r in first)
         o7 = sorted((r for r in first if r.parameters["obligation"] == "O7"), key=lambda r: r.expected_start_time)
         assert o7[0].name.startswith("专题活动方案 截止") and o7[0].name.endswith("· 催报1")
 
-        def extend(to: date) -> None:
-            with app.store.session(write=True) as s:
-                grant_extension(
-                    s,
-                    app.campaign,
-                    unit="清浦区",
-                    obligation="O7",
-                    period=None,
-                    new_due=to,
-                    reason="与高校再次会商",
-                    granted_by="专题活动组",
-                    now=datetime(2010, 6, 2, 17),
-                    mail_from=app.settings.mail_from,
-                )
-
-        extend(date(2010, 7, 27))
+        extend(app, date(2010, 7, 27))
         moved = sync_calendar(app, now=june)
         assert moved == {"created": 5, "removed": 0, "kept": total}  # the unit's own ladder and due day
         names = {r.name for r in runs()}
         assert "专题活动方案 截止 07-27（延期：清浦区） · 截止" in names
-        extend(date(2010, 8, 3))  # a second extension: the first one's runs go, new ones come
+        extend(app, date(2010, 8, 3))  # a second extension: the first one's runs go, new ones come
         assert sync_calendar(app, now=june) == {"created": 5, "removed": 5, "kept": total}
         assert not any("07-27（延期" in r.name for r in runs())
 
@@ -98,6 +84,6 @@ def test_checkpoint_runs_follow_the_campaign_and_its_extensions(prefect_harness,
     finally:
         with get_client(sync_client=True) as client:  # leave the session's harness as it was
             dep = client.read_deployment_by_name(DEPLOYMENT)
-            for r in _scheduled(client, dep.id, app.campaign.id):
+            for r in read_scheduled(client, dep.id, campaign_tag(app.campaign.id)):
                 client.delete_flow_run(r.id)
             client.delete_deployment(dep.id)
