@@ -19,6 +19,7 @@ from schemas.forms import Condition, Form
 from schemas.indicators import Evaluation, Indicator, Kpi, Target, Wording
 from schemas.schedule import Event, Ladder, Obligation, periods
 from schemas.strict import Model
+from schemas.tracking import DemoMatter, MattersPolicy
 from schemas.workdays import WorkCalendar
 
 __all__ = ["Campaign", "Event", "Ladder", "Obligation", "periods"]
@@ -161,6 +162,7 @@ class Demo(Model):
     rows: dict[str, tuple[int, int]] = Field(
         {"default": (2, 5)}, description="new rows per file, fewest and most: per form code, or default"
     )
+    matters: list[DemoMatter] = Field([], description="matters ops assign during the replay (督办事项)")
 
 
 class Campaign(Model):
@@ -188,6 +190,7 @@ class Campaign(Model):
     events: list[Event] = []
     office: Office = Office()
     intake: IntakePolicy = IntakePolicy()
+    matters: MattersPolicy = MattersPolicy()
     demo: Demo = Demo()
 
     @property

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from schemas.strict import Model
+from schemas.tracking import Tracks
 
 Kind = Literal[
     "text",
@@ -276,6 +277,7 @@ class Form(Model):
     rules: tuple[Rule, ...] = ()
     notes: tuple[str, ...] = Field((), description="lines for the template's 填表说明")
     contacts: ContactsOf | None = Field(None, description="this form is the unit's contact list")
+    tracks: Tracks | None = Field(None, description="this form's rows are matters followed to closure (督办事项)")
 
     def col(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)

@@ -2,6 +2,7 @@
 (for Alembic and for `tests/schemas/test_migrations.py`)."""
 
 from schemas.briefings import Briefing  # noqa: F401, E402
+from schemas.matters import Matter, MatterEvent  # noqa: F401, E402
 from schemas.outbox import Attachment, Notification, NotificationItem  # noqa: F401, E402
 from schemas.rows import FormRow  # noqa: F401, E402
 from schemas.tables import (  # noqa: F401

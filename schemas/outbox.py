@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from schemas.matters import Matter  # noqa: F401 (the table an item's matter_id refers to)
 from schemas.tables import Base
 
 
@@ -63,19 +64,24 @@ class Notification(Base):
 
 
 class NotificationItem(Base):
-    """One ladder step for one recipient; its key makes "never twice the same" a constraint."""
+    """One ladder step for one recipient; its key makes "never twice the same" a constraint. A
+    step of an obligation's ladder names the obligation, a step of a matter's the matter. An
+    escalation notice (督办通知) can be signed for on the unit's page: `signed_at`, `signed_by`."""
 
     __tablename__ = "notification_item"
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     notification_id: Mapped[int] = mapped_column(ForeignKey("notification.id"), index=True)
-    obligation_id: Mapped[int] = mapped_column(ForeignKey("obligation.id"), index=True)
+    obligation_id: Mapped[int | None] = mapped_column(ForeignKey("obligation.id"), index=True)
+    matter_id: Mapped[int | None] = mapped_column(ForeignKey("matter.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # reminder | escalation
     level: Mapped[int]
     step_date: Mapped[date]
     recipient_email: Mapped[str] = mapped_column(String(320))
     stale: Mapped[bool] = mapped_column(default=False)
     view: Mapped[dict[str, Any]] = mapped_column(default=dict)  # what the digest shows, to re-render
+    signed_at: Mapped[datetime | None]
+    signed_by: Mapped[str | None] = mapped_column(String(64))
     notification: Mapped[Notification] = relationship(back_populates="items")
 
 

@@ -28,6 +28,7 @@ TASKS = [
     "outbox",
     "portal",
     "contacts",
+    "matters",
     "prefect_api",
     "intake",
     "mailbox",

@@ -6,7 +6,7 @@ from tasks.calendar.clock import Clock, SystemClock, now_local, to_local
 from tasks.calendar.ladder import Step, days_phrase, ladder_steps, step_on
 from tasks.calendar.obligations import build_calendar, extended_dues
 from tasks.calendar.state import State
-from tasks.calendar.status import StatusRow, narrow, status_rows, totals
+from tasks.calendar.status import StatusRow, narrow, parse_ladder, status_rows, totals
 from tasks.calendar.sync import sync_campaign
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "ladder_steps",
     "narrow",
     "now_local",
+    "parse_ladder",
     "plan",
     "report",
     "status_rows",
