@@ -21,7 +21,18 @@ from schemas.campaign import periods
 from tasks.app import App, open_app
 from tasks.briefing import compile_briefing, deliver_briefing, schedule
 from tasks.calendar import plan as checkpoints
-from tasks.demo import Author, Extension, Send, file_name, plan, summary_text, window, workbook
+from tasks.demo import (
+    Author,
+    Extension,
+    Send,
+    file_name,
+    matter_plan,
+    plan,
+    play_matters,
+    summary_text,
+    window,
+    workbook,
+)
 from tasks.intake import intake_inbox
 from tasks.ops import grant_extension
 from tasks.outbox import send_queued
@@ -115,6 +126,7 @@ class _Days:
         self.app, self.seed, self.end = app, seed, end
         self.author = Author(app.campaign, random.Random(seed))
         self.sends, self.extensions = plan(app.campaign, seed)
+        self.matter_steps = matter_plan(app.campaign, seed)
         self.tz = ZoneInfo(app.campaign.timezone)
         self.took: Counter[str] = Counter()
         self.checkpoint_days: set[date] = set()
@@ -150,6 +162,9 @@ class _Days:
         if day in self.checkpoint_days:  # the 09:30 checkpoints, before the day's files come in at 10:xx
             with self.prefect_calls():
                 complete_day(app, day, until=time(12))
+        t0 = perf_counter()  # the day's matters: assigned at 09:30, answered later in the day
+        play_matters(app, day, [m for m in self.matter_steps if m.day == day])
+        self.took["work"] += perf_counter() - t0
         out = replay_day(app, self.author, day, [s for s in self.sends if s.day == day], todays, self.seed)
         self.took["work"] += out["seconds"]
         self.held = out["held_contacts"]

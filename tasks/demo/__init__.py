@@ -2,5 +2,18 @@
 
 from tasks.demo.behaviour import Extension, Send, plan, window
 from tasks.demo.files import Author, file_name, summary_text, workbook
+from tasks.demo.matters import MatterStep, matter_plan, play_matters
 
-__all__ = ["Author", "Extension", "Send", "file_name", "plan", "summary_text", "window", "workbook"]
+__all__ = [
+    "Author",
+    "Extension",
+    "MatterStep",
+    "Send",
+    "file_name",
+    "matter_plan",
+    "plan",
+    "play_matters",
+    "summary_text",
+    "window",
+    "workbook",
+]
