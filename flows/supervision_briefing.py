@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Literal
 
 from prefect import flow, pause_flow_run
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.input import RunInput
 from prefect.runtime import flow_run
+from pydantic import Field
 
 from schemas.briefings import BriefingStatus
-from schemas.period import period_label
 from schemas.text import md, md_rows
 from tasks.app import App, open_app
-from tasks.briefing import Compiled, compile_briefing, deliver_briefing, record, schedule
+from tasks.briefing import (
+    BriefingRefused,
+    Compiled,
+    compile_briefing,
+    deliver_briefing,
+    overdue_summary,
+    record,
+    schedule,
+)
 
 
 class Approval(RunInput):
@@ -23,6 +32,7 @@ class Approval(RunInput):
     decision: Literal["approve", "hold"] = "approve"
     approved_by: str = ""
     comment: str = ""
+    edited_docx: str = Field("", description="修改后的 Word 文件（.docx）在服务器上的路径；留空则发送系统生成的版本")
 
 
 def _run_name() -> str:
@@ -53,7 +63,8 @@ def supervision_briefing(
         record(app, c, status=BriefingStatus.DRAFT, by=None, comment=None, now=app.now())
         answer = pause_flow_run(
             wait_for_input=Approval.with_initial_data(
-                description=f"请审核《{c.data.title}》（见本次运行的简报产物），选择 approve 发送或 hold 暂缓。"
+                description=f"请审核《{c.data.title}》（Word：{c.docx}；PDF：{c.pdf}；数字见本次运行的简报产物），"
+                "选择 approve 发送或 hold 暂缓；如已修改 Word 稿，在 edited_docx 填写修改稿的路径，发送的即是修改稿。"
             ),
             timeout=approval_timeout_seconds,
             poll_interval=approval_poll_seconds,
@@ -62,7 +73,15 @@ def supervision_briefing(
         record(app, c, status=BriefingStatus.HELD, by=answer.approved_by, comment=answer.comment, now=app.now())
         print(f"《{c.data.title}》暂缓发送：{answer.comment}")
         return {"title": c.data.title, "status": BriefingStatus.HELD, "folder": str(c.folder)}
-    queued, sent = deliver_briefing(app, c, by=answer.approved_by, comment=answer.comment, now=app.now())
+    edited = Path(answer.edited_docx.strip()) if answer.edited_docx.strip() else None
+    try:
+        queued, sent = deliver_briefing(
+            app, c, by=answer.approved_by, comment=answer.comment, now=app.now(), edited=edited
+        )
+    except BriefingRefused as e:  # not a .docx, or unreadable: nothing is sent, the issue is held
+        record(app, c, status=BriefingStatus.HELD, by=answer.approved_by, comment=str(e), now=app.now())
+        print(str(e))
+        return {"title": c.data.title, "status": BriefingStatus.HELD, "refused": str(e), "folder": str(c.folder)}
     print(f"《{c.data.title}》已发送 {queued} 位领导（本轮发出邮件 {sent} 封）；文件在 {c.folder}")
     return {"title": c.data.title, "status": BriefingStatus.SENT, "queued": queued, "folder": str(c.folder)}
 
@@ -82,21 +101,19 @@ def publish(app: App, c: Compiled) -> None:
     ]
     lines += [
         f"| {md(f.value.label)} | {md(f.value.text())} | "
-        f"{'' if f.target is None else md(f'{f.target.value:g}{f.target.unit}')} | "
-        f"{'' if f.milestone is None else md(f'{f.milestone.value:g}（{f.milestone.by}前）')} | "
+        f"{'' if f.target is None else md(f.target_text)} | "
+        f"{'' if f.milestone is None else md(f'{f.milestone_text}（{f.milestone.by}前）')} | "
         f"{md(f.change_text)} |"
         for f in d.figures
     ]
     lines += [f"\n> {md(f.value.label)}较上期减少：{md('、'.join(f.lowered_by))}" for f in d.figures if f.lowered_by]
     if d.overdue:
         lines += ["", "## 逾期未报", ""] + [
-            f"- {md(o.unit)} {md(app.campaign.obligation_name(o.obligation))} {md(period_label(o.period))}："
-            f"逾期 {o.days_late} 天" + (f"（已督办第{o.level}级）" if o.level else "")
-            for o in d.overdue
+            f"- {md(u.text)}" for u in overdue_summary(app.campaign, d.overdue, d.as_of.year)
         ]
     for label, scores in d.ranking:
         lines += ["", f"## 排名：{md(label)}", ""] + [f"{s.rank}. {md(s.unit)} {s.total}" for s in scores]
-    lines += ["", f"HTML/PDF：{md(c.folder)}"]
+    lines += ["", f"Word（公文格式，可修改后审核发送）：{md(c.docx)}", f"PDF：{md(c.pdf)}", f"HTML：{md(c.html)}"]
     create_markdown_artifact(key=key, markdown="\n".join(lines), description=md(d.title))
     create_table_artifact(
         key="unit-status",

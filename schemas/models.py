@@ -1,7 +1,7 @@
 """Every table of the store, imported in one place so `Base.metadata` is complete
 (for Alembic and for `tests/schemas/test_migrations.py`)."""
 
-from schemas.briefings import Briefing  # noqa: F401, E402
+from schemas.briefings import Briefing, BriefingVersion  # noqa: F401, E402
 from schemas.matters import Matter, MatterEvent  # noqa: F401, E402
 from schemas.outbox import Attachment, Notification, NotificationItem  # noqa: F401, E402
 from schemas.rows import FormRow  # noqa: F401, E402

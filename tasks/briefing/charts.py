@@ -8,6 +8,8 @@ import subprocess
 import unicodedata
 from functools import cache
 
+from tasks.briefing.numbers import NO_DATA, grouped
+
 CJK_FONTS = (
     "WenQuanYi Micro Hei",
     "Noto Sans CJK SC",
@@ -108,43 +110,71 @@ def no_data(fig, ax) -> None:  # type: ignore[no-untyped-def]
 
 
 def drawable(
-    points: list[tuple[str, float]], target: float | None = None, milestones: list[tuple[str, float]] = ()
+    points: list[tuple[str, float | None]], target: float | None = None, milestones: list[tuple[str, float]] = ()
 ) -> bool:  # type: ignore[assignment]
-    """Pure: whether a trend has anything to draw an axis for. All zeros and no target is no
-    data: the chart says 暂无数据 instead of an empty −0.04…0.04 axis."""
+    """Pure: whether a trend has anything to draw an axis for. All zeros (or nothing reported) and no
+    target is no data: the chart says 暂无数据 instead of an empty −0.04…0.04 axis."""
     return bool(points) and bool(any(v for _, v in points) or target or any(v for _, v in milestones))
+
+
+def _axis_numbers(ax) -> None:  # type: ignore[no-untyped-def]
+    """Axis ticks as people write numbers (1,500,000), never matplotlib's 1e6 offset."""
+    from matplotlib.ticker import FuncFormatter  # deferred with matplotlib itself
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: grouped(x, 2)))
 
 
 def trend_chart(
     label: str,
     unit: str,
-    points: list[tuple[str, float]],
+    points: list[tuple[str, float | None]],
     *,
     target: float | None = None,
     milestones: list[tuple[str, float]] = (),
 ) -> bytes:  # type: ignore[assignment]
-    """An indicator's value at each period (bars), with its milestones and its target as lines."""
+    """An indicator's value at each period (bars; 暂无数据 where nobody reported), with its milestones
+    and its target as lines, named with their units in a legend under the plot (labels on the lines
+    overlapped one another and ran off the edge)."""
+    return _png(trend_figure(label, unit, points, target=target, milestones=milestones))
+
+
+def trend_figure(
+    label: str,
+    unit: str,
+    points: list[tuple[str, float | None]],
+    *,
+    target: float | None = None,
+    milestones: list[tuple[str, float]] = (),
+):  # type: ignore[assignment,no-untyped-def]
+    """The trend chart's matplotlib figure (tests measure where its labels fall)."""
     plt = _pyplot()
-    fig = plt.figure(figsize=(4.6, 2.6))
-    ax = fig.add_axes((0.11, 0.14, 0.86, 0.72))
-    fig.text(0.5, 0.97, f"{label}（{unit}）" if unit else label, ha="center", va="top", fontsize=11)
+    lines = len(milestones) + (target is not None) + 1
+    legend_h = 0.2 * ((lines + 1) // 2)
+    h = 2.6 + legend_h
+    fig = plt.figure(figsize=(4.6, h))
+    ax = fig.add_axes((0.16, (0.35 + legend_h) / h, 0.8, (h - 0.75 - legend_h) / h))
+    fig.text(0.5, 1 - 0.06 / h, f"{label}（{unit}）" if unit else label, ha="center", va="top", fontsize=11)
     if not drawable(points, target, milestones):
         no_data(fig, ax)
-        return _png(fig)
+        return fig
     names, values = [p for p, _ in points], [v for _, v in points]
-    ax.bar(names, values, color="#d9a441", label="完成值", width=0.6)
-    for i, v in enumerate(values):
-        ax.text(i, v, f"{v:g}", ha="center", va="bottom", fontsize=8)
-    top = max(values)
-    for text, value in milestones:
-        ax.axhline(value, color="#3b6ea5", linestyle=":", linewidth=1.2)
-        ax.text(len(names) - 0.5, value, f" {text} {value:g}", va="bottom", ha="right", fontsize=8, color="#3b6ea5")
-        top = max(top, value)
+    ax.bar(names, [v or 0 for v in values], color="#d9a441", label="完成值", width=0.6)
+    top = max(
+        [v for v in values if v is not None] + [t for t in (target,) if t is not None] + [v for _, v in milestones]
+    )
+    for i, v in enumerate(values):  # a period nobody reported says so, in grey, instead of drawing 0
+        style = {"fontsize": 7, "color": "#888"} if v is None else {"fontsize": 8, "color": "#222"}
+        ax.text(i, v or 0, NO_DATA if v is None else grouped(v), ha="center", va="bottom", **style)
+    palette = ("#3b6ea5", "#5a9e6f", "#7d5ba6", "#a0522d")
+    for n, (text, value) in enumerate(milestones):
+        color = palette[n % len(palette)]
+        ax.axhline(value, color=color, linestyle=":", linewidth=1.2, label=f"{text}：{grouped(value)}{unit}")
     if target is not None:
-        ax.axhline(target, color="#8b1a1a", linestyle="--", linewidth=1.2)
-        ax.text(len(names) - 0.5, target, f" 目标 {target:g}", va="bottom", ha="right", fontsize=8, color="#8b1a1a")
-        top = max(top, target)
-    ax.set_ylim(0, top * 1.15)
+        ax.axhline(target, color="#8b1a1a", linestyle="--", linewidth=1.2, label=f"目标：{grouped(target)}{unit}")
+    ax.set_ylim(0, (top or 1) * 1.15)
+    _axis_numbers(ax)
     ax.tick_params(axis="x", labelsize=8)
+    ax.tick_params(axis="y", labelsize=8)
     ax.grid(axis="y", alpha=0.3)
-    return _png(fig)
+    fig.legend(loc="lower center", bbox_to_anchor=(0.5, 0.01), ncols=2, fontsize=7.5, frameon=False)
+    return fig

@@ -7,16 +7,20 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from markupsafe import Markup
+
 from notifications.message import Rendered
 from notifications.render import office_contact, render
 from schemas.campaign import periods
 from schemas.indicators import Target
 from schemas.period import period_label
-from tasks.briefing import metrics
+from tasks.briefing import gongwen, metrics, wording
 from tasks.briefing.charts import completeness_chart, font_family, trend_chart
 from tasks.briefing.figures import BriefingData
+from tasks.briefing.numbers import grouped
 
 LABELS = {"timeliness": "及时率", "completeness": "完整率", "quality": "报送质量", "outcomes": "工作成效"}
+LABELS["matters"] = "督办事项按期办结"  # the final evaluation's part for matters (issue 27)
 PDF = "application/pdf"
 
 
@@ -56,7 +60,11 @@ def charts(d: BriefingData) -> Charts:
             (
                 t.key,
                 trend_chart(
-                    t.label, t.unit, t.points, target=t.target, milestones=[(by_text(by), v) for by, v in t.milestones]
+                    t.label,
+                    t.unit,
+                    t.points,
+                    target=t.target,
+                    milestones=[(f"阶段目标（{by_text(by)}）", v) for by, v in t.milestones],
                 ),
             )
             for t in d.trends
@@ -84,8 +92,10 @@ def html(d: BriefingData, img: dict[str, list[str]], *, print: bool = False) -> 
         img=img,
         font=font_family(),
         print=print,
+        gongwen_css=Markup(gongwen.print_css()) if print else "",
         escalated=[o for o in d.overdue if o.level >= 2],
-        overdue_by_unit=metrics.overdue_by_unit(d.overdue),
+        overdue_by_unit=metrics.overdue_by_unit(d.overdue, [u.name for u in c.units]),
+        overdue_summary=wording.overdue_summary(c, d.overdue, d.as_of.year),
         as_of_text=f"{d.as_of.year}年{d.as_of.month}月{d.as_of.day}日",
         names={o.id: c.obligation_name(o.id) for o in c.obligations},
         show_period={o.id: len(periods(o)) > 1 for o in c.obligations},
@@ -95,7 +105,7 @@ def html(d: BriefingData, img: dict[str, list[str]], *, print: bool = False) -> 
         progress=progress,
         by_text=by_text,
         pct=lambda x: f"{x * 100:.1f}%",
-        num=lambda x: f"{x:g}" if isinstance(x, float) else str(x),
+        num=lambda x: grouped(x, 4) if isinstance(x, float) else str(x),
     )
 
 
@@ -109,14 +119,10 @@ def text(d: BriefingData) -> str:
         f"{c.briefings.wording.figures_heading}：",
     ]
     lines += [
-        f"- {f.value.label}：{f.value.text()}" + (f"（目标 {f.target.value:g}{f.target.unit}）" if f.target else "")
-        for f in d.figures
+        f"- {f.value.label}：{f.value.text()}" + (f"（目标 {f.target_text}）" if f.target else "") for f in d.figures
     ]
     if d.overdue:
-        lines += ["", "逾期未报："] + [
-            f"- {o.unit} {c.obligation_name(o.obligation)} {period_label(o.period)} 逾期{o.days_late}天"
-            for o in d.overdue[:50]
-        ]
+        lines += ["", "逾期未报："] + [f"- {u.text}" for u in wording.overdue_summary(c, d.overdue, d.as_of.year)]
     lines += ["", "完整简报见 HTML 正文或附件 PDF。", "", f"—— {c.organiser}", f"联系我们：{office_contact(c)}"]
     return "\n".join(lines)
 
@@ -160,14 +166,16 @@ def _folder_fetcher(folder: Path):  # type: ignore[no-untyped-def]
     return FolderFetcher(allowed_protocols=("file",))
 
 
-def email(d: BriefingData, c: Charts, pdf: bytes) -> Rendered:
+def email(d: BriefingData, c: Charts, pdf: bytes, document: tuple[str, str, bytes] | None = None) -> Rendered:
+    """The briefing's mail: the HTML with its charts inline; attached, the office's edited .docx
+    (`document`: name, type, bytes) when there is one, else the PDF."""
     cid = {k: [f"{n}-{d.kind}-{d.number}@duban" for n in v] for k, v in c.names().items()}
     page = html(d, {k: [f"cid:{x}" for x in v] for k, v in cid.items()})
     return Rendered(
         subject=d.title,
         text=text(d),
         html=page,
-        attachments=[(f"{d.title}.pdf", PDF, pdf)],
+        attachments=[document or (f"{d.title}.pdf", PDF, pdf)],
         inline=[
             (x, "image/png", png) for x, png in zip([*cid["completeness"], *cid["trends"]], c.images(), strict=True)
         ],

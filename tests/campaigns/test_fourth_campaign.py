@@ -8,10 +8,11 @@ from datetime import date, datetime
 import pytest
 
 from config.settings import Settings
+from schemas.briefings import BriefingStatus
 from schemas.campaign import periods
 from schemas.loading import check_campaign
 from tasks.app.open import open_app
-from tasks.briefing.job import compile_briefing
+from tasks.briefing.job import compile_briefing, record
 from tasks.intake.service import submit_bytes
 from tasks.intake.templates import template, write_templates
 from tasks.intake.validate import inspect_file
@@ -124,6 +125,7 @@ def test_templates_submit_sweep_and_two_briefings(tmp_path, smtp):
 
     first = compile_briefing(app, date(2013, 4, 17), out=tmp_path / "b1")
     assert first.data.title == "于都县2013年科技工作计划督办通报（第1期）"
+    record(app, first, status=BriefingStatus.SENT, by="办公室", comment="", now=datetime(2013, 4, 17, 10))
     assert _figures(first) == {
         "园区企业科技成果转化率": (56.5, 65, None),  # the park's own figure: no milestone due by 03-31
         "已完成重点项目": (1, None, None),
@@ -153,7 +155,7 @@ def test_templates_submit_sweep_and_two_briefings(tmp_path, smtp):
         r = submit_bytes(app, filled(form, rows, "工业园区管委会"), name, received_at=june)
         assert (r.status, r.verdict.period) == ("accepted", "2013-06"), (name, r.verdict.issues)
 
-    second = compile_briefing(app, date(2013, 7, 17), out=tmp_path / "b2")
+    second = compile_briefing(app, date(2013, 7, 17), out=tmp_path / "b2")  # numbered as issued: the first was sent
     assert second.data.title == "于都县2013年科技工作计划督办通报（第2期）"
     figs = _figures(second)
     # the quarter reported ended 06-30: the 06-30 milestones, not the 09-30 one

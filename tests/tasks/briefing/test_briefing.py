@@ -122,17 +122,17 @@ def test_a_briefing_reaches_leaders_with_images_that_resolve(july, smtp, tmp_pat
 
 
 @pytest.mark.unit
-def test_the_overdue_list_reads_by_unit_furthest_behind_first():
+def test_the_overdue_list_reads_by_unit_in_the_campaigns_order():
     from tasks.briefing.metrics import Overdue, overdue_by_unit
 
     items = [
-        Overdue("甲", "O4", "negotiations", "2010-07", date(2010, 7, 20), 3, 1),
-        Overdue("乙", "O1", "contacts", "", date(2010, 6, 30), 9, 2),
         Overdue("甲", "O4", "negotiations", "2010-08", date(2010, 8, 20), 1, 0),
+        Overdue("乙", "O1", "contacts", "", date(2010, 6, 30), 9, 2),
+        Overdue("甲", "O4", "negotiations", "2010-07", date(2010, 7, 20), 3, 1),
     ]
-    assert [(u, [o.period for o in xs]) for u, xs in overdue_by_unit(items)] == [
-        ("乙", [""]),
+    assert [(u, [o.period for o in xs]) for u, xs in overdue_by_unit(items, ["甲", "乙"])] == [
         ("甲", ["2010-07", "2010-08"]),
+        ("乙", [""]),
     ]
 
 

@@ -37,7 +37,8 @@ def test_a_cumulative_form_counts_each_units_latest_period_only():
     assert v["signed"].value == 3 and v["signed"].per_unit == {"清河区": 2, "清浦区": 1}
     assert v["contract_value"].value == 180 and v["negotiations"].value == 3
     assert v["signing_rate"].value == 1.0 and v["signing_rate"].text() == "100.0%"
-    assert indicators.series(CAMPAIGN, frames, "signed") == [("2010-07", 2.0), ("2010-08", 3.0), ("2010-09", 3.0)]
+    # September: nobody has reported, so no data (None, drawn as 暂无数据), not a value carried on
+    assert indicators.series(CAMPAIGN, frames, "signed") == [("2010-07", 2.0), ("2010-08", 3.0), ("2010-09", None)]
 
 
 def test_an_incremental_form_adds_up_every_period_and_units_count_against_their_kind():
@@ -88,7 +89,7 @@ def test_a_figure_that_falls_names_who_lowered_it():
     values = indicators.compute(CAMPAIGN, frames)
     before = {"signed": {"value": 4, "units": {"清河区": 3, "清浦区": 1}}}
     [f] = [f for f in figures(CAMPAIGN, values, before, date(2010, 8, 25)) if f.value.key == "signed"]
-    assert (f.change, f.change_text) == (-2, "-2") and f.lowered_by == ["清河区（3项→1项）"]
+    assert (f.change, f.change_text) == (-2, "-2项") and f.lowered_by == ["清河区（3项→1项）"]
     [k] = [f for f in figures(CAMPAIGN, values, {}, date(2010, 8, 25)) if f.value.key == "key_projects"]
     assert k.target.value == 40 and k.change is None and k.change_text == "—"
 
