@@ -18,7 +18,8 @@ from prefect.states import Failed
 from schemas.period import period_label
 from schemas.text import md, md_rows
 from tasks.app import App, open_app
-from tasks.prefect_api import sync_calendar
+from tasks.matters import daily_list, matter_rows
+from tasks.prefect_api import ask_for_pending_closures, sync_calendar
 from tasks.reminders import SweepResult, sweep_day
 
 
@@ -55,6 +56,7 @@ def deadline_sweep(
     app = open_app(campaign)
     day = as_of or app.now().date()
     result = run_sweep(app, day, dry_run, confirmed_by)
+    follow_matters(app, day, dry_run)
     if not result.working_day:
         print(f"{day} 不是工作日，不发送催报")
         if not dry_run:
@@ -65,13 +67,8 @@ def deadline_sweep(
     elif result.held:
         by = ask_to_confirm(result, timeout_seconds, poll_seconds)
         if by is None:
-            return {
-                "as_of": day.isoformat(),
-                "held": result.held,
-                "decisions": [x.as_json() for x in result.decisions],
-                "queued": 0,
-                "sent": 0,
-            }
+            decisions = [x.as_json() for x in result.decisions]
+            return {"as_of": day.isoformat(), "held": result.held, "decisions": decisions, "queued": 0, "sent": 0}
         result = run_sweep(app, day, dry_run, by)
     publish(result)
     if not dry_run:  # after the mail: the calendar in the UI never delays a reminder
@@ -133,6 +130,23 @@ def keep_calendar(app: App) -> None:
         return
     if r["created"] or r["removed"]:
         print(f"督办日程：新增 {r['created']} 个检查点，移除 {r['removed']} 个")
+
+
+def follow_matters(app: App, day: date, dry_run: bool) -> None:
+    """Ops' daily list of matters; and a run waiting for ops for any request to close a matter
+    that has none yet (a ledger's, or one whose run could not be started)."""
+    publish_matters(app, day)
+    if not dry_run:
+        ask_for_pending_closures(app)
+
+
+def publish_matters(app: App, day: date) -> None:
+    """Ops' daily list of matters: overdue, due soon, waiting for approval of their closure."""
+    with app.store.session() as s:
+        rows = matter_rows(s, app.campaign, day)
+    text = daily_list(rows, day, app.campaign.matters.due_soon_days)
+    if text:
+        create_markdown_artifact(key="matters-daily", markdown=text, description=f"{day} 督办事项")
 
 
 def publish(result: SweepResult) -> None:

@@ -12,7 +12,7 @@ from schemas.text import md_rows
 from tasks.app import App, open_app
 from tasks.intake import Claim, FileResult, intake_inbox, process_batch, process_claim
 from tasks.outbox import send_queued
-from tasks.prefect_api import ask_for_contact_decisions, fan_out
+from tasks.prefect_api import ask_for_contact_decisions, ask_for_pending_closures, fan_out
 
 
 @task(name="process-file", task_run_name="{claim.name}", cache_policy=NO_CACHE)
@@ -56,6 +56,7 @@ def intake(
     report = send_queued(app, now=app.now())  # the receipts, now
     held = [r.contact_change for r in results if r.contact_change]
     ask_for_contact_decisions(app.campaign.id, held)
+    ask_for_pending_closures(app)  # a ledger row marked done asks to close its matter
     if results:
         create_table_artifact(
             key="intake-verdicts",

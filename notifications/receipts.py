@@ -20,6 +20,7 @@ from schemas.campaign import Campaign
 from schemas.mailbox import NOT_FILED, AttachmentStatus
 from schemas.period import period_label
 from schemas.tables import Submission, Unit, ValidationIssue, current_contacts
+from schemas.tracking import ledger_note_in
 from schemas.verdicts import SubmissionStatus, refusal_of
 
 
@@ -73,8 +74,7 @@ def queue_receipt(
     unit = session.get(Unit, sub.unit_id)
     liaisons = [c for _, c in current_contacts(session, campaign.id, unit_ids=[sub.unit_id]) if c.role == "liaison"]
     issues = _issues_of(session, sub, issues)
-    errors = [i.message for i in issues if i.severity == "error"]
-    hints = [i.message for i in issues if i.severity == "warning"]
+    errors, hints = ([i.message for i in issues if i.severity == sev] for sev in ("error", "warning"))
     subject, verdict = _verdict(campaign, unit, sub, issues)
     people = _addressees([(c.email, c.name) for c in liaisons], reply)
     own = {c.email.lower() for c in liaisons}  # the link goes to the unit's liaisons, never to a mere sender
@@ -86,6 +86,7 @@ def queue_receipt(
         "received": f"{sub.received_at:%Y年%m月%d日 %H:%M}",
         "verdict": verdict,
         "accepted": sub.status == SubmissionStatus.ACCEPTED,
+        "ledger": ledger_note_in(sub.summary or "") if sub.status == SubmissionStatus.ACCEPTED else "",  # its matters
         "errors": errors[:SHOWN],
         "hints": hints[:SHOWN],
         "more": max(0, len(errors) - SHOWN) + max(0, len(hints) - SHOWN),

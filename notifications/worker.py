@@ -145,7 +145,7 @@ class Worker:
                 item.stale = item.id in stale
             live = [i for i in n.items if not i.stale]
             if not live:
-                n.status, n.last_error = OutboxStatus.STALE, "所有事项均已报送，无需再发"
+                n.status, n.last_error = OutboxStatus.STALE, "所有事项均已报送或申请办结，无需再发"
                 self.report.stale += 1
                 gone.add(nid)
                 continue

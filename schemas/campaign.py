@@ -228,6 +228,7 @@ class Campaign(Model):
                     column=self.kpi.value,
                     periods="latest",
                     where=(Condition(column=self.kpi.name, eq=t.label),),
+                    display=t.display,
                 )
                 for t in self.targets
                 if t.indicator is None

@@ -10,6 +10,7 @@ from schemas.campaign import Campaign
 from schemas.forms import NUMERIC, Condition, Form, Rule, placeholder_problem, referenced_columns
 from schemas.indicators import Indicator
 from schemas.schedule import periods
+from schemas.tracking_checks import tracking_problems
 
 
 def cross_reference_problems(c: Campaign) -> Iterator[tuple[tuple, str]]:
@@ -55,6 +56,7 @@ def cross_reference_problems(c: Campaign) -> Iterator[tuple[tuple, str]]:
             yield ("briefings", "after_obligations", j), f"简报所依据的任务“{oid}”不存在（已有：{'、'.join(oids)}）"
     yield from _indicator_problems(c)
     yield from _other_problems(c, names, oids)
+    yield from tracking_problems(c)
 
 
 def _columns(c: Campaign, form: str) -> dict[str, str]:

@@ -279,6 +279,17 @@ class Form(Model):
     contacts: ContactsOf | None = Field(None, description="this form is the unit's contact list")
     tracks: Tracks | None = Field(None, description="this form's rows are matters followed to closure (督办事项)")
 
+    @model_validator(mode="after")
+    def _tracked_columns_required(self) -> Form:
+        """`tracks:` implies its identity and deadline columns are required in every row (a matter
+        is named and has a deadline): the template, the header check and the suite then say so."""
+        if self.tracks is None:
+            return self
+        keys = {*self.tracks.id, self.tracks.deadline}
+        cols = tuple(c.model_copy(update={"required": True}) if c.key in keys else c for c in self.columns)
+        object.__setattr__(self, "columns", cols)  # part of loading it: once loaded, it never changes
+        return self
+
     def col(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
 

@@ -17,6 +17,18 @@ from pydantic import Field, model_validator
 from schemas.forms import KEY, Condition
 from schemas.strict import Model
 
+MatterCount = Literal["due", "closed", "closed_on_time", "overdue", "open", "closure_rate"]
+"""What a `matters:` indicator counts: matters due by the day, closed, closed by their deadline,
+overdue, still open; or the share of those due that were closed."""
+
+
+class Display(Model):
+    """How a figure is shown when its own unit makes long numbers: 1,500,000万元 read as 150亿元."""
+
+    unit: str = Field(description="the unit shown, e.g. 亿元")
+    divide_by: float = Field(gt=0, description="the stored value divided by this is shown (万元 → 亿元: 10000)")
+    digits: int | None = Field(None, ge=0, le=4, description="decimals shown (default: the indicator's)")
+
 
 class Indicator(Model):
     key: str = Field(pattern=KEY)
@@ -38,13 +50,18 @@ class Indicator(Model):
     ratio: tuple[str, str] | None = Field(None, description="[numerator, denominator] indicator keys")
     percent: bool = Field(False, description="a ratio shown as a percentage")
     digits: int = Field(1, ge=0, le=4, description="decimals shown")
+    display: Display | None = Field(None, description="shown in another unit (万元 as 亿元)")
+    matters: MatterCount | None = Field(
+        None, description="a count of the campaign's matters (督办事项) as of the briefing's day, instead of a form"
+    )
 
     @model_validator(mode="after")
     def _shape(self) -> Indicator:
-        if self.ratio is None and self.form is None:
-            raise ValueError(f"指标“{self.label}”需要 form（统计哪张表）或 ratio（两个指标之比）")
-        if self.ratio is not None and self.form is not None:
-            raise ValueError(f"指标“{self.label}”只能有 form 或 ratio 之一")
+        given = [x for x in (self.form, self.ratio, self.matters) if x is not None]
+        if not given:
+            raise ValueError(f"指标“{self.label}”需要 form（统计哪张表）、ratio（两个指标之比）或 matters（督办事项）")
+        if len(given) > 1:
+            raise ValueError(f"指标“{self.label}”只能有 form、ratio、matters 之一")
         if self.measure in ("sum", "distinct", "latest", "mean", "max", "min") and self.form and not self.column:
             raise ValueError(f"指标“{self.label}”的 measure: {self.measure} 需要 column")
         return self
@@ -63,6 +80,7 @@ class Target(Model):
     baseline: float = Field(0, description="where it starts, for a level that grows (value added from 27 to 54)")
     indicator: str | None = Field(None, description="the indicator measured against it (default: from the kpi form)")
     milestones: tuple[Milestone, ...] = Field((), description="interim values, e.g. one per year")
+    display: Display | None = Field(None, description="shown in another unit (万元 as 亿元)")
 
     def milestone_at(self, day: date) -> Milestone | None:
         """The milestone being worked towards on `day`: the first not yet past, else the last."""
@@ -88,7 +106,9 @@ class Kpi(Model):
 class Evaluation(Model):
     """The final ranking: each part on 0..1, weighted; units ranked within their kind."""
 
-    weights: dict[Literal["timeliness", "completeness", "quality", "outcomes"], float] = {}
+    weights: dict[Literal["timeliness", "completeness", "quality", "outcomes", "matters"], float] = Field(
+        {}, description="matters: the share of a unit's matters closed on time (a unit with none is not weighed on it)"
+    )
     outcomes: tuple[str, ...] = Field((), description="indicators whose per-unit values add up to a unit's outcomes")
 
 
@@ -100,5 +120,7 @@ class Wording(Model):
     title: str = "{name}督查简报（第{number}期）"
     final_title: str = "{name}总结评比通报"
     addressees: str = Field("", description="the 报送 line: to whom the briefing goes")
+    copies: str = Field("", description="the 抄送 line of the Word and PDF briefing's foot")
     footer: str = "本简报由督办系统根据各单位实际报送时间自动生成。"
     figures_heading: str = "主要指标"
+    next_steps: str = Field("", description="the 下步工作 section of the Word and PDF briefing, as the office words it")

@@ -11,6 +11,13 @@ from schemas.schedule import Ladder
 from schemas.strict import Model
 
 DONE_VALUES = ("已完成", "已整改", "完成", "已办结", "已销号")
+LEDGER_NOTE = "台账登记督办事项："  # begins the sentence of an accepted ledger's summary on its matters
+
+
+def ledger_note_in(summary: str) -> str:
+    """The sentence of a submission's summary that says what its ledger did to its matters ("" if none)."""
+    at = summary.find(LEDGER_NOTE)
+    return "" if at < 0 else summary[at:].split("\n", 1)[0].split("。", 1)[0] + "。"
 
 
 class Tracks(Model):
@@ -37,7 +44,7 @@ class MattersPolicy(Model):
     group: str | None = Field(None, description="the group told on a ladder step sent to `group` (default: none)")
     due_soon_days: int = Field(5, ge=0, description="ops' daily list: matters due within this many days")
     sources: tuple[str, ...] = Field(
-        ("组委会交办", "领导批示", "整改问题", "工作计划"), description="the words `duban assign --source` accepts"
+        ("交办", "领导批示", "整改问题", "工作计划"), description="the words `duban assign --source` accepts"
     )
 
 
@@ -48,7 +55,7 @@ class DemoMatter(Model):
     units: list[str] = Field(min_length=1)
     assigned_on: date
     due: date
-    by: str = "组委会办公室"
-    source: str = "组委会交办"
+    by: str = Field(description="who assigns it (交办人)")
+    source: str = "交办"
     instruction: str = ""
     late: list[str] = Field([], description="units that close it after its deadline")

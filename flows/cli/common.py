@@ -173,7 +173,7 @@ def _fail(ctx: Ctx, e: Exception) -> NoReturn:
     sys.exit(3)
 
 
-READ_ONLY = frozenset({"status", "mail"})  # commands that read the store and write nothing
+READ_ONLY = frozenset({"status", "mail", "matters"})  # commands that read the store and write nothing
 
 
 def store_there(settings: Settings) -> bool:

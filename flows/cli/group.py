@@ -5,10 +5,12 @@ import click
 from flows.cli.chinese import Group
 
 COMMANDS = {
+    "assign": "flows.cli.assign:assign_cmd",
     "backfill": "flows.cli.backfill:backfill_cmd",
     "brief": "flows.cli.brief:brief_cmd",
     "calendar": "flows.cli.calendar:calendar_cmd",
     "check": "flows.cli.campaign:check_cmd",
+    "close": "flows.cli.close:close_cmd",
     "contacts": "flows.cli.contacts:contacts_cmd",
     "demo": "flows.cli.demo:demo_cmd",
     "extend": "flows.cli.ops:extend_cmd",
@@ -17,6 +19,7 @@ COMMANDS = {
     "mail": "flows.cli.mail:mail_cmd",
     "mail-capture": "flows.cli.capture:mail_capture_cmd",
     "mailbox": "flows.cli.mailbox:mailbox_cmd",
+    "matters": "flows.cli.matters:matters_cmd",
     "portal": "flows.cli.portal:portal_cmd",
     "resend": "flows.cli.ops:resend_cmd",
     "schedule": "flows.cli.schedule:schedule_cmd",

@@ -9,12 +9,17 @@ import click
 
 from flows.cli.common import WHOLE, Ctx, command, common, emit, refused
 from flows.cli.dates import DATE
+from tasks.matters import MatterRefused, extend_and_tell
 from tasks.ops import OpsError, decide_extension, resend_now
+from tasks.outbox import send_queued
 
 
 @command("extend")
-@click.argument("unit", metavar="单位")
-@click.argument("obligation", metavar="任务")
+@click.argument("unit", metavar="单位", required=False)
+@click.argument("obligation", metavar="任务", required=False)
+@click.option(
+    "--matter", "matter_id", type=WHOLE, default=None, help="督办事项编号（延长督办事项的办理期限，见 duban matters）"
+)
 @click.option("--to", "new_due", type=DATE, default=None, help="新的截止日期（批准延期）")
 @click.option("--refuse", is_flag=True, help="不批准延期（截止日期不变）")
 @click.option("--reason", required=True, help="延期理由或不批准的说明")
@@ -23,8 +28,9 @@ from tasks.ops import OpsError, decide_extension, resend_now
 @common
 def extend_cmd(
     ctx: Ctx,
-    unit: str,
-    obligation: str,
+    unit: str | None,
+    obligation: str | None,
+    matter_id: int | None,
     new_due: date | None,
     refuse: bool,
     reason: str,
@@ -32,7 +38,12 @@ def extend_cmd(
     period: str | None,
 ) -> None:
     """批准（--to 日期）或不批准（--refuse）延期，并邮件通知该单位。单位可只写名称的开头，任务可写名称、表单标签或编号。
-    催报和督办按新的截止日期执行，审计日志记录审核人和理由。"""
+    催报和督办按新的截止日期执行，审计日志记录审核人和理由。督办事项用 --matter 编号 --to 日期 延期。"""
+    if matter_id is not None:
+        _extend_matter(ctx, matter_id, unit, new_due, refuse, reason, decided_by)
+        return
+    if unit is None or obligation is None:
+        raise click.UsageError("请写明单位和任务（或用 --matter 编号 延长督办事项的期限）")
     if (new_due is None) == (not refuse):
         raise click.UsageError("请用 --to 日期 批准延期，或用 --refuse 不批准（二选一）")
     app = ctx.app
@@ -59,14 +70,33 @@ def extend_cmd(
     }
     if d.calendar_problem:
         click.echo(f"Prefect 中的督办日程将在下次催报时更新（{d.calendar_problem}）", err=True)
-    said = (
-        f"已批准：{d.unit}“{d.name}”延期至 {out['due']}"
-        if d.granted
-        else f"未批准：{d.unit}“{d.name}”截止日期仍为 {out['due']}"
-    )
+    granted = f"已批准：{d.unit}“{d.name}”延期至 {out['due']}"
+    said = granted if d.granted else f"未批准：{d.unit}“{d.name}”截止日期仍为 {out['due']}"
     emit(out, ctx.as_json, lambda: click.echo(said))
     if d.delivery:
         click.echo("通知" + d.delivery.summary(), err=ctx.as_json or d.delivery.all_failed)
+
+
+def _extend_matter(
+    ctx: Ctx, matter_id: int, unit: str | None, new_due: date | None, refuse: bool, reason: str, by: str
+) -> None:
+    """`duban extend --matter ID --to DATE`: the matter's deadline moved, its ladder follows."""
+    if unit is not None:
+        raise click.UsageError("用 --matter 时不写单位和任务")
+    if new_due is None or refuse:
+        raise click.UsageError("请用 --to 日期 写明督办事项新的截止日期")
+    app, now = ctx.app, ctx.app.now()
+    try:
+        with app.store.session(write=True) as s:
+            m, _ = extend_and_tell(s, app.campaign, app.settings, matter_id, new_due, reason, by, now)
+            out = {"matter": m.id, "unit": m.unit.name, "title": m.title, "due": m.effective_due.isoformat()}
+    except MatterRefused as e:
+        raise refused(e) from None
+    report = send_queued(app, now=now)
+    out["notified"] = report.sent
+    emit(out, ctx.as_json, lambda: click.echo(f"已延期：{out['unit']}“{out['title']}”截止日期改为 {out['due']}"))
+    if report.attempted:
+        click.echo("通知" + report.summary(), err=ctx.as_json or report.all_failed)
 
 
 @command("resend")

@@ -11,6 +11,7 @@ from flows.cli.dates import as_of_option
 from flows.cli.names import named
 from schemas.period import period_label
 from tasks.calendar import narrow, status_rows, totals
+from tasks.matters import escalation_notices
 from tasks.ops import obligation_named, unit_named
 
 
@@ -34,6 +35,7 @@ def status_cmd(
         rows = narrow(
             status_rows(s, campaign, day), day, unit=unit, obligation=obligation, overdue=overdue, due_within=due_within
         )
+        notices = [n for n in escalation_notices(s, campaign) if unit is None or n.unit == unit]
 
     def human() -> None:
         click.echo(f"{campaign.name} 截至 {day} 的报送状态")
@@ -53,5 +55,12 @@ def status_cmd(
         click.echo(
             f"合计 {len(rows)} 项" + ("：" + "，".join(f"{s.label} {n}" for s, n in totals(rows)) if rows else "")
         )
+        signed = [n for n in notices if n.signed_at]
+        if notices:
+            click.echo(f"督办通知 {len(notices)} 份，已签收 {len(signed)} 份" + ("：" if signed else ""))
+        for n in signed:
+            click.echo(
+                f"  {n.unit} {n.what} 第{n.level}级（{n.step_date}）{n.signed_by} 于 {n.signed_at:%Y-%m-%d %H:%M} 签收"
+            )
 
     emit([r.as_json() for r in rows], ctx.as_json, human)

@@ -72,7 +72,7 @@ def _print_sweep(app: App, result: SweepResult, day: date, dry_run: bool) -> Non
         [
             x.step.label,
             x.unit,
-            app.campaign.obligation_name(x.obligation),
+            x.name,
             period_label(x.period),
             f"截止{x.due}",
             "→ " + "、".join(r.email for r in x.recipients),

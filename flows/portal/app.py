@@ -4,7 +4,8 @@ A GET never changes anything (mail scanners open every link): `/u/{token}` check
 trades it for a short-lived HttpOnly cookie and redirects to `/me`, so the token leaves the
 address bar (`signin`). Every POST carries a CSRF token bound to that cookie (`base`). Every
 query is for the cookie's unit only (`views`). Uploads go through the same intake as the inbox
-(`uploads`); a unit may ask for more time (`extension`). This module puts the routes together.
+(`uploads`); a unit may ask for more time (`extension`) and follows its matters (`matters`).
+This module puts the routes together.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from flows.portal.extension import Extensions
+from flows.portal.matters import Matters
 from flows.portal.signin import SignIn
 from flows.portal.uploads import Uploads
 from flows.portal.web import COOKIE, HEADERS, HERE, PLAIN, SecurityHeaders, log
@@ -29,7 +31,7 @@ from tasks.app import App, open_app
 from tasks.portal import LinkError
 
 
-class Portal(SignIn, Uploads, Extensions):
+class Portal(SignIn, Uploads, Extensions, Matters):
     """Every route of the units' pages, over one opened app."""
 
 
@@ -50,6 +52,8 @@ def create_app(app: App | None = None) -> Starlette:
         Route("/me", portal.home),
         Route("/me/upload", portal.upload, methods=["POST"]),
         Route("/me/extension", portal.extension, methods=["POST"]),
+        Route("/me/matters/{mid:int}/{do:str}", portal.matter, methods=["POST"]),
+        Route("/me/notices/{nid:int}/sign", portal.notice, methods=["POST"]),
         Route("/me/annotated/{sid:int}", portal.annotated),
         Route("/me/templates/{form:str}", portal.template),
         Route("/healthz", lambda r: Response("ok", headers=HEADERS)),

@@ -30,11 +30,12 @@ class Views(PortalBase):
         problem: str | None = None,
     ) -> Response:
         unit, payload = await self.unit_in_thread(request)
-        page = await anyio.to_thread.run_sync(self._page_of, unit)
+        page, more = await anyio.to_thread.run_sync(lambda: (self._page_of(unit), self.sections_of(unit)))
         return self.page(
             "unit.html.j2",
             status,
             page=page,
+            **more,
             csrf=self.csrf_for(payload),
             notice=notice,
             result=result,
@@ -43,6 +44,10 @@ class Views(PortalBase):
             max_mb=self.settings.max_file_bytes // (1024 * 1024),
             max_files=self.settings.portal_max_files,
         )
+
+    def sections_of(self, unit: Unit) -> dict[str, object]:
+        """More of the page than its obligations (its matters: `flows.portal.matters`)."""
+        return {}
 
     def _page_of(self, unit: Unit):  # type: ignore[no-untyped-def]
         with self.app.store.session() as s:

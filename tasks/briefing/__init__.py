@@ -2,5 +2,15 @@
 
 from tasks.briefing.figures import schedule
 from tasks.briefing.job import Compiled, compile_briefing, deliver_briefing, record
+from tasks.briefing.versions import BriefingRefused
+from tasks.briefing.wording import overdue_summary
 
-__all__ = ["Compiled", "compile_briefing", "deliver_briefing", "record", "schedule"]
+__all__ = [
+    "BriefingRefused",
+    "Compiled",
+    "compile_briefing",
+    "deliver_briefing",
+    "overdue_summary",
+    "record",
+    "schedule",
+]

@@ -12,14 +12,15 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from schemas.briefings import Briefing
+from schemas.briefings import Briefing, BriefingStatus
 from schemas.campaign import Campaign, periods
-from schemas.indicators import Milestone, Target
+from schemas.indicators import Display, Milestone, Target
 from schemas.outbox import NotificationItem
 from schemas.period import period_label, period_span
 from schemas.tables import Obligation, Submission, Unit
 from schemas.verdicts import SubmissionStatus
-from tasks.briefing import indicators, metrics
+from tasks.briefing import indicators, metrics, numbers
+from tasks.briefing.matters import MatterCounts, count_matters
 from tasks.calendar import status_rows
 
 
@@ -35,17 +36,35 @@ class Figure:
 
     @property
     def change(self) -> float | None:
-        return None if self.previous is None else round(self.value.value - self.previous, 4)
+        if self.previous is None or not self.value.reported:
+            return None
+        return round(self.value.value - self.previous, 4)
 
     @property
     def change_text(self) -> str:
-        """+3, -2.5, +3.3个百分点 (a rate changes by points), or — with nothing to compare."""
-        c = self.change
-        if c is None:
-            return "—"
-        if self.value.percent:
-            return f"{c * 100:+.1f}个百分点"
-        return f"{c:+g}" if c else "0"
+        """+3项, -2.5万元, +3.3个百分点 (a rate changes by points), 持平, or — with nothing to compare."""
+        v = self.value
+        return numbers.change(self.change, v.unit, v.digits, v.display, percent=v.percent)
+
+    def _goal(self, value: float) -> str:
+        t, v = self.target, self.value
+        if t is None or v.percent:
+            return f"{numbers.grouped(value, 4)}{t.unit if t else ''}"
+        return numbers.quantity(value, t.unit or v.unit, v.digits, target_display(t, v.unit, v.display))
+
+    @property
+    def target_text(self) -> str:
+        """1,500,000万元, or 150亿元: the target in the unit the campaign shows."""
+        return "—" if self.target is None else self._goal(self.target.value)
+
+    @property
+    def milestone_text(self) -> str:
+        return "—" if self.milestone is None else self._goal(self.milestone.value)
+
+
+def target_display(t: Target, unit: str, display: Display | None) -> Display | None:
+    """A target is shown in its own display unit, else its indicator's when both count in the same unit."""
+    return t.display or (display if t.unit in ("", unit) else None)
 
 
 @dataclass
@@ -55,7 +74,7 @@ class Trend:
     key: str
     label: str
     unit: str
-    points: list[tuple[str, float]]  # (period as people write it, value)
+    points: list[tuple[str, float | None]]  # (period as people write it, value shown; None: nobody reported)
     target: float | None = None
     baseline: float = 0
     milestones: list[tuple[date, float]] = field(default_factory=list)
@@ -75,6 +94,8 @@ class BriefingData:
     events: list[tuple[date, str, str]] = field(default_factory=list)  # (day, title, by) since the last briefing
     ranking: list[tuple[str, list[metrics.Score]]] = field(default_factory=list)  # (kind label, scores)
     failed_mail: list[dict] = field(default_factory=list)
+    correction: str = ""  # a corrected issue (更正): what changed since the issue was sent
+    matters: MatterCounts | None = None  # 督办事项办理情况 (shown only when the campaign has any)
 
     @property
     def title(self) -> str:
@@ -88,7 +109,10 @@ class BriefingData:
 
     def stored_figures(self) -> dict[str, Any]:
         """What the next briefing compares with: each value, and each unit's part of it."""
-        return {f.value.key: {"value": f.value.value, "units": f.value.per_unit} for f in self.figures}
+        return {
+            f.value.key: {"value": f.value.value, "units": f.value.per_unit, "reported": f.value.reported}
+            for f in self.figures
+        }
 
 
 def schedule(campaign: Campaign) -> list[date]:
@@ -109,8 +133,18 @@ def reported_period_end(campaign: Campaign, as_of: date) -> date:
     return span[1] if span else day
 
 
-def number_for(campaign: Campaign, as_of: date) -> int:
-    return max(1, sum(1 for d in schedule(campaign) if d <= as_of))
+def issue_number(session: Session, campaign: Campaign, kind: str, as_of: date) -> int:
+    """Issues are numbered as they are issued: a briefing of the same day keeps its number, else the
+    next after the last approved or sent (a campaign's first issue is 第1期, whatever the schedule)."""
+    rows = session.execute(
+        select(Briefing.number, Briefing.as_of, Briefing.status).where(
+            Briefing.campaign == campaign.id, Briefing.kind == kind
+        )
+    ).tuples()
+    issued = (BriefingStatus.APPROVED, BriefingStatus.SENT)
+    seen = [(n, d, st) for n, d, st in rows]
+    same = [n for n, d, _ in seen if d == as_of]
+    return max(same) if same else 1 + max((n for n, d, st in seen if st in issued and d < as_of), default=0)
 
 
 def gather(
@@ -130,8 +164,9 @@ def gather(
         .all()
     )
     frames = indicators.load(session, campaign, _end_of(as_of))
-    values = indicators.compute(campaign, frames, as_of=as_of)
-    number = number or number_for(campaign, as_of)
+    matters = count_matters(session, campaign, as_of)
+    values = indicators.compute(campaign, frames, as_of=as_of, matters=matters.values())
+    number = number or issue_number(session, campaign, kind, as_of)
     # every earlier briefing, monthly or final: the last is what "较上期" compares with
     history = [
         (d, f)
@@ -158,8 +193,9 @@ def gather(
         trends(campaign, frames, values, history, as_of),
         events(campaign, prev[0] if prev else None, as_of),
     )
+    data.matters = matters
     if kind == "final":
-        data.ranking = ranking(campaign, units, values)
+        data.ranking = ranking(campaign, units, values, matters.on_time_by_unit())
     return data
 
 
@@ -170,8 +206,9 @@ def _previous_day(session: Session, campaign: Campaign, as_of: date) -> tuple[da
     day = max((d for d in schedule(campaign) if d < as_of), default=None)
     if day is None:
         return None
-    values = indicators.compute(campaign, indicators.load(session, campaign, _end_of(day)), as_of=day)
-    return day, {k: {"value": v.value, "units": v.per_unit} for k, v in values.items()}
+    frames, matters = indicators.load(session, campaign, _end_of(day)), count_matters(session, campaign, day).values()
+    values = indicators.compute(campaign, frames, as_of=day, matters=matters)
+    return day, {k: {"value": v.value, "units": v.per_unit, "reported": v.reported} for k, v in values.items()}
 
 
 def figures(
@@ -188,6 +225,8 @@ def figures(
         t = targets.get(key)
         before = previous.get(key)
         prev_value = before.get("value") if isinstance(before, dict) else before
+        if isinstance(before, dict) and not before.get("reported", True):
+            prev_value = None  # nothing was reported then: no change to speak of
         f = Figure(v, t, t.milestone_for(reported_end) if t else None, prev_value)
         if f.change is not None and f.change < 0 and isinstance(before, dict):
             was = before.get("units", {})
@@ -220,23 +259,27 @@ def trends(
             points = [(period_label(p), v) for p, v in indicators.series(campaign, frames, key, until=as_of)]
         else:
             points = [(f"{d.month}月{d.day}日", _value_of(f.get(key))) for d, f in history if key in f]
-            points.append((f"{as_of.month}月{as_of.day}日", values[key].value))
+            points.append((f"{as_of.month}月{as_of.day}日", values[key].value if values[key].reported else None))
+        shown = target_display(t, ind.unit, values[key].display)
+        k, unit = (shown.divide_by, shown.unit) if shown else (1.0, t.unit or ind.unit)
         out.append(
             Trend(
                 key,
                 t.label,
-                t.unit or ind.unit,
-                points,
-                t.value,
-                t.baseline,
-                [(m.by, m.value) for m in sorted(t.milestones, key=lambda m: m.by)],
+                unit,
+                [(p, None if v is None else v / k) for p, v in points],
+                t.value / k,
+                t.baseline / k,
+                [(m.by, m.value / k) for m in sorted(t.milestones, key=lambda m: m.by)],
             )
         )
     return out
 
 
-def _value_of(stored: Any) -> float:
-    return float(stored.get("value", 0.0)) if isinstance(stored, dict) else float(stored or 0.0)
+def _value_of(stored: Any) -> float | None:
+    if isinstance(stored, dict):
+        return float(stored.get("value", 0.0)) if stored.get("reported", True) else None
+    return float(stored or 0.0)
 
 
 def events(campaign: Campaign, since: date | None, as_of: date) -> list[tuple[date, str, str]]:
@@ -251,9 +294,13 @@ def events(campaign: Campaign, since: date | None, as_of: date) -> list[tuple[da
 
 
 def ranking(
-    campaign: Campaign, units: list[metrics.UnitFigures], values: dict[str, indicators.Value]
+    campaign: Campaign,
+    units: list[metrics.UnitFigures],
+    values: dict[str, indicators.Value],
+    matters: dict[str, float] | None = None,
 ) -> list[tuple[str, list[metrics.Score]]]:
-    """The final ranking, one table per kind of unit (universities are not measured against counties)."""
+    """The final ranking, one table per kind of unit (universities are not measured against counties);
+    `matters`: the share of each unit's due matters closed on time (a unit with none is absent)."""
     outcomes: dict[str, float] = {}
     for key in campaign.evaluation.outcomes:
         for u, v in values[key].per_unit.items():
@@ -262,7 +309,7 @@ def ranking(
     for kind, label in campaign.kinds.items():
         members = [u for u in units if u.kind == kind]
         if members:
-            out.append((label, metrics.ranking(members, outcomes, dict(campaign.evaluation.weights))))
+            out.append((label, metrics.ranking(members, outcomes, dict(campaign.evaluation.weights), matters)))
     return out
 
 

@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 
 from schemas.campaign import Campaign, periods
 from schemas.forms import NUMERIC, Condition, Form
-from schemas.indicators import Indicator
+from schemas.indicators import Display, Indicator
 from schemas.rows import FormRow
 from schemas.tables import Submission, Unit
+from tasks.briefing.numbers import NO_DATA, grouped, quantity
 
 
 @dataclass(frozen=True)
@@ -35,16 +36,22 @@ class Value:
     percent: bool = False
     digits: int = 1
     defined: bool = True  # a ratio over nothing (0/0) has no value: shown as —, never 0.0%
+    reported: bool = True  # rows exist to count: a form nobody has sent yet reads 暂无数据, not 0
+    display: Display | None = None  # shown in another unit (万元 as 亿元)
 
     def text(self, v: float | None = None) -> str:
-        """The value as a person reads it: 21 项, 7783.5 万元, 64.3%, 5/9 个; — for 0/0."""
+        """The value as a person reads it: 21项, 7,783.5万元, 64.3%, 5/9个; — for 0/0; 暂无数据."""
+        if v is None and not self.reported:
+            return NO_DATA
         if v is None and not self.defined:
             return "—"
+        whole = v is None
         v = self.value if v is None else v
         if self.percent:
             return f"{v * 100:.{self.digits}f}%"
-        num = f"{v:.{self.digits}f}".rstrip("0").rstrip(".") if v != int(v) else f"{int(v)}"
-        return f"{num}/{self.of}{self.unit}" if self.of is not None and v is self.value else f"{num}{self.unit}"
+        if self.of is not None and whole:
+            return f"{grouped(v, self.digits)}/{self.of}{self.unit}"
+        return quantity(v, self.unit, self.digits, self.display)
 
 
 def needed_columns(campaign: Campaign) -> dict[str, set[str]]:
@@ -215,10 +222,12 @@ def compute(
     upto: dict[str, int] | None = None,
     only: set[str] | None = None,
     as_of: date | None = None,
+    matters: dict[str, tuple[float, dict[str, float], bool]] | None = None,
 ) -> dict[str, Value]:
     """Every indicator's value (and per-unit value); `upto` keeps each form's periods up to that
     order (a trend's point), `only` computes just these keys (and what their ratios need); a
-    condition's `as_of` is `as_of` (the briefing's day)."""
+    condition's `as_of` is `as_of` (the briefing's day); a `matters:` indicator's value is taken
+    from `matters` (tasks/briefing/matters.py `MatterCounts.values`; none: 0)."""
     todo = campaign.measured()
     wanted = only and (only | {k for i in todo if i.key in only and i.ratio for k in i.ratio})
     out: dict[str, Value] = {}
@@ -227,9 +236,14 @@ def compute(
     for ind in todo:
         if wanted and ind.key not in wanted or ind.ratio:
             continue
+        if ind.matters:
+            total, per, defined = (matters or {}).get(ind.matters, (0.0, {}, ind.matters != "closure_rate"))
+            out[ind.key] = Value(ind.key, ind.label, ind.unit, total, per, None, ind.percent, ind.digits, defined)
+            continue
         form = campaign.form(ind.form or "")
         df = frames.get(form.code)
-        if df is None or df.empty:
+        reported = df is not None and not df.empty
+        if not reported:
             total, per, of = 0.0, {}, (sum(1 for u in campaign.units if u.kind == ind.of_kind) if ind.of_kind else None)
         else:
             latest = ind.periods == "latest" or (ind.periods == "auto" and form.meaning == "cumulative")
@@ -243,7 +257,9 @@ def compute(
                     masks[k] = _mask(base, c, form, as_of)
                 keep &= masks[k]
             total, per, of = _measure(base[keep], ind, campaign)
-        out[ind.key] = Value(ind.key, ind.label, ind.unit, round(total, 4), per, of, ind.percent, ind.digits)
+        out[ind.key] = Value(
+            ind.key, ind.label, ind.unit, round(total, 4), per, of, ind.percent, ind.digits, True, reported, ind.display
+        )
     for ind in todo:
         if ind.ratio and (not wanted or ind.key in wanted):
             out[ind.key] = _ratio(ind, out[ind.ratio[0]], out[ind.ratio[1]])
@@ -263,19 +279,27 @@ def _ratio(ind: Indicator, num: Value, den: Value) -> Value:
         ind.percent,
         ind.digits,
         defined=bool(den.value),
+        reported=num.reported and den.reported,
+        display=ind.display,
     )
 
 
 def series(
     campaign: Campaign, frames: dict[str, pd.DataFrame], key: str, *, until: date | None = None
-) -> list[tuple[str, float]]:
-    """An indicator's value at each period of its form (due by `until`, a date): its trend."""
+) -> list[tuple[str, float | None]]:
+    """An indicator's value at each period of its form (due by `until`, a date): its trend; None
+    for a period nobody reported."""
     ind = campaign.indicator(key)
     form = ind.form or next(campaign.indicator(k).form for k in (ind.ratio or ()) if campaign.indicator(k).form)
     dues = {p: d for o in campaign.obligations if o.form == form for p, d in periods(o)}
-    out = []
+    df = frames.get(form or "")
+    sent = set() if df is None or df.empty else set(df["order"])
+    out: list[tuple[str, float | None]] = []
     for p, i in period_order(campaign, form or "").items():
         if until is not None and dues.get(p) and dues[p] > until:
             break
+        if i not in sent:  # nobody reported this period: no data, not zero
+            out.append((p, None))
+            continue
         out.append((p, compute(campaign, frames, upto={form or "": i}, only={key}, as_of=until)[key].value))
     return out

@@ -103,12 +103,17 @@ def overdue(rows: list[StatusRow], levels: dict[int, int]) -> list[Overdue]:
     return sorted(items, key=lambda o: (-o.days_late, o.unit, o.obligation, o.period))
 
 
-def overdue_by_unit(items: list[Overdue]) -> list[tuple[str, list[Overdue]]]:
-    """The overdue list as a leader reads it: one entry per unit, the unit furthest behind first."""
+def overdue_by_unit(items: list[Overdue], order: list[str]) -> list[tuple[str, list[Overdue]]]:
+    """The overdue list as a leader reads it: one entry per unit in the campaign's order of units
+    (never by character code), each unit's items by obligation and period."""
     by: dict[str, list[Overdue]] = defaultdict(list)
     for o in items:
         by[o.unit].append(o)
-    return sorted(by.items(), key=lambda kv: (-max(o.days_late for o in kv[1]), -len(kv[1]), kv[0]))
+    rank = {u: i for i, u in enumerate(order)}
+    return [
+        (u, sorted(xs, key=lambda o: (o.obligation, o.period)))
+        for u, xs in sorted(by.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
+    ]
 
 
 def totals(units: list[UnitFigures]) -> dict[str, float]:
@@ -123,22 +128,31 @@ def totals(units: list[UnitFigures]) -> dict[str, float]:
     }
 
 
-def ranking(units: list[UnitFigures], outcomes: dict[str, float], weights: dict[str, float]) -> list[Score]:
+def ranking(
+    units: list[UnitFigures],
+    outcomes: dict[str, float],
+    weights: dict[str, float],
+    matters: dict[str, float] | None = None,
+) -> list[Score]:
     """Final evaluation: a weighted score per unit, each part on 0..1, shown with the weights.
 
     `outcomes` per unit (the campaign's outcome indicators added up) is scaled by the best
     unit's, so the leader in outcomes gets 1.0 on that part. Units none of which has any outcome
     (a kind that owes no outcome form) are scored without that part, its weight left out.
+    `matters`: the share of a unit's matters closed on time; a unit with no matters due is
+    scored without that part (the weights of its other parts renormalised), never penalised.
     """
     best = max((outcomes.get(u.unit, 0) for u in units), default=0)
     if not best:
         weights = {k: w for k, w in weights.items() if k != "outcomes"}
-    total_w = sum(weights.values()) or 1
     scores = []
     for u in units:
         parts = {"timeliness": u.timeliness, "completeness": u.completeness, "quality": u.quality}
         if best:
             parts["outcomes"] = outcomes.get(u.unit, 0) / best
+        if matters and u.unit in matters and "matters" in weights:
+            parts["matters"] = matters[u.unit]
+        total_w = sum(w for k, w in weights.items() if k in parts) or 1
         total = sum(weights.get(k, 0) * v for k, v in parts.items()) / total_w
         scores.append(Score(u.unit, round(total * 100, 1), {k: round(v, 3) for k, v in parts.items()}))
     scores.sort(key=lambda s: (-s.total, s.unit))

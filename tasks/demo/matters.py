@@ -14,7 +14,7 @@ from schemas.campaign import Campaign
 from schemas.matters import Matter, MatterAction, MatterSource
 from schemas.tables import Unit
 from tasks.app import App
-from tasks.matters import Assignment, act, assign
+from tasks.matters import Assignment, act, hand_out
 
 
 @dataclass(frozen=True)
@@ -50,17 +50,17 @@ def matter_plan(campaign: Campaign, seed: int) -> list[MatterStep]:
 
 
 def play_matters(app: App, day: date, steps: list[MatterStep]) -> list[int]:
-    """Apply the day's steps (assignments at 09:30, units at 11:00, ops at 16:00); the ids of the
-    matters assigned today."""
+    """Apply the day's steps (assignments at 09:30, each unit told by mail; units at 11:00, ops
+    at 16:00); the ids of the matters assigned today."""
     assigned: list[int] = []
-    with app.store.session(write=True) as s:
-        for st in steps:
-            if st.action is MatterAction.ASSIGN:
-                due = next(m.due for m in app.campaign.demo.matters if m.title == st.title)
-                a = Assignment(list(st.units), st.title, due, st.actor, st.text, _source(app.campaign, st.title))
-                assigned += [m.id for m in assign(s, app.campaign, a, now=datetime.combine(day, time(9, 30)))]
-                continue
-            at = datetime.combine(day, time(16) if st.action is MatterAction.APPROVE else time(11))
+    for st in steps:
+        if st.action is MatterAction.ASSIGN:
+            due = next(m.due for m in app.campaign.demo.matters if m.title == st.title)
+            a = Assignment(list(st.units), st.title, due, st.actor, st.text, _source(app.campaign, st.title))
+            assigned += [i for i, _ in hand_out(app, a, now=datetime.combine(day, time(9, 30))).matters]
+            continue
+        at = datetime.combine(day, time(16) if st.action is MatterAction.APPROVE else time(11))
+        with app.store.session(write=True) as s:
             for m in _matters(s, app.campaign, st):
                 act(s, m, st.action, actor=st.actor, at=at, text=st.text)
     return assigned

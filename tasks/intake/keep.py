@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -24,11 +25,13 @@ from sqlalchemy.orm import Session
 from schemas.campaign import Campaign
 from schemas.tables import ContactChange, Submission, Unit, ValidationIssue
 from schemas.text import clean_text
+from schemas.tracking import LEDGER_NOTE
 from schemas.verdicts import SubmissionStatus
 from tasks.app import audit
 from tasks.intake import rows
 from tasks.intake.folders import opened, unlink
 from tasks.intake.verdict import Verdict
+from tasks.matters import LedgerChange, sync_ledger
 
 
 def keep_bytes(files_dir: Path, data: bytes) -> str:
@@ -236,6 +239,28 @@ def _store_rows(session: Session, campaign: Campaign, sub: Submission, v: Verdic
     if form.document or form.contacts:
         return  # a document is kept and counted; a contacts form proposes contacts (tasks/contacts/changes.py)
     rows.store(session, form, sub, unit_id, v.records)
+    if form.tracks is not None:  # its rows are the unit's matters: created or restated with the file
+        actor = sub.submitted_by or v.unit or ""
+        change = sync_ledger(session, campaign, form, sub, unit_id, v.records, actor=actor)
+        sub.summary = _with_ledger_note(sub.summary or "", change)
+
+
+def _with_ledger_note(summary: str, change: LedgerChange) -> str:
+    """The summary's first line, then what the file did to the unit's matters (the receipt's headline)."""
+    done = [
+        f"{what}{len(ids)}项"
+        for what, ids in (("新增", change.created), ("更新", change.updated), ("申请办结", change.closing))
+        if ids
+    ]
+    note = f"{LEDGER_NOTE}{'，'.join(done) or '无变化'}"
+    if change.missing:
+        note += f"；此前台账中的{len(change.missing)}项本次未列出，请核实"
+    head, sep, rest = summary.partition("\n")
+    at = m.end() if (m := ROWS_SAID.search(head)) else len(head)  # after "共 N 行。", before any "另有…"
+    return f"{head[:at]}{note}。{head[at:]}{sep}{rest}"
+
+
+ROWS_SAID = re.compile(r"共 \d+ 行。")
 
 
 def _clean(text: str | None) -> str | None:

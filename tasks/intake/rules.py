@@ -14,10 +14,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from schemas.campaign import Campaign
-from schemas.forms import DEFAULT_SEVERITY, Condition, Form
+from schemas.forms import DEFAULT_SEVERITY, Condition, Form, Unique
 from schemas.period import period_span
 from tasks.intake.locate import Table
 from tasks.intake.verdict import Issue, Verdict
+from tasks.matters import ledger_key
 
 Rec = dict[str, Any]
 
@@ -31,7 +32,19 @@ def check(
     out: list[Issue] = []
     for rule in table.form.rules:
         out += _EVAL[rule.rule](ctx, rule, records)
+    tracks = table.form.tracks
+    for rule in implied(table.form):  # two rows are one matter when their identities are (spacing aside)
+        out += _unique(ctx, rule, records, same=lambda r: ledger_key(tracks, r))
     return out
+
+
+def implied(form: Form) -> tuple[Unique, ...]:
+    """The rules a form's `tracks:` implies besides its required columns (schemas/forms.py): one
+    row per matter, so no two rows with the same identity."""
+    if form.tracks is None or any(r.rule == "unique" and set(r.columns) == set(form.tracks.id) for r in form.rules):
+        return ()
+    message = "与第{first}行重复：台账中同一事项只能填写一行"
+    return (Unique(rule="unique", columns=form.tracks.id, code="duplicate-matter", message=message),)
 
 
 def close_if_past(v: Verdict, campaign: Campaign, received: date, dues: Callable[[], list[date]]) -> None:
@@ -199,15 +212,17 @@ def _date_within(c: _Ctx, rule: Any, recs: list[Rec]) -> Iterator[Issue]:
             yield c.issue(rule, r, rule.column, default, value=d, start=start, end=end)
 
 
-def _unique(c: _Ctx, rule: Any, recs: list[Rec]) -> Iterator[Issue]:
+def _unique(c: _Ctx, rule: Any, recs: list[Rec], same: Callable[[Rec], Any] | None = None) -> Iterator[Issue]:
+    """`same`: what makes two rows the same (default: their values in `rule.columns`)."""
     if not all(c.has(k) for k in rule.columns):
         return
-    seen: dict[tuple, int] = {}
+    seen: dict[Any, int] = {}
     what = "+".join(c.header(k) or k for k in rule.columns)
     for r in recs:
         k = tuple(str(r.get(x) or "") for x in rule.columns)  # record values are folded already
         if not all(k):
             continue
+        k = same(r) if same else k
         if k in seen:
             yield c.issue(
                 rule,

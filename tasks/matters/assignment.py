@@ -58,7 +58,7 @@ class Assignment:
     due: date
     by: str
     instruction: str = ""
-    source: str = "组委会交办"
+    source: str = "交办"
     responsible: str = ""
 
 

@@ -17,7 +17,7 @@ from schemas.matters import Matter, MatterAction, MatterSource, MatterState
 from schemas.tables import Submission
 from schemas.text import clean_text
 from schemas.tracking import Tracks
-from tasks.matters.assign import created, matter_ladder
+from tasks.matters.assignment import created, matter_ladder
 from tasks.matters.lifecycle import act
 
 SEP = "\x1f"

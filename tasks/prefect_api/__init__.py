@@ -3,8 +3,10 @@ API (`PrefectApi`), the adapter over Prefect's client (`PrefectServer`) and the 
 run-starting logic over them."""
 
 from tasks.prefect_api.api import (
+    ask_for_closure_decision,
     ask_for_contact_decisions,
     ask_for_extension_decision,
+    ask_for_pending_closures,
     complete_day,
     fan_out,
     register_deployment,
@@ -19,8 +21,10 @@ __all__ = [
     "PrefectApi",
     "PrefectServer",
     "ScheduledRun",
+    "ask_for_closure_decision",
     "ask_for_contact_decisions",
     "ask_for_extension_decision",
+    "ask_for_pending_closures",
     "complete_day",
     "fan_out",
     "register_deployment",

@@ -16,12 +16,14 @@ from zoneinfo import ZoneInfo
 
 from tasks.app import App
 from tasks.calendar import plan, report, status_rows
+from tasks.matters import pending_closures
 from tasks.prefect_api.client import PrefectServer, server_configured
 from tasks.prefect_api.port import PrefectApi, ScheduledRun
 
 log = logging.getLogger(__name__)
 CONTACT_CHANGE = "contact-change/contact-change"
 EXTENSION_REQUEST = "extension-request/extension-request"
+MATTER_CLOSURE = "matter-closure/matter-closure"
 DEPLOYMENT = "campaign-checkpoint/campaign-checkpoint"
 TAG = "督办日程"
 MISSING = {"created": 0, "removed": 0, "kept": 0, "missing_deployment": 1}
@@ -85,6 +87,39 @@ def ask_for_extension_decision(campaign_id: str, request_id: int, *, api: Prefec
         "name": f"extension-request-{request_id}",
     }
     return _start("the extension-request run", EXTENSION_REQUEST, [run], api) == 1
+
+
+def ask_for_closure_decision(campaign_id: str, matter_id: int, request: int, *, api: PrefectApi | None = None) -> bool:
+    """A `matter-closure` run for a unit's request to close a matter (`request`: its event id, so
+    a request made again after a return gets its own run), paused for ops' answer in the UI;
+    False without a server or that deployment (the matter waits in 申请办结 either way)."""
+    if api is None and not server_configured():
+        return False
+    run = {
+        "parameters": {"matter_id": matter_id, "campaign": campaign_id},
+        "key": f"matter-closure:{campaign_id}:{matter_id}:{request}",
+        "name": f"matter-closure-{matter_id}",
+    }
+    return _start("the matter-closure run", MATTER_CLOSURE, [run], api) == 1
+
+
+def ask_for_pending_closures(app: App, *, api: PrefectApi | None = None) -> int:
+    """A `matter-closure` run for every matter waiting in 申请办结 (asked on its page, or by a
+    ledger row marked done), keyed by its request: one already started is not started again.
+    How many runs the server has for them (0 without a server or that deployment)."""
+    if api is None and not server_configured():
+        return 0
+    with app.store.session() as s:
+        pending = pending_closures(s, app.campaign.id)
+    runs = [
+        {
+            "parameters": {"matter_id": mid, "campaign": app.campaign.id},
+            "key": f"matter-closure:{app.campaign.id}:{mid}:{request}",
+            "name": f"matter-closure-{mid}",
+        }
+        for mid, request in pending
+    ]
+    return _start("the matter-closure runs", MATTER_CLOSURE, runs, api) if runs else 0
 
 
 def fan_out(deployment: str, parameters: dict, extra: int, *, api: PrefectApi | None = None) -> int:

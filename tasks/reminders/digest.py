@@ -15,11 +15,13 @@ from schemas.outbox import Notification, NotificationItem
 from schemas.period import period_label
 from tasks.calendar import days_phrase
 from tasks.outbox import render_digest
-from tasks.reminders.sweep import Decision
+from tasks.reminders.decision import Decision
 
 
 def item_view(d: Decision, as_of: date) -> dict:
-    return dict(
+    """What the digest shows of one decision (kept on its item, to rebuild the digest); a matter
+    has no period and says it is a matter."""
+    view = dict(
         unit=d.unit,
         name=d.name,
         period=period_label(d.period),
@@ -29,6 +31,7 @@ def item_view(d: Decision, as_of: date) -> dict:
         escalation=d.step.kind == "escalation",
         level=d.step.level,
     )
+    return {**view, "matter": True} if d.is_matter else view
 
 
 def queue_digests(
@@ -48,6 +51,7 @@ def queue_digests(
     for email, pairs in per.items():
         key = _digest_key(session, f"digest:{campaign.id}:{as_of.isoformat()}:{email}")
         items = [item_view(d, as_of) for d, _ in pairs]
+        text = render_digest(campaign, names[email], items, as_of, _links(own[email], links), supervisor=not own[email])
         n = enqueue(
             session,
             key=key,
@@ -55,9 +59,7 @@ def queue_digests(
             campaign=campaign.id,
             to_email=pairs[0][1],
             to_name=names[email],
-            message=render_digest(
-                campaign, names[email], items, as_of, _links(own[email], links), supervisor=not own[email]
-            ),
+            message=text,
             now=now,
             as_of=as_of,
             mail_from=mail_from,
@@ -70,6 +72,7 @@ def queue_digests(
                 key=d.item_key(email),
                 notification_id=n.id,
                 obligation_id=d.obligation_id,
+                matter_id=d.matter_id,
                 kind=d.step.kind,
                 level=d.step.level,
                 step_date=d.step.date,

@@ -13,8 +13,9 @@ from schemas.outbox import OutboxStatus
 from tasks.app import App, audit
 from tasks.outbox import mail_rows, send_queued
 from tasks.portal import LinkMaker
+from tasks.reminders.decision import Decision
 from tasks.reminders.digest import queue_digests
-from tasks.reminders.sweep import Decision, decide
+from tasks.reminders.sweep import decide
 
 
 @dataclass
@@ -34,7 +35,8 @@ class SweepResult:
 
 
 def escalation_notices(decisions: list[Decision]) -> int:
-    """How many escalation notices the decisions send: one per escalated obligation per recipient."""
+    """How many escalation notices the decisions send: one per escalated obligation or matter per
+    recipient."""
     return sum(len(d.recipients) for d in decisions if d.step.kind == "escalation")
 
 
@@ -44,10 +46,14 @@ def too_many_escalations(decisions: list[Decision], limit: int) -> str | None:
     n = escalation_notices(decisions)
     if n <= limit:
         return None
-    items = sum(1 for d in decisions if d.step.kind == "escalation")
+    items = sum(1 for d in decisions if d.step.kind == "escalation" and not d.is_matter)
+    matters = sum(1 for d in decisions if d.step.kind == "escalation" and d.is_matter)
+    what = "、".join(
+        ([f"{items} 项逾期任务"] if items or not matters else []) + ([f"{matters} 项逾期督办事项"] if matters else [])
+    )
     mails = len({r.email.lower() for d in decisions for r in d.recipients})  # one digest a person
     return (
-        f"本次将发出 {n} 份督办通知（{items} 项逾期任务），合为 {mails} 封邮件（每人一封），"
+        f"本次将发出 {n} 份督办通知（{what}），合为 {mails} 封邮件（每人一封），"
         f"超过单次上限 {limit} 份（DUBAN_MAX_ESCALATIONS）。"
         "如果 Duban 是在活动中途启用的，许多单位可能已在系统外报送：请先用 duban backfill 登记，再确认发送"
     )

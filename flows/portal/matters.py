@@ -1,0 +1,154 @@
+"""A unit's matters (督办事项) on its page: 签收, progress (with a file), 申请办结 (with evidence,
+ops then asked to decide), and the escalation notices it received, signed for. Every action is a
+POST carrying the page's CSRF token, acts for the cookie's unit only (another unit's matter is
+refused, audited, and answered 403), and goes through the one `act` of the matters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import anyio
+from starlette.background import BackgroundTask
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from flows.portal.views import Views
+from flows.portal.web import clean_name, log, text_field
+from schemas.matters import Matter, MatterAction
+from schemas.tables import Unit
+from tasks.intake import keep_bytes
+from tasks.matters import MatterRefused, NoticeRefused, act, escalation_notices, sign_notice, unit_matters
+from tasks.prefect_api import ask_for_closure_decision
+
+ACTIONS = {"sign": MatterAction.SIGN, "progress": MatterAction.PROGRESS, "close": MatterAction.REQUEST_CLOSE}
+# what each action needs in words, and what the page says once it is done
+NEEDS = {MatterAction.PROGRESS: "请填写进展情况。", MatterAction.REQUEST_CLOSE: "请填写办结情况和佐证说明。"}
+DONE = {
+    MatterAction.SIGN: "已签收督办事项“{title}”，签收时间 {at:%Y-%m-%d %H:%M}。",
+    MatterAction.PROGRESS: "已报告督办事项“{title}”的进展。",
+    MatterAction.REQUEST_CLOSE: "督办事项“{title}”的办结申请已提交，{organiser}审核后会邮件答复，并在本页显示结果。",
+}
+TEXT_LIMIT = 2000
+
+
+class Refused(Exception):
+    """An action the page answers with a refusal: its status and its words."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+class Matters(Views):
+    """The `/me/matters/{id}/{sign|progress|close}` and `/me/notices/{id}/sign` routes (POST only),
+    and the page's matters and notices."""
+
+    def sections_of(self, unit: Unit) -> dict[str, Any]:
+        with self.app.store.session() as s:
+            return {
+                "matters": unit_matters(s, self.app.campaign, unit.id, self.clock().date()),
+                "notices": escalation_notices(s, self.app.campaign, unit_id=unit.id),
+            }
+
+    async def matter(self, request: Request) -> Response:
+        unit, payload = await self.unit_in_thread(request)
+        action = ACTIONS.get(request.path_params["do"])
+        if action is None:
+            raise HTTPException(404, "没有这个操作。")
+        s = self.settings
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > s.max_file_bytes + 256 * 1024:
+            return await self.home(request, status=413, problem=self._too_big())
+        try:
+            form = await request.form(max_files=1, max_fields=10, max_part_size=32 * 1024)
+        except (MultiPartException, HTTPException):
+            return await self.home(request, status=400, problem="提交的内容无法识别，请在本页面重新填写。")
+        try:
+            self.check_csrf(payload, form.get("csrf"))
+            name, text = text_field(form, "name", 32), text_field(form, "text", TEXT_LIMIT)
+            if not name:
+                return await self.home(request, status=400, problem="请填写经办人姓名。")
+            if action in NEEDS and not text:
+                return await self.home(request, status=400, problem=NEEDS[action])
+            upload = form.get("file")
+            data, filename = b"", ""
+            if action is not MatterAction.SIGN and isinstance(upload, UploadFile) and upload.filename:
+                data, filename = await upload.read(s.max_file_bytes + 1), clean_name(upload.filename)
+                if len(data) > s.max_file_bytes:
+                    return await self.home(request, status=413, problem=self._too_big())
+        finally:
+            await form.close()
+        mid = request.path_params["mid"]
+        try:
+            title, at, event = await anyio.to_thread.run_sync(
+                lambda: self._act(unit, mid, action, name, text, data, filename)
+            )
+        except Refused as e:
+            return await self.home(request, status=e.status, problem=f"操作未完成：{e}")
+        done = DONE[action].format(title=title, at=at, organiser=self.organiser)
+        response = await self.home(request, notice=done)
+        if action is MatterAction.REQUEST_CLOSE:
+            response.background = BackgroundTask(self._ask_closure, mid, event)
+        return response
+
+    def _act(
+        self, unit: Unit, mid: int, action: MatterAction, name: str, text: str, data: bytes, filename: str
+    ) -> tuple[str, datetime, int]:
+        """Act on matter `mid` for `unit` (its file kept first, once the matter is found the
+        unit's own); the matter's title, when, and the event's id; Refused says why not."""
+        now = self.clock()
+        with self.app.store.session(write=True) as s:
+            m = s.get(Matter, mid)
+            if m is None or m.campaign != self.app.campaign.id:
+                raise Refused(404, "没有这个督办事项。")
+            files = []
+            if data and m.unit_id == unit.id:
+                sha = keep_bytes(self.settings.files_dir, data)
+                files = [{"name": filename, "sha256": sha, "size": len(data)}]
+            try:
+                event = act(s, m, action, actor=name, at=now, text=text, files=files, unit_id=unit.id, channel="portal")
+            except MatterRefused as e:  # the refusal (and its audit entry) committed, nothing else changed
+                refused = Refused(403 if m.unit_id != unit.id else 409, f"{e}。")
+            else:
+                s.flush()
+                return m.title, now, event.id
+        raise refused
+
+    async def notice(self, request: Request) -> Response:
+        """签收 of an escalation notice the unit's people received."""
+        unit, payload = await self.unit_in_thread(request)
+        try:
+            form = await request.form(max_files=0, max_fields=5, max_part_size=1024)
+        except (MultiPartException, HTTPException):
+            return await self.home(request, status=400, problem="提交的内容无法识别，请在本页面重新操作。")
+        self.check_csrf(payload, form.get("csrf"))
+        name = text_field(form, "name", 32)
+        if not name:
+            return await self.home(request, status=400, problem="请填写签收人姓名。")
+        nid = request.path_params["nid"]
+
+        def sign() -> tuple[int, str | None]:
+            with self.app.store.session(write=True) as s:
+                try:
+                    sign_notice(s, self.app.campaign, nid, unit_id=unit.id, by=name, now=self.clock())
+                except NoticeRefused as e:  # committed: the audit entry of another unit's notice
+                    return (403 if e.foreign else 404), str(e)
+            return 200, None
+
+        status, why = await anyio.to_thread.run_sync(sign)
+        if why:
+            return await self.home(request, status=status, problem=f"签收未完成：{why}。")
+        return await self.home(request, notice=f"督办通知已签收（签收人 {name}，{self.clock():%Y-%m-%d %H:%M}）。")
+
+    def _too_big(self) -> str:
+        return f"附件超过上限（不超过 {self.settings.max_file_bytes // (1 << 20)} MB），请压缩或分开后重新提交。"
+
+    def _ask_closure(self, matter_id: int, event_id: int) -> None:
+        try:
+            ask_for_closure_decision(self.app.campaign.id, matter_id, event_id)
+        except Exception:  # the request is recorded either way; ops see it in `duban matters`
+            log.exception("matter-closure run not started for matter %s", matter_id)

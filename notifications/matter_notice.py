@@ -1,0 +1,89 @@
+"""Telling a unit about one of its matters (督办事项): assigned to it (交办通知), its closure
+approved (已销号), or its closure request returned (退回, with the reason); to its current liaisons
+and its responsible head, each address once, each notice once (by its key)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+
+from notifications.outbox import enqueue
+from notifications.render import compose
+from schemas.campaign import Campaign
+from schemas.matters import Matter
+from schemas.tables import Contact, current_contacts
+
+
+class MatterNotice(StrEnum):
+    """Which notice a unit gets about a matter."""
+
+    ASSIGNED = "assigned"  # 交办通知
+    CLOSED = "closed"  # 已销号
+    RETURNED = "returned"  # 退回
+    EXTENDED = "extended"  # 延期
+
+
+SUBJECTS = {
+    MatterNotice.ASSIGNED: "【交办通知】",
+    MatterNotice.CLOSED: "【已销号】",
+    MatterNotice.RETURNED: "【办结申请退回】",
+    MatterNotice.EXTENDED: "【督办事项延期】",
+}
+
+
+def queue_matter_notice(
+    session: Session,
+    *,
+    campaign: Campaign,
+    matter: Matter,
+    unit: str,
+    notice: MatterNotice,
+    key: str,
+    now: datetime,
+    mail_from: str,
+    reason: str = "",
+    link: str | None = None,
+) -> int:
+    """Queue `notice` about `matter` once per address (`key` names the occasion); return how many."""
+    due = matter.effective_due
+    context = {
+        "unit": unit,
+        "notice": notice.value,
+        "matter": matter.title,
+        "source": matter.source_label,
+        "instruction": matter.instruction,
+        "due": f"{due.year}年{due.month}月{due.day}日",
+        "by": matter.assigned_by or "",
+        "reason": reason,
+        "link": link,
+    }
+    subject = f"{SUBJECTS[notice]}{unit}：{_short(matter.title)}"
+    people: dict[str, Contact] = {}  # each address once, the first contact that has it
+    for _, c in current_contacts(session, campaign.id, unit_ids=[matter.unit_id], roles=("liaison", "head")):
+        people.setdefault(c.email.lower(), c)
+    queued = 0
+    for email, c in people.items():
+        message = compose(campaign, "matter", subject, name=c.name or "您好", **context)
+        if enqueue(
+            session,
+            key=f"{key}:{email}",
+            kind="matter",
+            campaign=campaign.id,
+            to_email=c.email,
+            to_name=c.name,
+            message=message,
+            now=now,
+            as_of=now.date(),
+            mail_from=mail_from,
+            tz=campaign.timezone,
+        ):
+            queued += 1
+    return queued
+
+
+def _short(title: str, limit: int = 40) -> str:
+    """A title short enough for a subject line."""
+    one = " ".join(title.split())
+    return one if len(one) <= limit else one[: limit - 1] + "…"
