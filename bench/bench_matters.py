@@ -90,10 +90,12 @@ def best(fn: Callable[[], object], rounds: int) -> tuple[float, float, object]:
 
 def bench(url: str, label: str, units: int, per_unit: int, rounds: int) -> None:
     from bench_sweep import national_campaign
-    from sqlalchemy import select
+    from sqlalchemy import Text, cast, select
 
     from schemas.matters import Matter
     from schemas.store import open_store
+    from schemas.tables import Unit
+    from tasks.matters.standing import COLUMNS
     from tasks.reminders.matters import matter_decisions, matter_steps
     from tasks.reminders.sweep import _contacts, decide
 
@@ -102,8 +104,9 @@ def bench(url: str, label: str, units: int, per_unit: int, rounds: int) -> None:
     n, load = seed(store, campaign, per_unit, label, rounds)
     with store.session() as s:
 
-        def bare() -> int:  # the floor: the same matters' rows read, nothing decided
-            return len(s.execute(select(Matter.__table__).where(Matter.campaign == campaign.id)).all())
+        def bare() -> int:  # the floor: the columns matter_rows reads, read and nothing decided
+            q = select(*COLUMNS, cast(Matter.ladder, Text)).join(Unit, Unit.id == Matter.unit_id)
+            return len(s.execute(q.where(Matter.campaign == campaign.id)).all())
 
         def matters_only() -> list:
             return matter_decisions(s, campaign, matter_steps(s, campaign, AS_OF), _contacts(s, campaign))

@@ -58,6 +58,7 @@ def queue_matter_notice(
         "by": matter.assigned_by or "",
         "reason": reason,
         "link": link,
+        "page_does": "查看督办事项、签收、报告进展、申请办结",
     }
     subject = f"{SUBJECTS[notice]}{unit}：{_short(matter.title)}"
     people: dict[str, Contact] = {}  # each address once, the first contact that has it

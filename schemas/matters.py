@@ -111,6 +111,7 @@ class Matter(Base):
     created_at: Mapped[datetime]
     signed_at: Mapped[datetime | None]
     signed_by: Mapped[str | None] = mapped_column(String(64))
+    progressed_at: Mapped[datetime | None]  # its first progress report (a ledger's matter: created in progress)
     close_requested_at: Mapped[datetime | None]
     done_on: Mapped[date | None]  # when the unit says it was done (完成日期, or the day it asked)
     closed_at: Mapped[datetime | None]

@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("signed_at", sa.DateTime(), nullable=True),
         sa.Column("signed_by", sa.String(length=64), nullable=True),
+        sa.Column("progressed_at", sa.DateTime(), nullable=True),
         sa.Column("close_requested_at", sa.DateTime(), nullable=True),
         sa.Column("done_on", sa.Date(), nullable=True),
         sa.Column("closed_at", sa.DateTime(), nullable=True),

@@ -41,8 +41,7 @@ def compile_briefing(app: App, as_of: date, *, kind: str = "monthly", out: Path 
         f"{kind}-{data.number:02d}-{as_of}" if kind == "monthly" else f"final-{as_of}"
     )
     c = Compiled(data, folder, *render.write_files(data, folder))
-    images = {"completeness": list(c.charts.completeness), "trends": [png for _, png in c.charts.trends]}
-    c.docx = write_docx(data, images, folder / "briefing.docx")
+    c.docx = write_docx(render.document(data, c.charts), folder / "briefing.docx")
     return c
 
 

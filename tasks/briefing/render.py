@@ -16,11 +16,10 @@ from schemas.indicators import Target
 from schemas.period import period_label
 from tasks.briefing import gongwen, metrics, wording
 from tasks.briefing.charts import completeness_chart, font_family, trend_chart
+from tasks.briefing.document import LABELS, Block, build
 from tasks.briefing.figures import BriefingData
 from tasks.briefing.numbers import grouped
 
-LABELS = {"timeliness": "及时率", "completeness": "完整率", "quality": "报送质量", "outcomes": "工作成效"}
-LABELS["matters"] = "督办事项按期办结"  # the final evaluation's part for matters (issue 27)
 PDF = "application/pdf"
 
 
@@ -127,8 +126,21 @@ def text(d: BriefingData) -> str:
     return "\n".join(lines)
 
 
+def document(d: BriefingData, c: Charts) -> list[Block]:
+    """The 督查通报 both briefing.pdf and briefing.docx are written from (tasks/briefing/document.py)."""
+    names = c.names()
+    return build(
+        d,
+        {
+            "completeness": list(zip(names["completeness"], c.completeness, strict=True)),
+            "trends": list(zip(names["trends"], (png for _, png in c.trends), strict=True)),
+        },
+    )
+
+
 def write_files(d: BriefingData, out: Path) -> tuple[Path, Path, Charts, int]:
-    """briefing.html + chart PNGs + briefing.pdf in `out`; returns the paths, charts and PDF page count."""
+    """briefing.html (the mail's page) + chart PNGs + briefing.pdf (the document, as briefing.docx) in
+    `out`; returns the paths, charts and PDF page count."""
     out.mkdir(parents=True, exist_ok=True)
     c = charts(d)
     names = c.names()
@@ -138,11 +150,12 @@ def write_files(d: BriefingData, out: Path) -> tuple[Path, Path, Charts, int]:
     html_path = out / "briefing.html"
     html_path.write_text(page, encoding="utf-8")
     pdf_path = out / "briefing.pdf"
+    printed = render("gongwen.html.j2", title=d.title, blocks=document(d, c), css=Markup(gongwen.page_css()))
     from weasyprint import HTML  # imported here: only briefings need it
 
     # Most of a briefing's time is here (~2 s for 100 units): WeasyPrint laying out and subsetting
     # the CJK font. Embedding the font whole (full_fonts=True) measured no faster and 40x larger.
-    doc = HTML(string=page, base_url=str(out), url_fetcher=_folder_fetcher(out)).render()
+    doc = HTML(string=printed, base_url=str(out), url_fetcher=_folder_fetcher(out)).render()
     doc.write_pdf(pdf_path)
     return html_path, pdf_path, c, len(doc.pages)
 

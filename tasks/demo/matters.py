@@ -14,7 +14,7 @@ from schemas.campaign import Campaign
 from schemas.matters import Matter, MatterAction, MatterSource
 from schemas.tables import Unit
 from tasks.app import App
-from tasks.matters import Assignment, act, hand_out
+from tasks.matters import Assignment, act, decide_closure, hand_out
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,12 @@ def play_matters(app: App, day: date, steps: list[MatterStep]) -> list[int]:
         at = datetime.combine(day, time(16) if st.action is MatterAction.APPROVE else time(11))
         with app.store.session(write=True) as s:
             for m in _matters(s, app.campaign, st):
-                act(s, m, st.action, actor=st.actor, at=at, text=st.text)
+                if st.action is MatterAction.APPROVE:  # as ops do in the matter-closure run: the unit is told
+                    decide_closure(
+                        s, app.campaign, m.id, approve=True, reason="", by=st.actor, now=at, settings=app.settings
+                    )
+                else:
+                    act(s, m, st.action, actor=st.actor, at=at, text=st.text)
     return assigned
 
 

@@ -94,6 +94,8 @@ def _stamp(matter: Matter, action: MatterAction, actor: str, at: datetime, done_
     """The times a matter keeps on itself, for lists and counts (its history keeps every one)."""
     if action is A.SIGN:
         matter.signed_at, matter.signed_by = at, actor[:64]
+    elif action is A.PROGRESS:
+        matter.progressed_at = matter.progressed_at or at
     elif action is A.REQUEST_CLOSE:
         matter.close_requested_at = at
         matter.done_on = done_on or at.date()

@@ -11,7 +11,7 @@ from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
 from schemas.campaign import Campaign
-from schemas.matters import Matter, MatterState
+from schemas.matters import Matter, MatterSource, MatterState
 from schemas.tables import Unit
 from schemas.workdays import WorkCalendar
 from tasks.calendar import parse_ladder
@@ -31,23 +31,38 @@ class Standing:
 def state_on(m: Matter | MatterRow, as_of: date) -> MatterState:
     """The matter's state on `as_of` from the times it keeps: closed once approved, asking to
     close once asked (and not returned), else open in its current open state."""
-    return _state_on(m.state, m.signed_at, m.close_requested_at, m.closed_at, as_of)
+    return _state_on(
+        m.state, m.signed_at, _progressed(m.source, m.progressed_at), m.close_requested_at, m.closed_at, as_of
+    )
 
 
 _STATES = {s.value: s for s in MatterState}  # a dict lookup: the sweep reads every open matter
 
 
+def _progressed(source: str, progressed_at: datetime | None) -> datetime | None:
+    """Since when it was in progress: a ledger's matter from the start, else its first report."""
+    return datetime.min if source == MatterSource.LEDGER else progressed_at
+
+
 def _state_on(
-    state: str, signed_at: datetime | None, close_requested_at: datetime | None, closed_at: datetime | None, as_of: date
+    state: str,
+    signed_at: datetime | None,
+    progressed_at: datetime | None,
+    close_requested_at: datetime | None,
+    closed_at: datetime | None,
+    as_of: date,
 ) -> MatterState:
     if closed_at and closed_at.date() <= as_of:
         return S.CLOSED
     if close_requested_at and close_requested_at.date() <= as_of:
         return S.CLOSING
     now = _STATES[state]
-    if now in (S.CLOSED, S.CLOSING):  # closed or asked later than `as_of`: open then
-        return S.SIGNED if signed_at and signed_at.date() <= as_of else S.ASSIGNED
-    return now
+    if now not in (S.CLOSED, S.CLOSING):
+        return now
+    # closed or asked later than `as_of`: open then, as far as it had come
+    if progressed_at and progressed_at.date() <= as_of:
+        return S.IN_PROGRESS
+    return S.SIGNED if signed_at and signed_at.date() <= as_of else S.ASSIGNED
 
 
 def standing(
@@ -87,6 +102,7 @@ class MatterRow:
     done_on: date | None
     missing_since: datetime | None
     form: str | None
+    progressed_at: datetime | None = None
     ladder: dict[str, Any] = field(default_factory=dict, repr=False)
     standing: Standing | None = None
 
@@ -133,6 +149,7 @@ COLUMNS = (
     Matter.done_on,
     Matter.missing_since,
     Matter.form,
+    Matter.progressed_at,
 )
 
 
@@ -160,9 +177,9 @@ def matter_rows(
     for r in session.execute(q).tuples():
         if r[10].date() > as_of:
             continue
-        st = _state_on(r[9], r[11], r[12], r[13], as_of)  # built once: the sweep reads 30,000 of them
+        st = _state_on(r[9], r[11], _progressed(r[5], r[17]), r[12], r[13], as_of)  # the sweep reads 30,000
         if open_only and not st.is_open:
             continue
         light = standing(st, r[8] or r[7], r[14], as_of, cal, soon)
-        out.append(MatterRow(*r[:17], ladder=parse_ladder(r[17]) if with_ladder else {}, standing=light))
+        out.append(MatterRow(*r[:18], ladder=parse_ladder(r[18]) if with_ladder else {}, standing=light))
     return out

@@ -12,6 +12,9 @@ from notifications.render import compose
 from schemas.campaign import Campaign
 
 
+PAGE_WITH_MATTERS = "查看任务和截止日期、在线报送、签收督办事项、报告进展、申请办结"
+
+
 def render_digest(
     campaign: Campaign,
     name: str,
@@ -36,6 +39,7 @@ def render_digest(
         supervisor=supervisor,
         as_of_text=f"{as_of.year}年{as_of.month}月{as_of.day}日",
         links=links or [],
+        page_does=PAGE_WITH_MATTERS if any(i.get("matter") for i in items) else None,
     )
 
 

@@ -160,3 +160,91 @@ def test_the_store_knows_the_newest_migration():
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     assert ScriptDirectory.from_config(cfg).get_current_head() == HEAD
+
+
+def test_the_last_releases_mail_survives_the_matters_migration(db_url):
+    """A store of the release before matters (0009), with a queued digest and its item: after the
+    upgrade (SQLite rebuilds notification_item) the item is there, names its obligation, no
+    matter, and is not signed for; a matter's item can then be added beside it."""
+    engine = make_engine(db_url)
+    command.upgrade(alembic_config(engine), "0009")
+    md = sa.MetaData()
+    md.reflect(engine)
+    t = md.tables
+    now = __import__("datetime").datetime(2010, 7, 1, 9)
+    with engine.begin() as c:
+        c.execute(t["unit"].insert(), [{"id": 1, "campaign": "huaian-2010", "name": "清河区", "kind": "county"}])
+        c.execute(
+            t["obligation"].insert(),
+            [
+                {
+                    "id": 1,
+                    "campaign": "huaian-2010",
+                    "unit_id": 1,
+                    "code": "O2",
+                    "form": "tech-needs",
+                    "period": "once",
+                    "due": date(2010, 7, 5),
+                    "group_id": "negotiation",
+                    "ladder": {"steps": []},
+                    "created_at": now,
+                }
+            ],
+        )
+        c.execute(
+            t["notification"].insert(),
+            [
+                {
+                    "id": 1,
+                    "key": "digest:huaian-2010:2010-07-01:a@b.cn",
+                    "kind": "digest",
+                    "campaign": "huaian-2010",
+                    "recipient_email": "a@b.cn",
+                    "recipient_name": "王",
+                    "subject": "【催报提醒】",
+                    "text": "正文",
+                    "html": "<p>正文</p>",
+                    "status": "queued",
+                    "attempts": 0,
+                    "created_at": now,
+                }
+            ],
+        )
+        c.execute(
+            t["notification_item"].insert(),
+            [
+                {
+                    "id": 1,
+                    "key": "1:reminder:1:a@b.cn:20100630",
+                    "notification_id": 1,
+                    "obligation_id": 1,
+                    "kind": "reminder",
+                    "level": 1,
+                    "step_date": date(2010, 6, 30),
+                    "recipient_email": "a@b.cn",
+                    "stale": False,
+                    "view": {"unit": "清河区"},
+                }
+            ],
+        )
+    migrate(engine)
+    with engine.begin() as c:
+        row = c.execute(text("SELECT obligation_id, matter_id, signed_at, view FROM notification_item")).one()
+        assert (row[0], row[1], row[2]) == (1, None, None) and "清河区" in str(row[3])
+        c.execute(
+            text(
+                "INSERT INTO matter (id, campaign, unit_id, key, title, responsible, due, state, source, source_label,"
+                " instruction, ladder, created_at) VALUES (1, 'huaian-2010', 1, 'assign:x', '事项', '', :due,"
+                " 'assigned', 'ops', '', '', '{}', :now)"
+            ),
+            {"due": date(2010, 7, 9), "now": now},
+        )
+        c.execute(
+            text(
+                "INSERT INTO notification_item (id, key, notification_id, matter_id, kind, level, step_date,"
+                " recipient_email, stale, view) VALUES (2, 'm1:reminder:1:a@b.cn:20100706', 1, 1, 'reminder', 1,"
+                " :day, 'a@b.cn', false, '{}')"
+            ),
+            {"day": date(2010, 7, 6)},
+        )
+    engine.dispose()
