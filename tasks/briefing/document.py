@@ -19,9 +19,10 @@ UNIT_WIDTHS = [42, 13, 13, 13, 18, 13, 22, 22]  # 156 mm: every header on one li
 ANNEX_COLUMNS, ANNEX_WIDTHS = ["单位", "逾期事项", "截止日", "逾期", "督办"], [28, 66, 26, 18, 18]
 MATTER_COLUMNS = ["单位", "事项", "已到期", "已办结", "按期办结", "逾期", "办结率"]
 MATTER_WIDTHS = [42, 15, 19, 19, 24, 15, 22]
-LONGEST_COLUMNS, LONGEST_WIDTHS = ["单位", "事项", "截止", "逾期"], [34, 74, 30, 18]
+LONGEST_COLUMNS, LONGEST_WIDTHS = ["单位", "事项", "截止", "逾期"], [32, 66, 38, 20]
 LABELS = {"timeliness": "及时率", "completeness": "完整率", "quality": "报送质量", "outcomes": "工作成效"}
 LABELS["matters"] = "督办事项按期办结"  # the final evaluation's part for matters (issue 27)
+SHORT = {"quality": "质量", "outcomes": "成效", "matters": "督办"}  # a ranking's narrow columns
 TREND_MM = 70  # two trend charts side by side across the 156 mm block
 
 
@@ -48,6 +49,7 @@ class Heading:
 class Para:
     text: str
     lead: str = ""  # said first, in 楷体 (a unit's name in the overdue summary)
+    keep: bool = False  # on the page of what follows (a table's caption)
 
 
 @dataclass(frozen=True)
@@ -178,7 +180,7 @@ def _matters(d: BriefingData) -> list[tuple[str, list[Block]]]:
                 [r.unit, r.title, wording.day_text(r.effective_due), f"{r.standing.days_late if r.standing else 0}天"]
                 for r in m.longest_overdue
             ]
-            blocks += [Para("逾期最久的事项："), table(LONGEST_COLUMNS, rows, LONGEST_WIDTHS)]
+            blocks += [Para("逾期最久的事项：", keep=True), table(LONGEST_COLUMNS, rows, LONGEST_WIDTHS)]
         out.append(("督办事项办理情况", blocks))
     if m is not None and m.notices:
         signed, sent = m.signed, len(m.notices)
@@ -187,7 +189,7 @@ def _matters(d: BriefingData) -> list[tuple[str, list[Block]]]:
         )
         lines: list[Block] = [Para(text)]
         for n in signed:
-            when = f"{n.signed_at:%m月%d日 %H:%M}" if n.signed_at else ""
+            when = f"{n.signed_at.month}月{n.signed_at.day}日 {n.signed_at:%H:%M}" if n.signed_at else ""
             lines.append(
                 Para(f"{n.what}（督办{n.level}），{when}由{n.signed_by or '本单位'}签收。", lead=f"{n.unit}：")
             )
@@ -205,14 +207,14 @@ def _events_and_ranking(d: BriefingData) -> list[tuple[str, list[Block]]]:
         weights = list(d.campaign.evaluation.weights.items())
         parts = "＋".join(f"{LABELS[k]}×{v}" for k, v in weights)
         blocks: list[Block] = [Para(f"综合得分＝{parts}（各项按0–1计，满分100），各类单位分别排名。")]
-        rest = (BLOCK_MM[0] - 14 - 42 - 18) / max(len(weights), 1)
+        rest = (BLOCK_MM[0] - 14 - 42 - 16) / max(len(weights), 1)
         for label, scores in d.ranking:
             rows = [
                 [str(s.rank), s.unit, str(s.total), *(_rate(s.parts[k]) if k in s.parts else "—" for k, _ in weights)]
                 for s in scores
             ]
-            header = ["名次", "单位", "得分", *(LABELS[k] for k, _ in weights)]
-            blocks += [Para(label, lead=""), table(header, rows, [14, 42, 18, *[rest] * len(weights)])]
+            header = ["名次", "单位", "得分", *(SHORT.get(k, LABELS[k]) for k, _ in weights)]
+            blocks += [Para(label, keep=True), table(header, rows, [14, 42, 16, *[rest] * len(weights)])]
         out.append(("总结评比排名", blocks))
     return out
 

@@ -57,6 +57,7 @@ def _write(doc, b: Block):  # type: ignore[no-untyped-def]
         return p
     if isinstance(b, Para):
         p = g.para(doc)
+        p.paragraph_format.keep_with_next = b.keep or None
         if b.lead:
             g.run(p, b.lead, g.KAITI)
         g.run(p, b.text)

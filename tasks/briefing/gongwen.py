@@ -74,6 +74,7 @@ def page_css() -> str:
     LibreOffice breaks the .docx's."""
     number = f'content: "— " counter(page) " —"; font-family: {css_fonts(SONGTI, latin=True)}; font-size: {SIZE_4}pt;'
     rule, pad = f"{RULE_EIGHTHS / 8}pt solid #{RED_HEX}", f"0 {CELL_PAD_MM}mm"
+    big = css_fonts(XIAOBIAOSONG, latin=True)
     return f"""
 @page {{ size: {PAGE_MM[0]}mm {PAGE_MM[1]}mm; margin: {TOP_MM}mm {RIGHT_MM}mm {BOTTOM_MM}mm {LEFT_MM}mm; }}
 @page :right {{ @bottom-right {{ {number} }} }}
@@ -83,15 +84,16 @@ p {{ margin: 0; line-height: {LINE_PT}pt; min-height: {LINE_PT}pt; orphans: 2; w
 p.body, p.h {{ text-indent: 2em; }}
 .kai {{ font-family: {css_fonts(KAITI, latin=True)}; }}
 .h {{ font-family: {css_fonts(HEITI, latin=True)}; break-after: avoid; }}
-.masthead {{ font-family: {css_fonts(XIAOBIAOSONG, latin=True)}; font-size: {MASTHEAD_PT}pt; line-height: {line_pt(MASTHEAD_PT)}pt;
+.keep {{ break-after: avoid; }}
+.masthead {{ font-family: {big}; font-size: {MASTHEAD_PT}pt; line-height: {line_pt(MASTHEAD_PT)}pt;
   color: #{RED_HEX}; text-align: center; }}
 .center {{ text-align: center; }}
 .rule {{ border-bottom: {rule}; padding-bottom: {RULE_SPACE_PT}pt; }}
 .right {{ float: right; }}
-.title {{ font-family: {css_fonts(XIAOBIAOSONG, latin=True)}; font-size: {SIZE_2}pt; line-height: {line_pt(SIZE_2)}pt; }}
+.title {{ font-family: {big}; font-size: {SIZE_2}pt; line-height: {line_pt(SIZE_2)}pt; }}
 table {{ border-collapse: collapse; table-layout: fixed; margin: 0 auto; font-size: {SIZE_SMALL_4}pt; }}
 td, th {{ border: 0.5pt solid #000; padding: {pad}; line-height: {CELL_LINE_PT}pt; text-align: center;
-  font-weight: normal; }}
+  vertical-align: top; font-weight: normal; }}
 th {{ font-family: {css_fonts(HEITI, latin=True)}; }}
 td.first {{ text-align: left; }}
 thead {{ display: table-header-group; }}

@@ -2,29 +2,67 @@
 left 28 mm, text block 156 × 225 mm, title 22 pt, body 16 pt, within 1 mm and 0.5 pt — and the .docx
 read back says what the HTML says: the title, the issue number, every figure of the units' table."""
 
-from datetime import date
+import dataclasses
+import re
+import shutil
+import subprocess
+from datetime import date, datetime
 from html.parser import HTMLParser
 
 import pytest
 from docx import Document
 from pypdf import PdfReader
 
-from tasks.briefing import gongwen
+from schemas.matters import MatterAction
+from tasks.briefing import document, gongwen
 from tasks.briefing.job import compile_briefing
+from tasks.briefing.matters import MatterCounts
+from tasks.matters import Assignment, Notice, act, assign
 
 MM = 72 / 25.4  # points in a millimetre
 
 
 @pytest.fixture(scope="module")
 def briefing(tmp_path_factory):  # type: ignore[no-untyped-def]
-    """One briefing of the 2010 campaign with every unit overdue (an empty store): long tables, an annex."""
+    """One briefing of the 2010 campaign with every unit overdue (an empty store): long tables, an
+    annex; and two matters assigned, one closed (the 督办事项 section)."""
     from config.settings import Settings
     from tasks.app.open import open_app
 
     home = tmp_path_factory.mktemp("gongwen")
     app = open_app("huaian-2010", settings=Settings(home=home, database_url=f"sqlite:///{home}/d.db", _env_file=None))
     try:
+        with app.store.session(write=True) as s:
+            a = Assignment(["清河区", "淮阴区"], "落实签约项目协议文本", date(2010, 7, 20), "王主任", source="领导批示")
+            m = assign(s, app.campaign, a, now=datetime(2010, 7, 1, 10))[0]
+            act(s, m, MatterAction.REQUEST_CLOSE, actor="张三", at=datetime(2010, 7, 15, 9), done_on=date(2010, 7, 15))
+            act(s, m, MatterAction.APPROVE, actor="王主任", at=datetime(2010, 7, 16, 9))
         yield compile_briefing(app, date(2010, 8, 25), out=home / "out")
+    finally:
+        app.store.dispose()
+
+
+@pytest.fixture(scope="module")
+def yudu(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The fourth campaign's second briefing, with the March and June files in (six trend charts)."""
+    from config.settings import Settings
+    from tasks.app.open import open_app
+    from tasks.intake.service import submit_bytes
+    from tests.campaigns import test_fourth_campaign as fourth
+
+    home = tmp_path_factory.mktemp("yudu")
+    settings = Settings(home=home, database_url=f"sqlite:///{home}/d.db", _env_file=None)  # type: ignore[call-arg]
+    app = open_app(campaign=fourth.YUDU, settings=settings)
+    try:
+        for form, rows, unit in (
+            ("monthly-kpi", fourth.PARK_MARCH, "工业园区管委会"),
+            ("monthly-kpi", fourth.CENTRE_MARCH, "县生产力促进中心"),
+            ("monthly-kpi", fourth.IP_MARCH, "局知识产权股"),
+            ("project-ledger", fourth.PARK_LEDGER_MARCH, "工业园区管委会"),
+            ("project-ledger", fourth.FARM_LEDGER_MARCH, "县农业局"),
+        ):
+            submit_bytes(app, fourth.filled(form, rows, unit), f"{unit}.xlsx", received_at=datetime(2013, 4, 8, 10))
+        yield compile_briefing(app, date(2013, 7, 17), out=home / "out")
     finally:
         app.store.dispose()
 
@@ -121,3 +159,61 @@ def test_the_docx_reads_back_as_the_html(briefing):
     texts = [p.text for p in doc.paragraphs]
     assert briefing.data.title in texts and briefing.data.title in html
     assert f"第{briefing.data.number}期" in texts and f"第{briefing.data.number}期" in html
+
+
+HEADING = re.compile(r"^(?:[一二三四五六七八九十]、\S+|附件)$")
+
+
+def _headings(lines) -> list[str]:  # type: ignore[no-untyped-def]
+    return [t.strip() for t in lines if HEADING.match(t.strip())]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("which", ["briefing", "yudu"])
+def test_the_docx_in_libreoffice_is_the_pdf_page_for_page(which, request, tmp_path):
+    """One layout, two files: LibreOffice lays the .docx out on as many pages as briefing.pdf has,
+    with the same section headings in the same order, and the 版记 ends the last page of both, after
+    the last text (never alone on a page)."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip(
+            "LibreOffice (soffice) 不可用，跳过 .docx 与 PDF 的逐页对照（apt-get install libreoffice-writer-nogui）"
+        )
+    c = request.getfixturevalue(which)
+    profile = f"-env:UserInstallation=file://{tmp_path}/profile"  # its own profile: other soffice runs may be going
+    cmd = [soffice, profile, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(c.docx)]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+    office, printed = PdfReader(tmp_path / "briefing.pdf"), PdfReader(c.pdf)
+    assert len(office.pages) == len(printed.pages) == c.pages
+    docx_headings = _headings(p.text for p in Document(str(c.docx)).paragraphs)
+    pdf_text = [line for page in printed.pages for line in page.extract_text().splitlines()]
+    assert _headings(pdf_text) == docx_headings
+    assert _headings(line for page in office.pages for line in page.extract_text().splitlines()) == docx_headings
+    assert docx_headings[:2] == ["一、总体情况", "二、各单位报送情况"] and "附件" in docx_headings
+    foot = next(b for b in document.build(c.data, {}) if isinstance(b, document.Foot))
+    for pdf in (office, printed):
+        last = re.sub(r"\s", "", "".join(t for t in pdf.pages[-1].extract_text().splitlines() if "—" not in t))
+        assert f"{foot.day}印发" in last
+        body = last.replace(f"{foot.day}印发", "")
+        assert body[: body.find((foot.lines or (foot.office,))[0])].strip(), last  # the 版记 after body text
+
+
+def test_the_document_says_how_matters_stand_and_who_signed_for_notices(briefing):
+    """督办事项办理情况 (counts, by unit, the longest overdue) and 督办通知签收情况 (who signed, when)."""
+    d = briefing.data
+    assert d.matters is not None and d.matters.any
+    headings = [b.text for b in document.build(d, {}) if isinstance(b, document.Heading)]
+    assert "五、督办事项办理情况" in headings
+    sent, what = datetime(2010, 7, 1, 9), "附表2 组织机构人员名单及联系方式"
+    notices = [
+        Notice(1, "清河区", what, 2, date(2010, 7, 1), sent, 2, None, None),
+        Notice(2, "淮阴区", what, 2, date(2010, 7, 1), sent, 2, datetime(2010, 7, 2, 9, 30), "李四"),
+    ]
+    counts = MatterCounts(d.as_of, notices=notices)
+    blocks = document.build(dataclasses.replace(d, matters=counts), {})
+    texts = [(getattr(b, "lead", ""), getattr(b, "text", "")) for b in blocks]
+    assert ("", "六、督办通知签收情况") not in texts and ("", "五、督办通知签收情况") in texts
+    assert ("", "已发出督办通知2份，已签收1份，未签收1份。") in texts
+    assert ("淮阴区：", "附表2 组织机构人员名单及联系方式（督办2），7月2日 09:30由李四签收。") in texts
+    matters = next(b for b in document.build(d, {}) if isinstance(b, document.Table) and b.header[1] == "事项")
+    assert [r[:4] for r in matters.rows] == [("清河区", "1", "1", "1"), ("淮阴区", "1", "1", "0")]
