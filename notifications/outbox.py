@@ -27,13 +27,15 @@ def enqueue(
     mail_from: str,
     tz: str = "Asia/Shanghai",
     as_of: date | None = None,
+    fresh: bool = False,
 ) -> Notification | None:
-    """Queue one email, built and ready to send; None when the key exists (idempotent).
+    """Queue one email, built and ready to send; None when the key exists (idempotent). `fresh`:
+    the caller knows the key is new (it names a row made in this transaction), so it is not looked up.
 
     A message that cannot be built (bad address, unusable header) is queued as `failed`,
     with the reason: visible to ops, never blocking the rest of the queue.
     """
-    if session.scalar(select(Notification.id).where(Notification.key == key)) is not None:
+    if not fresh and session.scalar(select(Notification.id).where(Notification.key == key)) is not None:
         return None
     if not to_email.isascii():  # an internationalised domain: its ASCII form, for the header and SMTP
         try:

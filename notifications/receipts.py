@@ -13,6 +13,7 @@ from typing import Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from notifications.liaisons import Liaisons
 from notifications.message import Rendered
 from notifications.outbox import enqueue
 from notifications.render import compose
@@ -62,33 +63,33 @@ def queue_receipt(
     link: str | None = None,
     reply: Reply | None = None,
     issues: Sequence[HasMessage] | None = None,
+    liaisons: Liaisons | None = None,
+    fresh: bool = False,
 ) -> int:
-    """Queue the receipt of one submission to its unit's current liaisons; return how many.
-    `issues`: the ones just recorded for it, in order (else they are read back from the store).
-
-    A file that came by mail is answered as a reply (In-Reply-To, References, "Re: …"), to the
-    sender and to the unit's liaisons, each address once."""
+    """Queue the receipt of one submission to its unit's current liaisons (`liaisons`: read once
+    for a batch); return how many. `issues`: the ones just recorded for it, in order (else read
+    back); `fresh`: it was recorded in this transaction, so its keys are not looked up. A file that
+    came by mail is answered as a reply (In-Reply-To, References, "Re: …"), to the sender and to
+    the unit's liaisons, each address once."""
     sub = session.get(Submission, submission_id)
     if sub is None or sub.unit_id is None:
         return 0  # nobody to answer: the unit is unknown (the file is kept and shown to ops)
-    unit = session.get(Unit, sub.unit_id)
-    liaisons = [c for _, c in current_contacts(session, campaign.id, unit_ids=[sub.unit_id]) if c.role == "liaison"]
-    issues = _issues_of(session, sub, issues)
+    unit, issues = session.get(Unit, sub.unit_id), _issues_of(session, sub, issues)
+    liaisons_now = (liaisons or Liaisons(campaign.id)).of(session, unit.name)
     errors, hints = ([i.message for i in issues if i.severity == sev] for sev in ("error", "warning"))
     subject, verdict = _verdict(campaign, unit, sub, issues)
-    people = _addressees([(c.email, c.name) for c in liaisons], reply)
-    own = {c.email.lower() for c in liaisons}  # the link goes to the unit's liaisons, never to a mere sender
     subject = _reply_subject(reply, subject) if reply is not None else subject
+    people = _addressees([(c.email, c.name) for c in liaisons_now], reply)
+    own = {c.email.lower() for c in liaisons_now}  # the link goes to the unit's liaisons, never to a mere sender
     attachments = [(f"批注_{sub.filename.rsplit('.', 1)[0]}.xlsx", XLSX, annotated.read_bytes())] if annotated else []
     context = {
         "unit": unit.name,
         "filename": sub.filename,
         "received": f"{sub.received_at:%Y年%m月%d日 %H:%M}",
         "verdict": verdict,
-        "accepted": sub.status == SubmissionStatus.ACCEPTED,
-        "ledger": ledger_note_in(sub.summary or "") if sub.status == SubmissionStatus.ACCEPTED else "",  # its matters
-        "errors": errors[:SHOWN],
-        "hints": hints[:SHOWN],
+        "accepted": (accepted := sub.status == SubmissionStatus.ACCEPTED),
+        "ledger": ledger_note_in(sub.summary or "") if accepted else "",  # a tracked ledger: what it did to matters
+        **{"errors": errors[:SHOWN], "hints": hints[:SHOWN]},
         "more": max(0, len(errors) - SHOWN) + max(0, len(hints) - SHOWN),
         "annotated": bool(annotated),
         "in_reply_to": reply.message_id if reply else None,
@@ -98,8 +99,8 @@ def queue_receipt(
     for email, name in people:
         link_here = link if email.lower() in own else None  # a sender ops vouched for gets no key
         message = compose(campaign, "receipt", subject, attachments=attachments, name=name, link=link_here, **context)
-        key = f"receipt:{sub.id}:{email.lower()}"
-        queued += _queue(session, campaign, key, email, name, message, now, sub.received_at.date(), mail_from)
+        key, day = f"receipt:{sub.id}:{email.lower()}", sub.received_at.date()
+        queued += _queue(session, campaign, key, email, name, message, now, day, mail_from, fresh)
     return queued
 
 
@@ -150,8 +151,9 @@ def _queue(
     now: datetime,
     as_of: date,
     mail_from: str,
+    fresh: bool = False,
 ) -> int:
-    """Queue one receipt: 1, or 0 when `key` was queued before."""
+    """Queue one receipt: 1, or 0 when `key` was queued before (`fresh`: it cannot have been)."""
     n = enqueue(
         session,
         key=key,
@@ -164,6 +166,7 @@ def _queue(
         as_of=as_of,
         mail_from=mail_from,
         tz=campaign.timezone,
+        fresh=fresh,
     )
     return 1 if n else 0
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from notifications.receipts import Liaisons
 from schemas.tables import Unit
 from tasks.app import App
 from tasks.intake.keep import keep_bytes, lock_key
@@ -79,15 +80,17 @@ def _record_all(
             # held for the batch: each file's lookups of its unit are answered by the session
             held = s.scalars(select(Unit).where(Unit.campaign == app.campaign.id)).all()
             units = {u.name: u.id for u in held}
+            liaisons = Liaisons(app.campaign.id)  # whom each receipt goes to: one query for the batch
             for i in _lock_order(app.campaign.id, verdicts, [k.sha for k in kept]):
                 v, p = verdicts[i], prepared[i]
                 if (failed := _failed(v, p)) is not None:
                     done[i] = failed
                     continue
                 try:
-                    done[i] = record_in(s, app, v, kept[i], units=units, prepared=p)  # type: ignore[arg-type]
+                    done[i] = record_in(s, app, v, kept[i], units=units, prepared=p, liaisons=liaisons)  # type: ignore[arg-type]
                 except Exception as e:
                     done[i] = e
+                    liaisons.forget()  # what its savepoint read or changed is rolled back
                     if not _transaction_alive(s):  # the database ended the whole transaction, not the savepoint
                         raise
     except Exception as e:

@@ -104,7 +104,7 @@ def record(
         period=v.period,
         row_count=len(v.records),
         status=SubmissionStatus.DUPLICATE if earlier else v.status,
-        duplicate_of=earlier.id if earlier else None,
+        duplicate_of=earlier,
         **{"summary": "", **fields},
     )
     session.add(sub)
@@ -131,8 +131,8 @@ def _audit_recorded(session: Session, sub: Submission, v: Verdict, at: datetime)
     )
 
 
-def _earlier(session: Session, campaign_id: str, v: Verdict, sha: str, unit_id: int | None) -> Submission | None:
-    """The submission `v` duplicates, if any: the same bytes judged as the same thing again. Bytes
+def _earlier(session: Session, campaign_id: str, v: Verdict, sha: str, unit_id: int | None) -> int | None:
+    """The id of the submission `v` duplicates, if any: the same bytes judged as the same thing again. Bytes
     that could not be read or identified before (e.g. no unit), now identified by an override, are
     judged anew."""
     same = (
@@ -146,7 +146,7 @@ def _earlier(session: Session, campaign_id: str, v: Verdict, sha: str, unit_id: 
         )
     )
     return session.scalar(
-        select(Submission)
+        select(Submission.id)
         .where(Submission.campaign == campaign_id, Submission.sha256 == sha, *same)
         .order_by(Submission.id)
         .limit(1)

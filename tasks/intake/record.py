@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from config.settings import Settings
 from notifications.contact_notice import queue_contact_notice
-from notifications.receipts import queue_receipt
+from notifications.receipts import Liaisons, queue_receipt
 from schemas.campaign import Campaign
 from schemas.tables import ChangeStatus, Obligation, Submission, Unit
 from schemas.verdicts import SubmissionStatus
@@ -126,24 +126,28 @@ def record_in(
     *,
     units: dict[str, int] | None = None,
     prepared: Prepared | None = None,
+    liaisons: Liaisons | None = None,
 ) -> Submitted:
     """Record a judged file in the caller's session (the unit page records under its upload lock):
     `_file_verdict` in a savepoint, within the file's time budget: past it, the savepoint is
     rolled back and the file recorded again as too complex (its rows and issues are not kept).
-    `units` (name -> id) saves a query per file in a batch; `prepared`: done before, outside the lock."""
+    `units` (name -> id) and `liaisons` save queries per file in a batch; `prepared`: done before,
+    outside the lock."""
     budget = Budget(app.settings.read_budget_seconds, v.spent)
     got = None
     try:
         with s.begin_nested(), budget:
-            got = _file_verdict(s, app, v, kept, origin, units, prepared)
+            got = _file_verdict(s, app, v, kept, origin, units, prepared, liaisons)
             budget.check()
             return got
     except OverBudget:
+        if liaisons is not None:
+            liaisons.forget()  # what the rolled-back savepoint read or changed
         if got is not None and got.annotated is not None:
             got.annotated.unlink(missing_ok=True)  # its submission is gone: so is its copy
     too_slow(v)
     with s.begin_nested():
-        return _file_verdict(s, app, v, kept, origin, units, None)
+        return _file_verdict(s, app, v, kept, origin, units, None, liaisons)
 
 
 def _file_verdict(
@@ -154,23 +158,16 @@ def _file_verdict(
     origin: Origin,
     units: dict[str, int] | None,
     prepared: Prepared | None,
+    liaisons: Liaisons | None = None,
 ) -> Submitted:
     if prepared is None:
         judge_closing(s, app.campaign, v, kept.received)
         prepared = prepare(app, v)
+    who = {"channel": origin.channel, "submitted_by": origin.submitted_by, "submitter_phone": origin.phone}
     sub = record(
-        s,
-        app.campaign,
-        v,
-        sha=kept.sha,
-        size=kept.size,
-        received_at=kept.received,
-        units=units,
-        summary=prepared.summary,
-        channel=origin.channel,
-        submitted_by=origin.submitted_by,
-        submitter_phone=origin.phone,
-    )
+        s, app.campaign, v, sha=kept.sha, size=kept.size, received_at=kept.received, units=units,
+        summary=prepared.summary, **who,
+    )  # fmt: skip
     if any(i.code == "unit-mismatch" for i in v.issues):  # ops see it: a unit sent another unit's form
         _audit_mismatch(s, v, sub, kept, origin)
     annotated = None
@@ -190,8 +187,13 @@ def _file_verdict(
             link=page_link(s, app, sub.unit_id),
             reply=origin.reply,
             issues=v.issues,
+            liaisons=liaisons,
+            fresh=True,  # its submission was recorded just now: no receipt of it can exist
         )
-    return Submitted(v, sub.id, sub.status, annotated, _propose_contacts(s, app, v, sub, kept.received))
+    change = _propose_contacts(s, app, v, sub, kept.received)
+    if liaisons is not None and v.form and app.campaign.form(v.form).contacts is not None:
+        liaisons.forget()  # a contacts form: the batch's next receipts read the units' liaisons again
+    return Submitted(v, sub.id, sub.status, annotated, change)
 
 
 def _audit_mismatch(s: Session, v: Verdict, sub: Submission, kept: Kept, origin: Origin) -> None:
