@@ -50,7 +50,7 @@ def _print(name: str, day: date, rows: list[MatterRow]) -> None:
             r.source_label or "—",
             str(r.effective_due),
             r.standing.state.label if r.standing else "",
-            r.standing.label if r.standing else "",
+            (r.standing.label if r.standing else "") + ("，台账未列" if r.missing_since else ""),
         ]
         for r in rows
     ]

@@ -12,12 +12,14 @@ from tasks.matters.standing import MatterRow
 
 
 def daily_groups(rows: list[MatterRow]) -> dict[str, list[MatterRow]]:
-    """The rows ops look at today, by heading: overdue (most days late first), due soon, asking to close."""
+    """The rows ops look at today, by heading: overdue (most days late first), due soon, asking to
+    close, and those a unit's cumulative ledger stopped listing while still open."""
     overdue = [r for r in rows if r.standing and r.standing.light == "red"]
     overdue.sort(key=lambda r: (-(r.standing.days_late if r.standing else 0), r.effective_due, r.id))
     soon = [r for r in rows if r.standing and r.standing.state.is_open and r.standing.light == "yellow"]
     closing = [r for r in rows if r.standing and r.standing.state is MatterState.CLOSING]
-    return {"逾期未办结": overdue, "即将到期": soon, "申请办结，待审核": closing}
+    missing = [r for r in rows if r.missing_since and r.standing and r.standing.state.is_open]
+    return {"逾期未办结": overdue, "即将到期": soon, "申请办结，待审核": closing, "台账中不再列出，请核实": missing}
 
 
 def daily_list(rows: list[MatterRow], as_of: date, due_soon_days: int) -> str | None:

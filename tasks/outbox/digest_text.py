@@ -11,7 +11,6 @@ from notifications.message import Rendered
 from notifications.render import compose
 from schemas.campaign import Campaign
 
-
 PAGE_WITH_MATTERS = "查看任务和截止日期、在线报送、签收督办事项、报告进展、申请办结"
 
 
