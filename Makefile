@@ -11,7 +11,8 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
 # System packages a fresh Debian machine lacks: a CJK font for the briefings' charts and PDF
 # (Pango, which WeasyPrint needs, ships with the base image), chromium for the UI and page tests,
-# and dovecot-imapd for the mailbox tests (started by the tests with their own config).
+# dovecot-imapd for the mailbox tests (started by the tests with their own config), and
+# LibreOffice Writer with poppler-utils for the tests that open the briefing's .docx.
 # Elsewhere: see the README.
 $(SYSDEPS):
 	@if ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
@@ -36,6 +37,14 @@ $(SYSDEPS):
 	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; \
 	  else \
 	    echo "警告：未找到 dovecot，邮箱收件测试将跳过。请安装 Debian 的 dovecot-imapd 软件包。"; \
+	  fi; \
+	fi
+	@if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "安装 libreoffice-writer-nogui 和 poppler-utils（测试用 LibreOffice 打开简报 Word 稿并核对页数）"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui poppler-utils >/dev/null; \
+	  else \
+	    echo "警告：未找到 soffice 或 pdftoppm，简报 Word 稿的版式测试将跳过。请安装 libreoffice-writer-nogui 和 poppler-utils。"; \
 	  fi; \
 	fi
 	@mkdir -p $(VENV) && touch $@

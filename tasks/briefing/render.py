@@ -180,16 +180,33 @@ def _folder_fetcher(folder: Path):  # type: ignore[no-untyped-def]
 
 
 def email(d: BriefingData, c: Charts, pdf: bytes, document: tuple[str, str, bytes] | None = None) -> Rendered:
-    """The briefing's mail: the HTML with its charts inline; attached, the office's edited .docx
-    (`document`: name, type, bytes) when there is one, else the PDF."""
+    """The briefing's mail: the HTML with its charts inline and the PDF attached; or, when the
+    office edited it (`document`: name, type, bytes), a cover note and that .docx alone, so a leader
+    never reads a generated text beside the approved one."""
+    if document is not None:
+        return _cover(d, document)
     cid = {k: [f"{n}-{d.kind}-{d.number}@duban" for n in v] for k, v in c.names().items()}
     page = html(d, {k: [f"cid:{x}" for x in v] for k, v in cid.items()})
     return Rendered(
         subject=d.title,
         text=text(d),
         html=page,
-        attachments=[document or (f"{d.title}.pdf", PDF, pdf)],
+        attachments=[(f"{d.title}.pdf", PDF, pdf)],
         inline=[
             (x, "image/png", png) for x, png in zip([*cid["completeness"], *cid["trends"]], c.images(), strict=True)
         ],
     )
+
+
+def _cover(d: BriefingData, document: tuple[str, str, bytes]) -> Rendered:
+    """The mail that carries the office's edited document: what it is, and that it is attached."""
+    c = d.campaign
+    lines = [
+        f"{d.title}已经审定，正文见附件“{document[0]}”（Word 文件）。",
+        f"本期截至{d.as_of.year}年{d.as_of.month}月{d.as_of.day}日。",
+        c.briefings.wording.addressees,
+        f"—— {c.office.name or c.organiser}",
+    ]
+    lines = [line for line in lines if line]
+    body = Markup("").join(Markup("<p>{}</p>\n").format(line) for line in lines)
+    return Rendered(subject=d.title, text="\n\n".join(lines) + "\n", html=str(body), attachments=[document])

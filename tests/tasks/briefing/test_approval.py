@@ -46,6 +46,9 @@ def test_the_edited_docx_is_what_is_sent_kept_with_its_hash(mail_app, smtp, tmp_
     assert hashlib.sha256(Path(v.path).read_bytes()).hexdigest() == digest  # kept in the briefing's folder
     docs = [p for m in smtp.received for p in m.walk() if (p.get_filename() or "").endswith(".docx")]
     assert len(docs) == 13 and {hashlib.sha256(p.get_payload(decode=True)).hexdigest() for p in docs} == {digest}
+    first = smtp.received[0]  # the approved text alone: no generated PDF, no generated body beside it
+    assert not [p for p in first.walk() if (p.get_filename() or "").endswith(".pdf")]
+    assert "已经审定，正文见附件" in first.get_body(("plain",)).get_content()
     with mail_app.store.session() as s:
         [a] = s.scalars(select(AuditLog).where(AuditLog.action == "briefing.approve")).all()
     assert a.actor == "王主任" and a.detail["sha256"] == digest and a.detail["version"] == 1
