@@ -1,5 +1,6 @@
 """Telling a unit about one of its matters (督办事项): assigned to it (交办通知), its closure
-approved (已销号), or its closure request returned (退回, with the reason); to its current liaisons
+approved (已销号), its closure request returned (退回, with the reason), its deadline moved (延期)
+or its request for more time refused (with the reason); to its current liaisons
 and its responsible head, each address once, each notice once (by its key)."""
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class MatterNotice(StrEnum):
     CLOSED = "closed"  # 已销号
     RETURNED = "returned"  # 退回
     EXTENDED = "extended"  # 延期
+    EXTENSION_REFUSED = "extension_refused"  # the unit's 延期申请 refused, with the reason
 
 
 SUBJECTS = {
@@ -30,6 +32,7 @@ SUBJECTS = {
     MatterNotice.CLOSED: "【已销号】",
     MatterNotice.RETURNED: "【办结申请退回】",
     MatterNotice.EXTENDED: "【督办事项延期】",
+    MatterNotice.EXTENSION_REFUSED: "【延期申请未获同意】",
 }
 
 

@@ -59,6 +59,8 @@ class MatterAction(StrEnum):
     APPROVE = "approve"  # the office closed it (销号)
     RETURN = "return"  # the office returned the request
     EXTEND = "extend"  # the office moved its deadline
+    REQUEST_EXTENSION = "ask_extension"  # the unit asked for a later deadline (the column holds 16)
+    REFUSE_EXTENSION = "refuse_extension"  # the office refused the unit's request
     MISSING = "missing"  # a cumulative ledger no longer lists it: flagged, never closed
 
 
@@ -71,6 +73,8 @@ ACTION_LABELS = {
     MatterAction.APPROVE: "销号",
     MatterAction.RETURN: "退回",
     MatterAction.EXTEND: "延期",
+    MatterAction.REQUEST_EXTENSION: "申请延期",
+    MatterAction.REFUSE_EXTENSION: "不同意延期",
     MatterAction.MISSING: "台账中缺失",
 }
 

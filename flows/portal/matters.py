@@ -1,11 +1,12 @@
 """A unit's matters (督办事项) on its page: 签收, progress (with a file), 申请办结 (with evidence,
-ops then asked to decide), and the escalation notices it received, signed for. Every action is a
+ops then asked to decide), 申请延期 (a date and a reason, ops asked to decide), and the escalation
+notices it received, signed for. Every action is a
 POST carrying the page's CSRF token, acts for the cookie's unit only (another unit's matter is
 refused, audited, and answered 403), and goes through the one `act` of the matters."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import anyio
@@ -20,9 +21,18 @@ from flows.portal.views import Views
 from flows.portal.web import clean_name, log, text_field
 from schemas.matters import Matter, MatterAction
 from schemas.tables import Unit
-from tasks.intake import keep_bytes
-from tasks.matters import MatterRefused, NoticeRefused, act, escalation_notices, sign_notice, unit_matters
-from tasks.prefect_api import ask_for_closure_decision
+from tasks.intake import a_date, keep_bytes
+from tasks.matters import (
+    ExtensionRefused,
+    MatterRefused,
+    NoticeRefused,
+    act,
+    escalation_notices,
+    request_extension,
+    sign_notice,
+    unit_matters,
+)
+from tasks.prefect_api import ask_for_closure_decision, ask_for_matter_extension_decision
 
 ACTIONS = {"sign": MatterAction.SIGN, "progress": MatterAction.PROGRESS, "close": MatterAction.REQUEST_CLOSE}
 # what each action needs in words, and what the page says once it is done
@@ -33,6 +43,7 @@ DONE = {
     MatterAction.REQUEST_CLOSE: "督办事项“{title}”的办结申请已提交，{organiser}审核后会邮件答复，并在本页显示结果。",
 }
 TEXT_LIMIT = 2000
+REASON_LIMIT = 500
 
 
 class Refused(Exception):
@@ -44,8 +55,8 @@ class Refused(Exception):
 
 
 class Matters(Views):
-    """The `/me/matters/{id}/{sign|progress|close}` and `/me/notices/{id}/sign` routes (POST only),
-    and the page's matters and notices."""
+    """The `/me/matters/{id}/{sign|progress|close|extend}` and `/me/notices/{id}/sign` routes (POST
+    only), and the page's matters and notices."""
 
     def sections_of(self, unit: Unit) -> dict[str, Any]:
         with self.app.store.session() as s:
@@ -55,6 +66,8 @@ class Matters(Views):
             }
 
     async def matter(self, request: Request) -> Response:
+        if request.path_params["do"] == "extend":
+            return await self.ask_matter_extension(request)
         unit, payload = await self.unit_in_thread(request)
         action = ACTIONS.get(request.path_params["do"])
         if action is None:
@@ -143,6 +156,65 @@ class Matters(Views):
         if why:
             return await self.home(request, status=status, problem=f"签收未完成：{why}。")
         return await self.home(request, notice=f"督办通知已签收（签收人 {name}，{self.clock():%Y-%m-%d %H:%M}）。")
+
+    async def ask_matter_extension(self, request: Request) -> Response:
+        """申请延期 of one of the unit's open matters: a later date, a reason, a name; ops asked."""
+        unit, payload = await self.unit_in_thread(request)
+        try:
+            form = await request.form(max_files=0, max_fields=10, max_part_size=8 * 1024)
+        except (MultiPartException, HTTPException):
+            return await self.home(request, status=400, problem="延期申请未提交：内容无法识别，请在本页面重新填写。")
+        self.check_csrf(payload, form.get("csrf"))
+        name, reason = text_field(form, "name", 32), text_field(form, "text", REASON_LIMIT)
+        try:
+            new_due = a_date(text_field(form, "new_due", 32))
+        except ValueError as e:
+            return await self.home(request, status=400, problem=f"延期申请未提交：新的办结时限{e}。")
+        mid = request.path_params["mid"]
+        try:
+            title, event_id = await anyio.to_thread.run_sync(
+                lambda: self._request_extension(unit, mid, new_due, reason, name)
+            )
+        except Refused as e:
+            return await self.home(request, status=e.status, problem=f"延期申请未提交：{e}")
+        asked = f"{new_due.year}年{new_due.month}月{new_due.day}日"
+        done = f"督办事项“{title}”的延期申请已提交（申请延至{asked}），{self.organiser}审核后会邮件答复，"
+        done += "并在本页显示结果。"
+        response = await self.home(request, notice=done)
+        response.background = BackgroundTask(self._ask_extension, mid, event_id)
+        return response
+
+    def _request_extension(self, unit: Unit, mid: int, new_due: date, reason: str, name: str) -> tuple[str, int]:
+        """Record the unit's request for more time on matter `mid`: its title and the event's id;
+        Refused says why not (another unit's matter: 403, the attempt audited and committed)."""
+        with self.app.store.session(write=True) as s:
+            m = s.get(Matter, mid)
+            if m is None or m.campaign != self.app.campaign.id:
+                raise Refused(404, "没有这个督办事项。")
+            try:
+                event = request_extension(
+                    s,
+                    self.app.campaign,
+                    m.id,
+                    unit_id=unit.id,
+                    new_due=new_due,
+                    reason=reason,
+                    name=name,
+                    now=self.clock(),
+                )
+            except ExtensionRefused as e:
+                refused = Refused(400, f"{e}。")
+            except MatterRefused as e:  # the refusal (and its audit entry) committed, nothing else changed
+                refused = Refused(403 if m.unit_id != unit.id else 409, f"{e}。")
+            else:
+                return m.title, event.id
+        raise refused
+
+    def _ask_extension(self, matter_id: int, event_id: int) -> None:
+        try:
+            ask_for_matter_extension_decision(self.app.campaign.id, matter_id, event_id)
+        except Exception:  # the request is recorded either way; ops see it in the matter's history
+            log.exception("matter-extension run not started for matter %s", matter_id)
 
     def _too_big(self) -> str:
         return f"附件超过上限（不超过 {self.settings.max_file_bytes // (1 << 20)} MB），请压缩或分开后重新提交。"

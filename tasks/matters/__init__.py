@@ -3,7 +3,15 @@ with its own deadline, ladder, 签收, progress, 申请办结 and 销号, and an
 
 from tasks.matters.assignment import Assignment, UnknownUnit, assign, matter_ladder, resolve_units
 from tasks.matters.decide import Closure, decide_closure, pending_closures
-from tasks.matters.extend import extend_and_tell, extend_matter
+from tasks.matters.extend import (
+    ExtensionDecision,
+    ExtensionRefused,
+    answer_extension,
+    extend_and_tell,
+    extend_matter,
+    pending_extension,
+    request_extension,
+)
 from tasks.matters.handout import HandedOut, hand_out
 from tasks.matters.ledger import LedgerChange, is_done, ledger_key, sync_ledger
 from tasks.matters.lifecycle import MatterRefused, act, next_state
@@ -15,6 +23,8 @@ from tasks.matters.standing import MatterRow, Standing, matter_rows, standing, s
 __all__ = [
     "Assignment",
     "Closure",
+    "ExtensionDecision",
+    "ExtensionRefused",
     "HandedOut",
     "LedgerChange",
     "MatterRefused",
@@ -25,6 +35,7 @@ __all__ = [
     "UnitMatter",
     "UnknownUnit",
     "act",
+    "answer_extension",
     "assign",
     "extend_and_tell",
     "extend_matter",
@@ -39,6 +50,8 @@ __all__ = [
     "matter_rows",
     "next_state",
     "pending_closures",
+    "pending_extension",
+    "request_extension",
     "resolve_units",
     "sign_notice",
     "signed_notices",

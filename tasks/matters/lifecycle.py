@@ -23,6 +23,8 @@ MOVES: dict[MatterAction, tuple[tuple[MatterState, ...], MatterState | None]] = 
     A.APPROVE: ((S.CLOSING,), S.CLOSED),
     A.RETURN: ((S.CLOSING,), S.RETURNED),
     A.EXTEND: (OPEN + (S.CLOSING,), None),
+    A.REQUEST_EXTENSION: (OPEN, None),
+    A.REFUSE_EXTENSION: (OPEN + (S.CLOSING,), None),
     A.MISSING: (tuple(S), None),
     A.LEDGER: (tuple(S), None),
 }
@@ -66,11 +68,7 @@ def act(
     """Apply `action` to `matter` in the caller's transaction, and record it in its history.
     `unit_id`: the unit acting (its page); a unit acting on another unit's matter is refused,
     and the attempt goes to the audit log."""
-    if unit_id is not None and unit_id != matter.unit_id:
-        audit(
-            session, at=at, actor=actor, action="matter.refused", subject=str(matter.id), unit_id=unit_id, tried=action
-        )
-        raise MatterRefused("该事项不属于本单位")
+    refuse_foreign(session, matter, action, actor=actor, at=at, unit_id=unit_id)
     before = matter.status
     after = next_state(before, action)
     matter.state = after
@@ -88,6 +86,17 @@ def act(
     )
     session.add(event)
     return event
+
+
+def refuse_foreign(
+    session: Session, matter: Matter, action: MatterAction, *, actor: str, at: datetime, unit_id: int | None
+) -> None:
+    """MatterRefused, the attempt audited, when unit `unit_id` (None: ops) acts on another unit's matter."""
+    if unit_id is not None and unit_id != matter.unit_id:
+        audit(
+            session, at=at, actor=actor, action="matter.refused", subject=str(matter.id), unit_id=unit_id, tried=action
+        )
+        raise MatterRefused("该事项不属于本单位")
 
 
 def _stamp(matter: Matter, action: MatterAction, actor: str, at: datetime, done_on: date | None) -> None:

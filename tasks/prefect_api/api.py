@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 CONTACT_CHANGE = "contact-change/contact-change"
 EXTENSION_REQUEST = "extension-request/extension-request"
 MATTER_CLOSURE = "matter-closure/matter-closure"
+MATTER_EXTENSION = "matter-extension/matter-extension"
 DEPLOYMENT = "campaign-checkpoint/campaign-checkpoint"
 TAG = "督办日程"
 MISSING = {"created": 0, "removed": 0, "kept": 0, "missing_deployment": 1}
@@ -101,6 +102,22 @@ def ask_for_closure_decision(campaign_id: str, matter_id: int, request: int, *, 
         "name": f"matter-closure-{matter_id}",
     }
     return _start("the matter-closure run", MATTER_CLOSURE, [run], api) == 1
+
+
+def ask_for_matter_extension_decision(
+    campaign_id: str, matter_id: int, request: int, *, api: PrefectApi | None = None
+) -> bool:
+    """A `matter-extension` run for a unit's request for more time on a matter (`request`: its
+    event id, so each request gets its own run), paused for ops' answer in the UI; False without
+    a server or that deployment (the request waits in the matter's history either way)."""
+    if api is None and not server_configured():
+        return False
+    run = {
+        "parameters": {"matter_id": matter_id, "request_id": request, "campaign": campaign_id},
+        "key": f"matter-extension:{campaign_id}:{matter_id}:{request}",
+        "name": f"matter-extension-{matter_id}",
+    }
+    return _start("the matter-extension run", MATTER_EXTENSION, [run], api) == 1
 
 
 def ask_for_pending_closures(app: App, *, api: PrefectApi | None = None) -> int:

@@ -1,6 +1,7 @@
 """A unit's matters (督办事项) on its page: listed for that unit only, 签收, progress with a file,
-申请办结, every action a POST with the page's CSRF token, another unit's matter refused (403,
-audited, unchanged); escalation notices signed for. On SQLite and PostgreSQL."""
+申请办结, 申请延期 (shown waiting for ops), every action a POST with the page's CSRF token,
+another unit's matter refused (403, audited, unchanged); escalation notices signed for. On
+SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -176,3 +177,41 @@ def test_an_escalation_notice_is_signed_for_on_the_page(portal):
         (n,) = signed_notices(s, app.campaign)
         assert (n.unit, n.signed_by, n.signed_at) == ("清河区", "张三", NOW)
         assert s.scalar(select(AuditLog.id).where(AuditLog.action == "notice.refused")) is not None
+
+
+def test_ask_for_more_time_on_a_matter_and_see_it_waiting(portal):
+    app, web = portal
+    mid = _assign(app, "清河区", "落实协议文本")
+    c = client_for(web, app, "清河区")
+    page = c.get("/me").text
+    assert f'action="/me/matters/{mid}/extend"' in page and "申请延期" in page
+    assert c.get(f"/me/matters/{mid}/extend").status_code == 405
+    assert c.post(f"/me/matters/{mid}/extend", data={"new_due": "2010-07-30"}).status_code == 403  # no token
+    r = _post(c, f"/me/matters/{mid}/extend", new_due="2010-07-20", text="场地调整", name="张三")
+    assert r.status_code == 400 and "应晚于现在的办结时限" in r.text  # not after the deadline
+    r = _post(c, f"/me/matters/{mid}/extend", new_due="2010-07-30", text=" ", name="张三")
+    assert r.status_code == 400 and "理由" in r.text
+    r = _post(c, f"/me/matters/{mid}/extend", new_due="七月底", text="场地调整", name="张三")
+    assert r.status_code == 400 and "Traceback" not in r.text
+    assert len(_events(app, mid)) == 1
+    r = _post(c, f"/me/matters/{mid}/extend", new_due="2010年7月30日", text="场地调整", name="张三")
+    assert r.status_code == 200 and "延期申请已提交（申请延至2010年7月30日）" in r.text
+    assert "延期申请待审核：申请延至 2010年7月30日" in r.text and f'action="/me/matters/{mid}/extend"' not in r.text
+    ev = _events(app, mid)[-1]
+    assert (ev.action, ev.text, ev.actor, ev.detail["new_due"]) == ("ask_extension", "场地调整", "张三", "2010-07-30")
+    with app.store.session() as s:
+        m = s.get(Matter, mid)
+        assert (m.state, m.extended_due) == (MatterState.ASSIGNED, None)
+    r = _post(c, f"/me/matters/{mid}/extend", new_due="2010-08-10", text="再申请", name="张三")
+    assert r.status_code == 409 and "正在审核" in r.text
+
+
+def test_another_units_matter_may_not_be_extended(portal):
+    app, web = portal
+    theirs = _assign(app, "盱眙县", "整改台账问题")
+    c = client_for(web, app, "清河区")
+    r = _post(c, f"/me/matters/{theirs}/extend", new_due="2010-07-10", text="场地调整", name="张三")
+    assert r.status_code == 403 and "不属于本单位" in r.text and "现在的办结时限" not in r.text  # its date not said
+    with app.store.session() as s:
+        refused = s.scalars(select(AuditLog).where(AuditLog.action == "matter.refused")).all()
+    assert len(refused) == 1 and refused[0].subject == str(theirs) and len(_events(app, theirs)) == 1
