@@ -35,6 +35,9 @@ class Tracks(Model):
         True, description="each file restates every open matter: one that disappears is flagged, never closed"
     )
     source: str = Field("整改问题", description="what the matters are called where they come from")
+    max_rows: int = Field(
+        500, ge=1, le=10_000, description="the most matters one file may list (more: the file is refused)"
+    )
 
 
 class MattersPolicy(Model):

@@ -51,8 +51,14 @@ def assign_cmd(
         raise said(f"事项来源“{source}”不在活动设置的来源中（可选：{'、'.join(sources)}）")
     app = ctx.app
     a = Assignment(list(names), title, due, assigned_by, instruction, source, responsible)
+    now = to_local(assigned_at, app.campaign.timezone) if assigned_at else app.now()
+    c = app.campaign
+    if not c.start <= now.date() <= c.end:
+        click.echo(
+            f"注意：交办时间 {now:%Y-%m-%d} 不在活动期间（{c.start} 至 {c.end}）；补录以往的交办请用 --at", err=True
+        )
     try:
-        done = hand_out(app, a, now=to_local(assigned_at, app.campaign.timezone) if assigned_at else app.now())
+        done = hand_out(app, a, now=now)
     except (UnknownUnit, ValueError) as e:
         raise said(f"{e}\n未交办任何事项。") from None
     out = done.as_json()

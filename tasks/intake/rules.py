@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from schemas.campaign import Campaign
-from schemas.forms import DEFAULT_SEVERITY, Condition, Form, Unique
+from schemas.forms import DEFAULT_SEVERITY, AtMost, Condition, Form, Unique
 from schemas.period import period_span
 from tasks.intake.locate import Table
 from tasks.intake.verdict import Issue, Verdict
@@ -33,18 +33,37 @@ def check(
     for rule in table.form.rules:
         out += _EVAL[rule.rule](ctx, rule, records)
     tracks = table.form.tracks
-    for rule in implied(table.form):  # two rows are one matter when their identities are (spacing aside)
-        out += _unique(ctx, rule, records, same=lambda r: ledger_key(tracks, r))
+    if tracks is not None:  # one row per matter (identities equal spacing aside), and at most max_rows of them
+        if not _says_already(table.form):
+            out += _unique(ctx, implied(table.form), records, same=lambda r: ledger_key(tracks, r))
+        out += _at_most(ctx, too_many(table.form), records)
     return out
 
 
-def implied(form: Form) -> tuple[Unique, ...]:
-    """The rules a form's `tracks:` implies besides its required columns (schemas/forms.py): one
-    row per matter, so no two rows with the same identity."""
-    if form.tracks is None or any(r.rule == "unique" and set(r.columns) == set(form.tracks.id) for r in form.rules):
-        return ()
+def implied(form: Form) -> Unique:
+    """The rule a form's `tracks:` implies besides its required columns (schemas/forms.py): one
+    row per matter, so no two rows with the same identity; an error even when the form declares a
+    milder rule of its own, since two rows cannot be one matter."""
+    assert form.tracks is not None
     message = "与第{first}行重复：台账中同一事项只能填写一行"
-    return (Unique(rule="unique", columns=form.tracks.id, code="duplicate-matter", message=message),)
+    return Unique(rule="unique", columns=form.tracks.id, code="duplicate-matter", message=message, severity="error")
+
+
+def _says_already(form: Form) -> bool:
+    """The form declares the same one-row-per-matter rule itself, as an error."""
+    assert form.tracks is not None
+    return any(
+        r.rule == "unique" and set(r.columns) == set(form.tracks.id) and (r.severity or "error") == "error"
+        for r in form.rules
+    )
+
+
+def too_many(form: Form) -> AtMost:
+    """A tracked ledger's bound: one file creates at most `tracks.max_rows` matters."""
+    assert form.tracks is not None
+    n = form.tracks.max_rows
+    message = f"台账共{{n}}行，超过每份台账{n}项督办事项的上限：请分表报送，或联系组织单位"
+    return AtMost(rule="at-most", count=n, code="too-many-matters", message=message, severity="error")
 
 
 def close_if_past(v: Verdict, campaign: Campaign, received: date, dues: Callable[[], list[date]]) -> None:

@@ -32,21 +32,28 @@ def resolve_units(campaign: Campaign, names: list[str]) -> list[str]:
     for u in campaign.units:
         for a in u.aliases:
             by_name.setdefault(a, u.name)
-    out, unknown = [], []
+    out, lines = [], []
     for n in names:
-        name = by_name.get(n.strip())
-        if name is None:
-            unknown.append(n)
-        elif name not in out:
-            out.append(name)
-    if unknown:
-        lines = []
-        for n in unknown:
+        found = _named(by_name, n.strip())
+        if len(found) == 1:
+            out += [u for u in found if u not in out]
+        elif found:  # a beginning several units share
+            lines.append(f"“{n}”可指多个单位：{'、'.join(found)}。请写全称")
+        else:
             close = difflib.get_close_matches(n, list(by_name), n=5, cutoff=0.3)
             hint = "、".join(dict.fromkeys(by_name[c] for c in close)) or "、".join(u.name for u in campaign.units[:8])
             lines.append(f"没有名为“{n}”的单位。您是否指：{hint}")
+    if lines:
         raise UnknownUnit("\n".join(lines))
     return out
+
+
+def _named(by_name: dict[str, str], typed: str) -> list[str]:
+    """The units a typed name means: the unit of that name or alias, else every unit a name or
+    alias of which begins with it (盱眙 for 盱眙县), as the other commands read names."""
+    if typed in by_name:
+        return [by_name[typed]]
+    return list(dict.fromkeys(unit for name, unit in by_name.items() if typed and name.startswith(typed)))
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,8 @@ def assign(session: Session, campaign: Campaign, a: Assignment, *, now: datetime
         raise ValueError("请写明督办事项的标题")
     if not a.by.strip():
         raise ValueError("请写明交办人（--by）")
+    if a.due < now.date():
+        raise ValueError(f"办理时限 {a.due} 早于交办日期 {now.date()}：请核对日期")
     units = resolve_units(campaign, a.units)
     ids = dict(session.execute(select(Unit.name, Unit.id).where(Unit.campaign == campaign.id)).tuples().all())
     number = uuid.uuid4().hex[:12]

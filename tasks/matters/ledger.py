@@ -4,6 +4,7 @@ a matter a cumulative ledger stops listing is flagged, never closed."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -26,6 +27,13 @@ SEP = "\x1f"
 def ledger_key(tracks: Tracks, record: dict[str, Any]) -> str:
     """A row's identity: its identity columns' text, folded of stray spaces."""
     return SEP.join(" ".join(clean_text(str(record.get(k) or "")).split()) for k in tracks.id)
+
+
+def matter_key(form: Form, identity: str) -> str:
+    """How the store keys a ledger's matter within its unit: its form and identity, hashed (an
+    identity is a problem's whole description, often longer than a key column; two tracked forms
+    may list the same words as two matters)."""
+    return "ledger:" + hashlib.sha256(f"{form.code}{SEP}{identity}".encode()).hexdigest()
 
 
 def is_done(tracks: Tracks, record: dict[str, Any]) -> bool:
@@ -64,7 +72,7 @@ def sync_ledger(
     existing = {m.key: m for m in session.scalars(q)}
     out, seen = LedgerChange(), set()
     for r in records:
-        key = ledger_key(tracks, r)
+        key = matter_key(form, ledger_key(tracks, r))
         seen.add(key)
         m = existing.get(key)
         if m is None:

@@ -64,9 +64,9 @@ def test_assign_to_three_units_makes_three_matters_and_tells_each(duban, smtp):
 
 
 def test_an_unknown_unit_lists_the_candidates_and_assigns_nothing(duban, smtp):
-    r = _assign(duban, "清河区", "清浦", "淮阴区")
+    r = _assign(duban, "清河区", "清江区", "淮阴区")
     assert r.exit_code == 2
-    assert "没有名为“清浦”的单位。您是否指：清浦区" in r.stderr and "未交办任何事项" in r.stderr
+    assert "没有名为“清江区”的单位。您是否指：清浦区、清河区" in r.stderr and "未交办任何事项" in r.stderr
     assert "Traceback" not in r.stderr + r.stdout
     r = _assign(duban, "清河区", source="随便说说")
     assert r.exit_code == 2 and "可选：组委会交办、领导批示" in r.stderr

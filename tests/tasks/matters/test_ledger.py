@@ -130,3 +130,30 @@ def test_a_bad_ledger_is_rejected_and_creates_no_matters(ledger_app, rows, said)
         assert s.scalar(select(func.count()).select_from(Matter)) == 0
     for words in said:
         assert any(e.startswith(words) for e in errors), errors
+
+
+def test_a_long_problem_description_is_one_matter_and_a_ledger_has_a_bound(ledger_app, tmp_path):
+    long = "园区孵化器管理制度不健全，" * 60  # 780 characters: longer than any key column
+    r = _send(ledger_app, [[long, "修订办法", "刘园", "2014-06-30", "未整改", None]], APRIL, "台账2014年3月.xlsx")
+    assert r.status == SubmissionStatus.ACCEPTED, r.verdict.issues
+    r = _send(ledger_app, [[long, "修订办法", "刘园", "2014-07-31", "整改中", None]], MAY, "台账2014年4月.xlsx")
+    assert r.status == SubmissionStatus.ACCEPTED, r.verdict.issues
+    [m] = _matters(ledger_app).values()
+    assert len(m.title) > 512 and m.due == date(2014, 7, 31)  # restated, not a second matter
+
+    text = (TEST_DATA / "campaigns" / "ledger.yaml").read_text().replace(
+        "      done_values: [已完成]\n", "      done_values: [已完成]\n      max_rows: 2\n"
+    )
+    (tmp_path / "small.yaml").write_text(text)
+    small, _ = check_campaign(tmp_path / "small.yaml")
+    rows = [[f"问题{i}", "措施", "刘园", "2014-06-30", "整改中", None] for i in range(3)]
+    data = filled_template(small, "rectify-ledger", rows, PARK)
+    v = submit_bytes(ledger_app, data, "台账2014年5月.xlsx", received_at=MAY)
+    assert v.status == SubmissionStatus.ACCEPTED  # the campaign in force allows 500
+    app = open_app(campaign=small, settings=ledger_app.settings)
+    try:
+        r = submit_bytes(app, data, "台账2014年6月.xlsx", received_at=datetime(2014, 6, 5, 9))
+        assert r.status == SubmissionStatus.REJECTED
+        assert any("超过每份台账2项督办事项的上限" in i.message for i in r.verdict.issues), r.verdict.issues
+    finally:
+        app.store.dispose()

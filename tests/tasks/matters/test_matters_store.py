@@ -67,5 +67,15 @@ def test_the_history_of_a_matter_cannot_be_rewritten(app):
 
 
 def test_assign_to_an_unknown_unit_lists_the_candidates(app):
-    with pytest.raises(UnknownUnit, match="没有名为“清河”的单位。您是否指：清河区"):
-        _assign(app, ("清河",))
+    with pytest.raises(UnknownUnit, match="没有名为“清江区”的单位。您是否指：清浦区、清河区"):
+        _assign(app, ("清江区",))
+
+
+def test_assign_reads_names_as_people_type_them_and_refuses_a_deadline_already_past(app):
+    ids = _assign(app, ("清河", "涟水"))  # unique beginnings
+    with app.store.session() as s:
+        assert sorted(s.get(Matter, i).unit.name for i in ids) == ["涟水县", "清河区"]
+    with pytest.raises(UnknownUnit, match="“淮阴”可指多个单位：淮阴区、淮阴工学院、淮阴师范学院"):
+        _assign(app, ("淮阴",))
+    with pytest.raises(ValueError, match="办理时限 2010-06-20 早于交办日期 2010-07-01"), app.store.session(write=True) as s:
+        assign(s, app.campaign, Assignment(["清河区"], "事项", date(2010, 6, 20), "王"), now=NOW)
