@@ -120,7 +120,8 @@ def build(d: BriefingData, charts: dict[str, list[tuple[str, bytes]]]) -> list[B
         ("各单位报送情况", [table(UNIT_COLUMNS, unit_rows(d), UNIT_WIDTHS)] + _pictures(charts, "completeness")),
     ]
     if d.figures:
-        sections.append(("目标完成情况", [Para(x) for x in wording.figures_text(d)] + _pictures(charts, "trends")))
+        heading = "目标完成情况" if c.targets else w.figures_heading  # a campaign with no targets: its figures
+        sections.append((heading, [Para(x) for x in wording.figures_text(d)] + _pictures(charts, "trends")))
     sections += [("逾期未报单位", _overdue(d)), *_matters(d), *_events_and_ranking(d)]
     steps = [Para(t.strip()) for t in w.next_steps.split("\n") if t.strip()]
     sections.append(("下步工作", [*steps, Para(wording.due_next(d))]))
