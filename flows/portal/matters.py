@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 import anyio
+from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
@@ -17,6 +18,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from flows.portal.uploads import over_limit, take_page_slot
 from flows.portal.views import Views
 from flows.portal.web import clean_name, log, text_field
 from schemas.matters import Matter, MatterAction
@@ -28,6 +30,7 @@ from tasks.matters import (
     NoticeRefused,
     act,
     escalation_notices,
+    next_state,
     request_extension,
     sign_notice,
     unit_matters,
@@ -73,8 +76,7 @@ class Matters(Views):
         if action is None:
             raise HTTPException(404, "没有这个操作。")
         s = self.settings
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > s.max_file_bytes + 256 * 1024:
+        if _length(request) > s.max_file_bytes + 256 * 1024:
             return await self.home(request, status=413, problem=self._too_big())
         try:
             form = await request.form(max_files=1, max_fields=10, max_part_size=32 * 1024)
@@ -111,18 +113,16 @@ class Matters(Views):
     def _act(
         self, unit: Unit, mid: int, action: MatterAction, name: str, text: str, data: bytes, filename: str
     ) -> tuple[str, datetime, int]:
-        """Act on matter `mid` for `unit` (its file kept first, once the matter is found the
-        unit's own); the matter's title, when, and the event's id; Refused says why not."""
+        """Act on matter `mid` for `unit`, in one transaction: its file (if any) kept only once the
+        matter is the unit's own, the move allowed and an hourly upload slot taken; the matter's
+        title, when, and the event's id; Refused says why not (nothing kept, nothing recorded)."""
         now = self.clock()
         with self.app.store.session(write=True) as s:
             m = s.get(Matter, mid)
             if m is None or m.campaign != self.app.campaign.id:
                 raise Refused(404, "没有这个督办事项。")
-            files = []
-            if data and m.unit_id == unit.id:
-                sha = keep_bytes(self.settings.files_dir, data)
-                files = [{"name": filename, "sha256": sha, "size": len(data)}]
             try:
+                files = self._keep(s, m, action, data, filename, now) if m.unit_id == unit.id else []
                 event = act(s, m, action, actor=name, at=now, text=text, files=files, unit_id=unit.id, channel="portal")
             except MatterRefused as e:  # the refusal (and its audit entry) committed, nothing else changed
                 refused = Refused(403 if m.unit_id != unit.id else 409, f"{e}。")
@@ -130,6 +130,22 @@ class Matters(Views):
                 s.flush()
                 return m.title, now, event.id
         raise refused
+
+    def _keep(
+        self, s: Session, m: Matter, action: MatterAction, data: bytes, filename: str, now: datetime
+    ) -> list[dict[str, Any]]:
+        """The unit's file for `action` on its own matter `m`, kept under files/ once the move is
+        allowed (else MatterRefused) and the unit holds one of its hourly upload slots, counted with
+        /me/upload's (else Refused 429). The slot's lock is taken before the matter's row, as a
+        recorded upload (which may update a tracked ledger's matters) takes them."""
+        if data and not take_page_slot(s, self.app, m.unit_id, now):
+            raise Refused(429, over_limit(self.app))
+        s.refresh(m, with_for_update=True)  # its state stays the one checked until the commit
+        next_state(m.status, action)
+        if not data:
+            return []
+        sha = keep_bytes(self.settings.files_dir, data)
+        return [{"name": filename, "sha256": sha, "size": len(data)}]
 
     async def notice(self, request: Request) -> Response:
         """签收 of an escalation notice the unit's people received."""
@@ -160,6 +176,7 @@ class Matters(Views):
     async def ask_matter_extension(self, request: Request) -> Response:
         """申请延期 of one of the unit's open matters: a later date, a reason, a name; ops asked."""
         unit, payload = await self.unit_in_thread(request)
+        _length(request)
         try:
             form = await request.form(max_files=0, max_fields=10, max_part_size=8 * 1024)
         except (MultiPartException, HTTPException):
@@ -224,3 +241,12 @@ class Matters(Views):
             ask_for_closure_decision(self.app.campaign.id, matter_id, event_id)
         except Exception:  # the request is recorded either way; ops see it in `duban matters`
             log.exception("matter-closure run not started for matter %s", matter_id)
+
+
+def _length(request: Request) -> int:
+    """The body's declared length; a body without one is refused (411) before any of it is read,
+    as /me/upload refuses it: never a long body read to its end only to be refused."""
+    length = request.headers.get("content-length")
+    if length is None or not length.isdigit():
+        raise HTTPException(411, "请通过本单位页面上的表单提交。")
+    return int(length)

@@ -12,6 +12,7 @@ from functools import partial
 from io import BytesIO
 
 import anyio
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
@@ -24,6 +25,7 @@ import tasks.contacts  # noqa: F401  loaded at start: recording an upload may pr
 from flows.portal.views import Views
 from flows.portal.web import clean_name, log, text_field
 from notifications.receipts import VERDICTS
+from schemas.matters import Matter, MatterAction, MatterEvent
 from schemas.tables import Unit
 from schemas.verdicts import SubmissionStatus, refusal_of
 from tasks.app import App
@@ -51,6 +53,39 @@ UPLOADS_AT_ONCE = 4
 
 class OverLimit(Exception):
     """A unit's upload past its hourly limit, found in the transaction that would have recorded it."""
+
+
+def page_files_since(session: Session, unit_id: int, since: datetime) -> int:
+    """The files `unit_id` has posted through its page since `since`, one count for its hourly limit:
+    its uploads (refused ones included) and the files attached to its matters' progress and 申请办结."""
+    attached = session.scalars(
+        select(MatterEvent.files)
+        .join(Matter, Matter.id == MatterEvent.matter_id)
+        .where(
+            Matter.unit_id == unit_id,
+            MatterEvent.at >= since,
+            MatterEvent.action.in_((MatterAction.PROGRESS, MatterAction.REQUEST_CLOSE)),
+        )
+    )
+    return page_uploads_since(session, unit_id, since) + sum(len(files or ()) for files in attached)
+
+
+def take_page_slot(session: Session, app: App, unit_id: int, received: datetime) -> bool:
+    """Whether `unit_id` may post one more file through its page at `received`, asked in the writer
+    session that then records it (the unit's upload lock, taken first, held to its commit)."""
+    since, limit = received - timedelta(hours=1), app.settings.portal_uploads_per_hour
+    return (
+        take_upload_slot(session, app.campaign.id, unit_id, since=since, limit=limit)
+        and page_files_since(session, unit_id, since) < limit
+    )
+
+
+def over_limit(app: App) -> str:
+    """The page's words for a unit past its hourly limit."""
+    return (
+        f"本单位一小时内上传已超过 {app.settings.portal_uploads_per_hour} 个文件，"
+        f"请稍后再试或联系{app.campaign.organiser}。"
+    )
 
 
 class Uploads(Views):
@@ -123,29 +158,20 @@ class Uploads(Views):
         return response
 
     def _over_limit(self) -> str:
-        return (
-            f"本单位一小时内上传已超过 {self.settings.portal_uploads_per_hour} 个文件，"
-            f"请稍后再试或联系{self.organiser}。"
-        )
+        return over_limit(self.app)
 
     def _too_many(self, unit: Unit, adding: int) -> bool:
         """A first look, before reading the files: a post that is plainly past the limit is refused
         unread. The binding check is `_slot`'s, in the transaction that records each file."""
         with self.app.store.session() as s:
-            n = page_uploads_since(s, unit.id, self.clock() - timedelta(hours=1))
+            n = page_files_since(s, unit.id, self.clock() - timedelta(hours=1))
         return n + adding > self.settings.portal_uploads_per_hour
 
     @contextmanager
     def _slot(self, unit: Unit, received: datetime) -> Iterator[Session]:
         """A writer session in which `unit` holds one of its hourly upload slots, or OverLimit."""
         with self.app.store.session(write=True) as s:
-            if not take_upload_slot(
-                s,
-                self.app.campaign.id,
-                unit.id,
-                since=received - timedelta(hours=1),
-                limit=self.settings.portal_uploads_per_hour,
-            ):
+            if not take_page_slot(s, self.app, unit.id, received):
                 raise OverLimit
             yield s
 

@@ -50,7 +50,7 @@ def resolve_units(campaign: Campaign, names: list[str]) -> list[str]:
 
 def _named(by_name: dict[str, str], typed: str) -> list[str]:
     """The units a typed name means: the unit of that name or alias, else every unit a name or
-    alias of which begins with it (盱眙 for 盱眙县), as the other commands read names."""
+    alias of which begins with it (a unique beginning is enough), as the other commands read names."""
     if typed in by_name:
         return [by_name[typed]]
     return list(dict.fromkeys(unit for name, unit in by_name.items() if typed and name.startswith(typed)))

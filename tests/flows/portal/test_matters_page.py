@@ -215,3 +215,59 @@ def test_another_units_matter_may_not_be_extended(portal):
     with app.store.session() as s:
         refused = s.scalars(select(AuditLog).where(AuditLog.action == "matter.refused")).all()
     assert len(refused) == 1 and refused[0].subject == str(theirs) and len(_events(app, theirs)) == 1
+
+
+def _kept(app) -> set[str]:  # type: ignore[no-untyped-def]
+    """The names of the files kept under files/."""
+    return {p.name for p in app.settings.files_dir.rglob("*") if p.is_file()}
+
+
+def test_files_of_matters_share_the_pages_hourly_upload_limit(portal):
+    """limit 3: one upload and two progress files take the hour's slots; a third progress file and
+    another upload are refused (429, in words), nothing recorded, nothing kept."""
+    app, web = portal
+    app.settings.portal_uploads_per_hour = 3
+    mid = _assign(app, "清河区", "落实协议文本")
+    c = client_for(web, app, "清河区")
+    r = _post(c, "/me/upload", name="张三", phone="0517-83661234", files=[("file", ("a.csv", b"a,b\n", "text/csv"))])
+    assert r.status_code != 429
+    for k in (1, 2):
+        r = _post(c, f"/me/matters/{mid}/progress", name="张三", text="进展", files={"file": (f"{k}.pdf", b"%d" % k)})
+        assert r.status_code == 200
+    kept, events = _kept(app), len(_events(app, mid))
+    r = _post(c, f"/me/matters/{mid}/progress", name="张三", text="进展", files={"file": ("3.pdf", b"3")})
+    assert r.status_code == 429 and "一小时内上传已超过 3 个文件" in r.text and "Traceback" not in r.text
+    r = _post(c, "/me/upload", name="张三", phone="0517-83661234", files=[("file", ("b.csv", b"b,c\n", "text/csv"))])
+    assert r.status_code == 429 and "一小时内上传已超过 3 个文件" in r.text
+    assert _kept(app) == kept and len(_events(app, mid)) == events
+    r = _post(c, f"/me/matters/{mid}/progress", name="张三", text="无附件的进展")  # no file: no slot needed
+    assert r.status_code == 200 and len(_events(app, mid)) == events + 1
+
+
+def test_a_file_on_a_move_the_matters_state_refuses_is_not_kept(portal):
+    app, web = portal
+    mid = _assign(app, "清河区", "落实协议文本")
+    c = client_for(web, app, "清河区")
+    assert _post(c, f"/me/matters/{mid}/close", name="张三", text="协议已签订").status_code == 200
+    kept, events = _kept(app), len(_events(app, mid))
+    r = _post(c, f"/me/matters/{mid}/progress", name="张三", text="补充", files={"file": ("补充.pdf", b"late")})
+    assert r.status_code == 409 and "已申请办结" in r.text
+    assert _kept(app) == kept and len(_events(app, mid)) == events
+
+
+def test_a_matter_action_without_a_length_is_refused_unread(portal):
+    app, web = portal
+    mid = _assign(app, "清河区", "落实协议文本")
+    c = client_for(web, app, "清河区")
+    c.get("/me")
+    sent = []
+
+    def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(100):
+            sent.append(1)
+            yield b"x" * 1024
+
+    for do in ("progress", "extend"):
+        r = c.post(f"/me/matters/{mid}/{do}", content=chunks(), headers={"content-type": "multipart/form-data; b=x"})
+        assert r.status_code == 411 and "表单" in r.text
+    assert not sent and len(_events(app, mid)) == 1

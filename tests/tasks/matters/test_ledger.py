@@ -141,8 +141,10 @@ def test_a_long_problem_description_is_one_matter_and_a_ledger_has_a_bound(ledge
     [m] = _matters(ledger_app).values()
     assert len(m.title) > 512 and m.due == date(2014, 7, 31)  # restated, not a second matter
 
-    text = (TEST_DATA / "campaigns" / "ledger.yaml").read_text().replace(
-        "      done_values: [已完成]\n", "      done_values: [已完成]\n      max_rows: 2\n"
+    text = (
+        (TEST_DATA / "campaigns" / "ledger.yaml")
+        .read_text()
+        .replace("      done_values: [已完成]\n", "      done_values: [已完成]\n      max_rows: 2\n")
     )
     (tmp_path / "small.yaml").write_text(text)
     small, _ = check_campaign(tmp_path / "small.yaml")

@@ -77,5 +77,8 @@ def test_assign_reads_names_as_people_type_them_and_refuses_a_deadline_already_p
         assert sorted(s.get(Matter, i).unit.name for i in ids) == ["涟水县", "清河区"]
     with pytest.raises(UnknownUnit, match="“淮阴”可指多个单位：淮阴区、淮阴工学院、淮阴师范学院"):
         _assign(app, ("淮阴",))
-    with pytest.raises(ValueError, match="办理时限 2010-06-20 早于交办日期 2010-07-01"), app.store.session(write=True) as s:
+    with (
+        pytest.raises(ValueError, match="办理时限 2010-06-20 早于交办日期 2010-07-01"),
+        app.store.session(write=True) as s,
+    ):
         assign(s, app.campaign, Assignment(["清河区"], "事项", date(2010, 6, 20), "王"), now=NOW)
