@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Literal
 
 from prefect import flow, pause_flow_run
@@ -20,6 +19,7 @@ from tasks.briefing import (
     Compiled,
     compile_briefing,
     deliver_briefing,
+    edited_in,
     overdue_summary,
     record,
     schedule,
@@ -32,7 +32,11 @@ class Approval(RunInput):
     decision: Literal["approve", "hold"] = "approve"
     approved_by: str = ""
     comment: str = ""
-    edited_docx: str = Field("", description="修改后的 Word 文件（.docx）在服务器上的路径；留空则发送系统生成的版本")
+    edited_docx: str = Field(
+        "",
+        description="修改后的 Word 文件（.docx）在服务器上的路径，须放在简报文件夹（DUBAN_HOME/briefings）或其子文件夹"
+        "（如本期简报的文件夹）内，相对路径从简报文件夹算起；留空则发送系统生成的版本",
+    )
 
 
 def _run_name() -> str:
@@ -64,7 +68,9 @@ def supervision_briefing(
         answer = pause_flow_run(
             wait_for_input=Approval.with_initial_data(
                 description=f"请审核《{c.data.title}》（Word：{c.docx}；PDF：{c.pdf}；数字见本次运行的简报产物），"
-                "选择 approve 发送或 hold 暂缓；如已修改 Word 稿，在 edited_docx 填写修改稿的路径，发送的即是修改稿。"
+                "选择 approve 发送或 hold 暂缓；如已修改 Word 稿，把修改稿放在简报文件夹"
+                f"（{app.settings.briefings_dir}）或其子文件夹（如本期简报的文件夹）内，在 edited_docx 填写其路径，"
+                "发送的即是修改稿。"
             ),
             timeout=approval_timeout_seconds,
             poll_interval=approval_poll_seconds,
@@ -73,12 +79,13 @@ def supervision_briefing(
         record(app, c, status=BriefingStatus.HELD, by=answer.approved_by, comment=answer.comment, now=app.now())
         print(f"《{c.data.title}》暂缓发送：{answer.comment}")
         return {"title": c.data.title, "status": BriefingStatus.HELD, "folder": str(c.folder)}
-    edited = Path(answer.edited_docx.strip()) if answer.edited_docx.strip() else None
-    try:
+    given = answer.edited_docx.strip()
+    try:  # the form names a file on the server: only one in the briefings folder, a regular file, links resolved
+        edited = edited_in(app.settings.briefings_dir, given) if given else None
         queued, sent = deliver_briefing(
             app, c, by=answer.approved_by, comment=answer.comment, now=app.now(), edited=edited
         )
-    except BriefingRefused as e:  # not a .docx, or unreadable: nothing is sent, the issue is held
+    except BriefingRefused as e:  # outside the folder, not a .docx, too big or unreadable: nothing sent, held
         record(app, c, status=BriefingStatus.HELD, by=answer.approved_by, comment=str(e), now=app.now())
         print(str(e))
         return {"title": c.data.title, "status": BriefingStatus.HELD, "refused": str(e), "folder": str(c.folder)}

@@ -35,7 +35,33 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_briefing_version")),
         sa.UniqueConstraint("briefing_id", "version", name=op.f("uq_briefing_version_briefing_id")),
     )
+    _append_only("briefing_version")
+
+
+def _append_only(table: str) -> None:
+    """The database refuses UPDATE and DELETE on `table`, as on audit_log (0002) and matter_event (0010)."""
+    if op.get_bind().dialect.name == "sqlite":
+        for verb in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+            )
+    else:
+        op.execute(
+            f"CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN RAISE EXCEPTION '{table} is append-only'; END $$"
+        )
+        op.execute(
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
+        )
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TRIGGER briefing_version_no_update")
+        op.execute("DROP TRIGGER briefing_version_no_delete")
+    else:
+        op.execute("DROP TRIGGER briefing_version_append_only ON briefing_version")
+        op.execute("DROP FUNCTION briefing_version_append_only()")
     op.drop_table("briefing_version")

@@ -2,7 +2,7 @@
 
 from tasks.briefing.figures import schedule
 from tasks.briefing.job import Compiled, compile_briefing, deliver_briefing, record
-from tasks.briefing.versions import BriefingRefused
+from tasks.briefing.versions import BriefingRefused, edited_in
 from tasks.briefing.wording import overdue_summary
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "Compiled",
     "compile_briefing",
     "deliver_briefing",
+    "edited_in",
     "overdue_summary",
     "record",
     "schedule",

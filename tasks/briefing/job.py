@@ -79,11 +79,11 @@ def recipients(app: App) -> list[tuple[str, str]]:
     return [(e, n) for e, n in [*out, *heads] if not (e.lower() in seen or seen.add(e.lower()))]
 
 
-def queue_delivery(app: App, c: Compiled, *, now: datetime, version: int = 1, document: Path | None = None) -> int:
+def queue_delivery(app: App, c: Compiled, *, now: datetime, version: int = 1, document: bytes | None = None) -> int:
     """One email per recipient per version of a briefing (the key makes a second run a no-op); the
-    document attached is the office's edited .docx when there is one, else the PDF."""
+    document attached is the office's edited .docx (its bytes as checked) when there is one, else the PDF."""
     d = c.data
-    attached = (f"{d.title}.docx", versions.DOCX, document.read_bytes()) if document else None
+    attached = (f"{d.title}.docx", versions.DOCX, document) if document is not None else None
     message = render.email(d, c.charts, c.pdf.read_bytes(), document=attached)
     n = 0
     with app.store.session(write=True) as s:
@@ -114,30 +114,29 @@ def deliver_briefing(
     nothing is recorded or sent), recorded as approved with the version sent and its SHA-256 (and who
     approved it, in the audit log), queued once per recipient, sent, recorded as sent. Returns
     (queued, sent). The one path for the briefing flow, `duban brief --approve` and the replay."""
-    if edited is not None:
-        versions.check_docx(edited)
-    version = _keep_version(app, c, by=by, now=now, edited=edited)
+    document = None if edited is None else versions.check_docx(edited, app.settings.max_file_bytes)
+    version = _keep_version(app, c, by=by, now=now, edited=document)  # kept, hashed and sent: the bytes checked
     record(app, c, status=BriefingStatus.APPROVED, by=by, comment=comment, now=now)
-    queued = queue_delivery(app, c, now=now, version=version.version, document=Path(version.path) if edited else None)
+    queued = queue_delivery(app, c, now=now, version=version.version, document=document)
     report = send_queued(app, now=now)
     record(app, c, status=BriefingStatus.SENT, by=by, comment=comment, now=now)
     return queued, report.sent
 
 
-def _keep_version(app: App, c: Compiled, *, by: str, now: datetime, edited: Path | None) -> BriefingVersion:
+def _keep_version(app: App, c: Compiled, *, by: str, now: datetime, edited: bytes | None) -> BriefingVersion:
     """The version to send: the last one again when nothing changed (the same edited file, or the
     same figures), else a new one kept in the folder with its SHA-256 (a correction names what
     changed); the approval audited."""
     d = c.data
     bid = record(app, c, status=BriefingStatus.DRAFT, by=None, comment=None, now=now)
-    source = edited or c.pdf
+    data, suffix = (edited, ".docx") if edited is not None else (c.pdf.read_bytes(), c.pdf.suffix)
     with app.store.session(write=True) as s:
         last = versions.last_sent(s, app.campaign.id, d.kind, d.number)
-        if last is not None and (versions.sha256(source) == last.sha256 or not (edited or d.correction)):
+        if last is not None and (versions.sha256(data) == last.sha256 or not (edited is not None or d.correction)):
             s.expunge(last)
             return last
         number = (last.version + 1) if last else 1
-        path, digest = versions.keep(c.folder, source, number)
+        path, digest = versions.keep(c.folder, data, suffix, number)
         v = BriefingVersion(
             briefing_id=bid,
             version=number,

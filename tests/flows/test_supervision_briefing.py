@@ -52,8 +52,9 @@ def test_briefing_waits_for_ops_approval_then_goes_to_leaders(prefect_harness, s
 
 
 def test_ops_supply_an_edited_docx_in_the_input_form(prefect_harness, sqlite_settings, monkeypatch, tmp_path):
-    """The paused run offers the .docx; ops answer with the path of their edited copy: a .txt is refused
-    in Chinese and nothing is sent (the issue held); the edited .docx is what goes out."""
+    """The paused run offers the .docx; ops answer with the path of their edited copy: one outside the
+    briefings folder is refused in Chinese and nothing is sent (the issue held); the edited .docx put in
+    the issue's folder is what goes out."""
     from docx import Document
 
     from flows.supervision_briefing import supervision_briefing
@@ -63,8 +64,7 @@ def test_ops_supply_an_edited_docx_in_the_input_form(prefect_harness, sqlite_set
     monkeypatch.setenv("DUBAN_HOME", str(sqlite_settings.home))
     monkeypatch.setenv("DUBAN_SMTP_PORT", str(port))
     day = date(2010, 8, 25)
-    bad = tmp_path / "简报.txt"
-    bad.write_text("不是文档", encoding="utf-8")
+    bad = tmp_path / "简报.docx"  # a real Word document, but anywhere on the server: not sent
     try:
         for answer, status in ((str(bad), "held"), (None, "sent")):
             result: list = []
@@ -73,11 +73,12 @@ def test_ops_supply_an_edited_docx_in_the_input_form(prefect_harness, sqlite_set
             )
             t.start()
             run_id = _paused_run_id(f"briefing-{day}", time.time() + 90)
-            if answer is None:
-                [docx] = sorted(sqlite_settings.home.rglob("briefing.docx"))
-                doc = Document(str(docx))
-                doc.add_paragraph("领导批示：请抓紧。")
-                answer = str(tmp_path / "修改稿.docx")
+            [docx] = sorted(sqlite_settings.home.rglob("briefing.docx"))
+            doc = Document(str(docx))
+            doc.add_paragraph("领导批示：请抓紧。")
+            doc.save(str(bad))
+            if answer is None:  # in the issue's own folder
+                answer = str(docx.parent / "修改稿.docx")
                 doc.save(answer)
             resume_flow_run(
                 run_id, run_input={"decision": "approve", "approved_by": "综合协调组", "edited_docx": answer}
@@ -85,7 +86,7 @@ def test_ops_supply_an_edited_docx_in_the_input_form(prefect_harness, sqlite_set
             t.join(90)
             assert result and result[0]["status"] == status
             if status == "held":
-                assert "不是 Word 文档" in result[0]["refused"] and rec.received == []
+                assert "不在简报文件夹" in result[0]["refused"] and rec.received == []
         names = {p.get_filename() for m in rec.received for p in m.walk() if p.get_filename()}
         assert rec.received and all(n.endswith(".docx") for n in names)
     finally:

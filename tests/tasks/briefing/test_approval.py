@@ -1,20 +1,28 @@
 """Edited, then approved; a correction says so (issue 28, points 3 and 4): the office's edited .docx
 is what leaders receive, kept with its SHA-256 and audited with who approved it; a file that is not a
 .docx, or unreadable, is refused in Chinese and nothing is sent; a sent issue regenerated with changed
-figures is a 更正 naming the change, sent as a new version, the first kept as it was."""
+figures is a 更正 naming the change, sent as a new version, the first kept as it was. An edited file is
+read once, within limits (its size, what it unpacks to), and the form's path only names a regular file
+in the briefings folder; the versions kept cannot be rewritten."""
 
 import hashlib
+import os
+import sys
+import time
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from docx import Document
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 
-from schemas.briefings import BriefingVersion
+from schemas.briefings import Briefing, BriefingStatus, BriefingVersion
 from schemas.outbox import Notification
 from schemas.tables import AuditLog
-from tasks.briefing import BriefingRefused, compile_briefing, deliver_briefing
+from tasks.briefing import BriefingRefused, compile_briefing, deliver_briefing, edited_in
+from tasks.briefing.versions import check_docx
 from tasks.intake.service import submit_file
 from tests.tasks.intake.files import messy_workbook, write
 
@@ -68,6 +76,8 @@ def test_a_file_that_is_not_a_docx_is_refused_and_nothing_is_sent(mail_app, tmp_
         deliver_briefing(mail_app, c, by="王主任", comment="", now=NOW, edited=bad)
     with pytest.raises(BriefingRefused, match="无法读取"):
         deliver_briefing(mail_app, c, by="王主任", comment="", now=NOW, edited=tmp_path / "gone.docx")
+    with pytest.raises(BriefingRefused, match="解压后超过 50 MB"):
+        deliver_briefing(mail_app, c, by="王主任", comment="", now=NOW, edited=_bomb(tmp_path / "bomb.docx"))
     with mail_app.store.session() as s:
         assert s.scalar(select(Notification.id)) is None
     assert _versions(mail_app) == []
@@ -97,3 +107,98 @@ def test_a_sent_issue_regenerated_with_changed_figures_is_a_correction(mail_app,
     v1, v2 = _versions(mail_app)
     assert (v1.version, v1.changes, v2.version) == (1, "", 2) and "清河区" in v2.changes
     assert Path(v1.path).exists() and v1.sha256 == hashlib.sha256(Path(v1.path).read_bytes()).hexdigest()
+
+
+def _bomb(path: Path, size: int = 60 * 2**20) -> Path:
+    """A .docx whose document.xml is `size` bytes of one character, deflated: some 60 KB on disk."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        with z.open("word/document.xml", "w") as f:
+            chunk = b"a" * 2**20
+            for _ in range(size // len(chunk)):
+                f.write(chunk)
+    return path
+
+
+def test_an_edited_file_too_big_or_unpacking_to_too_much_is_refused_before_it_is_opened(tmp_path):
+    bomb = _bomb(tmp_path / "bomb.docx")
+    assert bomb.stat().st_size < 2**20
+    started = time.perf_counter()
+    with pytest.raises(BriefingRefused, match="“bomb.docx”解压后超过 50 MB 或含有超过 1000 个部件"):
+        check_docx(bomb, 20 * 2**20)
+    assert time.perf_counter() - started < 1  # refused on the zip's listing: nothing unpacked
+    parts = tmp_path / "parts.docx"
+    with zipfile.ZipFile(parts, "w") as z:
+        for i in range(1001):
+            z.writestr(f"word/media/p{i}.xml", "")
+    with pytest.raises(BriefingRefused, match="含有超过 1000 个部件"):
+        check_docx(parts, 20 * 2**20)
+    big = tmp_path / "big.docx"
+    with big.open("wb") as f:
+        f.truncate(20 * 2**20 + 1)  # sparse: nothing written, nothing to read
+    with pytest.raises(BriefingRefused, match="“big.docx”超过 20 MB，未发送"):
+        check_docx(big, 20 * 2**20)
+    os.mkfifo(fifo := tmp_path / "fifo.docx")  # a reader would wait forever for a writer
+    with pytest.raises(BriefingRefused, match="不是普通文件"):
+        check_docx(fifo, 20 * 2**20)
+
+
+def test_the_form_names_only_a_regular_file_in_the_briefings_folder(tmp_path):
+    folder = tmp_path / "briefings"
+    (folder / "monthly-01").mkdir(parents=True)
+    (inside := folder / "monthly-01" / "修改稿.docx").write_bytes(b"x")
+    (outside := tmp_path / "secret.docx").write_bytes(b"x")
+    assert edited_in(folder, str(inside)) == inside.resolve()
+    assert edited_in(folder, "monthly-01/修改稿.docx") == inside.resolve()  # relative: from the folder
+    (folder / "link.docx").symlink_to(outside)
+    os.mkfifo(folder / "fifo.docx")
+    for given in (str(outside), "../secret.docx", "link.docx", str(tmp_path / "gone.docx")):
+        with pytest.raises(BriefingRefused, match="不在简报文件夹"):
+            edited_in(folder, given)
+    with pytest.raises(BriefingRefused, match="“fifo.docx”不是普通文件"):
+        edited_in(folder, "fifo.docx")
+    with pytest.raises(BriefingRefused, match="无法读取文件“gone.docx”"):
+        edited_in(folder, "gone.docx")
+    with pytest.raises(BriefingRefused, match="不是普通文件"):
+        edited_in(folder, "monthly-01")
+
+
+_OPENED: list[str] = []  # the paths opened while a test watches (an audit hook stays for the whole process)
+_WATCHED: list[str] = []
+
+
+def _watch(event: str, args: tuple) -> None:  # type: ignore[type-arg]
+    if event == "open" and _WATCHED and isinstance(args[0], str | bytes | os.PathLike):
+        if os.fsdecode(args[0]) in _WATCHED:
+            _OPENED.append(os.fsdecode(args[0]))
+
+
+sys.addaudithook(_watch)
+
+
+def test_the_edited_file_is_read_once_what_was_checked_is_what_is_kept_and_sent(mail_app, smtp, tmp_path):
+    c = compile_briefing(mail_app, DAY, out=tmp_path / "b")
+    edited = _edited(c, tmp_path)
+    _OPENED.clear()
+    _WATCHED.append(str(edited))
+    try:
+        deliver_briefing(mail_app, c, by="王主任", comment="", now=NOW, edited=edited)
+    finally:
+        _WATCHED.clear()
+    assert _OPENED == [str(edited)]  # checked, then kept, hashed and attached from those bytes
+    [v] = _versions(mail_app)
+    assert Path(v.path).read_bytes() == edited.read_bytes()
+
+
+def test_a_version_sent_cannot_be_rewritten(app):
+    with app.store.session(write=True) as s:
+        b = Briefing(campaign="c", kind="monthly", number=1, as_of=DAY, status=BriefingStatus.SENT, created_at=NOW)
+        s.add(b)
+        s.flush()
+        s.add(
+            BriefingVersion(briefing_id=b.id, version=1, path="p", sha256="0" * 64, approved_by="王主任", sent_at=NOW)
+        )
+    for sql in ("UPDATE briefing_version SET sha256 = 'x'", "DELETE FROM briefing_version"):
+        with pytest.raises(DBAPIError), app.store.session(write=True) as s:
+            s.execute(text(sql))
+    assert len(_versions(app)) == 1
