@@ -182,7 +182,9 @@ def test_the_docx_in_libreoffice_is_the_pdf_page_for_page(which, request, tmp_pa
     c = request.getfixturevalue(which)
     profile = f"-env:UserInstallation=file://{tmp_path}/profile"  # its own profile: other soffice runs may be going
     cmd = [soffice, profile, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(c.docx)]
-    subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=120)
+    said = [x for x in (out.stdout + out.stderr).splitlines() if x.strip() and not x.startswith("convert ")]
+    assert [x for x in said if "javaldx" not in x] == []  # no conversion warning (Java is not needed)
     office, printed = PdfReader(tmp_path / "briefing.pdf"), PdfReader(c.pdf)
     assert len(office.pages) == len(printed.pages) == c.pages
     docx_headings = _headings(p.text for p in Document(str(c.docx)).paragraphs)
