@@ -7,10 +7,8 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from notifications.outbox import enqueue
-from notifications.render import compose
+from notifications.unit_notice import tell_unit
 from schemas.campaign import Campaign
-from schemas.tables import Contact, current_contacts
 
 
 def queue_extension_notice(
@@ -41,24 +39,14 @@ def queue_extension_notice(
         "reason": reason,
         "link": link,
     }
-    people: dict[str, Contact] = {}  # each address once, the first contact that has it
-    for _, c in current_contacts(session, campaign.id, unit_ids=[unit_id], roles=("liaison", "head")):
-        people.setdefault(c.email.lower(), c)
-    queued = 0
-    for email, c in people.items():
-        message = compose(campaign, "extension", subject, name=c.name or "您好", **context)
-        if enqueue(
-            session,
-            key=f"{key}:{email}",
-            kind="extension",
-            campaign=campaign.id,
-            to_email=c.email,
-            to_name=c.name,
-            message=message,
-            now=now,
-            as_of=now.date(),
-            mail_from=mail_from,
-            tz=campaign.timezone,
-        ):
-            queued += 1
-    return queued
+    return tell_unit(
+        session,
+        campaign,
+        unit_id,
+        template="extension",
+        subject=subject,
+        key=key,
+        now=now,
+        mail_from=mail_from,
+        **context,
+    )

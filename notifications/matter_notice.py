@@ -10,11 +10,9 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
-from notifications.outbox import enqueue
-from notifications.render import compose
+from notifications.unit_notice import tell_unit
 from schemas.campaign import Campaign
 from schemas.matters import Matter
-from schemas.tables import Contact, current_contacts
 
 
 class MatterNotice(StrEnum):
@@ -64,27 +62,17 @@ def queue_matter_notice(
         "page_does": "查看督办事项、签收、报告进展、申请办结",
     }
     subject = f"{SUBJECTS[notice]}{unit}：{_short(matter.title)}"
-    people: dict[str, Contact] = {}  # each address once, the first contact that has it
-    for _, c in current_contacts(session, campaign.id, unit_ids=[matter.unit_id], roles=("liaison", "head")):
-        people.setdefault(c.email.lower(), c)
-    queued = 0
-    for email, c in people.items():
-        message = compose(campaign, "matter", subject, name=c.name or "您好", **context)
-        if enqueue(
-            session,
-            key=f"{key}:{email}",
-            kind="matter",
-            campaign=campaign.id,
-            to_email=c.email,
-            to_name=c.name,
-            message=message,
-            now=now,
-            as_of=now.date(),
-            mail_from=mail_from,
-            tz=campaign.timezone,
-        ):
-            queued += 1
-    return queued
+    return tell_unit(
+        session,
+        campaign,
+        matter.unit_id,
+        template="matter",
+        subject=subject,
+        key=key,
+        now=now,
+        mail_from=mail_from,
+        **context,
+    )
 
 
 def _short(title: str, limit: int = 40) -> str:
