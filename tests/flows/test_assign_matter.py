@@ -47,8 +47,8 @@ def test_an_unknown_unit_fails_the_run_and_creates_nothing(served):
     from flows.assign_matter import assign_matter
 
     app, rec = served
-    state = assign_matter(units=["清河"], title="x", due=date(2030, 7, 20), by="王主任", return_state=True)
-    assert isinstance(state, State) and state.is_failed() and "您是否指：清河区" in state.message
+    state = assign_matter(units=["清江区"], title="x", due=date(2030, 7, 20), by="王主任", return_state=True)
+    assert isinstance(state, State) and state.is_failed() and "您是否指：清浦区、清河区" in state.message
     with app.store.session() as s:
         assert s.scalar(select(func.count()).select_from(Matter)) == 0
     assert rec.received == []
