@@ -7,11 +7,11 @@ from __future__ import annotations
 import time
 from datetime import date, datetime
 
-from prefect import flow, pause_flow_run
+from prefect import flow
 from prefect.artifacts import create_markdown_artifact
-from prefect.exceptions import FlowPauseTimeout
 from prefect.input import RunInput
 
+from flows.asking import ask_until_applied
 from schemas.period import period_label
 from schemas.tables import ExtensionRequest, ExtensionStatus
 from schemas.text import md
@@ -90,31 +90,29 @@ def _answer(
     """Wait for ops' answer and apply it (asked again while the extension path refuses it):
     the decision and the new date, or None when nobody answered before `deadline`."""
     request_id = req.id
-    while True:
-        try:
-            answer = pause_flow_run(
-                wait_for_input=ExtensionAnswer.with_initial_data(
-                    new_due=req.requested_due,
-                    description="批准请确认新的截止日期；不批准请选择 approve=false 并写明理由。",
-                ),
-                timeout=max(1, int(deadline - time.monotonic())),
-                poll_interval=poll_seconds,
-            )
-        except FlowPauseTimeout:  # nobody answered: the unit may ask again, and its page says so
-            expire_request(app, request_id, now=at or app.now())
-            print(f"延期申请 {request_id} 在期限内无人答复，已标记为未答复；单位可重新申请")
-            return None
+
+    def apply(answer: ExtensionAnswer) -> tuple[Decided, date | None]:
         new_due = (answer.new_due or req.requested_due) if answer.approve else None
         reason = answer.reason.strip() or (f"同意延期：{req.reason}" if answer.approve else "")
         if not reason:
             reason = f"{app.campaign.organiser}经研究，不同意延期，请按原截止日期报送"
-        try:
-            by = answer.decided_by or app.campaign.organiser
-            return answer_request(app, request_id, new_due=new_due, reason=reason, by=by, now=at or app.now()), new_due
-        except OpsError as e:  # an answer the extension path refuses: said, and asked again (never stuck pending)
-            print(f"延期申请 {request_id} 的答复未生效：{e}。请重新答复")
-            create_markdown_artifact(
-                key=f"extension-request-{request_id}",
-                description="单位延期申请",
-                markdown=f"{markdown}\n\n**上次答复未生效：{md(e)}。请重新答复。**",
-            )
+        by = answer.decided_by or app.campaign.organiser
+        return answer_request(app, request_id, new_due=new_due, reason=reason, by=by, now=at or app.now()), new_due
+
+    done = ask_until_applied(
+        ExtensionAnswer.with_initial_data(
+            new_due=req.requested_due, description="批准请确认新的截止日期；不批准请选择 approve=false 并写明理由。"
+        ),
+        apply,
+        refused=OpsError,
+        key=f"extension-request-{request_id}",
+        description="单位延期申请",
+        markdown=markdown,
+        said=f"延期申请 {request_id} 的",
+        deadline=deadline,
+        poll=poll_seconds,
+    )
+    if done is None:  # nobody answered: the unit may ask again, and its page says so
+        expire_request(app, request_id, now=at or app.now())
+        print(f"延期申请 {request_id} 在期限内无人答复，已标记为未答复；单位可重新申请")
+    return done

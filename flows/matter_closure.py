@@ -7,11 +7,11 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from prefect import flow, pause_flow_run
+from prefect import flow
 from prefect.artifacts import create_markdown_artifact
-from prefect.exceptions import FlowPauseTimeout
 from prefect.input import RunInput
 
+from flows.asking import ask_until_applied
 from schemas.matters import ACTION_LABELS, Matter, MatterAction, MatterState
 from schemas.text import md
 from tasks.app import App, open_app
@@ -89,35 +89,25 @@ def _answer(
 ) -> Closure | None:
     """Wait for ops' answer and apply it (asked again while it is refused, e.g. a return without
     a reason): the decision, or None when nobody answered before `deadline`."""
-    while True:
-        try:
-            answer = pause_flow_run(
-                wait_for_input=ClosureAnswer.with_initial_data(
-                    description="销号选择 approve=true；退回选择 approve=false 并写明理由。"
-                ),
-                timeout=max(1, int(deadline - time.monotonic())),
-                poll_interval=poll,
-            )
-        except FlowPauseTimeout:
-            return None
-        try:
-            with app.store.session(write=True) as s:
-                return decide_closure(
-                    s,
-                    app.campaign,
-                    matter_id,
-                    approve=answer.approve,
-                    reason=answer.reason,
-                    by=answer.decided_by.strip() or app.campaign.organiser,
-                    now=at or app.now(),
-                    settings=app.settings,
-                )
-        except MatterRefused as e:  # said, and asked again (never stuck without an answer)
-            if describe(app, matter_id)[0] is not MatterState.CLOSING:  # decided meanwhile, another way
-                return None
-            print(f"督办事项 {matter_id} 的审核未生效：{e}。请重新答复")
-            create_markdown_artifact(
-                key=f"matter-closure-{matter_id}",
-                description="督办事项办结申请",
-                markdown=f"{markdown}\n\n**上次审核未生效：{md(e)}。请重新答复。**",
-            )
+
+    def apply(answer: ClosureAnswer) -> Closure:
+        by = answer.decided_by.strip() or app.campaign.organiser
+        with app.store.session(write=True) as s:
+            return decide_closure(
+                s, app.campaign, matter_id, approve=answer.approve, reason=answer.reason, by=by,
+                now=at or app.now(), settings=app.settings,
+            )  # fmt: skip
+
+    return ask_until_applied(
+        ClosureAnswer.with_initial_data(description="销号选择 approve=true；退回选择 approve=false 并写明理由。"),
+        apply,
+        refused=MatterRefused,
+        key=f"matter-closure-{matter_id}",
+        description="督办事项办结申请",
+        markdown=markdown,
+        said=f"督办事项 {matter_id} 的",
+        word="审核",
+        deadline=deadline,
+        poll=poll,
+        still_open=lambda: describe(app, matter_id)[0] is MatterState.CLOSING,  # not decided meanwhile
+    )

@@ -8,11 +8,11 @@ from __future__ import annotations
 import time
 from datetime import date, datetime
 
-from prefect import flow, pause_flow_run
+from prefect import flow
 from prefect.artifacts import create_markdown_artifact
-from prefect.exceptions import FlowPauseTimeout
 from prefect.input import RunInput
 
+from flows.asking import ask_until_applied
 from schemas.matters import Matter, MatterEvent
 from schemas.text import md
 from tasks.app import App, open_app
@@ -106,37 +106,26 @@ def _answer(
 ) -> ExtensionDecision | None:
     """Wait for ops' answer and apply it (asked again while it is refused, e.g. a refusal without
     a reason): the decision, or None when nobody answered before `deadline` (the request waits)."""
-    while True:
-        try:
-            answer = pause_flow_run(
-                wait_for_input=MatterExtensionAnswer.with_initial_data(
-                    new_due=asked, description="批准请确认新的办结时限；不批准请选择 approve=false 并写明理由。"
-                ),
-                timeout=max(1, int(deadline - time.monotonic())),
-                poll_interval=poll,
-            )
-        except FlowPauseTimeout:
-            return None
-        try:
-            with app.store.session(write=True) as s:
-                return answer_extension(
-                    s,
-                    app.campaign,
-                    app.settings,
-                    matter_id,
-                    request_id,
-                    approve=answer.approve,
-                    new_due=answer.new_due,
-                    reason=answer.reason,
-                    by=answer.decided_by.strip() or app.campaign.organiser,
-                    now=at or app.now(),
-                )
-        except MatterRefused as e:  # said, and asked again (never stuck without an answer)
-            if describe(app, matter_id, request_id)[0] is None:  # answered meanwhile, another way
-                return None
-            print(f"督办事项 {matter_id} 的延期申请答复未生效：{e}。请重新答复")
-            create_markdown_artifact(
-                key=f"matter-extension-{matter_id}",
-                description="督办事项延期申请",
-                markdown=f"{markdown}\n\n**上次答复未生效：{md(e)}。请重新答复。**",
-            )
+
+    def apply(answer: MatterExtensionAnswer) -> ExtensionDecision:
+        by = answer.decided_by.strip() or app.campaign.organiser
+        with app.store.session(write=True) as s:
+            return answer_extension(
+                s, app.campaign, app.settings, matter_id, request_id, approve=answer.approve,
+                new_due=answer.new_due, reason=answer.reason, by=by, now=at or app.now(),
+            )  # fmt: skip
+
+    return ask_until_applied(
+        MatterExtensionAnswer.with_initial_data(
+            new_due=asked, description="批准请确认新的办结时限；不批准请选择 approve=false 并写明理由。"
+        ),
+        apply,
+        refused=MatterRefused,
+        key=f"matter-extension-{matter_id}",
+        description="督办事项延期申请",
+        markdown=markdown,
+        said=f"督办事项 {matter_id} 的延期申请",
+        deadline=deadline,
+        poll=poll,
+        still_open=lambda: describe(app, matter_id, request_id)[0] is not None,  # not answered meanwhile
+    )
